@@ -1,0 +1,12 @@
+//! Yiyang's domain: the types and rules of the elderly-care service system, free of I/O.
+
+pub mod dates;
+pub mod division;
+pub mod id_number;
+pub mod money;
+pub mod person;
+pub mod role;
+
+pub use division::DivisionCode;
+pub use id_number::IdNumber;
+pub use money::Fen;

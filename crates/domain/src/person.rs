@@ -83,7 +83,7 @@ pub struct Category {
     pub group: String,
 }
 
-/// Looks up categories by code or by Chinese name.
+#[derive(Debug, Clone, Default)]
 pub struct CategoryCatalogue {
     pub categories: Vec<Category>,
 }
@@ -356,13 +356,17 @@ impl PersonInput {
                 }
             },
         };
-        let death_source = opt(&self.death_source);
-        if let Some(src) = &death_source {
-            if !DEATH_SOURCES.iter().any(|(code, _)| code == src) {
-                errors.push(FieldError::new("death_source", format!("死亡信息来源“{src}”无法识别")));
-            }
-        }
-        if death_date.is_some() && death_source.is_none() {
+        let death_source = match opt(&self.death_source) {
+            None => None,
+            Some(src) => match DEATH_SOURCES.iter().find(|(code, label)| *code == src || *label == src) {
+                Some((code, _)) => Some(code.to_string()),
+                None => {
+                    errors.push(FieldError::new("death_source", format!("死亡信息来源“{src}”无法识别")));
+                    None
+                }
+            },
+        };
+        if death_date.is_some() && death_source.is_none() && opt(&self.death_source).is_none() {
             errors.push(FieldError::new("death_source", "登记死亡时请选择信息来源"));
         }
 

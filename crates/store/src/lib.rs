@@ -1,1 +1,128 @@
+//! Yiyang's persistence: one [`Store`] over SQLite (embedded default) and PostgreSQL
+//! (production), chosen by the URL scheme. Both backends run the same SQL (with `$N`
+//! placeholders, which SQLite also understands) and each has its own migrations folder.
 
+pub mod audit;
+pub mod demo;
+pub mod import;
+pub mod people;
+pub mod reference;
+pub mod users;
+
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use yiyang_domain::person::FieldError;
+
+pub use reference::RefData;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever backend is in use.
+/// The body is compiled once per backend, so it may use anything sqlx offers for both.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库错误：{0}")]
+    Db(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("不支持的数据库地址“{0}”（应以 sqlite:// 或 postgres:// 开头）")]
+    BadUrl(String),
+    #[error("输入有误")]
+    Invalid(Vec<FieldError>),
+    #[error("记录不存在")]
+    NotFound,
+    #[error("该记录已被他人修改，请刷新后再保存")]
+    Conflict,
+    #[error("{0}")]
+    File(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    reference: Arc<RwLock<Arc<RefData>>>,
+}
+
+impl Store {
+    /// Opens (creating and migrating when needed) the database at `url`:
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let store = Store { db, reference: Arc::new(RwLock::new(Arc::new(RefData::default()))) };
+        store.ensure_reference_data().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The cached divisions and categories.
+    pub fn reference(&self) -> Arc<RefData> {
+        self.reference.read().expect("reference lock").clone()
+    }
+
+    pub(crate) fn set_reference(&self, data: RefData) {
+        *self.reference.write().expect("reference lock") = Arc::new(data);
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The bounds of a division-prefix scope as a half-open string range, which both backends
+/// answer from an ordinary index (codes are ASCII digits, and ':' sorts right after '9').
+pub(crate) fn scope_range(scope: &str) -> (String, String) {
+    (scope.to_string(), format!("{scope}:"))
+}
+
+/// Current time truncated to microseconds, the precision both backends keep, so that
+/// timestamps read back equal what was written (the audit chain hashes them).
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    chrono::Utc::now().duration_trunc(TimeDelta::microseconds(1)).expect("in range")
+}

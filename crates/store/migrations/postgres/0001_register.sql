@@ -1,0 +1,116 @@
+-- Register, accounts and audit. Keep in step with ../sqlite/0001_register.sql
+-- (tests/schema_parity.rs compares the two).
+
+CREATE TABLE divisions (
+    code   TEXT COLLATE "C" PRIMARY KEY,
+    name   TEXT NOT NULL,
+    parent TEXT COLLATE "C",
+    level  BIGINT NOT NULL
+);
+CREATE INDEX divisions_parent ON divisions (parent);
+
+CREATE TABLE categories (
+    code  TEXT COLLATE "C" PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE,
+    grp   TEXT NOT NULL,
+    sort  BIGINT NOT NULL
+);
+
+CREATE TABLE persons (
+    id                 BIGSERIAL PRIMARY KEY,
+    id_number          TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL,
+    sex                TEXT NOT NULL,
+    birth_date         DATE NOT NULL,
+    phone              TEXT,
+    address            TEXT,
+    hukou_division     TEXT COLLATE "C" NOT NULL,
+    residence_division TEXT COLLATE "C" NOT NULL,
+    hukou_type         TEXT NOT NULL,
+    categories         TEXT NOT NULL DEFAULT '',
+    death_date         DATE,
+    death_source       TEXT,
+    contact_name       TEXT,
+    contact_relation   TEXT,
+    contact_phone      TEXT,
+    note               TEXT,
+    created_at         TIMESTAMPTZ NOT NULL,
+    updated_at         TIMESTAMPTZ NOT NULL,
+    version            BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX persons_hukou_division ON persons (hukou_division);
+CREATE INDEX persons_residence_division ON persons (residence_division);
+CREATE INDEX persons_name ON persons (name);
+
+CREATE TABLE users (
+    id             BIGSERIAL PRIMARY KEY,
+    username       TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    scope          TEXT COLLATE "C" NOT NULL,
+    institution_id TEXT,
+    active         BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT COLLATE "C" PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users (id),
+    csrf       TEXT NOT NULL,
+    scope      TEXT COLLATE "C" NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE audit_log (
+    seq        BIGINT PRIMARY KEY,
+    at         TIMESTAMPTZ NOT NULL,
+    actor      TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+
+CREATE TABLE import_jobs (
+    id          BIGSERIAL PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    file_name   TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    scope       TEXT COLLATE "C" NOT NULL,
+    status      TEXT NOT NULL,
+    total_rows  BIGINT NOT NULL DEFAULT 0,
+    processed   BIGINT NOT NULL DEFAULT 0,
+    inserted    BIGINT NOT NULL DEFAULT 0,
+    updated     BIGINT NOT NULL DEFAULT 0,
+    unchanged   BIGINT NOT NULL DEFAULT 0,
+    rejected    BIGINT NOT NULL DEFAULT 0,
+    message     TEXT,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ
+);
+
+CREATE TABLE import_errors (
+    job_id  BIGINT NOT NULL REFERENCES import_jobs (id),
+    row_no  BIGINT NOT NULL,
+    field   TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX import_errors_job ON import_errors (job_id, row_no);
+
+-- The head of the audit chain: appending starts by updating this row, which serialises
+-- appenders on both backends (a row lock on PostgreSQL, the write lock on SQLite).
+CREATE TABLE audit_head (
+    id   BIGINT PRIMARY KEY,
+    seq  BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

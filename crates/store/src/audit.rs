@@ -1,0 +1,181 @@
+//! The audit log: every create, update and delete, and every view of a person's full
+//! record, appended with who, when, what and from where. Entries are hash-chained
+//! (SHA-256 over the previous hash and the entry's fields), so changing, deleting or
+//! inserting a past entry breaks the chain at that point; `verify` finds it.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, SqliteConnection};
+
+use crate::{now, with_pool, Result, Store};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What is being recorded. `channel` is `web`, `api` or `cli`; `source` is the client
+/// address for web and API calls and `user@host` for the CLI.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub channel: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub detail: serde_json::Value,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub channel: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub detail: String,
+    pub source: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Who acts: carried from the web session or the CLI into every audited store call.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub channel: &'static str,
+    pub source: String,
+}
+
+impl Actor {
+    pub fn entry(&self, action: &str, entity: &str, entity_id: impl ToString, detail: serde_json::Value) -> AuditEntry {
+        AuditEntry {
+            actor: self.name.clone(),
+            channel: self.channel.to_string(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            detail,
+            source: self.source.clone(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_hash(prev: &str, seq: i64, at: &DateTime<Utc>, actor: &str, channel: &str, action: &str, entity: &str, entity_id: &str, detail: &str, source: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, &seq.to_string(), &at.to_rfc3339_opts(SecondsFormat::Micros, true), actor, channel, action, entity, entity_id, detail, source] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(h.finalize())
+}
+
+impl AuditRecord {
+    fn expected_hash(&self) -> String {
+        chain_hash(&self.prev_hash, self.seq, &self.at, &self.actor, &self.channel, &self.action, &self.entity, &self.entity_id, &self.detail, &self.source)
+    }
+}
+
+/// Appending inside the caller's transaction, so an entry exists exactly when the change
+/// it records was committed.
+pub(crate) trait AuditAppend {
+    async fn append_audit(&mut self, e: &AuditEntry) -> Result<i64>;
+}
+
+macro_rules! impl_append {
+    ($conn:ty) => {
+        impl AuditAppend for $conn {
+            async fn append_audit(&mut self, e: &AuditEntry) -> Result<i64> {
+                // Updating the head first takes the write lock (SQLite) or the row lock
+                // (PostgreSQL): concurrent appenders queue here and the chain never forks.
+                let (seq, prev): (i64, String) =
+                    sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                        .fetch_one(&mut *self)
+                        .await?;
+                let at = now();
+                let detail = e.detail.to_string();
+                let hash = chain_hash(&prev, seq, &at, &e.actor, &e.channel, &e.action, &e.entity, &e.entity_id, &detail, &e.source);
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *self).await?;
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, channel, action, entity, entity_id, detail, source, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(seq).bind(at).bind(&e.actor).bind(&e.channel).bind(&e.action).bind(&e.entity)
+                .bind(&e.entity_id).bind(&detail).bind(&e.source).bind(&prev).bind(&hash)
+                .execute(&mut *self)
+                .await?;
+                Ok(seq)
+            }
+        }
+    };
+}
+impl_append!(SqliteConnection);
+impl_append!(PgConnection);
+
+/// The outcome of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verification {
+    Intact { entries: i64 },
+    Broken { seq: i64, reason: String },
+}
+
+impl Store {
+    /// Appends one entry in its own transaction.
+    pub async fn audit(&self, e: &AuditEntry) -> Result<i64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let seq = (*tx).append_audit(e).await?;
+            tx.commit().await?;
+            Ok(seq)
+        })
+    }
+
+    /// Newest first, optionally for one entity.
+    pub async fn audit_entries(&self, entity: Option<(&str, &str)>, limit: i64, offset: i64) -> Result<Vec<AuditRecord>> {
+        let (sql, e, id) = match entity {
+            Some((e, id)) => ("SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", e, id),
+            None => ("SELECT * FROM audit_log WHERE $1 = $1 AND $2 = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", "", ""),
+        };
+        Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(e).bind(id).bind(limit).bind(offset).fetch_all(pool).await?))
+    }
+
+    /// Walks the whole chain in order and reports the first entry that does not fit.
+    pub async fn verify_audit(&self) -> Result<Verification> {
+        const PAGE: i64 = 10_000;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1i64;
+        loop {
+            let page: Vec<AuditRecord> = with_pool!(self, pool =>
+                sqlx::query_as("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+                    .bind(expected_seq).bind(PAGE).fetch_all(pool).await?);
+            let n = page.len() as i64;
+            for r in page {
+                if r.seq != expected_seq {
+                    return Ok(Verification::Broken { seq: expected_seq, reason: format!("第 {expected_seq} 条记录缺失（下一条是第 {} 条）", r.seq) });
+                }
+                if r.prev_hash != prev {
+                    return Ok(Verification::Broken { seq: r.seq, reason: format!("第 {} 条记录的前序哈希与第 {} 条不符：其前有记录被改动或删除", r.seq, r.seq - 1) });
+                }
+                if r.expected_hash() != r.hash {
+                    return Ok(Verification::Broken { seq: r.seq, reason: format!("第 {} 条记录的内容与其哈希不符：该记录被改动过", r.seq) });
+                }
+                prev = r.hash;
+                expected_seq += 1;
+            }
+            if n < PAGE {
+                break;
+            }
+        }
+        let (head_seq, head_hash): (i64, String) =
+            with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
+        if head_seq != expected_seq - 1 || head_hash != prev {
+            return Ok(Verification::Broken {
+                seq: expected_seq,
+                reason: format!("链头记载共 {head_seq} 条，实有 {} 条：末尾的记录被删除或改动", expected_seq - 1),
+            });
+        }
+        Ok(Verification::Intact { entries: expected_seq - 1 })
+    }
+}

@@ -1,0 +1,654 @@
+//! Importing the register from the spreadsheets county staff actually hold (.csv or .xlsx).
+//!
+//! Headers are matched by their common Chinese variants; every row is validated with the
+//! same rules as the web form; valid rows are upserted by ID number in bulk (re-importing a
+//! file changes nothing); every rejected row is kept with its row number, field and reason,
+//! and can be downloaded as an .xlsx report. The work is committed in chunks and tracked in
+//! `import_jobs`, so a crash loses at most one chunk and rerunning the file completes it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use yiyang_domain::id_number::normalize_width;
+use yiyang_domain::person::{field_label, FieldError, PersonInput, PersonRecord};
+
+use crate::audit::{Actor, AuditAppend};
+use crate::people::encode_categories;
+use crate::{now, scope_range, with_pool, Result, Store, StoreError};
+
+/// Rows per upsert statement and rows per committed chunk.
+const STATEMENT_ROWS: usize = 1000;
+const CHUNK_ROWS: usize = 20_000;
+
+/// One rejected row: where and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
+pub struct RowError {
+    pub row_no: i64,
+    pub field: String,
+    pub value: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct ImportJob {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub actor: String,
+    pub scope: String,
+    pub status: String,
+    pub total_rows: i64,
+    pub processed: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub message: Option<String>,
+}
+
+/// Column headers as they appear in real spreadsheets, mapped to field keys.
+const HEADER_VARIANTS: &[(&str, &[&str])] = &[
+    ("name", &["姓名", "老人姓名", "名字", "name"]),
+    ("id_number", &["身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "证件号码", "身份证", "id_number", "person_id"]),
+    ("sex", &["性别", "sex"]),
+    ("birth_date", &["出生日期", "出生年月日", "出生年月", "生日", "birth_date"]),
+    ("phone", &["联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "phone"]),
+    ("address", &["地址", "居住地址", "现居住地址", "家庭住址", "现住址", "详细地址", "address"]),
+    ("hukou_division", &["区划代码", "行政区划代码", "户籍地区划代码", "户籍区划代码", "户籍所在地区划代码", "所属区划代码", "hukou_division", "county_code"]),
+    ("residence_division", &["居住地区划代码", "现居住地区划代码", "居住区划代码", "实际居住地区划代码", "residence_division"]),
+    ("hukou_type", &["户籍性质", "户口性质", "户籍类型", "户口类型", "城乡类别", "hukou_type", "hukou"]),
+    ("categories", &["人员类别", "类别", "老人类别", "特殊群体类别", "困难类别", "categories"]),
+    ("death_date", &["死亡日期", "death_date"]),
+    ("death_source", &["死亡信息来源", "死亡来源", "death_source"]),
+    ("contact_name", &["紧急联系人", "联系人", "紧急联系人姓名", "contact_name"]),
+    ("contact_relation", &["与本人关系", "关系", "联系人关系", "contact_relation"]),
+    ("contact_phone", &["紧急联系人电话", "联系人电话", "contact_phone"]),
+    ("note", &["备注", "note"]),
+];
+
+/// Maps one header cell to a field key: width folded, spaces, asterisks (required marks)
+/// and bracketed hints such as "（必填）" removed.
+pub fn header_key(raw: &str) -> Option<&'static str> {
+    let mut h = normalize_width(raw);
+    for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
+        if let (Some(a), Some(b)) = (h.find(open), h.rfind(close)) {
+            if a < b {
+                h.replace_range(a..b + close.len_utf8(), "");
+            }
+        }
+    }
+    let h: String = h.chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}').collect();
+    let h = h.to_lowercase();
+    HEADER_VARIANTS.iter().find(|(_, vs)| vs.iter().any(|v| *v == h)).map(|(k, _)| *k)
+}
+
+/// Which field each column feeds.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    columns: Vec<Option<&'static str>>,
+    pub ignored: Vec<String>,
+}
+
+impl ColumnMap {
+    pub fn from_headers(headers: &[String]) -> Result<ColumnMap> {
+        let mut seen = HashSet::new();
+        let mut ignored = Vec::new();
+        let columns: Vec<Option<&'static str>> = headers
+            .iter()
+            .map(|h| match header_key(h) {
+                Some(k) if seen.insert(k) => Some(k),
+                _ => {
+                    if !h.trim().is_empty() {
+                        ignored.push(h.trim().to_string());
+                    }
+                    None
+                }
+            })
+            .collect();
+        for required in ["id_number", "name", "hukou_division"] {
+            if !seen.contains(required) {
+                return Err(StoreError::File(format!(
+                    "文件缺少“{}”列（第一行应为表头，可用的列名如：{}）",
+                    field_label(required),
+                    HEADER_VARIANTS.iter().find(|(k, _)| *k == required).map(|(_, v)| v[..3].join("、")).unwrap_or_default()
+                )));
+            }
+        }
+        Ok(ColumnMap { columns, ignored })
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.columns.iter().any(|c| *c == Some(key))
+    }
+
+    pub fn to_input(&self, cells: &[String]) -> PersonInput {
+        let mut p = PersonInput::default();
+        for (i, key) in self.columns.iter().enumerate() {
+            let Some(key) = key else { continue };
+            let v = cells.get(i).cloned().unwrap_or_default();
+            match *key {
+                "name" => p.name = v,
+                "id_number" => p.id_number = v,
+                "sex" => p.sex = v,
+                "birth_date" => p.birth_date = v,
+                "phone" => p.phone = v,
+                "address" => p.address = v,
+                "hukou_division" => p.hukou_division = v,
+                "residence_division" => p.residence_division = v,
+                "hukou_type" => p.hukou_type = v,
+                "categories" => p.categories = v,
+                "death_date" => p.death_date = v,
+                "death_source" => p.death_source = v,
+                "contact_name" => p.contact_name = v,
+                "contact_relation" => p.contact_relation = v,
+                "contact_phone" => p.contact_phone = v,
+                "note" => p.note = v,
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
+fn field_value(p: &PersonInput, field: &str) -> String {
+    let v = match field {
+        "name" => &p.name,
+        "id_number" => &p.id_number,
+        "sex" => &p.sex,
+        "birth_date" => &p.birth_date,
+        "phone" => &p.phone,
+        "hukou_division" => &p.hukou_division,
+        "residence_division" => &p.residence_division,
+        "hukou_type" => &p.hukou_type,
+        "categories" => &p.categories,
+        "death_date" => &p.death_date,
+        "death_source" => &p.death_source,
+        "contact_phone" => &p.contact_phone,
+        _ => return String::new(),
+    };
+    v.trim().to_string()
+}
+
+/// A spreadsheet read into rows of text, with each row's number as the user sees it.
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<(i64, Vec<String>)>,
+}
+
+/// Reads a .csv (UTF-8, with or without BOM, or GB18030 as Excel saves it on Chinese
+/// Windows) or .xlsx file.
+pub fn read_sheet(path: &Path) -> Result<Sheet> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+            read_csv_bytes(&bytes)
+        }
+        "xlsx" | "xlsm" | "xls" => read_xlsx(path),
+        _ => Err(StoreError::File(format!("不支持的文件类型“{ext}”（请用 .csv 或 .xlsx）"))),
+    }
+}
+
+pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text: std::borrow::Cow<str> = match std::str::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0,
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| StoreError::File(format!("表头无法读取：{e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let row_no = i as i64 + 2;
+        match rec {
+            Ok(r) => rows.push((row_no, r.iter().map(str::to_string).collect())),
+            Err(e) => return Err(StoreError::File(format!("第 {row_no} 行无法解析：{e}"))),
+        }
+    }
+    Ok(Sheet { headers, rows })
+}
+
+fn read_xlsx(path: &Path) -> Result<Sheet> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| StoreError::File("Excel 文件中没有工作表".into()))?
+        .map_err(|e| StoreError::File(format!("无法读取工作表：{e}")))?;
+    let first_row = range.start().map(|(r, _)| r as i64).unwrap_or(0);
+    let cell = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            // Integral floats are how Excel holds codes and (mangled) ID numbers.
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e20 => format!("{}", *f as i128),
+            Data::Float(f) => f.to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(dt) => {
+                yiyang_domain::dates::from_excel_serial(dt.as_f64().trunc() as i64).to_string()
+            }
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut rows_iter = range.rows();
+    let headers = rows_iter.next().map(|r| r.iter().map(cell).collect()).unwrap_or_default();
+    let rows = rows_iter
+        .enumerate()
+        .map(|(i, r)| (first_row + i as i64 + 2, r.iter().map(cell).collect::<Vec<String>>()))
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    Ok(Sheet { headers, rows })
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSummary {
+    pub job: ImportJob,
+    pub errors: Vec<RowError>,
+    pub ignored_columns: Vec<String>,
+}
+
+/// Validates every row. Pure apart from the reference data; returns the valid records with
+/// their row numbers and the rejected rows.
+pub fn validate_rows(
+    sheet: &Sheet,
+    map: &ColumnMap,
+    reference: &crate::RefData,
+    scope: &str,
+    today: NaiveDate,
+) -> (Vec<(i64, PersonRecord)>, Vec<RowError>) {
+    let mut valid = Vec::with_capacity(sheet.rows.len());
+    let mut errors = Vec::new();
+    let mut first_row_of: HashMap<String, i64> = HashMap::with_capacity(sheet.rows.len());
+    for (row_no, cells) in &sheet.rows {
+        let input = map.to_input(cells);
+        match input.validate(reference, today) {
+            Ok(rec) => {
+                let in_scope = rec.hukou_division.as_str().starts_with(scope)
+                    || rec.residence_division.as_str().starts_with(scope);
+                if !in_scope {
+                    errors.push(RowError {
+                        row_no: *row_no,
+                        field: field_label("hukou_division").into(),
+                        value: rec.hukou_division.to_string(),
+                        message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
+                    });
+                } else if let Some(first) = first_row_of.get(rec.id_number.as_str()) {
+                    errors.push(RowError {
+                        row_no: *row_no,
+                        field: field_label("id_number").into(),
+                        value: rec.id_number.masked(),
+                        message: format!("与第 {first} 行的身份证号重复，本行未导入"),
+                    });
+                } else {
+                    first_row_of.insert(rec.id_number.as_str().to_string(), *row_no);
+                    valid.push((*row_no, rec));
+                }
+            }
+            Err(errs) => {
+                for FieldError { field, message } in errs {
+                    errors.push(RowError {
+                        row_no: *row_no,
+                        value: field_value(&input, &field),
+                        field: field_label(&field).into(),
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    (valid, errors)
+}
+
+/// The columns an upsert writes, in bind order, and whether the file supplies each (only
+/// supplied columns are overwritten on an existing record; the rest are left as they are).
+const UPSERT_COLUMNS: [&str; 16] = [
+    "id_number", "name", "sex", "birth_date", "phone", "address", "hukou_division", "residence_division",
+    "hukou_type", "categories", "death_date", "death_source", "contact_name", "contact_relation", "contact_phone", "note",
+];
+
+fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
+    let ncols = UPSERT_COLUMNS.len() + 1; // + timestamp
+    let mut sql = format!(
+        "INSERT INTO persons ({}, created_at, updated_at, version) VALUES ",
+        UPSERT_COLUMNS.join(", ")
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..ncols {
+            sql.push_str(&format!("${},", r * ncols + c + 1));
+        }
+        sql.push_str(&format!("${},1)", r * ncols + ncols));
+    }
+    let updatable: Vec<&str> = UPSERT_COLUMNS[1..]
+        .iter()
+        .copied()
+        .filter(|c| match *c {
+            "sex" | "birth_date" => true,
+            "residence_division" => map.has("residence_division") || map.has("hukou_division"),
+            "death_source" => map.has("death_date") || map.has("death_source"),
+            other => map.has(other),
+        })
+        .collect();
+    let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let differs: Vec<String> = updatable.iter().map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}")).collect();
+    sql.push_str(&format!(
+        " ON CONFLICT (id_number) DO UPDATE SET {}, updated_at = excluded.updated_at, version = persons.version + 1 WHERE {} RETURNING version",
+        set.join(", "),
+        differs.join(" OR ")
+    ));
+    sql
+}
+
+impl Store {
+    /// Imports a file of older people. `on_progress(processed, total)` is called as chunks
+    /// are committed.
+    pub async fn import_people(
+        &self,
+        path: &Path,
+        scope: &str,
+        actor: &Actor,
+        on_progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<ImportSummary> {
+        let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let job_id = self.start_job("people", &file_name, &hex::encode(Sha256::digest(&bytes)), actor, scope).await?;
+        drop(bytes);
+        match self.run_import(job_id, path, scope, actor, on_progress).await {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                self.finish_job_failed(job_id, &e.to_string()).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn run_import(
+        &self,
+        job_id: i64,
+        path: &Path,
+        scope: &str,
+        actor: &Actor,
+        on_progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<ImportSummary> {
+        let sheet = {
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || read_sheet(&path)).await.map_err(|e| StoreError::File(e.to_string()))??
+        };
+        let map = ColumnMap::from_headers(&sheet.headers)?;
+        let total = sheet.rows.len() as u64;
+        self.set_job_total(job_id, total as i64).await?;
+        on_progress(0, total);
+        let reference = self.reference();
+        let today = chrono::Local::now().date_naive();
+        let (valid, mut errors) = {
+            let scope = scope.to_string();
+            let map = map.clone();
+            tokio::task::spawn_blocking(move || {
+                let r = validate_rows(&sheet, &map, &reference, &scope, today);
+                drop(sheet);
+                r
+            })
+            .await
+            .map_err(|e| StoreError::File(e.to_string()))?
+        };
+        let (mut inserted, mut updated, mut unchanged) = (0i64, 0i64, 0i64);
+        let mut processed = errors.len() as u64;
+        for chunk in valid.chunks(CHUNK_ROWS) {
+            let outside = self.registered_outside(chunk, scope).await?;
+            let mut rows: Vec<&PersonRecord> = Vec::with_capacity(chunk.len());
+            for (row_no, rec) in chunk {
+                if let Some(div) = outside.get(rec.id_number.as_str()) {
+                    errors.push(RowError {
+                        row_no: *row_no,
+                        field: field_label("id_number").into(),
+                        value: rec.id_number.masked(),
+                        message: format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
+                    });
+                } else {
+                    rows.push(rec);
+                }
+            }
+            let (ins, upd) = self.upsert_chunk(&rows, &map).await?;
+            inserted += ins;
+            updated += upd;
+            unchanged += rows.len() as i64 - ins - upd;
+            processed += chunk.len() as u64;
+            self.set_job_progress(job_id, processed as i64).await?;
+            on_progress(processed, total);
+        }
+        errors.sort_by_key(|e| e.row_no);
+        let rejected_rows = {
+            let mut rows: Vec<i64> = errors.iter().map(|e| e.row_no).collect();
+            rows.dedup();
+            rows.len() as i64
+        };
+        let job = self
+            .finish_job(job_id, &errors, inserted, updated, unchanged, rejected_rows, actor)
+            .await?;
+        on_progress(total, total);
+        Ok(ImportSummary { job, errors, ignored_columns: map.ignored })
+    }
+
+    /// ID numbers in `chunk` already registered with divisions outside `scope`.
+    async fn registered_outside(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashMap<String, String>> {
+        let (lo, hi) = scope_range(scope);
+        let mut out = HashMap::new();
+        for part in chunk.chunks(STATEMENT_ROWS) {
+            let placeholders: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "SELECT id_number, hukou_division FROM persons WHERE id_number IN ({}) \
+                 AND NOT ((hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2))",
+                placeholders.join(",")
+            );
+            let found: Vec<(String, String)> = with_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi);
+                for (_, r) in part { q = q.bind(r.id_number.as_str()); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
+    /// Upserts rows in one transaction; returns (inserted, updated).
+    async fn upsert_chunk(&self, rows: &[&PersonRecord], map: &ColumnMap) -> Result<(i64, i64)> {
+        let ts = now();
+        let full_sql = upsert_sql(STATEMENT_ROWS, map);
+        let (mut ins, mut upd) = (0i64, 0i64);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for part in rows.chunks(STATEMENT_ROWS) {
+                let tail_sql;
+                let sql = if part.len() == STATEMENT_ROWS { &full_sql } else { tail_sql = upsert_sql(part.len(), map); &tail_sql };
+                let mut q = sqlx::query_scalar::<_, i64>(sql);
+                for r in part {
+                    q = q.bind(r.id_number.as_str())
+                        .bind(&r.name)
+                        .bind(r.sex.code())
+                        .bind(r.birth_date)
+                        .bind(&r.phone)
+                        .bind(&r.address)
+                        .bind(r.hukou_division.as_str())
+                        .bind(r.residence_division.as_str())
+                        .bind(r.hukou_type.code())
+                        .bind(encode_categories(&r.categories))
+                        .bind(r.death_date)
+                        .bind(&r.death_source)
+                        .bind(&r.contact_name)
+                        .bind(&r.contact_relation)
+                        .bind(&r.contact_phone)
+                        .bind(&r.note)
+                        .bind(ts);
+                }
+                for v in q.fetch_all(&mut *tx).await? {
+                    if v == 1 { ins += 1 } else { upd += 1 }
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok((ins, upd))
+    }
+
+    async fn start_job(&self, kind: &str, file_name: &str, sha: &str, actor: &Actor, scope: &str) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO import_jobs (kind, file_name, file_sha256, actor, scope, status, started_at) \
+             VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id")
+            .bind(kind).bind(file_name).bind(sha).bind(&actor.name).bind(scope).bind(now())
+            .fetch_one(pool).await?))
+    }
+
+    async fn set_job_total(&self, id: i64, total: i64) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET total_rows = $1 WHERE id = $2")
+            .bind(total).bind(id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    async fn set_job_progress(&self, id: i64, processed: i64) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET processed = $1 WHERE id = $2")
+            .bind(processed).bind(id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    async fn finish_job_failed(&self, id: i64, message: &str) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET status = 'failed', message = $1, finished_at = $2 WHERE id = $3")
+            .bind(message).bind(now()).bind(id).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_job(
+        &self,
+        id: i64,
+        errors: &[RowError],
+        inserted: i64,
+        updated: i64,
+        unchanged: i64,
+        rejected: i64,
+        actor: &Actor,
+    ) -> Result<ImportJob> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for part in errors.chunks(STATEMENT_ROWS) {
+                let mut sql = String::from("INSERT INTO import_errors (job_id, row_no, field, value, message) VALUES ");
+                for i in 0..part.len() {
+                    if i > 0 { sql.push(','); }
+                    sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", i * 5 + 1, i * 5 + 2, i * 5 + 3, i * 5 + 4, i * 5 + 5));
+                }
+                let mut q = sqlx::query(&sql);
+                for e in part {
+                    q = q.bind(id).bind(e.row_no).bind(&e.field).bind(&e.value).bind(&e.message);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE import_jobs SET status = 'done', inserted = $1, updated = $2, unchanged = $3, rejected = $4, \
+                         processed = total_rows, finished_at = $5 WHERE id = $6")
+                .bind(inserted).bind(updated).bind(unchanged).bind(rejected).bind(now()).bind(id)
+                .execute(&mut *tx).await?;
+            let job: ImportJob = sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("import", "import_job", id, serde_json::json!({
+                "file": job.file_name, "sha256": job.file_sha256, "rows": job.total_rows,
+                "inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rejected,
+            }))).await?;
+            tx.commit().await?;
+            Ok(job)
+        })
+    }
+
+    pub async fn import_job(&self, id: i64) -> Result<Option<ImportJob>> {
+        Ok(with_pool!(self, pool => sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1").bind(id).fetch_optional(pool).await?))
+    }
+
+    pub async fn import_jobs(&self, scope: &str, limit: i64) -> Result<Vec<ImportJob>> {
+        let (lo, hi) = scope_range(scope);
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT * FROM import_jobs WHERE scope >= $1 AND scope < $2 ORDER BY id DESC LIMIT $3")
+            .bind(&lo).bind(&hi).bind(limit).fetch_all(pool).await?))
+    }
+
+    pub async fn import_errors(&self, job_id: i64) -> Result<Vec<RowError>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT row_no, field, value, message FROM import_errors WHERE job_id = $1 ORDER BY row_no")
+            .bind(job_id).fetch_all(pool).await?))
+    }
+}
+
+/// The rejected-rows report as an .xlsx workbook.
+pub fn error_report_xlsx(job: &ImportJob, errors: &[RowError]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    let x = |e: rust_xlsxwriter::XlsxError| StoreError::File(format!("生成报告失败：{e}"));
+    ws.set_name("未导入的行").map_err(x)?;
+    ws.write_string_with_format(0, 0, format!("导入文件：{}（共 {} 行，新增 {}，更新 {}，未变 {}，未导入 {} 行）",
+        job.file_name, job.total_rows, job.inserted, job.updated, job.unchanged, job.rejected), &bold).map_err(x)?;
+    for (c, h) in ["行号", "字段", "内容", "问题"].iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
+    }
+    for (i, e) in errors.iter().enumerate() {
+        let r = i as u32 + 3;
+        ws.write_number(r, 0, e.row_no as f64).map_err(x)?;
+        ws.write_string(r, 1, &e.field).map_err(x)?;
+        ws.write_string(r, 2, &e.value).map_err(x)?;
+        ws.write_string(r, 3, &e.message).map_err(x)?;
+    }
+    ws.set_column_width(0, 8).map_err(x)?;
+    ws.set_column_width(1, 16).map_err(x)?;
+    ws.set_column_width(2, 24).map_err(x)?;
+    ws.set_column_width(3, 60).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_header_variants_map_to_fields() {
+        assert_eq!(header_key("身份证号码"), Some("id_number"));
+        assert_eq!(header_key(" 公民身份号码 "), Some("id_number"));
+        assert_eq!(header_key("*姓名（必填）"), Some("name"));
+        assert_eq!(header_key("行政区划代码"), Some("hukou_division"));
+        assert_eq!(header_key("户籍地区划代码"), Some("hukou_division"));
+        assert_eq!(header_key("\u{feff}身份证号"), Some("id_number"));
+        assert_eq!(header_key("爱好"), None);
+    }
+
+    #[test]
+    fn a_file_without_an_id_column_is_refused_with_a_hint() {
+        let err = ColumnMap::from_headers(&["姓名".into(), "区划代码".into()]).unwrap_err();
+        assert!(err.to_string().contains("身份证号"));
+    }
+
+    #[test]
+    fn gb18030_csv_from_chinese_excel_is_read() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("姓名,身份证号\n张三,11010519491231002X\n");
+        let sheet = read_csv_bytes(&bytes).unwrap();
+        assert_eq!(sheet.headers, vec!["姓名", "身份证号"]);
+        assert_eq!(sheet.rows[0], (2, vec!["张三".to_string(), "11010519491231002X".to_string()]));
+    }
+
+    #[test]
+    fn the_upsert_only_overwrites_supplied_columns() {
+        let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()]).unwrap();
+        let sql = upsert_sql(2, &map);
+        assert!(sql.contains("name = excluded.name"));
+        assert!(!sql.contains("phone = excluded.phone"));
+        assert!(sql.contains("$34,1)"));
+    }
+}

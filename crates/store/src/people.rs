@@ -1,0 +1,344 @@
+//! The older-people register: records, search, create and update, each change audited in
+//! the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yiyang_domain::division::DivisionCode;
+use yiyang_domain::id_number::IdNumber;
+use yiyang_domain::person::{FieldError, HukouType, PersonRecord, Sex};
+
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, scope_range, with_pool, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: i64,
+    #[serde(flatten)]
+    pub record: PersonRecord,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: i64,
+    id_number: String,
+    name: String,
+    sex: String,
+    birth_date: NaiveDate,
+    phone: Option<String>,
+    address: Option<String>,
+    hukou_division: String,
+    residence_division: String,
+    hukou_type: String,
+    categories: String,
+    death_date: Option<NaiveDate>,
+    death_source: Option<String>,
+    contact_name: Option<String>,
+    contact_relation: Option<String>,
+    contact_phone: Option<String>,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl PersonRow {
+    fn into_person(self) -> Person {
+        Person {
+            id: self.id,
+            record: PersonRecord {
+                name: self.name,
+                id_number: IdNumber::parse(&self.id_number).expect("stored ID numbers were validated"),
+                sex: Sex::from_code(&self.sex),
+                birth_date: self.birth_date,
+                phone: self.phone,
+                address: self.address,
+                hukou_division: DivisionCode::from_canonical(self.hukou_division),
+                residence_division: DivisionCode::from_canonical(self.residence_division),
+                hukou_type: if self.hukou_type == "urban" { HukouType::Urban } else { HukouType::Rural },
+                categories: decode_categories(&self.categories),
+                death_date: self.death_date,
+                death_source: self.death_source,
+                contact_name: self.contact_name,
+                contact_relation: self.contact_relation,
+                contact_phone: self.contact_phone,
+                note: self.note,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// Categories are stored as `,alone,tekun,` so a filter is a plain `LIKE '%,code,%'`.
+pub(crate) fn encode_categories(codes: &[String]) -> String {
+    if codes.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", codes.join(","))
+    }
+}
+
+fn decode_categories(s: &str) -> Vec<String> {
+    s.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Updated,
+    Name,
+    BirthDate,
+    Division,
+}
+
+impl SortKey {
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Updated => "updated_at",
+            SortKey::Name => "name",
+            SortKey::BirthDate => "birth_date",
+            SortKey::Division => "hukou_division",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifeFilter {
+    Alive,
+    Dead,
+}
+
+/// A search of the register inside a scope.
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    /// Division prefix the user acts in; always applied.
+    pub scope: String,
+    /// Name fragment, or the start of an ID number.
+    pub q: Option<String>,
+    /// A narrower division (prefix) inside the scope.
+    pub division: Option<String>,
+    pub category: Option<String>,
+    pub life: Option<LifeFilter>,
+    pub sort: SortKey,
+    pub desc: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+impl PersonQuery {
+    /// WHERE clause and its string parameters.
+    fn filter(&self) -> (String, Vec<String>) {
+        let mut binds = Vec::new();
+        let mut clauses = Vec::new();
+        let range = |prefix: &str, binds: &mut Vec<String>| {
+            let (lo, hi) = scope_range(prefix);
+            binds.push(lo);
+            binds.push(hi);
+            let (a, b) = (binds.len() - 1, binds.len());
+            format!(
+                "((hukou_division >= ${a} AND hukou_division < ${b}) OR (residence_division >= ${a} AND residence_division < ${b}))"
+            )
+        };
+        clauses.push(range(&self.scope, &mut binds));
+        if let Some(d) = self.division.as_deref().filter(|d| !d.is_empty()) {
+            clauses.push(range(d, &mut binds));
+        }
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let q = yiyang_domain::id_number::normalize_width(q).to_uppercase();
+            if q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+                binds.push(format!("{q}%"));
+                clauses.push(format!("id_number LIKE ${}", binds.len()));
+            } else {
+                binds.push(format!("%{q}%"));
+                clauses.push(format!("name LIKE ${}", binds.len()));
+            }
+        }
+        if let Some(c) = self.category.as_deref().filter(|c| !c.is_empty()) {
+            binds.push(format!("%,{c},%"));
+            clauses.push(format!("categories LIKE ${}", binds.len()));
+        }
+        match self.life {
+            Some(LifeFilter::Alive) => clauses.push("death_date IS NULL".into()),
+            Some(LifeFilter::Dead) => clauses.push("death_date IS NOT NULL".into()),
+            None => {}
+        }
+        (clauses.join(" AND "), binds)
+    }
+}
+
+const INSERT_COLUMNS: &str = "id_number, name, sex, birth_date, phone, address, hukou_division, residence_division, \
+     hukou_type, categories, death_date, death_source, contact_name, contact_relation, contact_phone, note, \
+     created_at, updated_at, version";
+
+/// Binds a record's 16 columns in [`INSERT_COLUMNS`] order.
+macro_rules! bind_record {
+    ($q:expr, $r:expr) => {
+        $q.bind($r.id_number.as_str())
+            .bind(&$r.name)
+            .bind($r.sex.code())
+            .bind($r.birth_date)
+            .bind(&$r.phone)
+            .bind(&$r.address)
+            .bind($r.hukou_division.as_str())
+            .bind($r.residence_division.as_str())
+            .bind($r.hukou_type.code())
+            .bind(encode_categories(&$r.categories))
+            .bind($r.death_date)
+            .bind(&$r.death_source)
+            .bind(&$r.contact_name)
+            .bind(&$r.contact_relation)
+            .bind(&$r.contact_phone)
+            .bind(&$r.note)
+    };
+}
+
+/// Fields that differ between two versions of a record, for the audit detail.
+fn changed_fields(a: &PersonRecord, b: &PersonRecord) -> Vec<&'static str> {
+    let (a, b) = (a.to_input(), b.to_input());
+    let mut out = Vec::new();
+    macro_rules! cmp {
+        ($($f:ident),*) => { $( if a.$f != b.$f { out.push(stringify!($f)); } )* };
+    }
+    cmp!(name, id_number, sex, birth_date, phone, address, hukou_division, residence_division, hukou_type,
+         categories, death_date, death_source, contact_name, contact_relation, contact_phone, note);
+    out
+}
+
+impl Store {
+    pub async fn search_people(&self, query: &PersonQuery) -> Result<Page<Person>> {
+        let (filter, binds) = query.filter();
+        let count_sql = format!("SELECT COUNT(*) FROM persons WHERE {filter}");
+        let dir = if query.desc { "DESC" } else { "ASC" };
+        let list_sql = format!(
+            "SELECT * FROM persons WHERE {filter} ORDER BY {} {dir}, id {dir} LIMIT {} OFFSET {}",
+            query.sort.column(),
+            query.limit.clamp(1, 10_000),
+            query.offset.max(0)
+        );
+        with_pool!(self, pool => {
+            let mut c = sqlx::query_scalar(&count_sql);
+            for b in &binds { c = c.bind(b); }
+            let total: i64 = c.fetch_one(pool).await?;
+            let mut l = sqlx::query_as::<_, PersonRow>(&list_sql);
+            for b in &binds { l = l.bind(b); }
+            let items = l.fetch_all(pool).await?.into_iter().map(PersonRow::into_person).collect();
+            Ok(Page { items, total })
+        })
+    }
+
+    /// A record if it lies in `scope`; `None` otherwise (callers answer 404 either way,
+    /// so a record's existence outside one's scope is not revealed).
+    pub async fn person_in_scope(&self, id: i64, scope: &str) -> Result<Option<Person>> {
+        let (lo, hi) = scope_range(scope);
+        let sql = "SELECT * FROM persons WHERE id = $1 AND ((hukou_division >= $2 AND hukou_division < $3) OR (residence_division >= $2 AND residence_division < $3))";
+        let row: Option<PersonRow> = with_pool!(self, pool =>
+            sqlx::query_as(sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?);
+        Ok(row.map(PersonRow::into_person))
+    }
+
+    pub async fn person_id_by_number(&self, id_number: &str) -> Result<Option<i64>> {
+        Ok(with_pool!(self, pool =>
+            sqlx::query_scalar("SELECT id FROM persons WHERE id_number = $1").bind(id_number).fetch_optional(pool).await?))
+    }
+
+    /// Records that `actor` saw the full record (full ID number) of person `id`.
+    pub async fn record_full_view(&self, id: i64, actor: &Actor) -> Result<()> {
+        self.audit(&actor.entry("view_full", "person", id, serde_json::json!({}))).await?;
+        Ok(())
+    }
+
+    /// Creates a record; the new record must lie inside the actor's `scope`.
+    pub async fn create_person(&self, r: &PersonRecord, scope: &str, actor: &Actor) -> Result<i64> {
+        check_in_scope(r, scope)?;
+        if self.person_id_by_number(r.id_number.as_str()).await?.is_some() {
+            return Err(StoreError::Invalid(vec![FieldError::new("id_number", "该身份证号已登记")]));
+        }
+        let sql = format!(
+            "INSERT INTO persons ({INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,1) RETURNING id"
+        );
+        let ts = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = bind_record!(sqlx::query_scalar(&sql), r).bind(ts).fetch_one(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("create", "person", id, serde_json::json!({"division": r.hukou_division.as_str()}))).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces a record if it is still at `version` (optimistic locking), within `scope`.
+    pub async fn update_person(&self, id: i64, version: i64, r: &PersonRecord, scope: &str, actor: &Actor) -> Result<()> {
+        check_in_scope(r, scope)?;
+        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
+        if old.record.id_number != r.id_number {
+            if let Some(other) = self.person_id_by_number(r.id_number.as_str()).await? {
+                if other != id {
+                    return Err(StoreError::Invalid(vec![FieldError::new("id_number", "该身份证号已被其他记录使用")]));
+                }
+            }
+        }
+        let changed = changed_fields(&old.record, r);
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let sql = "UPDATE persons SET id_number=$1, name=$2, sex=$3, birth_date=$4, phone=$5, address=$6, hukou_division=$7, \
+                   residence_division=$8, hukou_type=$9, categories=$10, death_date=$11, death_source=$12, contact_name=$13, \
+                   contact_relation=$14, contact_phone=$15, note=$16, updated_at=$17, version = version + 1 \
+                   WHERE id = $18 AND version = $19";
+        let ts = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = bind_record!(sqlx::query(sql), r).bind(ts).bind(id).bind(version).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict);
+            }
+            (*tx).append_audit(&actor.entry("update", "person", id, serde_json::json!({"fields": changed}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a record (e.g. entered by mistake). A death is recorded with a death date,
+    /// not by deleting.
+    pub async fn delete_person(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
+        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("delete", "person", id,
+                serde_json::json!({"id_number": old.record.id_number.masked(), "name": old.record.name}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn count_people(&self, scope: &str) -> Result<i64> {
+        let (lo, hi) = scope_range(scope);
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM persons WHERE (hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2)")
+            .bind(&lo).bind(&hi).fetch_one(pool).await?))
+    }
+}
+
+fn check_in_scope(r: &PersonRecord, scope: &str) -> Result<()> {
+    if r.hukou_division.as_str().starts_with(scope) || r.residence_division.as_str().starts_with(scope) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(vec![FieldError::new(
+            "hukou_division",
+            format!("区划“{}”不在您的管辖范围（{scope}）内", r.hukou_division),
+        )]))
+    }
+}

@@ -33,7 +33,11 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, DateError> {
         .replace('日', "")
         .replace(['/', '.'], "-");
     let parts: Vec<&str> = unified.split('-').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(err());
     }
     let y: i32 = parts[0].parse().map_err(|_| err())?;
@@ -72,7 +76,15 @@ mod tests {
 
     #[test]
     fn the_usual_written_forms_are_read() {
-        for s in ["1950-01-31", "1950/1/31", "1950.01.31", "1950年1月31日", "19500131", "1950-01-31 00:00:00", "１９５０-０１-３１"] {
+        for s in [
+            "1950-01-31",
+            "1950/1/31",
+            "1950.01.31",
+            "1950年1月31日",
+            "19500131",
+            "1950-01-31 00:00:00",
+            "１９５０-０１-３１",
+        ] {
             assert_eq!(parse_date(s).unwrap(), d(1950, 1, 31), "{s}");
         }
     }
@@ -89,7 +101,10 @@ mod tests {
         for s in ["1950-02-30", "abc", "50-1-1", "", "1950-13-01"] {
             assert!(parse_date(s).is_err(), "{s}");
         }
-        assert!(parse_date("1950-02-30").unwrap_err().to_string().contains("1950-02-30"));
+        assert!(parse_date("1950-02-30")
+            .unwrap_err()
+            .to_string()
+            .contains("1950-02-30"));
     }
 
     #[test]

@@ -72,7 +72,10 @@ impl IdNumber {
         // Excel keeps 15 significant digits; a number like 360733195001010000 or
         // 360733195001010000.0 has lost its last three.
         let digits = s.strip_suffix(".0").unwrap_or(&s);
-        if digits.len() == 18 && digits.bytes().all(|b| b.is_ascii_digit()) && digits.ends_with("000") {
+        if digits.len() == 18
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.ends_with("000")
+        {
             let b = digits.as_bytes();
             if check_char(&b[..17]) != '0' || s.ends_with(".0") {
                 return Err(IdError::ExcelZeroed(digits.to_string()));
@@ -184,7 +187,10 @@ mod tests {
     #[test]
     fn birth_date_and_sex_are_derived() {
         let id = IdNumber::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         let male = IdNumber::parse(&with_check("36073319500101001")).unwrap();
         assert_eq!(male.sex(), Sex::Male);
@@ -194,7 +200,13 @@ mod tests {
     #[test]
     fn an_id_whose_check_digit_is_wrong_is_rejected() {
         let err = IdNumber::parse("110105194912310021").unwrap_err();
-        assert_eq!(err, IdError::BadCheckDigit { expected: 'X', actual: '1' });
+        assert_eq!(
+            err,
+            IdError::BadCheckDigit {
+                expected: 'X',
+                actual: '1'
+            }
+        );
         assert!(err.to_string().contains("应为 X"));
     }
 
@@ -202,19 +214,34 @@ mod tests {
     fn full_width_digits_and_lower_case_x_are_normalised() {
         let id = IdNumber::parse("１１０１０５１９４９１２３１００２ｘ").unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
-        assert_eq!(IdNumber::parse(" 11010519491231002x ").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(
+            IdNumber::parse(" 11010519491231002x ").unwrap().as_str(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
     fn an_id_turned_into_scientific_notation_by_excel_is_reported_as_such() {
-        assert!(matches!(IdNumber::parse("3.60733E+17"), Err(IdError::ExcelScientific(_))));
-        assert!(matches!(IdNumber::parse("3.60733195001E+17"), Err(IdError::ExcelScientific(_))));
+        assert!(matches!(
+            IdNumber::parse("3.60733E+17"),
+            Err(IdError::ExcelScientific(_))
+        ));
+        assert!(matches!(
+            IdNumber::parse("3.60733195001E+17"),
+            Err(IdError::ExcelScientific(_))
+        ));
     }
 
     #[test]
     fn an_id_whose_last_digits_excel_zeroed_is_reported_as_such() {
-        assert!(matches!(IdNumber::parse("360733195001010000"), Err(IdError::ExcelZeroed(_))));
-        assert!(matches!(IdNumber::parse("360733195001010000.0"), Err(IdError::ExcelZeroed(_))));
+        assert!(matches!(
+            IdNumber::parse("360733195001010000"),
+            Err(IdError::ExcelZeroed(_))
+        ));
+        assert!(matches!(
+            IdNumber::parse("360733195001010000.0"),
+            Err(IdError::ExcelZeroed(_))
+        ));
     }
 
     #[test]
@@ -231,7 +258,10 @@ mod tests {
     #[test]
     fn wrong_length_bad_characters_and_impossible_dates_are_rejected() {
         assert_eq!(IdNumber::parse("1101051949"), Err(IdError::WrongLength(10)));
-        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdError::BadCharacter));
+        assert_eq!(
+            IdNumber::parse("11010519491231002Y"),
+            Err(IdError::BadCharacter)
+        );
         assert!(matches!(
             IdNumber::parse(&with_check("11010519490231002")),
             Err(IdError::BadBirthDate(_))

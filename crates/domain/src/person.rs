@@ -67,8 +67,12 @@ impl HukouType {
     }
     pub fn parse(raw: &str) -> Option<HukouType> {
         match normalize_width(raw).to_lowercase().as_str() {
-            "urban" | "城镇" | "城市" | "非农业" | "城镇户口" | "非农业户口" => Some(HukouType::Urban),
-            "rural" | "农村" | "农业" | "农村户口" | "农业户口" => Some(HukouType::Rural),
+            "urban" | "城镇" | "城市" | "非农业" | "城镇户口" | "非农业户口" => {
+                Some(HukouType::Urban)
+            }
+            "rural" | "农村" | "农业" | "农村户口" | "农业户口" => {
+                Some(HukouType::Rural)
+            }
             _ => None,
         }
     }
@@ -90,7 +94,9 @@ pub struct CategoryCatalogue {
 
 impl CategoryCatalogue {
     pub fn find(&self, token: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.code == token || c.name == token)
+        self.categories
+            .iter()
+            .find(|c| c.code == token || c.name == token)
     }
     pub fn name_of<'a>(&'a self, code: &'a str) -> &'a str {
         self.find(code).map(|c| c.name.as_str()).unwrap_or(code)
@@ -160,7 +166,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> FieldError {
-        FieldError { field: field.to_string(), message: message.into() }
+        FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -214,7 +223,11 @@ pub trait Reference {
 impl PersonInput {
     /// Checks every field and returns all problems at once, so a form can show each next to
     /// its field and an import can report each.
-    pub fn validate(&self, reference: &dyn Reference, today: NaiveDate) -> Result<PersonRecord, Vec<FieldError>> {
+    pub fn validate(
+        &self,
+        reference: &dyn Reference,
+        today: NaiveDate,
+    ) -> Result<PersonRecord, Vec<FieldError>> {
         let mut errors = Vec::new();
         let name = normalize_width(&self.name);
         if name.is_empty() {
@@ -240,14 +253,21 @@ impl PersonInput {
                         if id.sex() != s {
                             errors.push(FieldError::new(
                                 "sex",
-                                format!("性别“{}”与身份证号不符（身份证号显示为{}）", s.label(), id.sex().label()),
+                                format!(
+                                    "性别“{}”与身份证号不符（身份证号显示为{}）",
+                                    s.label(),
+                                    id.sex().label()
+                                ),
                             ));
                         }
                     }
                     Some(s)
                 }
                 None => {
-                    errors.push(FieldError::new("sex", format!("性别“{}”无法识别（应为 男/女）", self.sex.trim())));
+                    errors.push(FieldError::new(
+                        "sex",
+                        format!("性别“{}”无法识别（应为 男/女）", self.sex.trim()),
+                    ));
                     None
                 }
             }
@@ -283,11 +303,18 @@ impl PersonInput {
         let phone = opt(&normalize_width(&self.phone));
         if let Some(p) = &phone {
             if !valid_phone(p) {
-                errors.push(FieldError::new("phone", format!("电话“{p}”格式不对（手机 11 位，固话需带区号）")));
+                errors.push(FieldError::new(
+                    "phone",
+                    format!("电话“{p}”格式不对（手机 11 位，固话需带区号）"),
+                ));
             }
         }
 
-        let division = |field: &str, raw: &str, required: bool, errors: &mut Vec<FieldError>| -> Option<DivisionCode> {
+        let division = |field: &str,
+                        raw: &str,
+                        required: bool,
+                        errors: &mut Vec<FieldError>|
+         -> Option<DivisionCode> {
             if normalize_width(raw).is_empty() {
                 if required {
                     errors.push(FieldError::new(field, "请填写区划代码"));
@@ -307,8 +334,13 @@ impl PersonInput {
             }
         };
         let hukou_division = division("hukou_division", &self.hukou_division, true, &mut errors);
-        let residence_division = division("residence_division", &self.residence_division, false, &mut errors)
-            .or_else(|| hukou_division.clone());
+        let residence_division = division(
+            "residence_division",
+            &self.residence_division,
+            false,
+            &mut errors,
+        )
+        .or_else(|| hukou_division.clone());
 
         let hukou_type = match HukouType::parse(&self.hukou_type) {
             Some(h) => Some(h),
@@ -319,7 +351,10 @@ impl PersonInput {
             None => {
                 errors.push(FieldError::new(
                     "hukou_type",
-                    format!("户籍性质“{}”无法识别（应为 城镇/农村）", self.hukou_type.trim()),
+                    format!(
+                        "户籍性质“{}”无法识别（应为 城镇/农村）",
+                        self.hukou_type.trim()
+                    ),
                 ));
                 None
             }
@@ -327,13 +362,18 @@ impl PersonInput {
 
         let mut categories: Vec<String> = Vec::new();
         for token in normalize_width(&self.categories)
-            .split(|c: char| matches!(c, '、' | ',' | '，' | ';' | '；' | '|' | '/') || c.is_whitespace())
+            .split(|c: char| {
+                matches!(c, '、' | ',' | '，' | ';' | '；' | '|' | '/') || c.is_whitespace()
+            })
             .filter(|t| !t.is_empty())
         {
             match reference.categories().find(token) {
                 Some(c) if !categories.contains(&c.code) => categories.push(c.code.clone()),
                 Some(_) => {}
-                None => errors.push(FieldError::new("categories", format!("人员类别“{token}”不在类别目录中"))),
+                None => errors.push(FieldError::new(
+                    "categories",
+                    format!("人员类别“{token}”不在类别目录中"),
+                )),
             }
         }
         categories.sort();
@@ -358,10 +398,16 @@ impl PersonInput {
         };
         let death_source = match opt(&self.death_source) {
             None => None,
-            Some(src) => match DEATH_SOURCES.iter().find(|(code, label)| *code == src || *label == src) {
+            Some(src) => match DEATH_SOURCES
+                .iter()
+                .find(|(code, label)| *code == src || *label == src)
+            {
                 Some((code, _)) => Some(code.to_string()),
                 None => {
-                    errors.push(FieldError::new("death_source", format!("死亡信息来源“{src}”无法识别")));
+                    errors.push(FieldError::new(
+                        "death_source",
+                        format!("死亡信息来源“{src}”无法识别"),
+                    ));
                     None
                 }
             },
@@ -373,7 +419,10 @@ impl PersonInput {
         let contact_phone = opt(&normalize_width(&self.contact_phone));
         if let Some(p) = &contact_phone {
             if !valid_phone(p) {
-                errors.push(FieldError::new("contact_phone", format!("电话“{p}”格式不对")));
+                errors.push(FieldError::new(
+                    "contact_phone",
+                    format!("电话“{p}”格式不对"),
+                ));
             }
         }
 
@@ -392,7 +441,11 @@ impl PersonInput {
             hukou_type: hukou_type.expect("no errors"),
             categories,
             death_date,
-            death_source: if death_date.is_some() { death_source } else { None },
+            death_source: if death_date.is_some() {
+                death_source
+            } else {
+                None
+            },
             contact_name: opt(&self.contact_name),
             contact_relation: opt(&self.contact_relation),
             contact_phone,
@@ -440,8 +493,18 @@ mod tests {
     }
 
     fn reference() -> Ref {
-        let cat = |code: &str, name: &str| Category { code: code.into(), name: name.into(), group: "x".into() };
-        Ref(CategoryCatalogue { categories: vec![cat("tekun", "特困"), cat("dibao", "低保"), cat("alone", "独居")] })
+        let cat = |code: &str, name: &str| Category {
+            code: code.into(),
+            name: name.into(),
+            group: "x".into(),
+        };
+        Ref(CategoryCatalogue {
+            categories: vec![
+                cat("tekun", "特困"),
+                cat("dibao", "低保"),
+                cat("alone", "独居"),
+            ],
+        })
     }
 
     fn today() -> NaiveDate {
@@ -473,8 +536,12 @@ mod tests {
         i.sex = "男".into();
         i.birth_date = "1949-12-30".into();
         let errs = i.validate(&reference(), today()).unwrap_err();
-        assert!(errs.iter().any(|e| e.field == "sex" && e.message.contains("不符")));
-        assert!(errs.iter().any(|e| e.field == "birth_date" && e.message.contains("1949-12-31")));
+        assert!(errs
+            .iter()
+            .any(|e| e.field == "sex" && e.message.contains("不符")));
+        assert!(errs
+            .iter()
+            .any(|e| e.field == "birth_date" && e.message.contains("1949-12-31")));
     }
 
     #[test]
@@ -482,7 +549,10 @@ mod tests {
         let mut i = input();
         i.hukou_division = "110105".into();
         let errs = i.validate(&reference(), today()).unwrap_err();
-        assert_eq!(errs, vec![FieldError::new("hukou_division", "区划代码“110105”不存在")]);
+        assert_eq!(
+            errs,
+            vec![FieldError::new("hukou_division", "区划代码“110105”不存在")]
+        );
     }
 
     #[test]
@@ -499,7 +569,12 @@ mod tests {
 
     #[test]
     fn all_problems_are_reported_at_once() {
-        let i = PersonInput { id_number: "123".into(), phone: "12345".into(), hukou_type: "x".into(), ..Default::default() };
+        let i = PersonInput {
+            id_number: "123".into(),
+            phone: "12345".into(),
+            hukou_type: "x".into(),
+            ..Default::default()
+        };
         let errs = i.validate(&reference(), today()).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         for f in ["name", "id_number", "phone", "hukou_division", "hukou_type"] {

@@ -33,8 +33,14 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::CivilAffairs, Role::Institution, Role::Provider, Role::Assessor, Role::Inspector, Role::Auditor];
+    pub const ALL: [Role; 6] = [
+        Role::CivilAffairs,
+        Role::Institution,
+        Role::Provider,
+        Role::Assessor,
+        Role::Inspector,
+        Role::Auditor,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -59,7 +65,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == s || r.label() == s)
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s || r.label() == s)
     }
 
     /// The access matrix. Institution and provider staff and inspectors reach people
@@ -84,7 +92,11 @@ mod tests {
     #[test]
     fn only_civil_affairs_staff_may_write_the_register() {
         for r in Role::ALL {
-            assert_eq!(r.may(Permission::PersonWrite), r == Role::CivilAffairs, "{r:?}");
+            assert_eq!(
+                r.may(Permission::PersonWrite),
+                r == Role::CivilAffairs,
+                "{r:?}"
+            );
         }
     }
 

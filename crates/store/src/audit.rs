@@ -49,7 +49,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn entry(&self, action: &str, entity: &str, entity_id: impl ToString, detail: serde_json::Value) -> AuditEntry {
+    pub fn entry(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: impl ToString,
+        detail: serde_json::Value,
+    ) -> AuditEntry {
         AuditEntry {
             actor: self.name.clone(),
             channel: self.channel.to_string(),
@@ -63,9 +69,31 @@ impl Actor {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn chain_hash(prev: &str, seq: i64, at: &DateTime<Utc>, actor: &str, channel: &str, action: &str, entity: &str, entity_id: &str, detail: &str, source: &str) -> String {
+fn chain_hash(
+    prev: &str,
+    seq: i64,
+    at: &DateTime<Utc>,
+    actor: &str,
+    channel: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: &str,
+    source: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), &at.to_rfc3339_opts(SecondsFormat::Micros, true), actor, channel, action, entity, entity_id, detail, source] {
+    for part in [
+        prev,
+        &seq.to_string(),
+        &at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        actor,
+        channel,
+        action,
+        entity,
+        entity_id,
+        detail,
+        source,
+    ] {
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
@@ -74,7 +102,18 @@ fn chain_hash(prev: &str, seq: i64, at: &DateTime<Utc>, actor: &str, channel: &s
 
 impl AuditRecord {
     fn expected_hash(&self) -> String {
-        chain_hash(&self.prev_hash, self.seq, &self.at, &self.actor, &self.channel, &self.action, &self.entity, &self.entity_id, &self.detail, &self.source)
+        chain_hash(
+            &self.prev_hash,
+            self.seq,
+            &self.at,
+            &self.actor,
+            &self.channel,
+            &self.action,
+            &self.entity,
+            &self.entity_id,
+            &self.detail,
+            &self.source,
+        )
     }
 }
 
@@ -133,12 +172,19 @@ impl Store {
     }
 
     /// Newest first, optionally for one entity.
-    pub async fn audit_entries(&self, entity: Option<(&str, &str)>, limit: i64, offset: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_entries(
+        &self,
+        entity: Option<(&str, &str)>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditRecord>> {
         let (sql, e, id) = match entity {
             Some((e, id)) => ("SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", e, id),
             None => ("SELECT * FROM audit_log WHERE $1 = $1 AND $2 = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", "", ""),
         };
-        Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(e).bind(id).bind(limit).bind(offset).fetch_all(pool).await?))
+        Ok(
+            with_pool!(self, pool => sqlx::query_as(sql).bind(e).bind(id).bind(limit).bind(offset).fetch_all(pool).await?),
+        )
     }
 
     /// Walks the whole chain in order and reports the first entry that does not fit.
@@ -153,13 +199,26 @@ impl Store {
             let n = page.len() as i64;
             for r in page {
                 if r.seq != expected_seq {
-                    return Ok(Verification::Broken { seq: expected_seq, reason: format!("第 {expected_seq} 条记录缺失（下一条是第 {} 条）", r.seq) });
+                    return Ok(Verification::Broken {
+                        seq: expected_seq,
+                        reason: format!("第 {expected_seq} 条记录缺失（下一条是第 {} 条）", r.seq),
+                    });
                 }
                 if r.prev_hash != prev {
-                    return Ok(Verification::Broken { seq: r.seq, reason: format!("第 {} 条记录的前序哈希与第 {} 条不符：其前有记录被改动或删除", r.seq, r.seq - 1) });
+                    return Ok(Verification::Broken {
+                        seq: r.seq,
+                        reason: format!(
+                            "第 {} 条记录的前序哈希与第 {} 条不符：其前有记录被改动或删除",
+                            r.seq,
+                            r.seq - 1
+                        ),
+                    });
                 }
                 if r.expected_hash() != r.hash {
-                    return Ok(Verification::Broken { seq: r.seq, reason: format!("第 {} 条记录的内容与其哈希不符：该记录被改动过", r.seq) });
+                    return Ok(Verification::Broken {
+                        seq: r.seq,
+                        reason: format!("第 {} 条记录的内容与其哈希不符：该记录被改动过", r.seq),
+                    });
                 }
                 prev = r.hash;
                 expected_seq += 1;
@@ -168,14 +227,18 @@ impl Store {
                 break;
             }
         }
-        let (head_seq, head_hash): (i64, String) =
-            with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
+        let (head_seq, head_hash): (i64, String) = with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
         if head_seq != expected_seq - 1 || head_hash != prev {
             return Ok(Verification::Broken {
                 seq: expected_seq,
-                reason: format!("链头记载共 {head_seq} 条，实有 {} 条：末尾的记录被删除或改动", expected_seq - 1),
+                reason: format!(
+                    "链头记载共 {head_seq} 条，实有 {} 条：末尾的记录被删除或改动",
+                    expected_seq - 1
+                ),
             });
         }
-        Ok(Verification::Intact { entries: expected_seq - 1 })
+        Ok(Verification::Intact {
+            entries: expected_seq - 1,
+        })
     }
 }

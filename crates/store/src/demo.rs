@@ -1,1 +1,306 @@
-//! placeholder
+//! The demo county: 会昌县 (360733) with its real townships and villages, a few thousand
+//! generated older people with realistic ID numbers, ages and categories, and one account
+//! per role. Seeded, so every demo database is the same.
+
+use chrono::{Datelike, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use yiyang_domain::id_number::check_char;
+use yiyang_domain::person::PersonInput;
+use yiyang_domain::role::Role;
+
+use crate::audit::Actor;
+use crate::users::NewUser;
+use crate::{Result, Store};
+
+pub const DEMO_COUNTY: &str = "360733";
+pub const DEMO_PASSWORD: &str = "yiyang-demo-2026";
+
+/// (username, display name, role, scope, institution)
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
+    (
+        "sheng",
+        "江西省民政厅 管理员",
+        Role::CivilAffairs,
+        "36",
+        None,
+    ),
+    (
+        "huichang",
+        "会昌县民政局 管理员",
+        Role::CivilAffairs,
+        "360733",
+        None,
+    ),
+    (
+        "wenwuba",
+        "文武坝镇 民政专干",
+        Role::CivilAffairs,
+        "360733100",
+        None,
+    ),
+    (
+        "jigou",
+        "会昌县中心敬老院 工作人员",
+        Role::Institution,
+        "360733",
+        Some("JG3607331001"),
+    ),
+    (
+        "fuwu",
+        "居家养老服务中心 工作人员",
+        Role::Provider,
+        "360733",
+        None,
+    ),
+    ("pinggu", "能力评估员", Role::Assessor, "360733", None),
+    ("jiancha", "监管检查员", Role::Inspector, "360733", None),
+    ("shenji", "只读审计员", Role::Auditor, "360733", None),
+];
+
+const SURNAMES: &[&str] = &[
+    "刘", "李", "王", "张", "陈", "黄", "曾", "钟", "邱", "赖", "肖", "谢", "朱", "周", "吴",
+    "欧阳", "胡", "林", "罗", "徐",
+];
+const GIVEN_M: &[&str] = &[
+    "福生", "发财", "长根", "金华", "光明", "水生", "德胜", "国华", "建国", "春生", "有才", "茂林",
+    "桂生", "贤良", "振兴",
+];
+const GIVEN_F: &[&str] = &[
+    "桂英", "秀兰", "玉兰", "冬梅", "春花", "满妹", "招娣", "金凤", "凤英", "月娥", "桂香", "秀英",
+    "银娇", "菊英", "翠兰",
+];
+
+/// Generates `n` older people living in `county`'s villages (or townships where no
+/// villages are loaded).
+pub fn generate_people(
+    n: usize,
+    county: &str,
+    places: &[(String, String)],
+    seed: u64,
+    today: NaiveDate,
+) -> Vec<PersonInput> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut seqs = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        // Age 60-104, weighted toward the younger old as in the 2020 census.
+        let age = loop {
+            let a = 60 + (rng.gen::<f64>().powf(1.8) * 45.0) as i32;
+            if a <= 104 {
+                break a;
+            }
+        };
+        let birth = NaiveDate::from_ymd_opt(today.year() - age, 1, 1).unwrap()
+            + chrono::Days::new(rng.gen_range(0..365));
+        let birth = if birth
+            > NaiveDate::from_ymd_opt(today.year() - 60, today.month(), today.day()).unwrap()
+        {
+            birth - chrono::Days::new(366)
+        } else {
+            birth
+        };
+        let male = rng.gen_bool(0.46);
+        let seq: u32 = loop {
+            let s = rng.gen_range(0..500) * 2 + u32::from(male);
+            if seqs.insert((birth, s)) {
+                break s;
+            }
+        };
+        let body = format!("{county}{}{:03}", birth.format("%Y%m%d"), seq);
+        let id = format!("{body}{}", check_char(body.as_bytes()));
+        let name = format!(
+            "{}{}",
+            SURNAMES[rng.gen_range(0..SURNAMES.len())],
+            if male {
+                GIVEN_M[rng.gen_range(0..GIVEN_M.len())]
+            } else {
+                GIVEN_F[rng.gen_range(0..GIVEN_F.len())]
+            }
+        );
+        let (place_code, place_name) = &places[rng.gen_range(0..places.len())];
+        let mut cats = Vec::new();
+        let mut pick = |code: &str, p: f64, rng: &mut StdRng| {
+            if rng.gen_bool(p) {
+                cats.push(code.to_string());
+            }
+        };
+        pick("tekun", 0.02, &mut rng);
+        pick("dibao", 0.07, &mut rng);
+        pick("econ_hardship", 0.05, &mut rng);
+        pick("alone", 0.09, &mut rng);
+        pick("empty_nest", 0.22, &mut rng);
+        pick("left_behind", 0.06, &mut rng);
+        pick("disabled", if age >= 80 { 0.16 } else { 0.05 }, &mut rng);
+        pick("dementia", if age >= 80 { 0.05 } else { 0.01 }, &mut rng);
+        pick("severe_disability", 0.015, &mut rng);
+        pick("family_planning_special", 0.01, &mut rng);
+        pick("youfu", 0.015, &mut rng);
+        let dead = rng.gen_bool(0.03);
+        let death_date = if dead {
+            (today - chrono::Days::new(rng.gen_range(1..500))).to_string()
+        } else {
+            String::new()
+        };
+        let phone = if rng.gen_bool(0.7) {
+            format!(
+                "1{}{:09}",
+                ["39", "58", "87", "33", "77", "98"][rng.gen_range(0..6)],
+                rng.gen_range(0..1_000_000_000u64)
+            )
+            .chars()
+            .take(11)
+            .collect()
+        } else {
+            String::new()
+        };
+        let contact_surname = name
+            .chars()
+            .take(if name.starts_with("欧阳") { 2 } else { 1 })
+            .collect::<String>();
+        out.push(PersonInput {
+            name,
+            id_number: id,
+            phone,
+            address: format!("会昌县{}{}号", place_name, rng.gen_range(1..120)),
+            hukou_division: place_code.clone(),
+            hukou_type: if rng.gen_bool(0.78) { "rural" } else { "urban" }.into(),
+            categories: cats.join(","),
+            death_date,
+            death_source: if dead {
+                ["hukou_cancel", "cremation", "family"][rng.gen_range(0..3)].into()
+            } else {
+                String::new()
+            },
+            contact_name: format!(
+                "{contact_surname}{}",
+                ["建华", "小明", "丽萍", "文军", "海燕"][rng.gen_range(0..5)]
+            ),
+            contact_relation: ["儿子", "女儿", "儿媳", "孙子", "侄子"][rng.gen_range(0..5)].into(),
+            contact_phone: format!(
+                "13{}{:08}",
+                rng.gen_range(0..10),
+                rng.gen_range(0..100_000_000u64)
+            ),
+            ..Default::default()
+        });
+    }
+    out
+}
+
+impl Store {
+    /// Loads the demo county into the database: accounts (if missing) and `n` people
+    /// (upserted by ID number, so loading twice changes nothing).
+    pub async fn load_demo(&self, n: usize, actor: &Actor) -> Result<usize> {
+        for (username, display, role, scope, inst) in DEMO_ACCOUNTS {
+            if !self.user_exists(username).await? {
+                self.create_user(
+                    &NewUser {
+                        username,
+                        display_name: display,
+                        password: DEMO_PASSWORD,
+                        role: *role,
+                        scope,
+                        institution_id: *inst,
+                    },
+                    actor,
+                )
+                .await?;
+            }
+        }
+        let reference = self.reference();
+        let mut places: Vec<(String, String)> = reference
+            .divisions
+            .iter()
+            .filter(|(c, _)| c.len() == 12 && c.starts_with(DEMO_COUNTY))
+            .map(|(c, n)| {
+                let town = reference.division_name(&c[..9]).unwrap_or("");
+                (c.clone(), format!("{town}{n}"))
+            })
+            .collect();
+        if places.is_empty() {
+            places = reference.children(DEMO_COUNTY);
+        }
+        places.sort();
+        let today = chrono::Local::now().date_naive();
+        let people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
+        let dir = tempdir_path();
+        let path = dir.join("会昌县老年人信息-演示.csv");
+        let mut w =
+            csv::Writer::from_path(&path).map_err(|e| crate::StoreError::File(e.to_string()))?;
+        w.write_record([
+            "姓名",
+            "身份证号",
+            "联系电话",
+            "居住地址",
+            "户籍地区划代码",
+            "户籍性质",
+            "人员类别",
+            "死亡日期",
+            "死亡信息来源",
+            "紧急联系人",
+            "与本人关系",
+            "紧急联系人电话",
+        ])
+        .map_err(|e| crate::StoreError::File(e.to_string()))?;
+        for p in &people {
+            w.write_record([
+                &p.name,
+                &p.id_number,
+                &p.phone,
+                &p.address,
+                &p.hukou_division,
+                &p.hukou_type,
+                &p.categories,
+                &p.death_date,
+                &p.death_source,
+                &p.contact_name,
+                &p.contact_relation,
+                &p.contact_phone,
+            ])
+            .map_err(|e| crate::StoreError::File(e.to_string()))?;
+        }
+        w.flush()
+            .map_err(|e| crate::StoreError::File(e.to_string()))?;
+        drop(w);
+        let summary = self
+            .import_people(&path, DEMO_COUNTY, actor, &|_, _| {})
+            .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let summary = summary?;
+        Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
+    }
+}
+
+fn tempdir_path() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "yiyang-demo-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yiyang_domain::IdNumber;
+
+    #[test]
+    fn generated_people_have_valid_unique_ids_and_are_over_60() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let places = vec![("360733100201".to_string(), "文武坝镇某村".to_string())];
+        let people = generate_people(2000, "360733", &places, 1, today);
+        let mut ids = std::collections::HashSet::new();
+        for p in &people {
+            let id = IdNumber::parse(&p.id_number).unwrap();
+            assert!(
+                yiyang_domain::dates::age_on(id.birth_date(), today) >= 60,
+                "{}",
+                p.id_number
+            );
+            assert!(ids.insert(p.id_number.clone()));
+        }
+    }
+}

@@ -53,20 +53,111 @@ pub struct ImportJob {
 /// Column headers as they appear in real spreadsheets, mapped to field keys.
 const HEADER_VARIANTS: &[(&str, &[&str])] = &[
     ("name", &["姓名", "老人姓名", "名字", "name"]),
-    ("id_number", &["身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "证件号码", "身份证", "id_number", "person_id"]),
+    (
+        "id_number",
+        &[
+            "身份证号",
+            "身份证号码",
+            "公民身份号码",
+            "公民身份证号码",
+            "证件号码",
+            "身份证",
+            "id_number",
+            "person_id",
+        ],
+    ),
     ("sex", &["性别", "sex"]),
-    ("birth_date", &["出生日期", "出生年月日", "出生年月", "生日", "birth_date"]),
-    ("phone", &["联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "phone"]),
-    ("address", &["地址", "居住地址", "现居住地址", "家庭住址", "现住址", "详细地址", "address"]),
-    ("hukou_division", &["区划代码", "行政区划代码", "户籍地区划代码", "户籍区划代码", "户籍所在地区划代码", "所属区划代码", "hukou_division", "county_code"]),
-    ("residence_division", &["居住地区划代码", "现居住地区划代码", "居住区划代码", "实际居住地区划代码", "residence_division"]),
-    ("hukou_type", &["户籍性质", "户口性质", "户籍类型", "户口类型", "城乡类别", "hukou_type", "hukou"]),
-    ("categories", &["人员类别", "类别", "老人类别", "特殊群体类别", "困难类别", "categories"]),
+    (
+        "birth_date",
+        &["出生日期", "出生年月日", "出生年月", "生日", "birth_date"],
+    ),
+    (
+        "phone",
+        &[
+            "联系电话",
+            "电话",
+            "手机",
+            "手机号",
+            "手机号码",
+            "本人电话",
+            "phone",
+        ],
+    ),
+    (
+        "address",
+        &[
+            "地址",
+            "居住地址",
+            "现居住地址",
+            "家庭住址",
+            "现住址",
+            "详细地址",
+            "address",
+        ],
+    ),
+    (
+        "hukou_division",
+        &[
+            "区划代码",
+            "行政区划代码",
+            "户籍地区划代码",
+            "户籍区划代码",
+            "户籍所在地区划代码",
+            "所属区划代码",
+            "hukou_division",
+            "county_code",
+        ],
+    ),
+    (
+        "residence_division",
+        &[
+            "居住地区划代码",
+            "现居住地区划代码",
+            "居住区划代码",
+            "实际居住地区划代码",
+            "residence_division",
+        ],
+    ),
+    (
+        "hukou_type",
+        &[
+            "户籍性质",
+            "户口性质",
+            "户籍类型",
+            "户口类型",
+            "城乡类别",
+            "hukou_type",
+            "hukou",
+        ],
+    ),
+    (
+        "categories",
+        &[
+            "人员类别",
+            "类别",
+            "老人类别",
+            "特殊群体类别",
+            "困难类别",
+            "categories",
+        ],
+    ),
     ("death_date", &["死亡日期", "death_date"]),
-    ("death_source", &["死亡信息来源", "死亡来源", "death_source"]),
-    ("contact_name", &["紧急联系人", "联系人", "紧急联系人姓名", "contact_name"]),
-    ("contact_relation", &["与本人关系", "关系", "联系人关系", "contact_relation"]),
-    ("contact_phone", &["紧急联系人电话", "联系人电话", "contact_phone"]),
+    (
+        "death_source",
+        &["死亡信息来源", "死亡来源", "death_source"],
+    ),
+    (
+        "contact_name",
+        &["紧急联系人", "联系人", "紧急联系人姓名", "contact_name"],
+    ),
+    (
+        "contact_relation",
+        &["与本人关系", "关系", "联系人关系", "contact_relation"],
+    ),
+    (
+        "contact_phone",
+        &["紧急联系人电话", "联系人电话", "contact_phone"],
+    ),
     ("note", &["备注", "note"]),
 ];
 
@@ -81,9 +172,15 @@ pub fn header_key(raw: &str) -> Option<&'static str> {
             }
         }
     }
-    let h: String = h.chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}').collect();
+    let h: String = h
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}')
+        .collect();
     let h = h.to_lowercase();
-    HEADER_VARIANTS.iter().find(|(_, vs)| vs.iter().any(|v| *v == h)).map(|(k, _)| *k)
+    HEADER_VARIANTS
+        .iter()
+        .find(|(_, vs)| vs.iter().any(|v| *v == h))
+        .map(|(k, _)| *k)
 }
 
 /// Which field each column feeds.
@@ -114,7 +211,11 @@ impl ColumnMap {
                 return Err(StoreError::File(format!(
                     "文件缺少“{}”列（第一行应为表头，可用的列名如：{}）",
                     field_label(required),
-                    HEADER_VARIANTS.iter().find(|(k, _)| *k == required).map(|(_, v)| v[..3].join("、")).unwrap_or_default()
+                    HEADER_VARIANTS
+                        .iter()
+                        .find(|(k, _)| *k == required)
+                        .map(|(_, v)| v[..3].join("、"))
+                        .unwrap_or_default()
                 )));
             }
         }
@@ -182,14 +283,21 @@ pub struct Sheet {
 /// Reads a .csv (UTF-8, with or without BOM, or GB18030 as Excel saves it on Chinese
 /// Windows) or .xlsx file.
 pub fn read_sheet(path: &Path) -> Result<Sheet> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
     match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+            let bytes = std::fs::read(path)
+                .map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
             read_csv_bytes(&bytes)
         }
         "xlsx" | "xlsm" | "xls" => read_xlsx(path),
-        _ => Err(StoreError::File(format!("不支持的文件类型“{ext}”（请用 .csv 或 .xlsx）"))),
+        _ => Err(StoreError::File(format!(
+            "不支持的文件类型“{ext}”（请用 .csv 或 .xlsx）"
+        ))),
     }
 }
 
@@ -199,7 +307,9 @@ pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
         Ok(s) => s.into(),
         Err(_) => encoding_rs::GB18030.decode(bytes).0,
     };
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
         .map_err(|e| StoreError::File(format!("表头无法读取：{e}")))?
@@ -219,7 +329,8 @@ pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
 
 fn read_xlsx(path: &Path) -> Result<Sheet> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path).map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| StoreError::File("Excel 文件中没有工作表".into()))?
@@ -242,10 +353,18 @@ fn read_xlsx(path: &Path) -> Result<Sheet> {
         }
     };
     let mut rows_iter = range.rows();
-    let headers = rows_iter.next().map(|r| r.iter().map(cell).collect()).unwrap_or_default();
+    let headers = rows_iter
+        .next()
+        .map(|r| r.iter().map(cell).collect())
+        .unwrap_or_default();
     let rows = rows_iter
         .enumerate()
-        .map(|(i, r)| (first_row + i as i64 + 2, r.iter().map(cell).collect::<Vec<String>>()))
+        .map(|(i, r)| {
+            (
+                first_row + i as i64 + 2,
+                r.iter().map(cell).collect::<Vec<String>>(),
+            )
+        })
         .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
         .collect();
     Ok(Sheet { headers, rows })
@@ -282,7 +401,10 @@ pub fn validate_rows(
                         row_no: *row_no,
                         field: field_label("hukou_division").into(),
                         value: rec.hukou_division.to_string(),
-                        message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
+                        message: format!(
+                            "区划“{}”不在您的管辖范围（{scope}）内",
+                            rec.hukou_division
+                        ),
                     });
                 } else if let Some(first) = first_row_of.get(rec.id_number.as_str()) {
                     errors.push(RowError {
@@ -314,8 +436,22 @@ pub fn validate_rows(
 /// The columns an upsert writes, in bind order, and whether the file supplies each (only
 /// supplied columns are overwritten on an existing record; the rest are left as they are).
 const UPSERT_COLUMNS: [&str; 16] = [
-    "id_number", "name", "sex", "birth_date", "phone", "address", "hukou_division", "residence_division",
-    "hukou_type", "categories", "death_date", "death_source", "contact_name", "contact_relation", "contact_phone", "note",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "hukou_division",
+    "residence_division",
+    "hukou_type",
+    "categories",
+    "death_date",
+    "death_source",
+    "contact_name",
+    "contact_relation",
+    "contact_phone",
+    "note",
 ];
 
 fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
@@ -344,8 +480,14 @@ fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
             other => map.has(other),
         })
         .collect();
-    let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    let differs: Vec<String> = updatable.iter().map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}")).collect();
+    let set: Vec<String> = updatable
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let differs: Vec<String> = updatable
+        .iter()
+        .map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}"))
+        .collect();
     sql.push_str(&format!(
         " ON CONFLICT (id_number) DO UPDATE SET {}, updated_at = excluded.updated_at, version = persons.version + 1 WHERE {} RETURNING version",
         set.join(", "),
@@ -364,11 +506,27 @@ impl Store {
         actor: &Actor,
         on_progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> Result<ImportSummary> {
-        let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let job_id = self.start_job("people", &file_name, &hex::encode(Sha256::digest(&bytes)), actor, scope).await?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let job_id = self
+            .start_job(
+                "people",
+                &file_name,
+                &hex::encode(Sha256::digest(&bytes)),
+                actor,
+                scope,
+            )
+            .await?;
         drop(bytes);
-        match self.run_import(job_id, path, scope, actor, on_progress).await {
+        match self
+            .run_import(job_id, path, scope, actor, on_progress)
+            .await
+        {
             Ok(s) => Ok(s),
             Err(e) => {
                 self.finish_job_failed(job_id, &e.to_string()).await?;
@@ -387,7 +545,9 @@ impl Store {
     ) -> Result<ImportSummary> {
         let sheet = {
             let path = path.to_path_buf();
-            tokio::task::spawn_blocking(move || read_sheet(&path)).await.map_err(|e| StoreError::File(e.to_string()))??
+            tokio::task::spawn_blocking(move || read_sheet(&path))
+                .await
+                .map_err(|e| StoreError::File(e.to_string()))??
         };
         let map = ColumnMap::from_headers(&sheet.headers)?;
         let total = sheet.rows.len() as u64;
@@ -417,7 +577,9 @@ impl Store {
                         row_no: *row_no,
                         field: field_label("id_number").into(),
                         value: rec.id_number.masked(),
-                        message: format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
+                        message: format!(
+                            "此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"
+                        ),
                     });
                 } else {
                     rows.push(rec);
@@ -438,18 +600,35 @@ impl Store {
             rows.len() as i64
         };
         let job = self
-            .finish_job(job_id, &errors, inserted, updated, unchanged, rejected_rows, actor)
+            .finish_job(
+                job_id,
+                &errors,
+                inserted,
+                updated,
+                unchanged,
+                rejected_rows,
+                actor,
+            )
             .await?;
         on_progress(total, total);
-        Ok(ImportSummary { job, errors, ignored_columns: map.ignored })
+        Ok(ImportSummary {
+            job,
+            errors,
+            ignored_columns: map.ignored,
+        })
     }
 
     /// ID numbers in `chunk` already registered with divisions outside `scope`.
-    async fn registered_outside(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashMap<String, String>> {
+    async fn registered_outside(
+        &self,
+        chunk: &[(i64, PersonRecord)],
+        scope: &str,
+    ) -> Result<HashMap<String, String>> {
         let (lo, hi) = scope_range(scope);
         let mut out = HashMap::new();
         for part in chunk.chunks(STATEMENT_ROWS) {
-            let placeholders: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 3)).collect();
+            let placeholders: Vec<String> =
+                (0..part.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
                 "SELECT id_number, hukou_division FROM persons WHERE id_number IN ({}) \
                  AND NOT ((hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2))",
@@ -504,7 +683,14 @@ impl Store {
         Ok((ins, upd))
     }
 
-    async fn start_job(&self, kind: &str, file_name: &str, sha: &str, actor: &Actor, scope: &str) -> Result<i64> {
+    async fn start_job(
+        &self,
+        kind: &str,
+        file_name: &str,
+        sha: &str,
+        actor: &Actor,
+        scope: &str,
+    ) -> Result<i64> {
         Ok(with_pool!(self, pool => sqlx::query_scalar(
             "INSERT INTO import_jobs (kind, file_name, file_sha256, actor, scope, status, started_at) \
              VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id")
@@ -570,7 +756,9 @@ impl Store {
     }
 
     pub async fn import_job(&self, id: i64) -> Result<Option<ImportJob>> {
-        Ok(with_pool!(self, pool => sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1").bind(id).fetch_optional(pool).await?))
+        Ok(
+            with_pool!(self, pool => sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1").bind(id).fetch_optional(pool).await?),
+        )
     }
 
     pub async fn import_jobs(&self, scope: &str, limit: i64) -> Result<Vec<ImportJob>> {
@@ -595,10 +783,19 @@ pub fn error_report_xlsx(job: &ImportJob, errors: &[RowError]) -> Result<Vec<u8>
     let bold = Format::new().set_bold();
     let x = |e: rust_xlsxwriter::XlsxError| StoreError::File(format!("生成报告失败：{e}"));
     ws.set_name("未导入的行").map_err(x)?;
-    ws.write_string_with_format(0, 0, format!("导入文件：{}（共 {} 行，新增 {}，更新 {}，未变 {}，未导入 {} 行）",
-        job.file_name, job.total_rows, job.inserted, job.updated, job.unchanged, job.rejected), &bold).map_err(x)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "导入文件：{}（共 {} 行，新增 {}，更新 {}，未变 {}，未导入 {} 行）",
+            job.file_name, job.total_rows, job.inserted, job.updated, job.unchanged, job.rejected
+        ),
+        &bold,
+    )
+    .map_err(x)?;
     for (c, h) in ["行号", "字段", "内容", "问题"].iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
+        ws.write_string_with_format(2, c as u16, *h, &bold)
+            .map_err(x)?;
     }
     for (i, e) in errors.iter().enumerate() {
         let r = i as u32 + 3;
@@ -640,12 +837,19 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GB18030.encode("姓名,身份证号\n张三,11010519491231002X\n");
         let sheet = read_csv_bytes(&bytes).unwrap();
         assert_eq!(sheet.headers, vec!["姓名", "身份证号"]);
-        assert_eq!(sheet.rows[0], (2, vec!["张三".to_string(), "11010519491231002X".to_string()]));
+        assert_eq!(
+            sheet.rows[0],
+            (
+                2,
+                vec!["张三".to_string(), "11010519491231002X".to_string()]
+            )
+        );
     }
 
     #[test]
     fn the_upsert_only_overwrites_supplied_columns() {
-        let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()]).unwrap();
+        let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()])
+            .unwrap();
         let sql = upsert_sql(2, &map);
         assert!(sql.contains("name = excluded.name"));
         assert!(!sql.contains("phone = excluded.phone"));

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod people;
 pub mod reference;
+pub mod testing;
 pub mod users;
 
 use std::str::FromStr;
@@ -14,7 +15,9 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use yiyang_domain::person::FieldError;
 
 pub use reference::RefData;
@@ -74,7 +77,10 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -88,7 +94,10 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        let store = Store { db, reference: Arc::new(RwLock::new(Arc::new(RefData::default()))) };
+        let store = Store {
+            db,
+            reference: Arc::new(RwLock::new(Arc::new(RefData::default()))),
+        };
         store.ensure_reference_data().await?;
         Ok(store)
     }
@@ -124,5 +133,7 @@ pub(crate) fn scope_range(scope: &str) -> (String, String) {
 /// timestamps read back equal what was written (the audit chain hashes them).
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
-    chrono::Utc::now().duration_trunc(TimeDelta::microseconds(1)).expect("in range")
+    chrono::Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .expect("in range")
 }

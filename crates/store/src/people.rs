@@ -50,14 +50,19 @@ impl PersonRow {
             id: self.id,
             record: PersonRecord {
                 name: self.name,
-                id_number: IdNumber::parse(&self.id_number).expect("stored ID numbers were validated"),
+                id_number: IdNumber::parse(&self.id_number)
+                    .expect("stored ID numbers were validated"),
                 sex: Sex::from_code(&self.sex),
                 birth_date: self.birth_date,
                 phone: self.phone,
                 address: self.address,
                 hukou_division: DivisionCode::from_canonical(self.hukou_division),
                 residence_division: DivisionCode::from_canonical(self.residence_division),
-                hukou_type: if self.hukou_type == "urban" { HukouType::Urban } else { HukouType::Rural },
+                hukou_type: if self.hukou_type == "urban" {
+                    HukouType::Urban
+                } else {
+                    HukouType::Rural
+                },
                 categories: decode_categories(&self.categories),
                 death_date: self.death_date,
                 death_source: self.death_source,
@@ -83,7 +88,10 @@ pub(crate) fn encode_categories(codes: &[String]) -> String {
 }
 
 fn decode_categories(s: &str) -> Vec<String> {
-    s.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
@@ -211,8 +219,24 @@ fn changed_fields(a: &PersonRecord, b: &PersonRecord) -> Vec<&'static str> {
     macro_rules! cmp {
         ($($f:ident),*) => { $( if a.$f != b.$f { out.push(stringify!($f)); } )* };
     }
-    cmp!(name, id_number, sex, birth_date, phone, address, hukou_division, residence_division, hukou_type,
-         categories, death_date, death_source, contact_name, contact_relation, contact_phone, note);
+    cmp!(
+        name,
+        id_number,
+        sex,
+        birth_date,
+        phone,
+        address,
+        hukou_division,
+        residence_division,
+        hukou_type,
+        categories,
+        death_date,
+        death_source,
+        contact_name,
+        contact_relation,
+        contact_phone,
+        note
+    );
     out
 }
 
@@ -255,15 +279,23 @@ impl Store {
 
     /// Records that `actor` saw the full record (full ID number) of person `id`.
     pub async fn record_full_view(&self, id: i64, actor: &Actor) -> Result<()> {
-        self.audit(&actor.entry("view_full", "person", id, serde_json::json!({}))).await?;
+        self.audit(&actor.entry("view_full", "person", id, serde_json::json!({})))
+            .await?;
         Ok(())
     }
 
     /// Creates a record; the new record must lie inside the actor's `scope`.
     pub async fn create_person(&self, r: &PersonRecord, scope: &str, actor: &Actor) -> Result<i64> {
         check_in_scope(r, scope)?;
-        if self.person_id_by_number(r.id_number.as_str()).await?.is_some() {
-            return Err(StoreError::Invalid(vec![FieldError::new("id_number", "该身份证号已登记")]));
+        if self
+            .person_id_by_number(r.id_number.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "id_number",
+                "该身份证号已登记",
+            )]));
         }
         let sql = format!(
             "INSERT INTO persons ({INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,1) RETURNING id"
@@ -279,13 +311,26 @@ impl Store {
     }
 
     /// Replaces a record if it is still at `version` (optimistic locking), within `scope`.
-    pub async fn update_person(&self, id: i64, version: i64, r: &PersonRecord, scope: &str, actor: &Actor) -> Result<()> {
+    pub async fn update_person(
+        &self,
+        id: i64,
+        version: i64,
+        r: &PersonRecord,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<()> {
         check_in_scope(r, scope)?;
-        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
+        let old = self
+            .person_in_scope(id, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if old.record.id_number != r.id_number {
             if let Some(other) = self.person_id_by_number(r.id_number.as_str()).await? {
                 if other != id {
-                    return Err(StoreError::Invalid(vec![FieldError::new("id_number", "该身份证号已被其他记录使用")]));
+                    return Err(StoreError::Invalid(vec![FieldError::new(
+                        "id_number",
+                        "该身份证号已被其他记录使用",
+                    )]));
                 }
             }
         }
@@ -313,7 +358,10 @@ impl Store {
     /// Deletes a record (e.g. entered by mistake). A death is recorded with a death date,
     /// not by deleting.
     pub async fn delete_person(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
-        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
+        let old = self
+            .person_in_scope(id, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut *tx).await?;
@@ -333,7 +381,9 @@ impl Store {
 }
 
 fn check_in_scope(r: &PersonRecord, scope: &str) -> Result<()> {
-    if r.hukou_division.as_str().starts_with(scope) || r.residence_division.as_str().starts_with(scope) {
+    if r.hukou_division.as_str().starts_with(scope)
+        || r.residence_division.as_str().starts_with(scope)
+    {
         Ok(())
     } else {
         Err(StoreError::Invalid(vec![FieldError::new(

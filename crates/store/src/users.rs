@@ -2,7 +2,9 @@
 //! 256-bit values of which only the SHA-256 is stored, so a copy of the database cannot be
 //! used to take over a session.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -82,29 +84,42 @@ fn token_hash(token: &str) -> String {
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing")
+        .to_string()
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A fixed hash to verify against when the user does not exist, so that a wrong user name
 /// takes as long as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not a password"));
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("not a password"));
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, actor: &Actor) -> Result<i64> {
         if u.password.chars().count() < 8 {
-            return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new("password", "密码至少 8 位")]));
+            return Err(StoreError::Invalid(vec![
+                yiyang_domain::person::FieldError::new("password", "密码至少 8 位"),
+            ]));
         }
-        let scope = yiyang_domain::DivisionCode::parse(u.scope)
-            .map_err(|e| StoreError::Invalid(vec![yiyang_domain::person::FieldError::new("scope", e.to_string())]))?;
-        if self.reference().division_name(scope.as_str()).is_none() {
-            return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
+        let scope = yiyang_domain::DivisionCode::parse(u.scope).map_err(|e| {
+            StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
                 "scope",
-                format!("区划代码“{scope}”不存在"),
-            )]));
+                e.to_string(),
+            )])
+        })?;
+        if self.reference().division_name(scope.as_str()).is_none() {
+            return Err(StoreError::Invalid(vec![
+                yiyang_domain::person::FieldError::new("scope", format!("区划代码“{scope}”不存在")),
+            ]));
         }
         let hash = hash_password(u.password);
         with_pool!(self, pool => {
@@ -139,8 +154,13 @@ impl Store {
         let row: Option<UserRow> = with_pool!(self, pool =>
             sqlx::query_as("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(pool).await?);
         let password = password.to_string();
-        let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        let hash = row
+            .as_ref()
+            .map(|r| r.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
         Ok(row.filter(|r| ok && r.active).map(|r| r.user()))
     }
 
@@ -169,10 +189,17 @@ impl Store {
         let row: Option<Row> = with_pool!(self, pool =>
             sqlx::query_as("SELECT csrf, scope, expires_at, user_id FROM sessions WHERE token_hash = $1")
                 .bind(token_hash(token)).fetch_optional(pool).await?);
-        let Some(row) = row.filter(|r| r.expires_at > Utc::now()) else { return Ok(None) };
+        let Some(row) = row.filter(|r| r.expires_at > Utc::now()) else {
+            return Ok(None);
+        };
         let user: Option<UserRow> = with_pool!(self, pool =>
             sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(row.user_id).fetch_optional(pool).await?);
-        Ok(user.filter(|u| u.active).map(|u| Session { user: u.user(), csrf: row.csrf, scope: row.scope, expires_at: row.expires_at }))
+        Ok(user.filter(|u| u.active).map(|u| Session {
+            user: u.user(),
+            csrf: row.csrf,
+            scope: row.scope,
+            expires_at: row.expires_at,
+        }))
     }
 
     /// Narrows (or widens back, never beyond the account's own scope) the working scope.

@@ -101,10 +101,7 @@ mod tests {
         for s in ["1950-02-30", "abc", "50-1-1", "", "1950-13-01"] {
             assert!(parse_date(s).is_err(), "{s}");
         }
-        assert!(parse_date("1950-02-30")
-            .unwrap_err()
-            .to_string()
-            .contains("1950-02-30"));
+        assert!(parse_date("1950-02-30").unwrap_err().to_string().contains("1950-02-30"));
     }
 
     #[test]

@@ -141,22 +141,10 @@ mod tests {
         assert_eq!(DivisionCode::parse("360000").unwrap().as_str(), "36");
         assert_eq!(DivisionCode::parse("360700").unwrap().as_str(), "3607");
         assert_eq!(DivisionCode::parse("360733").unwrap().as_str(), "360733");
-        assert_eq!(
-            DivisionCode::parse("360733000000").unwrap().as_str(),
-            "360733"
-        );
-        assert_eq!(
-            DivisionCode::parse("360733100000").unwrap().as_str(),
-            "360733100"
-        );
-        assert_eq!(
-            DivisionCode::parse("360733100201").unwrap().as_str(),
-            "360733100201"
-        );
-        assert_eq!(
-            DivisionCode::parse("３６０７３３").unwrap().as_str(),
-            "360733"
-        );
+        assert_eq!(DivisionCode::parse("360733000000").unwrap().as_str(), "360733");
+        assert_eq!(DivisionCode::parse("360733100000").unwrap().as_str(), "360733100");
+        assert_eq!(DivisionCode::parse("360733100201").unwrap().as_str(), "360733100201");
+        assert_eq!(DivisionCode::parse("３６０７３３").unwrap().as_str(), "360733");
         assert_eq!(DivisionCode::parse("360733.0").unwrap().as_str(), "360733");
     }
 
@@ -175,10 +163,7 @@ mod tests {
     #[test]
     fn malformed_codes_are_rejected_with_the_value() {
         assert_eq!(DivisionCode::parse(""), Err(DivisionError::Empty));
-        assert!(DivisionCode::parse("36073")
-            .unwrap_err()
-            .to_string()
-            .contains("36073"));
+        assert!(DivisionCode::parse("36073").unwrap_err().to_string().contains("36073"));
         assert!(DivisionCode::parse("36a733").is_err());
         assert!(DivisionCode::parse("000000").is_err());
     }

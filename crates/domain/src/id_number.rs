@@ -38,11 +38,7 @@ pub enum IdError {
 
 /// The check character for the first 17 digits (which must be ASCII digits).
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize] as char
 }
 
@@ -72,10 +68,7 @@ impl IdNumber {
         // Excel keeps 15 significant digits; a number like 360733195001010000 or
         // 360733195001010000.0 has lost its last three.
         let digits = s.strip_suffix(".0").unwrap_or(&s);
-        if digits.len() == 18
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && digits.ends_with("000")
-        {
+        if digits.len() == 18 && digits.bytes().all(|b| b.is_ascii_digit()) && digits.ends_with("000") {
             let b = digits.as_bytes();
             if check_char(&b[..17]) != '0' || s.ends_with(".0") {
                 return Err(IdError::ExcelZeroed(digits.to_string()));
@@ -187,10 +180,7 @@ mod tests {
     #[test]
     fn birth_date_and_sex_are_derived() {
         let id = IdNumber::parse("11010519491231002X").unwrap();
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.sex(), Sex::Female);
         let male = IdNumber::parse(&with_check("36073319500101001")).unwrap();
         assert_eq!(male.sex(), Sex::Male);
@@ -258,10 +248,7 @@ mod tests {
     #[test]
     fn wrong_length_bad_characters_and_impossible_dates_are_rejected() {
         assert_eq!(IdNumber::parse("1101051949"), Err(IdError::WrongLength(10)));
-        assert_eq!(
-            IdNumber::parse("11010519491231002Y"),
-            Err(IdError::BadCharacter)
-        );
+        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdError::BadCharacter));
         assert!(matches!(
             IdNumber::parse(&with_check("11010519490231002")),
             Err(IdError::BadBirthDate(_))

@@ -67,12 +67,8 @@ impl HukouType {
     }
     pub fn parse(raw: &str) -> Option<HukouType> {
         match normalize_width(raw).to_lowercase().as_str() {
-            "urban" | "城镇" | "城市" | "非农业" | "城镇户口" | "非农业户口" => {
-                Some(HukouType::Urban)
-            }
-            "rural" | "农村" | "农业" | "农村户口" | "农业户口" => {
-                Some(HukouType::Rural)
-            }
+            "urban" | "城镇" | "城市" | "非农业" | "城镇户口" | "非农业户口" => Some(HukouType::Urban),
+            "rural" | "农村" | "农业" | "农村户口" | "农业户口" => Some(HukouType::Rural),
             _ => None,
         }
     }
@@ -94,9 +90,7 @@ pub struct CategoryCatalogue {
 
 impl CategoryCatalogue {
     pub fn find(&self, token: &str) -> Option<&Category> {
-        self.categories
-            .iter()
-            .find(|c| c.code == token || c.name == token)
+        self.categories.iter().find(|c| c.code == token || c.name == token)
     }
     pub fn name_of<'a>(&'a self, code: &'a str) -> &'a str {
         self.find(code).map(|c| c.name.as_str()).unwrap_or(code)
@@ -209,8 +203,7 @@ pub fn valid_phone(s: &str) -> bool {
     if !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]))
-        || (b[0] == b'0' && (10..=12).contains(&b.len()))
+    (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])) || (b[0] == b'0' && (10..=12).contains(&b.len()))
 }
 
 /// The facts validation needs from outside: which division codes exist and the category
@@ -223,11 +216,7 @@ pub trait Reference {
 impl PersonInput {
     /// Checks every field and returns all problems at once, so a form can show each next to
     /// its field and an import can report each.
-    pub fn validate(
-        &self,
-        reference: &dyn Reference,
-        today: NaiveDate,
-    ) -> Result<PersonRecord, Vec<FieldError>> {
+    pub fn validate(&self, reference: &dyn Reference, today: NaiveDate) -> Result<PersonRecord, Vec<FieldError>> {
         let mut errors = Vec::new();
         let name = normalize_width(&self.name);
         if name.is_empty() {
@@ -310,11 +299,7 @@ impl PersonInput {
             }
         }
 
-        let division = |field: &str,
-                        raw: &str,
-                        required: bool,
-                        errors: &mut Vec<FieldError>|
-         -> Option<DivisionCode> {
+        let division = |field: &str, raw: &str, required: bool, errors: &mut Vec<FieldError>| -> Option<DivisionCode> {
             if normalize_width(raw).is_empty() {
                 if required {
                     errors.push(FieldError::new(field, "请填写区划代码"));
@@ -334,13 +319,8 @@ impl PersonInput {
             }
         };
         let hukou_division = division("hukou_division", &self.hukou_division, true, &mut errors);
-        let residence_division = division(
-            "residence_division",
-            &self.residence_division,
-            false,
-            &mut errors,
-        )
-        .or_else(|| hukou_division.clone());
+        let residence_division = division("residence_division", &self.residence_division, false, &mut errors)
+            .or_else(|| hukou_division.clone());
 
         let hukou_type = match HukouType::parse(&self.hukou_type) {
             Some(h) => Some(h),
@@ -351,10 +331,7 @@ impl PersonInput {
             None => {
                 errors.push(FieldError::new(
                     "hukou_type",
-                    format!(
-                        "户籍性质“{}”无法识别（应为 城镇/农村）",
-                        self.hukou_type.trim()
-                    ),
+                    format!("户籍性质“{}”无法识别（应为 城镇/农村）", self.hukou_type.trim()),
                 ));
                 None
             }
@@ -362,9 +339,7 @@ impl PersonInput {
 
         let mut categories: Vec<String> = Vec::new();
         for token in normalize_width(&self.categories)
-            .split(|c: char| {
-                matches!(c, '、' | ',' | '，' | ';' | '；' | '|' | '/') || c.is_whitespace()
-            })
+            .split(|c: char| matches!(c, '、' | ',' | '，' | ';' | '；' | '|' | '/') || c.is_whitespace())
             .filter(|t| !t.is_empty())
         {
             match reference.categories().find(token) {
@@ -398,16 +373,10 @@ impl PersonInput {
         };
         let death_source = match opt(&self.death_source) {
             None => None,
-            Some(src) => match DEATH_SOURCES
-                .iter()
-                .find(|(code, label)| *code == src || *label == src)
-            {
+            Some(src) => match DEATH_SOURCES.iter().find(|(code, label)| *code == src || *label == src) {
                 Some((code, _)) => Some(code.to_string()),
                 None => {
-                    errors.push(FieldError::new(
-                        "death_source",
-                        format!("死亡信息来源“{src}”无法识别"),
-                    ));
+                    errors.push(FieldError::new("death_source", format!("死亡信息来源“{src}”无法识别")));
                     None
                 }
             },
@@ -419,10 +388,7 @@ impl PersonInput {
         let contact_phone = opt(&normalize_width(&self.contact_phone));
         if let Some(p) = &contact_phone {
             if !valid_phone(p) {
-                errors.push(FieldError::new(
-                    "contact_phone",
-                    format!("电话“{p}”格式不对"),
-                ));
+                errors.push(FieldError::new("contact_phone", format!("电话“{p}”格式不对")));
             }
         }
 
@@ -441,11 +407,7 @@ impl PersonInput {
             hukou_type: hukou_type.expect("no errors"),
             categories,
             death_date,
-            death_source: if death_date.is_some() {
-                death_source
-            } else {
-                None
-            },
+            death_source: if death_date.is_some() { death_source } else { None },
             contact_name: opt(&self.contact_name),
             contact_relation: opt(&self.contact_relation),
             contact_phone,
@@ -499,11 +461,7 @@ mod tests {
             group: "x".into(),
         };
         Ref(CategoryCatalogue {
-            categories: vec![
-                cat("tekun", "特困"),
-                cat("dibao", "低保"),
-                cat("alone", "独居"),
-            ],
+            categories: vec![cat("tekun", "特困"), cat("dibao", "低保"), cat("alone", "独居")],
         })
     }
 
@@ -536,9 +494,7 @@ mod tests {
         i.sex = "男".into();
         i.birth_date = "1949-12-30".into();
         let errs = i.validate(&reference(), today()).unwrap_err();
-        assert!(errs
-            .iter()
-            .any(|e| e.field == "sex" && e.message.contains("不符")));
+        assert!(errs.iter().any(|e| e.field == "sex" && e.message.contains("不符")));
         assert!(errs
             .iter()
             .any(|e| e.field == "birth_date" && e.message.contains("1949-12-31")));
@@ -549,10 +505,7 @@ mod tests {
         let mut i = input();
         i.hukou_division = "110105".into();
         let errs = i.validate(&reference(), today()).unwrap_err();
-        assert_eq!(
-            errs,
-            vec![FieldError::new("hukou_division", "区划代码“110105”不存在")]
-        );
+        assert_eq!(errs, vec![FieldError::new("hukou_division", "区划代码“110105”不存在")]);
     }
 
     #[test]

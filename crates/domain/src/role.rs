@@ -65,9 +65,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code() == s || r.label() == s)
+        Role::ALL.into_iter().find(|r| r.code() == s || r.label() == s)
     }
 
     /// The access matrix. Institution and provider staff and inspectors reach people
@@ -92,11 +90,7 @@ mod tests {
     #[test]
     fn only_civil_affairs_staff_may_write_the_register() {
         for r in Role::ALL {
-            assert_eq!(
-                r.may(Permission::PersonWrite),
-                r == Role::CivilAffairs,
-                "{r:?}"
-            );
+            assert_eq!(r.may(Permission::PersonWrite), r == Role::CivilAffairs, "{r:?}");
         }
     }
 

@@ -49,13 +49,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn entry(
-        &self,
-        action: &str,
-        entity: &str,
-        entity_id: impl ToString,
-        detail: serde_json::Value,
-    ) -> AuditEntry {
+    pub fn entry(&self, action: &str, entity: &str, entity_id: impl ToString, detail: serde_json::Value) -> AuditEntry {
         AuditEntry {
             actor: self.name.clone(),
             channel: self.channel.to_string(),
@@ -179,8 +173,16 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<AuditRecord>> {
         let (sql, e, id) = match entity {
-            Some((e, id)) => ("SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", e, id),
-            None => ("SELECT * FROM audit_log WHERE $1 = $1 AND $2 = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4", "", ""),
+            Some((e, id)) => (
+                "SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4",
+                e,
+                id,
+            ),
+            None => (
+                "SELECT * FROM audit_log WHERE $1 = $1 AND $2 = $2 ORDER BY seq DESC LIMIT $3 OFFSET $4",
+                "",
+                "",
+            ),
         };
         Ok(
             with_pool!(self, pool => sqlx::query_as(sql).bind(e).bind(id).bind(limit).bind(offset).fetch_all(pool).await?),

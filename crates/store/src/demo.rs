@@ -18,27 +18,9 @@ pub const DEMO_PASSWORD: &str = "yiyang-demo-2026";
 
 /// (username, display name, role, scope, institution)
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
-    (
-        "sheng",
-        "江西省民政厅 管理员",
-        Role::CivilAffairs,
-        "36",
-        None,
-    ),
-    (
-        "huichang",
-        "会昌县民政局 管理员",
-        Role::CivilAffairs,
-        "360733",
-        None,
-    ),
-    (
-        "wenwuba",
-        "文武坝镇 民政专干",
-        Role::CivilAffairs,
-        "360733100",
-        None,
-    ),
+    ("sheng", "江西省民政厅 管理员", Role::CivilAffairs, "36", None),
+    ("huichang", "会昌县民政局 管理员", Role::CivilAffairs, "360733", None),
+    ("wenwuba", "文武坝镇 民政专干", Role::CivilAffairs, "360733100", None),
     (
         "jigou",
         "会昌县中心敬老院 工作人员",
@@ -46,29 +28,23 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
         "360733",
         Some("JG3607331001"),
     ),
-    (
-        "fuwu",
-        "居家养老服务中心 工作人员",
-        Role::Provider,
-        "360733",
-        None,
-    ),
+    ("fuwu", "居家养老服务中心 工作人员", Role::Provider, "360733", None),
     ("pinggu", "能力评估员", Role::Assessor, "360733", None),
     ("jiancha", "监管检查员", Role::Inspector, "360733", None),
     ("shenji", "只读审计员", Role::Auditor, "360733", None),
 ];
 
 const SURNAMES: &[&str] = &[
-    "刘", "李", "王", "张", "陈", "黄", "曾", "钟", "邱", "赖", "肖", "谢", "朱", "周", "吴",
-    "欧阳", "胡", "林", "罗", "徐",
+    "刘", "李", "王", "张", "陈", "黄", "曾", "钟", "邱", "赖", "肖", "谢", "朱", "周", "吴", "欧阳", "胡", "林", "罗",
+    "徐",
 ];
 const GIVEN_M: &[&str] = &[
-    "福生", "发财", "长根", "金华", "光明", "水生", "德胜", "国华", "建国", "春生", "有才", "茂林",
-    "桂生", "贤良", "振兴",
+    "福生", "发财", "长根", "金华", "光明", "水生", "德胜", "国华", "建国", "春生", "有才", "茂林", "桂生", "贤良",
+    "振兴",
 ];
 const GIVEN_F: &[&str] = &[
-    "桂英", "秀兰", "玉兰", "冬梅", "春花", "满妹", "招娣", "金凤", "凤英", "月娥", "桂香", "秀英",
-    "银娇", "菊英", "翠兰",
+    "桂英", "秀兰", "玉兰", "冬梅", "春花", "满妹", "招娣", "金凤", "凤英", "月娥", "桂香", "秀英", "银娇", "菊英",
+    "翠兰",
 ];
 
 /// Generates `n` older people living in `county`'s villages (or townships where no
@@ -91,11 +67,9 @@ pub fn generate_people(
                 break a;
             }
         };
-        let birth = NaiveDate::from_ymd_opt(today.year() - age, 1, 1).unwrap()
-            + chrono::Days::new(rng.gen_range(0..365));
-        let birth = if birth
-            > NaiveDate::from_ymd_opt(today.year() - 60, today.month(), today.day()).unwrap()
-        {
+        let birth =
+            NaiveDate::from_ymd_opt(today.year() - age, 1, 1).unwrap() + chrono::Days::new(rng.gen_range(0..365));
+        let birth = if birth > NaiveDate::from_ymd_opt(today.year() - 60, today.month(), today.day()).unwrap() {
             birth - chrono::Days::new(366)
         } else {
             birth
@@ -177,11 +151,7 @@ pub fn generate_people(
                 ["建华", "小明", "丽萍", "文军", "海燕"][rng.gen_range(0..5)]
             ),
             contact_relation: ["儿子", "女儿", "儿媳", "孙子", "侄子"][rng.gen_range(0..5)].into(),
-            contact_phone: format!(
-                "13{}{:08}",
-                rng.gen_range(0..10),
-                rng.gen_range(0..100_000_000u64)
-            ),
+            contact_phone: format!("13{}{:08}", rng.gen_range(0..10), rng.gen_range(0..100_000_000u64)),
             ..Default::default()
         });
     }
@@ -226,8 +196,7 @@ impl Store {
         let people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
         let dir = tempdir_path();
         let path = dir.join("会昌县老年人信息-演示.csv");
-        let mut w =
-            csv::Writer::from_path(&path).map_err(|e| crate::StoreError::File(e.to_string()))?;
+        let mut w = csv::Writer::from_path(&path).map_err(|e| crate::StoreError::File(e.to_string()))?;
         w.write_record([
             "姓名",
             "身份证号",
@@ -260,12 +229,9 @@ impl Store {
             ])
             .map_err(|e| crate::StoreError::File(e.to_string()))?;
         }
-        w.flush()
-            .map_err(|e| crate::StoreError::File(e.to_string()))?;
+        w.flush().map_err(|e| crate::StoreError::File(e.to_string()))?;
         drop(w);
-        let summary = self
-            .import_people(&path, DEMO_COUNTY, actor, &|_, _| {})
-            .await;
+        let summary = self.import_people(&path, DEMO_COUNTY, actor, &|_, _| {}).await;
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
         Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
@@ -273,11 +239,7 @@ impl Store {
 }
 
 fn tempdir_path() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "yiyang-demo-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
+    let dir = std::env::temp_dir().join(format!("yiyang-demo-{}-{}", std::process::id(), rand::random::<u32>()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }

@@ -73,15 +73,7 @@ const HEADER_VARIANTS: &[(&str, &[&str])] = &[
     ),
     (
         "phone",
-        &[
-            "联系电话",
-            "电话",
-            "手机",
-            "手机号",
-            "手机号码",
-            "本人电话",
-            "phone",
-        ],
+        &["联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "phone"],
     ),
     (
         "address",
@@ -132,20 +124,10 @@ const HEADER_VARIANTS: &[(&str, &[&str])] = &[
     ),
     (
         "categories",
-        &[
-            "人员类别",
-            "类别",
-            "老人类别",
-            "特殊群体类别",
-            "困难类别",
-            "categories",
-        ],
+        &["人员类别", "类别", "老人类别", "特殊群体类别", "困难类别", "categories"],
     ),
     ("death_date", &["死亡日期", "death_date"]),
-    (
-        "death_source",
-        &["死亡信息来源", "死亡来源", "death_source"],
-    ),
+    ("death_source", &["死亡信息来源", "死亡来源", "death_source"]),
     (
         "contact_name",
         &["紧急联系人", "联系人", "紧急联系人姓名", "contact_name"],
@@ -154,10 +136,7 @@ const HEADER_VARIANTS: &[(&str, &[&str])] = &[
         "contact_relation",
         &["与本人关系", "关系", "联系人关系", "contact_relation"],
     ),
-    (
-        "contact_phone",
-        &["紧急联系人电话", "联系人电话", "contact_phone"],
-    ),
+    ("contact_phone", &["紧急联系人电话", "联系人电话", "contact_phone"]),
     ("note", &["备注", "note"]),
 ];
 
@@ -283,15 +262,11 @@ pub struct Sheet {
 /// Reads a .csv (UTF-8, with or without BOM, or GB18030 as Excel saves it on Chinese
 /// Windows) or .xlsx file.
 pub fn read_sheet(path: &Path) -> Result<Sheet> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
     match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
             read_csv_bytes(&bytes)
         }
         "xlsx" | "xlsm" | "xls" => read_xlsx(path),
@@ -307,9 +282,7 @@ pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
         Ok(s) => s.into(),
         Err(_) => encoding_rs::GB18030.decode(bytes).0,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers = rdr
         .headers()
         .map_err(|e| StoreError::File(format!("表头无法读取：{e}")))?
@@ -329,8 +302,7 @@ pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
 
 fn read_xlsx(path: &Path) -> Result<Sheet> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
+    let mut wb = open_workbook_auto(path).map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| StoreError::File("Excel 文件中没有工作表".into()))?
@@ -345,9 +317,7 @@ fn read_xlsx(path: &Path) -> Result<Sheet> {
             Data::Float(f) => f.to_string(),
             Data::Int(i) => i.to_string(),
             Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => {
-                yiyang_domain::dates::from_excel_serial(dt.as_f64().trunc() as i64).to_string()
-            }
+            Data::DateTime(dt) => yiyang_domain::dates::from_excel_serial(dt.as_f64().trunc() as i64).to_string(),
             Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
             Data::Error(e) => format!("#{e:?}"),
         }
@@ -359,12 +329,7 @@ fn read_xlsx(path: &Path) -> Result<Sheet> {
         .unwrap_or_default();
     let rows = rows_iter
         .enumerate()
-        .map(|(i, r)| {
-            (
-                first_row + i as i64 + 2,
-                r.iter().map(cell).collect::<Vec<String>>(),
-            )
-        })
+        .map(|(i, r)| (first_row + i as i64 + 2, r.iter().map(cell).collect::<Vec<String>>()))
         .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
         .collect();
     Ok(Sheet { headers, rows })
@@ -401,10 +366,7 @@ pub fn validate_rows(
                         row_no: *row_no,
                         field: field_label("hukou_division").into(),
                         value: rec.hukou_division.to_string(),
-                        message: format!(
-                            "区划“{}”不在您的管辖范围（{scope}）内",
-                            rec.hukou_division
-                        ),
+                        message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
                     });
                 } else if let Some(first) = first_row_of.get(rec.id_number.as_str()) {
                     errors.push(RowError {
@@ -480,10 +442,7 @@ fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
             other => map.has(other),
         })
         .collect();
-    let set: Vec<String> = updatable
-        .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
+    let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
     let differs: Vec<String> = updatable
         .iter()
         .map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}"))
@@ -506,27 +465,28 @@ impl Store {
         actor: &Actor,
         on_progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> Result<ImportSummary> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
-        let file_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        let job_id = self
-            .start_job(
-                "people",
-                &file_name,
-                &hex::encode(Sha256::digest(&bytes)),
-                actor,
-                scope,
-            )
-            .await?;
-        drop(bytes);
-        match self
-            .run_import(job_id, path, scope, actor, on_progress)
-            .await
-        {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let job_id = self.begin_people_import(path, &file_name, scope, actor).await?;
+        self.run_people_import(job_id, path, scope, actor, on_progress).await
+    }
+
+    /// Registers an import job for a file (so a page can show its progress) without
+    /// running it yet.
+    pub async fn begin_people_import(&self, path: &Path, file_name: &str, scope: &str, actor: &Actor) -> Result<i64> {
+        let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
+        self.start_job("people", file_name, &hex::encode(Sha256::digest(&bytes)), actor, scope).await
+    }
+
+    /// Runs a registered import job to the end; a failure is recorded on the job.
+    pub async fn run_people_import(
+        &self,
+        job_id: i64,
+        path: &Path,
+        scope: &str,
+        actor: &Actor,
+        on_progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<ImportSummary> {
+        match self.run_import(job_id, path, scope, actor, on_progress).await {
             Ok(s) => Ok(s),
             Err(e) => {
                 self.finish_job_failed(job_id, &e.to_string()).await?;
@@ -577,9 +537,7 @@ impl Store {
                         row_no: *row_no,
                         field: field_label("id_number").into(),
                         value: rec.id_number.masked(),
-                        message: format!(
-                            "此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"
-                        ),
+                        message: format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
                     });
                 } else {
                     rows.push(rec);
@@ -600,15 +558,7 @@ impl Store {
             rows.len() as i64
         };
         let job = self
-            .finish_job(
-                job_id,
-                &errors,
-                inserted,
-                updated,
-                unchanged,
-                rejected_rows,
-                actor,
-            )
+            .finish_job(job_id, &errors, inserted, updated, unchanged, rejected_rows, actor)
             .await?;
         on_progress(total, total);
         Ok(ImportSummary {
@@ -619,16 +569,11 @@ impl Store {
     }
 
     /// ID numbers in `chunk` already registered with divisions outside `scope`.
-    async fn registered_outside(
-        &self,
-        chunk: &[(i64, PersonRecord)],
-        scope: &str,
-    ) -> Result<HashMap<String, String>> {
+    async fn registered_outside(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashMap<String, String>> {
         let (lo, hi) = scope_range(scope);
         let mut out = HashMap::new();
         for part in chunk.chunks(STATEMENT_ROWS) {
-            let placeholders: Vec<String> =
-                (0..part.len()).map(|i| format!("${}", i + 3)).collect();
+            let placeholders: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
                 "SELECT id_number, hukou_division FROM persons WHERE id_number IN ({}) \
                  AND NOT ((hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2))",
@@ -683,14 +628,7 @@ impl Store {
         Ok((ins, upd))
     }
 
-    async fn start_job(
-        &self,
-        kind: &str,
-        file_name: &str,
-        sha: &str,
-        actor: &Actor,
-        scope: &str,
-    ) -> Result<i64> {
+    async fn start_job(&self, kind: &str, file_name: &str, sha: &str, actor: &Actor, scope: &str) -> Result<i64> {
         Ok(with_pool!(self, pool => sqlx::query_scalar(
             "INSERT INTO import_jobs (kind, file_name, file_sha256, actor, scope, status, started_at) \
              VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id")
@@ -794,8 +732,7 @@ pub fn error_report_xlsx(job: &ImportJob, errors: &[RowError]) -> Result<Vec<u8>
     )
     .map_err(x)?;
     for (c, h) in ["行号", "字段", "内容", "问题"].iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &bold)
-            .map_err(x)?;
+        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
     }
     for (i, e) in errors.iter().enumerate() {
         let r = i as u32 + 3;
@@ -839,17 +776,13 @@ mod tests {
         assert_eq!(sheet.headers, vec!["姓名", "身份证号"]);
         assert_eq!(
             sheet.rows[0],
-            (
-                2,
-                vec!["张三".to_string(), "11010519491231002X".to_string()]
-            )
+            (2, vec!["张三".to_string(), "11010519491231002X".to_string()])
         );
     }
 
     #[test]
     fn the_upsert_only_overwrites_supplied_columns() {
-        let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()])
-            .unwrap();
+        let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()]).unwrap();
         let sql = upsert_sql(2, &map);
         assert!(sql.contains("name = excluded.name"));
         assert!(!sql.contains("phone = excluded.phone"));

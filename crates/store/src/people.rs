@@ -50,8 +50,7 @@ impl PersonRow {
             id: self.id,
             record: PersonRecord {
                 name: self.name,
-                id_number: IdNumber::parse(&self.id_number)
-                    .expect("stored ID numbers were validated"),
+                id_number: IdNumber::parse(&self.id_number).expect("stored ID numbers were validated"),
                 sex: Sex::from_code(&self.sex),
                 birth_date: self.birth_date,
                 phone: self.phone,
@@ -88,10 +87,7 @@ pub(crate) fn encode_categories(codes: &[String]) -> String {
 }
 
 fn decode_categories(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .collect()
+    s.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
@@ -287,11 +283,7 @@ impl Store {
     /// Creates a record; the new record must lie inside the actor's `scope`.
     pub async fn create_person(&self, r: &PersonRecord, scope: &str, actor: &Actor) -> Result<i64> {
         check_in_scope(r, scope)?;
-        if self
-            .person_id_by_number(r.id_number.as_str())
-            .await?
-            .is_some()
-        {
+        if self.person_id_by_number(r.id_number.as_str()).await?.is_some() {
             return Err(StoreError::Invalid(vec![FieldError::new(
                 "id_number",
                 "该身份证号已登记",
@@ -320,10 +312,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         check_in_scope(r, scope)?;
-        let old = self
-            .person_in_scope(id, scope)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
         if old.record.id_number != r.id_number {
             if let Some(other) = self.person_id_by_number(r.id_number.as_str()).await? {
                 if other != id {
@@ -358,10 +347,7 @@ impl Store {
     /// Deletes a record (e.g. entered by mistake). A death is recorded with a death date,
     /// not by deleting.
     pub async fn delete_person(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
-        let old = self
-            .person_in_scope(id, scope)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut *tx).await?;
@@ -381,9 +367,7 @@ impl Store {
 }
 
 fn check_in_scope(r: &PersonRecord, scope: &str) -> Result<()> {
-    if r.hukou_division.as_str().starts_with(scope)
-        || r.residence_division.as_str().starts_with(scope)
-    {
+    if r.hukou_division.as_str().starts_with(scope) || r.residence_division.as_str().starts_with(scope) {
         Ok(())
     } else {
         Err(StoreError::Invalid(vec![FieldError::new(

@@ -85,12 +85,7 @@ pub fn parse_divisions(csv_text: &str) -> Result<Vec<(String, String, Option<Str
             yiyang_domain::division::Level::Township => 4,
             yiyang_domain::division::Level::Village => 5,
         };
-        out.push((
-            code.as_str().to_string(),
-            name,
-            code.parent().map(String::from),
-            level,
-        ));
+        out.push((code.as_str().to_string(), name, code.parent().map(String::from), level));
     }
     Ok(out)
 }
@@ -98,12 +93,13 @@ pub fn parse_divisions(csv_text: &str) -> Result<Vec<(String, String, Option<Str
 impl Store {
     /// Loads the shipped divisions and categories into an empty database, then caches them.
     pub(crate) async fn ensure_reference_data(&self) -> Result<()> {
-        let have: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(pool).await?);
+        let have: i64 =
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(pool).await?);
         if have == 0 {
-            self.load_divisions(&parse_divisions(DIVISIONS_CSV)?)
-                .await?;
+            self.load_divisions(&parse_divisions(DIVISIONS_CSV)?).await?;
         }
-        let have: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(pool).await?);
+        let have: i64 =
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(pool).await?);
         if have == 0 {
             let mut rdr = csv::Reader::from_reader(CATEGORIES_CSV.as_bytes());
             let rows: Vec<(String, String, String)> = rdr
@@ -127,10 +123,7 @@ impl Store {
     }
 
     /// Adds or renames divisions (idempotent), e.g. the villages of further counties.
-    pub async fn load_divisions(
-        &self,
-        rows: &[(String, String, Option<String>, i64)],
-    ) -> Result<usize> {
+    pub async fn load_divisions(&self, rows: &[(String, String, Option<String>, i64)]) -> Result<usize> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in rows.chunks(1000) {
@@ -153,7 +146,8 @@ impl Store {
     }
 
     pub async fn refresh_reference(&self) -> Result<()> {
-        let divisions: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as("SELECT code, name FROM divisions").fetch_all(pool).await?);
+        let divisions: Vec<(String, String)> =
+            with_pool!(self, pool => sqlx::query_as("SELECT code, name FROM divisions").fetch_all(pool).await?);
         let cats: Vec<(String, String, String)> = with_pool!(self, pool =>
             sqlx::query_as("SELECT code, name, grp FROM categories ORDER BY sort").fetch_all(pool).await?);
         self.set_reference(RefData {

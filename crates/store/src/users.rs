@@ -2,9 +2,7 @@
 //! 256-bit values of which only the SHA-256 is stored, so a copy of the database cannot be
 //! used to take over a session.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -91,35 +89,28 @@ pub fn hash_password(password: &str) -> String {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A fixed hash to verify against when the user does not exist, so that a wrong user name
 /// takes as long as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password("not a password"));
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not a password"));
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, actor: &Actor) -> Result<i64> {
         if u.password.chars().count() < 8 {
-            return Err(StoreError::Invalid(vec![
-                yiyang_domain::person::FieldError::new("password", "密码至少 8 位"),
-            ]));
+            return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
+                "password",
+                "密码至少 8 位",
+            )]));
         }
-        let scope = yiyang_domain::DivisionCode::parse(u.scope).map_err(|e| {
-            StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
-                "scope",
-                e.to_string(),
-            )])
-        })?;
+        let scope = yiyang_domain::DivisionCode::parse(u.scope)
+            .map_err(|e| StoreError::Invalid(vec![yiyang_domain::person::FieldError::new("scope", e.to_string())]))?;
         if self.reference().division_name(scope.as_str()).is_none() {
-            return Err(StoreError::Invalid(vec![
-                yiyang_domain::person::FieldError::new("scope", format!("区划代码“{scope}”不存在")),
-            ]));
+            return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
+                "scope",
+                format!("区划代码“{scope}”不存在"),
+            )]));
         }
         let hash = hash_password(u.password);
         with_pool!(self, pool => {

@@ -31,10 +31,7 @@ fn person(name: &str, id: &str, division: &str) -> PersonInput {
 }
 
 fn id_with_check(body: &str) -> String {
-    format!(
-        "{body}{}",
-        yiyang_domain::id_number::check_char(body.as_bytes())
-    )
+    format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()))
 }
 
 async fn stores() -> Vec<(&'static str, Store)> {
@@ -42,9 +39,7 @@ async fn stores() -> Vec<(&'static str, Store)> {
     for (name, url) in fresh_database_urls().await {
         out.push((
             name,
-            Store::connect(&url)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}")),
+            Store::connect(&url).await.unwrap_or_else(|e| panic!("{name}: {e}")),
         ));
     }
     out
@@ -58,10 +53,7 @@ async fn divisions_and_categories_are_loaded_on_first_start() {
         assert_eq!(r.division_name("360733100"), Some("文武坝镇"), "{b}");
         assert!(r.divisions.len() > 40_000, "{b}");
         assert!(r.catalogue.find("特困").is_some(), "{b}");
-        assert_eq!(
-            r.division_path("360733100"),
-            "江西省 赣州市 会昌县 文武坝镇"
-        );
+        assert_eq!(r.division_path("360733100"), "江西省 赣州市 会昌县 文武坝镇");
     }
 }
 
@@ -74,15 +66,8 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
             .unwrap();
         let id = s.create_person(&rec, "360733", &actor()).await.unwrap();
         // Out of scope: invisible.
-        assert!(
-            s.person_in_scope(id, "360102").await.unwrap().is_none(),
-            "{b}"
-        );
-        let p = s
-            .person_in_scope(id, "3607")
-            .await
-            .unwrap()
-            .expect("in scope");
+        assert!(s.person_in_scope(id, "360102").await.unwrap().is_none(), "{b}");
+        let p = s.person_in_scope(id, "3607").await.unwrap().expect("in scope");
         assert_eq!(p.record.name, "刘桂英");
         // Duplicate ID refused with a field error.
         match s.create_person(&rec, "360733", &actor()).await {
@@ -98,14 +83,11 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
         let mut input = rec.to_input();
         input.categories = "特困,独居".into();
         let rec2 = input.validate(&*r, today()).unwrap();
-        s.update_person(id, p.version, &rec2, "360733", &actor())
-            .await
-            .unwrap();
+        s.update_person(id, p.version, &rec2, "360733", &actor()).await.unwrap();
         // A stale version is a conflict, not a silent overwrite.
         assert!(
             matches!(
-                s.update_person(id, p.version, &rec, "360733", &actor())
-                    .await,
+                s.update_person(id, p.version, &rec, "360733", &actor()).await,
                 Err(StoreError::Conflict)
             ),
             "{b}"
@@ -121,10 +103,7 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
             q
         };
         assert_eq!(
-            s.search_people(&q(|q| q.q = Some("桂英".into())))
-                .await
-                .unwrap()
-                .total,
+            s.search_people(&q(|q| q.q = Some("桂英".into()))).await.unwrap().total,
             1,
             "{b}"
         );
@@ -169,18 +148,12 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
             "{b}"
         );
         assert_eq!(
-            s.search_people(&q(|q| q.scope = "3601".into()))
-                .await
-                .unwrap()
-                .total,
+            s.search_people(&q(|q| q.scope = "3601".into())).await.unwrap().total,
             0,
             "{b}"
         );
 
-        let log = s
-            .audit_entries(Some(("person", &id.to_string())), 10, 0)
-            .await
-            .unwrap();
+        let log = s.audit_entries(Some(("person", &id.to_string())), 10, 0).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, vec!["update", "create"], "{b}");
         assert!(
@@ -221,10 +194,7 @@ async fn tampering_with_the_audit_log_is_detected_at_the_entry() {
             .await
             .unwrap();
         assert!(
-            matches!(
-                s.verify_audit().await.unwrap(),
-                Verification::Broken { seq: 2, .. }
-            ),
+            matches!(s.verify_audit().await.unwrap(), Verification::Broken { seq: 2, .. }),
             "{b}"
         );
     }
@@ -232,10 +202,7 @@ async fn tampering_with_the_audit_log_is_detected_at_the_entry() {
 
 fn write_csv(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.path().join(name);
-    std::fs::File::create(&p)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+    std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
     p
 }
 
@@ -256,10 +223,7 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
     );
     let path = write_csv(&dir, "elders.csv", &text);
     for (b, s) in stores().await {
-        let sum = s
-            .import_people(&path, "360733", &actor(), &|_, _| {})
-            .await
-            .unwrap();
+        let sum = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
         assert_eq!(
             (sum.job.total_rows, sum.job.inserted, sum.job.rejected),
             (7, 2, 5),
@@ -283,18 +247,11 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
         assert!(msg(5).contains("校验码"), "{}", msg(5));
         assert!(msg(6).contains("区划代码“999999”不存在"), "{}", msg(6));
         assert!(msg(7).contains("与第 2 行的身份证号重复"), "{}", msg(7));
-        assert!(
-            msg(8).contains("出生日期") && msg(8).contains("户籍性质"),
-            "{}",
-            msg(8)
-        );
+        assert!(msg(8).contains("出生日期") && msg(8).contains("户籍性质"), "{}", msg(8));
         let stored = s.import_errors(sum.job.id).await.unwrap();
         assert_eq!(stored, sum.errors);
 
-        let again = s
-            .import_people(&path, "360733", &actor(), &|_, _| {})
-            .await
-            .unwrap();
+        let again = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
         assert_eq!(
             (again.job.inserted, again.job.updated, again.job.unchanged),
             (0, 0, 2),
@@ -308,19 +265,13 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
             "other.csv",
             &format!("姓名,身份证号,区划代码,户籍性质\n改名,{good1},360102,城镇\n"),
         );
-        let other = s
-            .import_people(&p2, "360102", &actor(), &|_, _| {})
-            .await
-            .unwrap();
+        let other = s.import_people(&p2, "360102", &actor(), &|_, _| {}).await.unwrap();
         assert_eq!(other.job.rejected, 1, "{b}");
         assert!(other.errors[0].message.contains("管辖范围以外"), "{b}");
 
         let report = yiyang_store::import::error_report_xlsx(&sum.job, &sum.errors).unwrap();
         assert!(report.starts_with(b"PK"), "an .xlsx is a zip");
-        assert!(matches!(
-            s.verify_audit().await.unwrap(),
-            Verification::Intact { .. }
-        ));
+        assert!(matches!(s.verify_audit().await.unwrap(), Verification::Intact { .. }));
     }
 }
 
@@ -341,13 +292,8 @@ async fn xlsx_files_with_numbers_and_dates_as_excel_keeps_them_are_imported() {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     ws.write_string(1, 0, "张秀英").unwrap();
     ws.write_string(1, 1, &good).unwrap();
-    ws.write_datetime_with_format(
-        1,
-        2,
-        &ExcelDateTime::from_ymd(1945, 3, 15).unwrap(),
-        &date_fmt,
-    )
-    .unwrap();
+    ws.write_datetime_with_format(1, 2, &ExcelDateTime::from_ymd(1945, 3, 15).unwrap(), &date_fmt)
+        .unwrap();
     ws.write_number(1, 3, 360733100.0).unwrap();
     ws.write_string(1, 4, "农村").unwrap();
     ws.write_string(2, 0, "李四").unwrap();
@@ -356,18 +302,11 @@ async fn xlsx_files_with_numbers_and_dates_as_excel_keeps_them_are_imported() {
     ws.write_string(2, 4, "农村").unwrap();
     wb.save(&path).unwrap();
     for (b, s) in stores().await {
-        let sum = s
-            .import_people(&path, "360733", &actor(), &|_, _| {})
-            .await
-            .unwrap();
+        let sum = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
         assert_eq!(sum.job.inserted, 1, "{b}: {:?}", sum.errors);
         assert_eq!(sum.errors.len(), 1);
         assert_eq!(sum.errors[0].row_no, 3);
-        assert!(
-            sum.errors[0].message.contains("改成了 0"),
-            "{}",
-            sum.errors[0].message
-        );
+        assert!(sum.errors[0].message.contains("改成了 0"), "{}", sum.errors[0].message);
     }
 }
 
@@ -386,17 +325,11 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
         };
         s.create_user(&nu, &actor()).await.unwrap();
         assert!(
-            s.authenticate("zhang", "wrong password")
-                .await
-                .unwrap()
-                .is_none(),
+            s.authenticate("zhang", "wrong password").await.unwrap().is_none(),
             "{b}"
         );
         assert!(
-            s.authenticate("nobody", "long enough pw")
-                .await
-                .unwrap()
-                .is_none(),
+            s.authenticate("nobody", "long enough pw").await.unwrap().is_none(),
             "{b}"
         );
         let u = s
@@ -411,19 +344,9 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
         assert_eq!(s.session(&token).await.unwrap().unwrap().scope, "360733100");
         s.delete_session(&token).await.unwrap();
         assert!(s.session(&token).await.unwrap().is_none(), "{b}");
-        let bad = NewUser {
-            scope: "999999",
-            ..nu
-        };
+        let bad = NewUser { scope: "999999", ..nu };
         assert!(matches!(
-            s.create_user(
-                &NewUser {
-                    username: "x",
-                    ..bad
-                },
-                &actor()
-            )
-            .await,
+            s.create_user(&NewUser { username: "x", ..bad }, &actor()).await,
             Err(StoreError::Invalid(_))
         ));
     }

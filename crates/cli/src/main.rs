@@ -1,1 +1,360 @@
-fn main() {}
+//! `yiyang`: the platform's command line: serve the web app, import registers, load the
+//! demo county, manage accounts, verify the audit chain, and run benchmarks.
+
+mod bench;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use yiyang_domain::role::Role;
+use yiyang_store::audit::{Actor, Verification};
+use yiyang_store::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use yiyang_store::users::NewUser;
+use yiyang_store::Store;
+
+const DEFAULT_DB: &str = "sqlite://yiyang.db";
+
+#[derive(Parser)]
+#[command(name = "yiyang", version, about = "颐养养老服务平台 (Yiyang elderly-care platform)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArg {
+    /// Database URL: sqlite://path/to/file.db or postgres://user@host/db. Created and
+    /// migrated when needed.
+    #[arg(long, env = "YIYANG_DB", default_value = DEFAULT_DB)]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (pages and /api/v1).
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, env = "YIYANG_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo county (会昌县) and its accounts if the database has no people yet.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Import data from .csv or .xlsx.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Load the demo county into the database.
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        /// How many older people to generate.
+        #[arg(long, default_value_t = 3000)]
+        people: usize,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Administrative divisions.
+    Divisions {
+        #[command(subcommand)]
+        action: DivisionAction,
+    },
+    /// Benchmarks (see README for results).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Older people (老年人信息). Rows are upserted by ID number; rejected rows are listed.
+    Elders {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Write the rejected rows to this .xlsx file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Only accept rows inside this division (default: any).
+        #[arg(long, default_value = "")]
+        scope: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account.
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// Display name, e.g. 会昌县民政局 张三.
+        #[arg(long)]
+        name: String,
+        /// civil_affairs, institution, provider, assessor, inspector or auditor (or the Chinese label).
+        #[arg(long)]
+        role: String,
+        /// Division code the account works in, e.g. 360733.
+        #[arg(long)]
+        scope: String,
+        /// For institution staff: the institution's code.
+        #[arg(long)]
+        institution: Option<String>,
+        /// The password (at least 8 characters); prefer the YIYANG_PASSWORD environment variable.
+        #[arg(long, env = "YIYANG_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the hash chain; exits non-zero and names the first broken entry if it is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum DivisionAction {
+    /// Add divisions from a CSV with columns code,name (e.g. the villages of more counties).
+    Load {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+/// The operating-system user, for the audit log.
+fn cli_actor() -> Actor {
+    let user = whoami::username();
+    let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".into());
+    Actor {
+        name: format!("os:{user}"),
+        channel: "cli",
+        source: format!("{user}@{host}"),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=error,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
+    use std::process::ExitCode;
+    match cli.command {
+        Command::Serve {
+            db,
+            addr,
+            demo,
+            secure_cookies,
+        } => {
+            let store = Store::connect(&db.db).await?;
+            if demo && store.count_people("").await? == 0 {
+                eprintln!("正在载入演示数据（会昌县）……");
+                let n = store.load_demo(3000, &cli_actor()).await?;
+                eprintln!("已载入 {n} 名老年人。");
+            }
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let local = listener.local_addr()?;
+            println!("颐养养老服务平台已启动：http://{local}/");
+            println!("数据库：{}", db.db);
+            if demo {
+                println!("演示账号（密码均为 {DEMO_PASSWORD}）：");
+                for (u, display, role, scope, _) in DEMO_ACCOUNTS {
+                    println!("  {u:<10} {:<8} 区划 {scope:<10} {display}", role.label());
+                }
+            }
+            println!("按 Ctrl-C 停止。");
+            let mut state = yiyang_web::AppState::new(store);
+            state.secure_cookies = secure_cookies;
+            yiyang_web::serve_on(state, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            what:
+                ImportWhat::Elders {
+                    file,
+                    db,
+                    report,
+                    scope,
+                },
+        } => {
+            let store = Store::connect(&db.db).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 预计剩余 {eta}")
+                    .expect("template")
+                    .progress_chars("=> "),
+            );
+            let b = bar.clone();
+            let summary = store
+                .import_people(&file, &scope, &cli_actor(), &move |done, total| {
+                    b.set_length(total);
+                    b.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
+            let j = &summary.job;
+            println!(
+                "导入完成（编号 {}）：共 {} 行，新增 {}，更新 {}，未变 {}，未导入 {} 行。",
+                j.id, j.total_rows, j.inserted, j.updated, j.unchanged, j.rejected
+            );
+            if !summary.ignored_columns.is_empty() {
+                println!("未识别而忽略的列：{}", summary.ignored_columns.join("、"));
+            }
+            for e in summary.errors.iter().take(50) {
+                println!("  第 {} 行 {}（{}）：{}", e.row_no, e.field, e.value, e.message);
+            }
+            if summary.errors.len() > 50 {
+                println!("  ……另有 {} 条问题", summary.errors.len() - 50);
+            }
+            if let Some(path) = report {
+                let bytes = yiyang_store::import::error_report_xlsx(j, &summary.errors)?;
+                std::fs::write(&path, bytes)?;
+                println!("问题报告已写入 {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { db, people } => {
+            let store = Store::connect(&db.db).await?;
+            let n = store.load_demo(people, &cli_actor()).await?;
+            println!(
+                "演示数据已载入：{n} 名老年人，{} 个账号（密码 {DEMO_PASSWORD}）。",
+                DEMO_ACCOUNTS.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    db,
+                    username,
+                    name,
+                    role,
+                    scope,
+                    institution,
+                    password,
+                },
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                format!(
+                    "未知角色“{role}”，可选：{}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| format!("{}（{}）", r.code(), r.label()))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            })?;
+            let store = Store::connect(&db.db).await?;
+            let nu = NewUser {
+                username: &username,
+                display_name: &name,
+                password: &password,
+                role,
+                scope: &scope,
+                institution_id: institution.as_deref(),
+            };
+            match store.create_user(&nu, &cli_actor()).await {
+                Ok(id) => {
+                    println!("已创建账号 {username}（编号 {id}，{}，区划 {scope}）。", role.label());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(yiyang_store::StoreError::Invalid(errs)) => {
+                    for e in errs {
+                        eprintln!("错误：{}：{}", e.field, e.message);
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::User {
+            action: UserAction::List { db },
+        } => {
+            let store = Store::connect(&db.db).await?;
+            for u in store.list_users().await? {
+                println!(
+                    "{:<12} {:<10} {:<10} {}",
+                    u.username,
+                    u.role.label(),
+                    u.scope,
+                    u.display_name
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditAction::Verify { db },
+        } => {
+            let store = Store::connect(&db.db).await?;
+            match store.verify_audit().await? {
+                Verification::Intact { entries } => {
+                    println!("审计日志完整：共 {entries} 条，哈希链校验通过。");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, reason } => {
+                    println!("审计日志在第 {seq} 条处断开：{reason}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Divisions {
+            action: DivisionAction::Load { file, db },
+        } => {
+            let store = Store::connect(&db.db).await?;
+            let text = std::fs::read_to_string(&file)?;
+            let rows = yiyang_store::reference::parse_divisions(&text)?;
+            let n = store.load_divisions(&rows).await?;
+            store
+                .audit(&cli_actor().entry("load", "divisions", file.display(), serde_json::json!({"rows": n})))
+                .await?;
+            println!("已载入 {n} 个区划。");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { what } => bench::run(what).await,
+    }
+}

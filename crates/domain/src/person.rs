@@ -108,6 +108,7 @@ pub const DEATH_SOURCES: &[(&str, &str)] = &[
 
 /// A person's entry as typed: every field a string, exactly as it came in.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PersonInput {
     pub name: String,
@@ -153,6 +154,7 @@ pub struct PersonRecord {
 /// One field's problem, named by the field's key; shown next to the field on forms and in
 /// the row report of an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

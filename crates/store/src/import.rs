@@ -474,7 +474,8 @@ impl Store {
     /// running it yet.
     pub async fn begin_people_import(&self, path: &Path, file_name: &str, scope: &str, actor: &Actor) -> Result<i64> {
         let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
-        self.start_job("people", file_name, &hex::encode(Sha256::digest(&bytes)), actor, scope).await
+        self.start_job("people", file_name, &hex::encode(Sha256::digest(&bytes)), actor, scope)
+            .await
     }
 
     /// Runs a registered import job to the end; a failure is recorded on the job.

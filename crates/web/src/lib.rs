@@ -1,1 +1,105 @@
+//! Yiyang's web app: server-rendered Chinese pages for staff, a JSON API under `/api/v1`
+//! with its OpenAPI document, sessions, CSRF protection, scoping and auditing.
+//! Everything the browser needs (CSS, script) is served by the app itself: deployments sit
+//! on government intranets with no outside network.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use yiyang_store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limiter: Arc<auth::LoginLimiter>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            limiter: Arc::new(auth::LoginLimiter::default()),
+            secure_cookies: false,
+        }
+    }
+}
+
+const APP_CSS: &str = include_str!("../static/app.css");
+const APP_JS: &str = include_str!("../static/app.js");
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_JS,
+    )
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/scope", post(pages::switch_scope))
+        .route("/people", get(pages::people::list))
+        .route("/people/export.xlsx", get(pages::people::export))
+        .route("/people/new", get(pages::people::new_form).post(pages::people::create))
+        .route("/people/{id}", get(pages::people::detail))
+        .route(
+            "/people/{id}/edit",
+            get(pages::people::edit_form).post(pages::people::update),
+        )
+        .route("/imports", get(pages::imports::index).post(pages::imports::upload))
+        .route("/imports/{id}", get(pages::imports::job))
+        .route("/imports/{id}/status", get(pages::imports::status))
+        .route("/imports/{id}/report.xlsx", get(pages::imports::report))
+        .route("/audit", get(pages::audit::index))
+        .route("/api/docs", get(api::docs_page))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(api::routes())
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(state, listener).await
+}
+
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,169 @@
+//! The JSON API under `/api/v1`, with the same validation, scoping and auditing as the
+//! pages. Its OpenAPI document is generated from the handlers' annotations and served at
+//! `/api/v1/openapi.json`.
+//!
+//! Authentication: `POST /api/v1/session` returns a token for `Authorization: Bearer`.
+//! A browser session cookie also works; then state-changing calls need `X-CSRF-Token`.
+
+pub mod people;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "颐养 Yiyang API", description = "养老服务平台接口：老年人信息库。所有接口都只返回调用者管辖区划内的数据；管辖范围外的记录一律返回 404。"),
+    paths(login, logout, people::list, people::get, people::create, people::update),
+    components(schemas(LoginRequest, LoginResponse, ApiError, people::PersonSummary, people::PersonDetail, people::PeoplePage,
+        people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The error body of every failed API call.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    /// Machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `conflict`, ...
+    pub error: String,
+    /// A message for people, in Chinese.
+    pub message: String,
+    /// Per-field problems, for `invalid`.
+    pub errors: Vec<yiyang_domain::person::FieldError>,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/session", post(login).delete(logout))
+        .route("/api/v1/people", get(people::list).post(people::create))
+        .route("/api/v1/people/{id}", get(people::get).put(people::update))
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    pub role: String,
+    pub scope: String,
+    pub expires_at: String,
+}
+
+/// Log in; rate limited like the login page.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest, security(()),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn login(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let ip = crate::auth::client_addr(&parts);
+    state
+        .limiter
+        .check(&req.username, &ip)
+        .map_err(|s| AppError::TooManyRequests { retry_after_secs: s })?;
+    let Some(user) = state.store.authenticate(req.username.trim(), &req.password).await? else {
+        state.limiter.failed(&req.username, &ip);
+        return Err(AppError::Unauthenticated);
+    };
+    state.limiter.succeeded(&req.username, &ip);
+    let token = state.store.create_session(&user).await?;
+    let session = state.store.session(&token).await?.ok_or(AppError::Internal)?;
+    state
+        .store
+        .audit(
+            &yiyang_store::audit::Actor {
+                name: user.username.clone(),
+                channel: "api".into(),
+                source: ip,
+            }
+            .entry("login", "user", user.id, serde_json::json!({})),
+        )
+        .await?;
+    Ok(Json(LoginResponse {
+        token,
+        role: user.role.code().into(),
+        scope: user.scope,
+        expires_at: session.expires_at.to_rfc3339(),
+    }))
+}
+
+/// Log out (ends the session of the token used).
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    state.store.delete_session(&user.token).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: String,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    layout: crate::pages::Layout,
+    endpoints: Vec<Endpoint>,
+}
+
+/// A readable list of the endpoints, generated from the same OpenAPI document.
+pub async fn docs_page(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    let doc = ApiDoc::openapi();
+    let mut endpoints = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ] {
+            if let Some(op) = op {
+                let summary = op.summary.clone().or(op.description.clone()).unwrap_or_default();
+                endpoints.push(Endpoint {
+                    method,
+                    path: path.clone(),
+                    summary,
+                });
+            }
+        }
+    }
+    crate::pages::render(&DocsPage {
+        layout: crate::pages::Layout::new(&state, &user, "接口文档", "api"),
+        endpoints,
+    })
+}

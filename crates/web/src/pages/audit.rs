@@ -1,0 +1,88 @@
+//! The audit log, newest first, with the chain's verification on demand.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+use yiyang_domain::role::Permission;
+use yiyang_store::audit::{AuditRecord, Verification};
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    verify: String,
+}
+
+pub struct Line {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub channel: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub source: String,
+    pub hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    lines: Vec<Line>,
+    page: i64,
+    verification: String,
+    broken: bool,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<Params>,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::AuditRead)?;
+    let page = p.page.parse::<i64>().unwrap_or(1).max(1);
+    let rows: Vec<AuditRecord> = state.store.audit_entries(None, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (verification, broken) = if p.verify == "1" {
+        match state.store.verify_audit().await? {
+            Verification::Intact { entries } => (format!("校验通过：共 {entries} 条记录，哈希链完整。"), false),
+            Verification::Broken { seq, reason } => (format!("校验失败（第 {seq} 条）：{reason}"), true),
+        }
+    } else {
+        (String::new(), false)
+    };
+    let lines = rows
+        .into_iter()
+        .map(|r| Line {
+            seq: r.seq,
+            at: r
+                .at
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            actor: r.actor,
+            channel: r.channel,
+            action: super::people::action_label(&r.action).to_string(),
+            target: format!("{} {}", r.entity, r.entity_id),
+            detail: r.detail,
+            source: r.source,
+            hash: r.hash[..12].to_string(),
+        })
+        .collect();
+    render(&AuditPage {
+        layout: Layout::new(&state, &user, "审计日志", "audit"),
+        lines,
+        page,
+        verification,
+        broken,
+    })
+}

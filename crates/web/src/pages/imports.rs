@@ -1,0 +1,184 @@
+//! Bulk import from the browser: upload, progress while it runs, then the summary, the
+//! rejected rows and the .xlsx report.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use yiyang_domain::role::Permission;
+use yiyang_store::import::{error_report_xlsx, ImportJob, RowError};
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::{urlencode, AppError};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct IndexPage {
+    layout: Layout,
+    jobs: Vec<ImportJob>,
+    error: String,
+}
+
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    user.require(Permission::PersonWrite)?;
+    let jobs = state.store.import_jobs(user.scope(), 20).await?;
+    render(&IndexPage {
+        layout: Layout::new(&state, &user, "批量导入老年人信息", "imports"),
+        jobs,
+        error: String::new(),
+    })
+}
+
+/// Saves the upload, registers the job and runs it in the background; the browser is sent
+/// to the job's page, which follows its progress.
+pub async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    user.require(Permission::PersonWrite)?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let jobs = state.store.import_jobs(user.scope(), 20).await?;
+        let page = IndexPage {
+            layout: Layout::new(&state, &user, "批量导入老年人信息", "imports"),
+            jobs,
+            error: "请选择要导入的 .csv 或 .xlsx 文件".into(),
+        };
+        return Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    };
+    let ext = std::path::Path::new(&name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if !["csv", "xlsx", "xlsm", "xls", "txt"].contains(&ext.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "不支持的文件类型“{ext}”，请上传 .csv 或 .xlsx 文件"
+        )));
+    }
+    let dir = std::env::temp_dir().join(format!("yiyang-upload-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).map_err(|_| AppError::Internal)?;
+    let path = dir.join(format!("upload.{ext}"));
+    std::fs::write(&path, &bytes).map_err(|_| AppError::Internal)?;
+    let actor = user.actor("web");
+    let scope = user.scope().to_string();
+    let job_id = state.store.begin_people_import(&path, &name, &scope, &actor).await?;
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.run_people_import(job_id, &path, &scope, &actor, &|_, _| {}).await {
+            tracing::warn!(job_id, error = %e, "import failed");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+    Ok(Redirect::to(&format!("/imports/{job_id}")).into_response())
+}
+
+async fn job_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<ImportJob, AppError> {
+    if !user.may(Permission::PersonWrite) {
+        return Err(AppError::NotFound);
+    }
+    let job = state.store.import_job(id).await?.ok_or(AppError::NotFound)?;
+    if !job.scope.starts_with(&user.session.user.scope) {
+        return Err(AppError::NotFound);
+    }
+    Ok(job)
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    layout: Layout,
+    job: ImportJob,
+    errors: Vec<RowError>,
+    more_errors: usize,
+    percent: i64,
+}
+
+pub async fn job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let job = job_in_scope(&state, &user, id).await?;
+    let mut errors = if job.status == "done" {
+        state.store.import_errors(id).await?
+    } else {
+        Vec::new()
+    };
+    let more_errors = errors.len().saturating_sub(500);
+    errors.truncate(500);
+    let percent = if job.total_rows > 0 {
+        job.processed * 100 / job.total_rows
+    } else {
+        0
+    };
+    render(&JobPage {
+        layout: Layout::new(&state, &user, "导入进度与结果", "imports"),
+        job,
+        errors,
+        more_errors,
+        percent,
+    })
+}
+
+/// Polled by the job page while the import runs.
+pub async fn status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ImportJob>, AppError> {
+    Ok(Json(job_in_scope(&state, &user, id).await?))
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let job = job_in_scope(&state, &user, id).await?;
+    let errors = state.store.import_errors(id).await?;
+    let bytes = error_report_xlsx(&job, &errors)?;
+    let name = format!(
+        "导入问题报告-{}-{}.xlsx",
+        id,
+        job.file_name.trim_end_matches(".csv").trim_end_matches(".xlsx")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", urlencode(&name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,390 @@
+//! Server-rendered pages. Every page shows the user's role and current division scope, and
+//! a navigation that fits the role.
+
+pub mod audit;
+pub mod imports;
+pub mod people;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use yiyang_domain::role::Permission;
+
+use crate::auth::{CurrentUser, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::AppState;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What the shared page frame (templates/base.html) needs.
+pub struct Layout {
+    pub title: String,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub scope: String,
+    pub scope_path: String,
+    /// Scopes the user may switch to: the way back up to their own, and one level down.
+    pub scope_options: Vec<(String, String)>,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+}
+
+impl Layout {
+    pub fn new(state: &AppState, user: &CurrentUser, title: impl Into<String>, active: &str) -> Layout {
+        let r = state.store.reference();
+        let own = user.session.user.scope.clone();
+        let current = user.scope().to_string();
+        let mut options = Vec::new();
+        // From the account's own scope down to the current one.
+        let mut code = yiyang_domain::DivisionCode::from_canonical(current.clone());
+        let mut chain = vec![current.clone()];
+        while code.as_str() != own {
+            match code.parent() {
+                Some(p) => {
+                    chain.push(p.as_str().to_string());
+                    code = p;
+                }
+                None => break,
+            }
+        }
+        chain.reverse();
+        for c in chain {
+            let label = format!("{}（{}）", r.division_path(&c), c);
+            options.push((c, label));
+        }
+        for (c, n) in r.children(&current) {
+            options.push((c.clone(), format!("　└ {n}（{c}）")));
+        }
+        let mut nav = vec![NavItem {
+            href: "/",
+            label: "首页",
+            active: active == "home",
+        }];
+        if user.may(Permission::PersonRead) {
+            nav.push(NavItem {
+                href: "/people",
+                label: "老年人信息库",
+                active: active == "people",
+            });
+        }
+        if user.may(Permission::PersonWrite) {
+            nav.push(NavItem {
+                href: "/people/new",
+                label: "新增登记",
+                active: active == "new",
+            });
+            nav.push(NavItem {
+                href: "/imports",
+                label: "批量导入",
+                active: active == "imports",
+            });
+        }
+        if user.may(Permission::AuditRead) {
+            nav.push(NavItem {
+                href: "/audit",
+                label: "审计日志",
+                active: active == "audit",
+            });
+        }
+        nav.push(NavItem {
+            href: "/api/docs",
+            label: "接口文档",
+            active: active == "api",
+        });
+        Layout {
+            title: title.into(),
+            user_name: user.session.user.display_name.clone(),
+            role_label: user.role().label(),
+            scope_path: r.division_path(&current),
+            scope: current,
+            scope_options: options,
+            nav,
+            csrf: user.session.csrf.clone(),
+        }
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
+    t.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "template");
+        AppError::Internal
+    })
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    ErrorPage {
+        status: status.as_u16(),
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    can_read: bool,
+    can_write: bool,
+    total: i64,
+    alive: i64,
+    by_category: Vec<(String, i64)>,
+}
+
+pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    let can_read = user.may(Permission::PersonRead);
+    let (mut total, mut alive, mut by_category) = (0, 0, Vec::new());
+    if can_read {
+        use yiyang_store::people::{LifeFilter, PersonQuery};
+        let q = |category: Option<String>, life: Option<LifeFilter>| PersonQuery {
+            scope: user.scope().to_string(),
+            category,
+            life,
+            limit: 1,
+            ..Default::default()
+        };
+        total = state.store.search_people(&q(None, None)).await?.total;
+        alive = state
+            .store
+            .search_people(&q(None, Some(LifeFilter::Alive)))
+            .await?
+            .total;
+        for c in state.store.reference().catalogue.categories.iter().take(10) {
+            let n = state
+                .store
+                .search_people(&q(Some(c.code.clone()), Some(LifeFilter::Alive)))
+                .await?
+                .total;
+            by_category.push((c.name.clone(), n));
+        }
+    }
+    render(&HomePage {
+        layout: Layout::new(&state, &user, "首页", "home"),
+        can_read,
+        can_write: user.may(Permission::PersonWrite),
+        total,
+        alive,
+        by_category,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    username: String,
+    next: String,
+    error: Option<String>,
+    csrf: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextParam {
+    #[serde(default)]
+    next: String,
+}
+
+const LOGIN_CSRF_COOKIE: &str = "yiyang_login_csrf";
+
+fn random_hex() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn login_page(
+    jar: CookieJar,
+    secure: bool,
+    username: String,
+    next: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    // Login CSRF: a double-submit token (cookie + hidden field), as there is no session yet.
+    let csrf = random_hex();
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build();
+    match render(&LoginPage {
+        username,
+        next,
+        error,
+        csrf,
+    }) {
+        Ok(html) => (status, jar.add(cookie), html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn login_form(State(state): State<AppState>, jar: CookieJar, Query(p): Query<NextParam>) -> Response {
+    login_page(jar, state.secure_cookies, String::new(), p.next, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    _csrf: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    parts: axum::http::request::Parts,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let ip = crate::auth::client_addr(&parts);
+    let cookie_ok = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .is_some_and(|c| !f._csrf.is_empty() && c.value() == f._csrf);
+    if !cookie_ok {
+        return login_page(
+            jar,
+            state.secure_cookies,
+            f.username,
+            f.next,
+            Some(AppError::Csrf.message()),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if let Err(wait) = state.limiter.check(&f.username, &ip) {
+        let msg = AppError::TooManyRequests { retry_after_secs: wait }.message();
+        return login_page(
+            jar,
+            state.secure_cookies,
+            f.username,
+            f.next,
+            Some(msg),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let user = match state.store.authenticate(f.username.trim(), &f.password).await {
+        Ok(u) => u,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let Some(user) = user else {
+        state.limiter.failed(&f.username, &ip);
+        return login_page(
+            jar,
+            state.secure_cookies,
+            f.username,
+            f.next,
+            Some("用户名或密码错误".into()),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    state.limiter.succeeded(&f.username, &ip);
+    let token = match state.store.create_session(&user).await {
+        Ok(t) => t,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let _ = state
+        .store
+        .audit(
+            &yiyang_store::audit::Actor {
+                name: user.username.clone(),
+                channel: "web".into(),
+                source: ip,
+            }
+            .entry("login", "user", user.id, serde_json::json!({})),
+        )
+        .await;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.secure_cookies)
+        .build();
+    (
+        jar.add(cookie).remove(Cookie::from(LOGIN_CSRF_COOKIE)),
+        Redirect::to(&safe_next(&f.next)),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    _csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f._csrf)?;
+    state.store.delete_session(&user.token).await?;
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ScopeForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Narrows the working scope to a division inside the account's own (or back up to it).
+pub async fn switch_scope(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ScopeForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f._csrf)?;
+    let own = &user.session.user.scope;
+    let exists = state.store.reference().division_name(&f.scope).is_some();
+    if !f.scope.starts_with(own.as_str()) || !exists {
+        return Err(AppError::BadRequest(format!("区划“{}”不在您的管辖范围内", f.scope)));
+    }
+    state.store.set_session_scope(&user.token, &f.scope).await?;
+    let back = safe_next(&f.back);
+    // A record page may fall outside the new scope; go to its list instead.
+    let back = if back.starts_with("/people/") {
+        "/people".to_string()
+    } else {
+        back
+    };
+    Ok(Redirect::to(&back))
+}

@@ -1,0 +1,61 @@
+// Yiyang: small progressive enhancements; every page works without this script.
+(function () {
+  "use strict";
+  // Elder mode (长辈模式): larger type and higher contrast, remembered on this device.
+  if (localStorage.getItem("yiyang-elder") === "1") document.documentElement.classList.add("elder");
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-elder-toggle]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var on = document.documentElement.classList.toggle("elder");
+        localStorage.setItem("yiyang-elder", on ? "1" : "0");
+      });
+    });
+
+    // The scope switcher submits on change and returns to the current page.
+    document.querySelectorAll("[data-current-path]").forEach(function (i) { i.value = location.pathname + location.search; });
+    document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+
+    // Inline check of an ID number while typing (GB 11643); the server checks again.
+    document.querySelectorAll("input[data-check-id]").forEach(function (input) {
+      var err = document.getElementById("err-" + input.name);
+      input.addEventListener("blur", function () {
+        var msg = idProblem(input.value);
+        if (!err) return;
+        if (msg) { err.textContent = msg; err.hidden = false; input.closest(".field").classList.add("has-error"); }
+        else if (input.dataset.touched) { err.hidden = true; input.closest(".field").classList.remove("has-error"); }
+        input.dataset.touched = "1";
+      });
+    });
+
+    // Import progress.
+    var box = document.getElementById("progress");
+    if (box) {
+      var id = box.getAttribute("data-job");
+      var poll = function () {
+        fetch("/imports/" + id + "/status", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
+          var pct = j.total_rows > 0 ? Math.floor(j.processed * 100 / j.total_rows) : 0;
+          document.getElementById("bar").value = pct;
+          document.getElementById("progress-text").textContent = "正在导入：已处理 " + j.processed + " / " + j.total_rows + " 行（" + pct + "%）";
+          if (j.status !== "running") location.reload(); else setTimeout(poll, 1000);
+        }).catch(function () { setTimeout(poll, 3000); });
+      };
+      setTimeout(poll, 500);
+    }
+  });
+
+  function idProblem(raw) {
+    var s = raw.trim().replace(/[\uFF10-\uFF19\uFF38\uFF58]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }).toUpperCase();
+    if (!s) return "请填写身份证号";
+    if (/E\+?\d+$/.test(s)) return "身份证号被 Excel 转成了科学计数法，原号码已丢失";
+    if (s.length !== 18) return "身份证号应为 18 位，实际为 " + s.length + " 位";
+    if (!/^\d{17}[\dX]$/.test(s)) return "身份证号前 17 位只能是数字，最后一位只能是数字或 X";
+    var w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], sum = 0;
+    for (var i = 0; i < 17; i++) sum += (s.charCodeAt(i) - 48) * w[i];
+    var expect = "10X98765432"[sum % 11];
+    if (expect !== s[17]) return "身份证号校验码错误：最后一位应为 " + expect + "，实际为 " + s[17];
+    return "";
+  }
+})();

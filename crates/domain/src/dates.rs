@@ -28,8 +28,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, DateError> {
     // Drop a time part such as "1950-01-01 00:00:00".
     let date_part = s.split([' ', 'T']).next().unwrap_or("");
     let unified: String = date_part
-        .replace('年', "-")
-        .replace('月', "-")
+        .replace(['年', '月'], "-")
         .replace('日', "")
         .replace(['/', '.'], "-");
     let parts: Vec<&str> = unified.split('-').collect();

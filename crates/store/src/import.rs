@@ -202,7 +202,7 @@ impl ColumnMap {
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.columns.iter().any(|c| *c == Some(key))
+        self.columns.contains(&Some(key))
     }
 
     pub fn to_input(&self, cells: &[String]) -> PersonInput {

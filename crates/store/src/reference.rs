@@ -69,8 +69,11 @@ impl RefData {
     }
 }
 
+/// (canonical code, name, parent code, level 1-5)
+pub type DivisionRow = (String, String, Option<String>, i64);
+
 /// Parses a `code,name[,...]` CSV of divisions into canonical (code, name, parent, level).
-pub fn parse_divisions(csv_text: &str) -> Result<Vec<(String, String, Option<String>, i64)>> {
+pub fn parse_divisions(csv_text: &str) -> Result<Vec<DivisionRow>> {
     let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -123,7 +126,7 @@ impl Store {
     }
 
     /// Adds or renames divisions (idempotent), e.g. the villages of further counties.
-    pub async fn load_divisions(&self, rows: &[(String, String, Option<String>, i64)]) -> Result<usize> {
+    pub async fn load_divisions(&self, rows: &[DivisionRow]) -> Result<usize> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in rows.chunks(1000) {

@@ -292,7 +292,7 @@ async fn xlsx_files_with_numbers_and_dates_as_excel_keeps_them_are_imported() {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     ws.write_string(1, 0, "张秀英").unwrap();
     ws.write_string(1, 1, &good).unwrap();
-    ws.write_datetime_with_format(1, 2, &ExcelDateTime::from_ymd(1945, 3, 15).unwrap(), &date_fmt)
+    ws.write_datetime_with_format(1, 2, ExcelDateTime::from_ymd(1945, 3, 15).unwrap(), &date_fmt)
         .unwrap();
     ws.write_number(1, 3, 360733100.0).unwrap();
     ws.write_string(1, 4, "农村").unwrap();

@@ -107,7 +107,7 @@ pub async fn login(
         .audit(
             &yiyang_store::audit::Actor {
                 name: user.username.clone(),
-                channel: "api".into(),
+                channel: "api",
                 source: ip,
             }
             .entry("login", "user", user.id, serde_json::json!({})),

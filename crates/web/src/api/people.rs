@@ -231,6 +231,11 @@ pub async fn update(
     if !user.may(Permission::PersonWrite) {
         return Err(AppError::NotFound);
     }
+    state
+        .store
+        .person_in_scope(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let rec = req
         .person
         .validate(&*state.store.reference(), chrono::Local::now().date_naive())

@@ -316,7 +316,7 @@ pub async fn login(
         .audit(
             &yiyang_store::audit::Actor {
                 name: user.username.clone(),
-                channel: "web".into(),
+                channel: "web",
                 source: ip,
             }
             .entry("login", "user", user.id, serde_json::json!({})),

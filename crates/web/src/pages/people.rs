@@ -79,7 +79,7 @@ impl ListParams {
 
     /// The query string with one key replaced.
     pub fn with(&self, key: &str, value: &str) -> String {
-        let mut pairs = vec![
+        let mut pairs = [
             ("q", self.q.as_str()),
             ("division", self.division.as_str()),
             ("category", self.category.as_str()),
@@ -716,6 +716,12 @@ pub async fn update(
     }
     let (input, csrf, version) = read_form(pairs);
     user.check_csrf(&csrf)?;
+    // Out of scope is a 404 before anything about the input is said.
+    state
+        .store
+        .person_in_scope(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let version: i64 = version
         .parse()
         .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))?;

@@ -1,0 +1,201 @@
+//! Shared helpers for the web tests: a demo database per backend and a small cookie-keeping
+//! client that drives the router in-process.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use yiyang_store::audit::Actor;
+use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::Store;
+use yiyang_web::AppState;
+
+pub const PASSWORD: &str = yiyang_store::demo::DEMO_PASSWORD;
+
+pub fn actor() -> Actor {
+    Actor {
+        name: "test".into(),
+        channel: "cli",
+        source: "test".into(),
+    }
+}
+
+/// One app per backend, loaded with `people` demo people.
+pub async fn apps(people: usize) -> Vec<(&'static str, Store, Router)> {
+    let mut out = Vec::new();
+    for (name, url) in fresh_database_urls().await {
+        let store = Store::connect(&url).await.unwrap();
+        store.load_demo(people, &actor()).await.unwrap();
+        let router = yiyang_web::router(AppState::new(store.clone()));
+        out.push((name, store, router));
+    }
+    out
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A browser-like client: keeps cookies, knows the page's CSRF token.
+#[derive(Clone)]
+pub struct Client {
+    pub router: Router,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+    pub bearer: Option<String>,
+}
+
+pub fn find_csrf(html: &str) -> Option<String> {
+    let i = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[i..i + html[i..].find('"')?].to_string())
+}
+
+impl Client {
+    pub fn new(router: &Router) -> Client {
+        Client {
+            router: router.clone(),
+            cookies: Vec::new(),
+            csrf: String::new(),
+            bearer: None,
+        }
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
+        if !self.cookies.is_empty() {
+            let c = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        if let Some(t) = &self.bearer {
+            req.headers_mut()
+                .insert(header::AUTHORIZATION, format!("Bearer {t}").parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for sc in headers.get_all(header::SET_COOKIE) {
+            let s = sc.to_str().unwrap();
+            let kv = s.split(';').next().unwrap();
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() && !s.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let resp = Resp { status, headers, body };
+        if let Some(t) = find_csrf(&resp.text()) {
+            self.csrf = t;
+        }
+        resp
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Resp {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(&mut self, uri: &str, pairs: &[(&str, &str)]) -> Resp {
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn send_json(&mut self, method: &str, uri: &str, body: serde_json::Value) -> Resp {
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Logs in through the login page, as a browser would.
+    pub async fn login(router: &Router, username: &str) -> Client {
+        let mut c = Client::new(router);
+        let page = c.get("/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = c.csrf.clone();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login as {username}: {}", r.text());
+        let home = c.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        c
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn id_with_check(body: &str) -> String {
+    format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()))
+}
+
+/// A person in a given division, created directly in the store; returns its id.
+pub async fn person_in(store: &Store, division: &str, body17: &str) -> i64 {
+    let input = yiyang_domain::person::PersonInput {
+        name: "测试老人".into(),
+        id_number: id_with_check(body17),
+        hukou_division: division.into(),
+        hukou_type: "农村".into(),
+        ..Default::default()
+    };
+    let rec = input
+        .validate(&*store.reference(), chrono::Local::now().date_naive())
+        .unwrap();
+    store.create_person(&rec, "", &actor()).await.unwrap()
+}

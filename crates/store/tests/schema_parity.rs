@@ -1,0 +1,43 @@
+//! The SQLite and PostgreSQL migrations must describe the same tables, columns, nullability
+//! and indexes; only the column types may differ.
+
+use std::collections::BTreeMap;
+
+/// table -> [(column, not null)], plus index names, read from the migration files.
+fn schema(dir: &str) -> (BTreeMap<String, Vec<(String, bool)>>, Vec<String>) {
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut tables = BTreeMap::new();
+    let mut indexes = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut current: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                current = Some(rest.split_whitespace().next().unwrap().to_string());
+                tables.insert(current.clone().unwrap(), Vec::new());
+            } else if line.starts_with(");") {
+                current = None;
+            } else if let Some(rest) = line.strip_prefix("CREATE INDEX ") {
+                indexes.push(rest.split_whitespace().next().unwrap().to_string());
+            } else if let Some(t) = &current {
+                if let Some(col) = line.split_whitespace().next().filter(|c| !c.starts_with("--")) {
+                    let not_null = line.contains("NOT NULL") || line.contains("PRIMARY KEY");
+                    tables.get_mut(t).unwrap().push((col.to_string(), not_null));
+                }
+            }
+        }
+    }
+    indexes.sort();
+    (tables, indexes)
+}
+
+#[test]
+fn both_backends_have_the_same_tables_columns_and_indexes() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let sqlite = schema(&format!("{root}/migrations/sqlite"));
+    let pg = schema(&format!("{root}/migrations/postgres"));
+    assert!(sqlite.0.contains_key("persons") && sqlite.0["persons"].len() > 15);
+    assert_eq!(sqlite.0, pg.0);
+    assert_eq!(sqlite.1, pg.1);
+}

@@ -416,8 +416,9 @@ const UPSERT_COLUMNS: [&str; 16] = [
     "note",
 ];
 
-fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
-    let ncols = UPSERT_COLUMNS.len() + 1; // + timestamp
+fn upsert_sql(rows: usize, map: &ColumnMap, ph: &dyn Fn(usize) -> String) -> String {
+    // 16 fields + created_at + updated_at, each bound in order.
+    let ncols = UPSERT_COLUMNS.len() + 2;
     let mut sql = format!(
         "INSERT INTO persons ({}, created_at, updated_at, version) VALUES ",
         UPSERT_COLUMNS.join(", ")
@@ -428,9 +429,10 @@ fn upsert_sql(rows: usize, map: &ColumnMap) -> String {
         }
         sql.push('(');
         for c in 0..ncols {
-            sql.push_str(&format!("${},", r * ncols + c + 1));
+            sql.push_str(&ph(r * ncols + c + 1));
+            sql.push(',');
         }
-        sql.push_str(&format!("${},1)", r * ncols + ncols));
+        sql.push_str("1)");
     }
     let updatable: Vec<&str> = UPSERT_COLUMNS[1..]
         .iter()
@@ -574,14 +576,18 @@ impl Store {
         let (lo, hi) = scope_range(scope);
         let mut out = HashMap::new();
         for part in chunk.chunks(STATEMENT_ROWS) {
-            let placeholders: Vec<String> = (0..part.len()).map(|i| format!("${}", i + 3)).collect();
+            let placeholders: Vec<String> = (0..part.len()).map(|i| self.ph(i + 5)).collect();
             let sql = format!(
-                "SELECT id_number, hukou_division FROM persons WHERE id_number IN ({}) \
-                 AND NOT ((hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2))",
+                "SELECT id_number, hukou_division FROM persons WHERE NOT ((hukou_division >= {} AND hukou_division < {}) \
+                 OR (residence_division >= {} AND residence_division < {})) AND id_number IN ({})",
+                self.ph(1),
+                self.ph(2),
+                self.ph(3),
+                self.ph(4),
                 placeholders.join(",")
             );
             let found: Vec<(String, String)> = with_pool!(self, pool => {
-                let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi);
+                let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(&lo).bind(&hi);
                 for (_, r) in part { q = q.bind(r.id_number.as_str()); }
                 q.fetch_all(pool).await?
             });
@@ -593,13 +599,14 @@ impl Store {
     /// Upserts rows in one transaction; returns (inserted, updated).
     async fn upsert_chunk(&self, rows: &[&PersonRecord], map: &ColumnMap) -> Result<(i64, i64)> {
         let ts = now();
-        let full_sql = upsert_sql(STATEMENT_ROWS, map);
+        let ph = |i| self.ph(i);
+        let full_sql = upsert_sql(STATEMENT_ROWS, map, &ph);
         let (mut ins, mut upd) = (0i64, 0i64);
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for part in rows.chunks(STATEMENT_ROWS) {
                 let tail_sql;
-                let sql = if part.len() == STATEMENT_ROWS { &full_sql } else { tail_sql = upsert_sql(part.len(), map); &tail_sql };
+                let sql = if part.len() == STATEMENT_ROWS { &full_sql } else { tail_sql = upsert_sql(part.len(), map, &ph); &tail_sql };
                 let mut q = sqlx::query_scalar::<_, i64>(sql);
                 for r in part {
                     q = q.bind(r.id_number.as_str())
@@ -618,6 +625,7 @@ impl Store {
                         .bind(&r.contact_relation)
                         .bind(&r.contact_phone)
                         .bind(&r.note)
+                        .bind(ts)
                         .bind(ts);
                 }
                 for v in q.fetch_all(&mut *tx).await? {
@@ -672,7 +680,8 @@ impl Store {
                 let mut sql = String::from("INSERT INTO import_errors (job_id, row_no, field, value, message) VALUES ");
                 for i in 0..part.len() {
                     if i > 0 { sql.push(','); }
-                    sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", i * 5 + 1, i * 5 + 2, i * 5 + 3, i * 5 + 4, i * 5 + 5));
+                    let p: Vec<String> = (1..=5).map(|k| self.ph(i * 5 + k)).collect();
+                    sql.push_str(&format!("({})", p.join(", ")));
                 }
                 let mut q = sqlx::query(&sql);
                 for e in part {
@@ -784,9 +793,9 @@ mod tests {
     #[test]
     fn the_upsert_only_overwrites_supplied_columns() {
         let map = ColumnMap::from_headers(&["姓名".into(), "身份证号".into(), "区划代码".into()]).unwrap();
-        let sql = upsert_sql(2, &map);
+        let sql = upsert_sql(2, &map, &|i| format!("${i}"));
         assert!(sql.contains("name = excluded.name"));
         assert!(!sql.contains("phone = excluded.phone"));
-        assert!(sql.contains("$34,1)"));
+        assert!(sql.contains("$35,$36,1)"));
     }
 }

@@ -113,6 +113,17 @@ impl Store {
         *self.reference.write().expect("reference lock") = Arc::new(data);
     }
 
+    /// The `i`-th (1-based) placeholder of a statement whose parameters are bound strictly
+    /// in order. Bulk statements use this rather than `$N`: SQLite resolves each `$N` by a
+    /// linear search while preparing, which makes a statement with thousands of parameters
+    /// take about a second to prepare; plain `?` takes a fraction of that.
+    pub(crate) fn ph(&self, i: usize) -> String {
+        match self.db {
+            Db::Sqlite(_) => "?".to_string(),
+            Db::Postgres(_) => format!("${i}"),
+        }
+    }
+
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }

@@ -133,7 +133,8 @@ impl Store {
                 let mut sql = String::from("INSERT INTO divisions (code, name, parent, level) VALUES ");
                 for i in 0..chunk.len() {
                     if i > 0 { sql.push(','); }
-                    sql.push_str(&format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
+                    let p: Vec<String> = (1..=4).map(|k| self.ph(i * 4 + k)).collect();
+                    sql.push_str(&format!("({})", p.join(", ")));
                 }
                 sql.push_str(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
                 let mut q = sqlx::query(&sql);

@@ -343,56 +343,71 @@ pub struct ImportSummary {
     pub ignored_columns: Vec<String>,
 }
 
-/// Validates every row. Pure apart from the reference data; returns the valid records with
-/// their row numbers and the rejected rows.
-pub fn validate_rows(
-    sheet: &Sheet,
-    map: &ColumnMap,
-    reference: &crate::RefData,
-    scope: &str,
+/// Validates rows chunk by chunk, remembering ID numbers across chunks to catch
+/// duplicates within a file. Pure apart from the reference data.
+pub struct RowValidator<'a> {
+    map: &'a ColumnMap,
+    reference: &'a crate::RefData,
+    scope: &'a str,
     today: NaiveDate,
-) -> (Vec<(i64, PersonRecord)>, Vec<RowError>) {
-    let mut valid = Vec::with_capacity(sheet.rows.len());
-    let mut errors = Vec::new();
-    let mut first_row_of: HashMap<String, i64> = HashMap::with_capacity(sheet.rows.len());
-    for (row_no, cells) in &sheet.rows {
-        let input = map.to_input(cells);
-        match input.validate(reference, today) {
-            Ok(rec) => {
-                let in_scope = rec.hukou_division.as_str().starts_with(scope)
-                    || rec.residence_division.as_str().starts_with(scope);
-                if !in_scope {
-                    errors.push(RowError {
-                        row_no: *row_no,
-                        field: field_label("hukou_division").into(),
-                        value: rec.hukou_division.to_string(),
-                        message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
-                    });
-                } else if let Some(first) = first_row_of.get(rec.id_number.as_str()) {
-                    errors.push(RowError {
-                        row_no: *row_no,
-                        field: field_label("id_number").into(),
-                        value: rec.id_number.masked(),
-                        message: format!("与第 {first} 行的身份证号重复，本行未导入"),
-                    });
-                } else {
-                    first_row_of.insert(rec.id_number.as_str().to_string(), *row_no);
-                    valid.push((*row_no, rec));
+    first_row_of: HashMap<String, i64>,
+}
+
+impl<'a> RowValidator<'a> {
+    pub fn new(map: &'a ColumnMap, reference: &'a crate::RefData, scope: &'a str, today: NaiveDate) -> Self {
+        RowValidator {
+            map,
+            reference,
+            scope,
+            today,
+            first_row_of: HashMap::new(),
+        }
+    }
+
+    /// The valid records with their row numbers, and the rejected rows.
+    pub fn validate(&mut self, rows: &[(i64, Vec<String>)]) -> (Vec<(i64, PersonRecord)>, Vec<RowError>) {
+        let mut valid = Vec::with_capacity(rows.len());
+        let mut errors = Vec::new();
+        let scope = self.scope;
+        for (row_no, cells) in rows {
+            let input = self.map.to_input(cells);
+            match input.validate(self.reference, self.today) {
+                Ok(rec) => {
+                    let in_scope = rec.hukou_division.as_str().starts_with(scope)
+                        || rec.residence_division.as_str().starts_with(scope);
+                    if !in_scope {
+                        errors.push(RowError {
+                            row_no: *row_no,
+                            field: field_label("hukou_division").into(),
+                            value: rec.hukou_division.to_string(),
+                            message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
+                        });
+                    } else if let Some(first) = self.first_row_of.get(rec.id_number.as_str()) {
+                        errors.push(RowError {
+                            row_no: *row_no,
+                            field: field_label("id_number").into(),
+                            value: rec.id_number.masked(),
+                            message: format!("与第 {first} 行的身份证号重复，本行未导入"),
+                        });
+                    } else {
+                        self.first_row_of.insert(rec.id_number.as_str().to_string(), *row_no);
+                        valid.push((*row_no, rec));
+                    }
                 }
-            }
-            Err(errs) => {
-                for FieldError { field, message } in errs {
-                    errors.push(RowError {
-                        row_no: *row_no,
-                        value: field_value(&input, &field),
-                        field: field_label(&field).into(),
-                        message,
-                    });
+                Err(errs) => {
+                    for FieldError { field, message } in errs {
+                        errors.push(RowError {
+                            row_no: *row_no,
+                            value: field_value(&input, &field),
+                            field: field_label(&field).into(),
+                            message,
+                        });
+                    }
                 }
             }
         }
+        (valid, errors)
     }
-    (valid, errors)
 }
 
 /// The columns an upsert writes, in bind order, and whether the file supplies each (only
@@ -434,6 +449,13 @@ fn upsert_sql(rows: usize, map: &ColumnMap, ph: &dyn Fn(usize) -> String) -> Str
         }
         sql.push_str("1)");
     }
+    sql.push_str(&conflict_sql(map));
+    sql
+}
+
+/// The `ON CONFLICT` clause: only columns the file supplies are overwritten, and a row is
+/// touched only when something differs (so re-importing changes nothing).
+fn conflict_sql(map: &ColumnMap) -> String {
     let updatable: Vec<&str> = UPSERT_COLUMNS[1..]
         .iter()
         .copied()
@@ -449,12 +471,11 @@ fn upsert_sql(rows: usize, map: &ColumnMap, ph: &dyn Fn(usize) -> String) -> Str
         .iter()
         .map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}"))
         .collect();
-    sql.push_str(&format!(
+    format!(
         " ON CONFLICT (id_number) DO UPDATE SET {}, updated_at = excluded.updated_at, version = persons.version + 1 WHERE {} RETURNING version",
         set.join(", "),
         differs.join(" OR ")
-    ));
-    sql
+    )
 }
 
 impl Store {
@@ -512,29 +533,38 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::File(e.to_string()))??
         };
+        tracing::debug!(job_id, rows = sheet.rows.len(), "file read");
         let map = ColumnMap::from_headers(&sheet.headers)?;
         let total = sheet.rows.len() as u64;
         self.set_job_total(job_id, total as i64).await?;
         on_progress(0, total);
         let reference = self.reference();
         let today = chrono::Local::now().date_naive();
-        let (valid, mut errors) = {
+        // Validation runs on its own thread, a chunk ahead of the database writes.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Vec<(i64, PersonRecord)>, Vec<RowError>)>(2);
+        let validator = {
             let scope = scope.to_string();
             let map = map.clone();
             tokio::task::spawn_blocking(move || {
-                let r = validate_rows(&sheet, &map, &reference, &scope, today);
-                drop(sheet);
-                r
+                let mut v = RowValidator::new(&map, &reference, &scope, today);
+                for rows in sheet.rows.chunks(CHUNK_ROWS) {
+                    let (valid, errors) = v.validate(rows);
+                    if tx.blocking_send((rows.len(), valid, errors)).is_err() {
+                        break;
+                    }
+                }
             })
-            .await
-            .map_err(|e| StoreError::File(e.to_string()))?
         };
+        let mut errors = Vec::new();
         let (mut inserted, mut updated, mut unchanged) = (0i64, 0i64, 0i64);
-        let mut processed = errors.len() as u64;
-        for chunk in valid.chunks(CHUNK_ROWS) {
-            let outside = self.registered_outside(chunk, scope).await?;
+        let mut processed = 0u64;
+        while let Some((n, chunk, chunk_errors)) = rx.recv().await {
+            errors.extend(chunk_errors);
+            let t0 = std::time::Instant::now();
+            let outside = self.registered_outside(&chunk, scope).await?;
+            let t1 = t0.elapsed();
             let mut rows: Vec<&PersonRecord> = Vec::with_capacity(chunk.len());
-            for (row_no, rec) in chunk {
+            for (row_no, rec) in &chunk {
                 if let Some(div) = outside.get(rec.id_number.as_str()) {
                     errors.push(RowError {
                         row_no: *row_no,
@@ -547,14 +577,16 @@ impl Store {
                 }
             }
             let (ins, upd) = self.upsert_chunk(&rows, &map).await?;
+            tracing::debug!(job_id, rows = rows.len(), lookup = ?t1, upsert = ?(t0.elapsed() - t1), "import chunk");
             inserted += ins;
             updated += upd;
             unchanged += rows.len() as i64 - ins - upd;
-            processed += chunk.len() as u64;
+            processed += n as u64;
             self.set_job_progress(job_id, processed as i64).await?;
             on_progress(processed, total);
         }
-        errors.sort_by_key(|e| e.row_no);
+        validator.await.map_err(|e| StoreError::File(e.to_string()))?;
+        errors.sort_by_key(|e| e.row_no); // stable: a row's field errors keep their order
         let rejected_rows = {
             let mut rows: Vec<i64> = errors.iter().map(|e| e.row_no).collect();
             rows.dedup();
@@ -599,6 +631,40 @@ impl Store {
     /// Upserts rows in one transaction; returns (inserted, updated).
     async fn upsert_chunk(&self, rows: &[&PersonRecord], map: &ColumnMap) -> Result<(i64, i64)> {
         let ts = now();
+        if let crate::Db::Postgres(pool) = &self.db {
+            // PostgreSQL takes the whole chunk as one array per column.
+            let sql = format!(
+                "INSERT INTO persons ({}, created_at, updated_at, version) \
+                 SELECT u.*, $17::timestamptz, $17::timestamptz, 1 FROM UNNEST($1::text[], $2::text[], $3::text[], \
+                 $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], \
+                 $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) AS u {}",
+                UPSERT_COLUMNS.join(", "),
+                conflict_sql(map)
+            );
+            let col = |f: &dyn Fn(&PersonRecord) -> Option<String>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+            let versions: Vec<i64> = sqlx::query_scalar(&sql)
+                .bind(col(&|r| Some(r.id_number.to_string())))
+                .bind(col(&|r| Some(r.name.clone())))
+                .bind(col(&|r| Some(r.sex.code().to_string())))
+                .bind(rows.iter().map(|r| r.birth_date).collect::<Vec<_>>())
+                .bind(col(&|r| r.phone.clone()))
+                .bind(col(&|r| r.address.clone()))
+                .bind(col(&|r| Some(r.hukou_division.to_string())))
+                .bind(col(&|r| Some(r.residence_division.to_string())))
+                .bind(col(&|r| Some(r.hukou_type.code().to_string())))
+                .bind(col(&|r| Some(encode_categories(&r.categories))))
+                .bind(rows.iter().map(|r| r.death_date).collect::<Vec<_>>())
+                .bind(col(&|r| r.death_source.clone()))
+                .bind(col(&|r| r.contact_name.clone()))
+                .bind(col(&|r| r.contact_relation.clone()))
+                .bind(col(&|r| r.contact_phone.clone()))
+                .bind(col(&|r| r.note.clone()))
+                .bind(ts)
+                .fetch_all(pool)
+                .await?;
+            let ins = versions.iter().filter(|v| **v == 1).count() as i64;
+            return Ok((ins, versions.len() as i64 - ins));
+        }
         let ph = |i| self.ph(i);
         let full_sql = upsert_sql(STATEMENT_ROWS, map, &ph);
         let (mut ins, mut upd) = (0i64, 0i64);

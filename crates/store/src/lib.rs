@@ -74,6 +74,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
+                // Bulk upserts keep a statement journal and touch four indexes at random
+                // places: keep both in memory rather than spilling to temporary files.
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-131072")
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

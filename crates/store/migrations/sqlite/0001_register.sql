@@ -40,7 +40,6 @@ CREATE TABLE persons (
 );
 CREATE INDEX persons_hukou_division ON persons (hukou_division);
 CREATE INDEX persons_residence_division ON persons (residence_division);
-CREATE INDEX persons_name ON persons (name);
 
 CREATE TABLE users (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,

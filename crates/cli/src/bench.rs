@@ -54,7 +54,7 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
 }
 
 /// A seeded register spread over the townships of Ganzhou (赣州市, 3607).
-fn write_rows(store: &Store, rows: usize, path: &PathBuf) -> Result<(), super::AnyError> {
+fn write_rows(store: &Store, rows: usize, path: &std::path::Path) -> Result<(), super::AnyError> {
     let reference = store.reference();
     let mut towns: Vec<(String, String)> = reference
         .divisions
@@ -66,47 +66,16 @@ fn write_rows(store: &Store, rows: usize, path: &PathBuf) -> Result<(), super::A
     let mut counties: Vec<String> = towns.iter().map(|(c, _)| c[..6].to_string()).collect();
     counties.dedup();
     let today = chrono::Local::now().date_naive();
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "姓名",
-        "身份证号",
-        "联系电话",
-        "居住地址",
-        "户籍地区划代码",
-        "户籍性质",
-        "人员类别",
-        "死亡日期",
-        "死亡信息来源",
-        "紧急联系人",
-        "与本人关系",
-        "紧急联系人电话",
-    ])?;
     let per_county = 200_000;
-    let mut written = 0;
+    let mut people = Vec::with_capacity(rows);
     let mut batch = 0u64;
-    while written < rows {
-        let n = per_county.min(rows - written);
+    while people.len() < rows {
+        let n = per_county.min(rows - people.len());
         let county = &counties[batch as usize % counties.len()];
         let places: Vec<(String, String)> = towns.iter().filter(|(c, _)| c.starts_with(county)).cloned().collect();
-        for p in yiyang_store::demo::generate_people(n, county, &places, batch, today) {
-            w.write_record([
-                &p.name,
-                &p.id_number,
-                &p.phone,
-                &p.address,
-                &p.hukou_division,
-                &p.hukou_type,
-                &p.categories,
-                &p.death_date,
-                &p.death_source,
-                &p.contact_name,
-                &p.contact_relation,
-                &p.contact_phone,
-            ])?;
-        }
-        written += n;
+        people.extend(yiyang_store::demo::generate_people(n, county, &places, batch, today));
         batch += 1;
     }
-    w.flush()?;
+    yiyang_store::demo::write_csv(&people, path)?;
     Ok(())
 }

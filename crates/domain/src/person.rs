@@ -216,6 +216,38 @@ pub trait Reference {
 }
 
 impl PersonInput {
+    /// Sets a field by its key (as used in forms, import headers and the API); `false` for
+    /// an unknown key. Categories accumulate, so a form's repeated checkboxes all count.
+    pub fn set(&mut self, key: &str, value: String) -> bool {
+        let slot = match key {
+            "name" => &mut self.name,
+            "id_number" => &mut self.id_number,
+            "sex" => &mut self.sex,
+            "birth_date" => &mut self.birth_date,
+            "phone" => &mut self.phone,
+            "address" => &mut self.address,
+            "hukou_division" => &mut self.hukou_division,
+            "residence_division" => &mut self.residence_division,
+            "hukou_type" => &mut self.hukou_type,
+            "categories" => {
+                if !self.categories.is_empty() && !value.is_empty() {
+                    self.categories.push(',');
+                }
+                self.categories.push_str(&value);
+                return true;
+            }
+            "death_date" => &mut self.death_date,
+            "death_source" => &mut self.death_source,
+            "contact_name" => &mut self.contact_name,
+            "contact_relation" => &mut self.contact_relation,
+            "contact_phone" => &mut self.contact_phone,
+            "note" => &mut self.note,
+            _ => return false,
+        };
+        *slot = value;
+        true
+    }
+
     /// Checks every field and returns all problems at once, so a form can show each next to
     /// its field and an import can report each.
     pub fn validate(&self, reference: &dyn Reference, today: NaiveDate) -> Result<PersonRecord, Vec<FieldError>> {
@@ -548,6 +580,17 @@ mod tests {
         i.death_source = "cremation".into();
         let p = i.validate(&reference(), today()).unwrap();
         assert_eq!(p.death_date, NaiveDate::from_ymd_opt(2025, 3, 1));
+    }
+
+    #[test]
+    fn fields_are_set_by_key_and_repeated_categories_accumulate() {
+        let mut p = PersonInput::default();
+        assert!(p.set("name", "刘桂英".into()));
+        assert!(p.set("categories", "tekun".into()));
+        assert!(p.set("categories", "alone".into()));
+        assert!(!p.set("hobby", "x".into()));
+        assert_eq!(p.name, "刘桂英");
+        assert_eq!(p.categories, "tekun,alone");
     }
 
     #[test]

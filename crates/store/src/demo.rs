@@ -196,47 +196,53 @@ impl Store {
         let people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
         let dir = tempdir_path();
         let path = dir.join("会昌县老年人信息-演示.csv");
-        let mut w = csv::Writer::from_path(&path).map_err(|e| crate::StoreError::File(e.to_string()))?;
-        w.write_record([
-            "姓名",
-            "身份证号",
-            "联系电话",
-            "居住地址",
-            "户籍地区划代码",
-            "户籍性质",
-            "人员类别",
-            "死亡日期",
-            "死亡信息来源",
-            "紧急联系人",
-            "与本人关系",
-            "紧急联系人电话",
-        ])
-        .map_err(|e| crate::StoreError::File(e.to_string()))?;
-        for p in &people {
-            w.write_record([
-                &p.name,
-                &p.id_number,
-                &p.phone,
-                &p.address,
-                &p.hukou_division,
-                &p.hukou_type,
-                &p.categories,
-                &p.death_date,
-                &p.death_source,
-                &p.contact_name,
-                &p.contact_relation,
-                &p.contact_phone,
-            ])
-            .map_err(|e| crate::StoreError::File(e.to_string()))?;
-        }
-        w.flush().map_err(|e| crate::StoreError::File(e.to_string()))?;
-        drop(w);
+        write_csv(&people, &path)?;
         let summary = self.import_people(&path, DEMO_COUNTY, actor, &|_, _| {}).await;
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
         Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
     }
 }
+
+/// Writes people as a register spreadsheet with Chinese headers, as county staff hold it.
+pub fn write_csv(people: &[PersonInput], path: &std::path::Path) -> Result<()> {
+    let err = |e: csv::Error| crate::StoreError::File(e.to_string());
+    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    w.write_record(CSV_HEADERS).map_err(err)?;
+    for p in people {
+        w.write_record([
+            &p.name,
+            &p.id_number,
+            &p.phone,
+            &p.address,
+            &p.hukou_division,
+            &p.hukou_type,
+            &p.categories,
+            &p.death_date,
+            &p.death_source,
+            &p.contact_name,
+            &p.contact_relation,
+            &p.contact_phone,
+        ])
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| crate::StoreError::File(e.to_string()))
+}
+
+const CSV_HEADERS: [&str; 12] = [
+    "姓名",
+    "身份证号",
+    "联系电话",
+    "居住地址",
+    "户籍地区划代码",
+    "户籍性质",
+    "人员类别",
+    "死亡日期",
+    "死亡信息来源",
+    "紧急联系人",
+    "与本人关系",
+    "紧急联系人电话",
+];
 
 fn tempdir_path() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("yiyang-demo-{}-{}", std::process::id(), rand::random::<u32>()));

@@ -208,26 +208,8 @@ impl ColumnMap {
     pub fn to_input(&self, cells: &[String]) -> PersonInput {
         let mut p = PersonInput::default();
         for (i, key) in self.columns.iter().enumerate() {
-            let Some(key) = key else { continue };
-            let v = cells.get(i).cloned().unwrap_or_default();
-            match *key {
-                "name" => p.name = v,
-                "id_number" => p.id_number = v,
-                "sex" => p.sex = v,
-                "birth_date" => p.birth_date = v,
-                "phone" => p.phone = v,
-                "address" => p.address = v,
-                "hukou_division" => p.hukou_division = v,
-                "residence_division" => p.residence_division = v,
-                "hukou_type" => p.hukou_type = v,
-                "categories" => p.categories = v,
-                "death_date" => p.death_date = v,
-                "death_source" => p.death_source = v,
-                "contact_name" => p.contact_name = v,
-                "contact_relation" => p.contact_relation = v,
-                "contact_phone" => p.contact_phone = v,
-                "note" => p.note = v,
-                _ => {}
+            if let Some(key) = key {
+                p.set(key, cells.get(i).cloned().unwrap_or_default());
             }
         }
         p

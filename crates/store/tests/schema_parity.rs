@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-/// table -> [(column, not null)], plus index names, read from the migration files.
-fn schema(dir: &str) -> (BTreeMap<String, Vec<(String, bool)>>, Vec<String>) {
+/// table -> [(column, not null)]
+type Tables = BTreeMap<String, Vec<(String, bool)>>;
+
+/// The tables and index names, read from a backend's migration files.
+fn schema(dir: &str) -> (Tables, Vec<String>) {
     let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let mut tables = BTreeMap::new();

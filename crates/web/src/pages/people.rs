@@ -569,31 +569,15 @@ struct FormPage {
 fn read_form(pairs: Vec<(String, String)>) -> (PersonInput, String, String) {
     let mut p = PersonInput::default();
     let (mut csrf, mut version) = (String::new(), String::new());
-    let mut cats = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
             "_csrf" => csrf = v,
             "version" => version = v,
-            "name" => p.name = v,
-            "id_number" => p.id_number = v,
-            "sex" => p.sex = v,
-            "birth_date" => p.birth_date = v,
-            "phone" => p.phone = v,
-            "address" => p.address = v,
-            "hukou_division" => p.hukou_division = v,
-            "residence_division" => p.residence_division = v,
-            "hukou_type" => p.hukou_type = v,
-            "categories" => cats.push(v),
-            "death_date" => p.death_date = v,
-            "death_source" => p.death_source = v,
-            "contact_name" => p.contact_name = v,
-            "contact_relation" => p.contact_relation = v,
-            "contact_phone" => p.contact_phone = v,
-            "note" => p.note = v,
-            _ => {}
+            _ => {
+                p.set(&k, v);
+            }
         }
     }
-    p.categories = cats.join(",");
     (p, csrf, version)
 }
 

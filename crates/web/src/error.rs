@@ -110,6 +110,26 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let original = req.uri().to_string();
     let res = next.run(req).await;
     let Some(err) = res.extensions().get::<AppError>().cloned() else {
+        // Extractor rejections (malformed JSON, wrong content type) come from axum as plain
+        // text; API clients get them in the API's error format too.
+        if api && res.status().is_client_error() {
+            let status = res.status();
+            let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024)
+                .await
+                .unwrap_or_default();
+            let detail = String::from_utf8_lossy(&bytes).into_owned();
+            let (error, message) = match status {
+                StatusCode::NOT_FOUND => ("not_found", "接口不存在".to_string()),
+                StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "该接口不支持此请求方法".to_string()),
+                _ => ("bad_request", format!("请求格式有误：{detail}")),
+            };
+            let body = ApiErrorBody {
+                error,
+                message,
+                errors: Vec::new(),
+            };
+            return (status, axum::Json(body)).into_response();
+        }
         return res;
     };
     let status = res.status();

@@ -314,6 +314,23 @@ async fn the_api_lists_gets_creates_and_updates_with_validation_and_locking() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.json()["error"], "csrf");
 
+        // Malformed JSON is answered in the API's error format.
+        let r = api
+            .send(
+                Request::post("/api/v1/people")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{oops"))
+                    .unwrap(),
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{b}");
+        assert_eq!(r.json()["error"], "bad_request");
+        assert!(r.json()["message"].as_str().unwrap().starts_with("请求格式有误"));
+
+        let r = api.get("/api/v1/nothing-here").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.json()["error"], "not_found");
+
         let doc = api.get("/api/v1/openapi.json").await.json();
         for path in ["/api/v1/people", "/api/v1/people/{id}", "/api/v1/session"] {
             assert!(doc["paths"][path].is_object(), "{path} documented");

@@ -157,14 +157,7 @@ pub async fn get(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonDetail>, AppError> {
-    if !user.may(Permission::PersonRead) {
-        return Err(AppError::NotFound);
-    }
-    let p = state
-        .store
-        .person_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = crate::pages::people::person_for(&state, &user, Permission::PersonRead, id).await?;
     let full = user.may(Permission::PersonFullId);
     if full {
         state.store.record_full_view(id, &user.actor("api")).await?;
@@ -228,14 +221,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(req): Json<UpdateRequest>,
 ) -> Result<Response, AppError> {
-    if !user.may(Permission::PersonWrite) {
-        return Err(AppError::NotFound);
-    }
-    state
-        .store
-        .person_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    crate::pages::people::person_for(&state, &user, Permission::PersonWrite, id).await?;
     let rec = req
         .person
         .validate(&*state.store.reference(), chrono::Local::now().date_naive())

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use yiyang_domain::role::Permission;
@@ -11,7 +10,7 @@ use yiyang_store::import::{error_report_xlsx, ImportJob, RowError};
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
-use crate::error::{urlencode, AppError};
+use crate::error::AppError;
 use crate::AppState;
 
 #[derive(Template)]
@@ -167,18 +166,5 @@ pub async fn report(
         id,
         job.file_name.trim_end_matches(".csv").trim_end_matches(".xlsx")
     );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", urlencode(&name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::people::xlsx_download(&name, bytes))
 }

@@ -243,20 +243,7 @@ pub async fn export(
         ))
         .await?;
     let name = format!("老年人信息-{}-{}.xlsx", user.scope(), today.format("%Y%m%d"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", urlencode(&name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(xlsx_download(&name, bytes))
 }
 
 fn people_xlsx(
@@ -344,14 +331,7 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    if !user.may(Permission::PersonRead) {
-        return Err(AppError::NotFound);
-    }
-    let p = state
-        .store
-        .person_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = person_for(&state, &user, Permission::PersonRead, id).await?;
     let id_shown = if user.may(Permission::PersonFullId) {
         state.store.record_full_view(id, &user.actor("web")).await?;
         p.record.id_number.to_string()
@@ -400,6 +380,37 @@ pub async fn detail(
         history,
         p,
     })
+}
+
+/// An .xlsx file as a download named `name`.
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", urlencode(name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The record `id` if the user's role has `perm` and the record lies in their scope; 404
+/// otherwise, so that neither the role nor the scope reveals whether it exists.
+pub async fn person_for(state: &AppState, user: &CurrentUser, perm: Permission, id: i64) -> Result<Person, AppError> {
+    if !user.may(perm) {
+        return Err(AppError::NotFound);
+    }
+    state
+        .store
+        .person_in_scope(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub fn action_label(a: &str) -> &str {
@@ -667,14 +678,7 @@ pub async fn edit_form(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    if !user.may(Permission::PersonWrite) {
-        return Err(AppError::NotFound);
-    }
-    let p = state
-        .store
-        .person_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let p = person_for(&state, &user, Permission::PersonWrite, id).await?;
     let title = format!("修改 {} 的信息", p.record.name);
     form_page(
         &state,
@@ -695,17 +699,10 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    if !user.may(Permission::PersonWrite) {
-        return Err(AppError::NotFound);
-    }
     let (input, csrf, version) = read_form(pairs);
     user.check_csrf(&csrf)?;
     // Out of scope is a 404 before anything about the input is said.
-    state
-        .store
-        .person_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    person_for(&state, &user, Permission::PersonWrite, id).await?;
     let version: i64 = version
         .parse()
         .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))?;

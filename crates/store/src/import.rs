@@ -32,6 +32,18 @@ pub struct RowError {
     pub message: String,
 }
 
+impl RowError {
+    /// A problem with a row's (valid, hence masked in reports) ID number.
+    fn id_number(row_no: i64, rec: &PersonRecord, message: String) -> RowError {
+        RowError {
+            row_no,
+            field: field_label("id_number").into(),
+            value: rec.id_number.masked(),
+            message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
 pub struct ImportJob {
     pub id: i64,
@@ -365,12 +377,11 @@ impl<'a> RowValidator<'a> {
                             message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
                         });
                     } else if let Some(first) = self.first_row_of.get(rec.id_number.as_str()) {
-                        errors.push(RowError {
-                            row_no: *row_no,
-                            field: field_label("id_number").into(),
-                            value: rec.id_number.masked(),
-                            message: format!("与第 {first} 行的身份证号重复，本行未导入"),
-                        });
+                        errors.push(RowError::id_number(
+                            *row_no,
+                            &rec,
+                            format!("与第 {first} 行的身份证号重复，本行未导入"),
+                        ));
                     } else {
                         self.first_row_of.insert(rec.id_number.as_str().to_string(), *row_no);
                         valid.push((*row_no, rec));
@@ -548,12 +559,11 @@ impl Store {
             let mut rows: Vec<&PersonRecord> = Vec::with_capacity(chunk.len());
             for (row_no, rec) in &chunk {
                 if let Some(div) = outside.get(rec.id_number.as_str()) {
-                    errors.push(RowError {
-                        row_no: *row_no,
-                        field: field_label("id_number").into(),
-                        value: rec.id_number.masked(),
-                        message: format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
-                    });
+                    errors.push(RowError::id_number(
+                        *row_no,
+                        rec,
+                        format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
+                    ));
                 } else {
                     rows.push(rec);
                 }

@@ -16,6 +16,9 @@ const CATEGORIES_CSV: &str = include_str!("../../../data/categories.csv");
 pub struct RefData {
     pub divisions: HashMap<String, String>,
     pub catalogue: CategoryCatalogue,
+    /// Direct children of each division, sorted by code; built once when loaded, since
+    /// every page's scope switcher asks for them.
+    children: HashMap<String, Vec<(String, String)>>,
 }
 
 impl Reference for RefData {
@@ -54,18 +57,27 @@ impl RefData {
 
     /// Direct children of a division, sorted by code.
     pub fn children(&self, code: &str) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .divisions
-            .iter()
-            .filter(|(c, _)| {
-                DivisionCode::from_canonical(c.as_str())
-                    .parent()
-                    .is_some_and(|p| p.as_str() == code)
-            })
-            .map(|(c, n)| (c.clone(), n.clone()))
-            .collect();
-        out.sort();
-        out
+        self.children.get(code).cloned().unwrap_or_default()
+    }
+
+    pub fn new(divisions: HashMap<String, String>, catalogue: CategoryCatalogue) -> RefData {
+        let mut children: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for (code, name) in &divisions {
+            if let Some(parent) = DivisionCode::from_canonical(code.as_str()).parent() {
+                children
+                    .entry(parent.as_str().to_string())
+                    .or_default()
+                    .push((code.clone(), name.clone()));
+            }
+        }
+        for list in children.values_mut() {
+            list.sort();
+        }
+        RefData {
+            divisions,
+            catalogue,
+            children,
+        }
     }
 }
 
@@ -154,15 +166,15 @@ impl Store {
             with_pool!(self, pool => sqlx::query_as("SELECT code, name FROM divisions").fetch_all(pool).await?);
         let cats: Vec<(String, String, String)> = with_pool!(self, pool =>
             sqlx::query_as("SELECT code, name, grp FROM categories ORDER BY sort").fetch_all(pool).await?);
-        self.set_reference(RefData {
-            divisions: divisions.into_iter().collect(),
-            catalogue: CategoryCatalogue {
+        self.set_reference(RefData::new(
+            divisions.into_iter().collect(),
+            CategoryCatalogue {
                 categories: cats
                     .into_iter()
                     .map(|(code, name, group)| Category { code, name, group })
                     .collect(),
             },
-        });
+        ));
         Ok(())
     }
 }

@@ -54,6 +54,14 @@ async fn divisions_and_categories_are_loaded_on_first_start() {
         assert!(r.divisions.len() > 40_000, "{b}");
         assert!(r.catalogue.find("特困").is_some(), "{b}");
         assert_eq!(r.division_path("360733100"), "江西省 赣州市 会昌县 文武坝镇");
+        let towns = r.children("360733");
+        assert_eq!(towns.len(), 20, "{b}: 会昌县 has 20 township-level units");
+        assert_eq!(towns[0], ("360733100".to_string(), "文武坝镇".to_string()));
+        assert!(r
+            .children("360733100")
+            .iter()
+            .all(|(c, _)| c.len() == 12 && c.starts_with("360733100")));
+        assert!(r.children("360733100201").is_empty());
     }
 }
 

@@ -93,27 +93,24 @@ async fn setup() -> Option<(String, Client, Driver, tempfile::TempDir)> {
     panic!("could not start a WebDriver session: {last_err}");
 }
 
-async fn login(c: &Client, base: &str, user: &str) {
+async fn submit_login(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(common::PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, "username", user).await;
+    type_into(c, "password", password).await;
+    click(c, "login-submit").await;
+}
+
+async fn login(c: &Client, base: &str, user: &str) {
+    submit_login(c, base, user, common::PASSWORD).await;
     c.wait().for_element(Locator::Css("nav.main")).await.unwrap();
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -131,25 +128,7 @@ async fn a_user_logs_in_searches_opens_a_person_and_sees_an_inline_id_error() {
     };
 
     // A wrong password is answered on the page.
-    c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("huichang")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("not-the-password")
-        .await
-        .unwrap();
-    c.find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&c, &base, "huichang", "not-the-password").await;
     let err = c
         .wait()
         .for_element(Locator::Id("login-error"))
@@ -174,12 +153,7 @@ async fn a_user_logs_in_searches_opens_a_person_and_sees_an_inline_id_error() {
         .await
         .unwrap();
     let surname: String = first_name.chars().take(1).collect();
-    c.find(Locator::Id("q"))
-        .await
-        .unwrap()
-        .send_keys(&surname)
-        .await
-        .unwrap();
+    type_into(&c, "q", &surname).await;
     c.find(Locator::Id("search")).await.unwrap().click().await.unwrap();
     for _ in 0..100 {
         if c.current_url().await.unwrap().query().is_some_and(|q| q.contains("q=")) {
@@ -222,19 +196,9 @@ async fn a_user_logs_in_searches_opens_a_person_and_sees_an_inline_id_error() {
 
     // The new-person form: the ID is checked as soon as the field is left, and again on submit.
     c.goto(&format!("{base}/people/new")).await.unwrap();
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("钟满妹")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-id_number"))
-        .await
-        .unwrap()
-        .send_keys("360733194503150021")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-phone")).await.unwrap().click().await.unwrap();
+    type_into(&c, "f-name", "钟满妹").await;
+    type_into(&c, "f-id_number", "360733194503150021").await;
+    click(&c, "f-phone").await;
     let inline = c.find(Locator::Id("err-id_number")).await.unwrap();
     assert!(inline.is_displayed().await.unwrap(), "inline error shown on blur");
     assert!(inline.text().await.unwrap().contains("校验码错误"));

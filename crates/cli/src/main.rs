@@ -2,6 +2,9 @@
 //! demo county, manage accounts, verify the audit chain, and run benchmarks.
 
 mod bench;
+mod benefits;
+mod simulate;
+mod whatif;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +76,16 @@ enum Command {
     Divisions {
         #[command(subcommand)]
         action: DivisionAction,
+    },
+    /// Policy packs: list them, show one with its parameters, rules and clauses.
+    Policy {
+        #[command(subcommand)]
+        action: benefits::PolicyAction,
+    },
+    /// Benefit computations: simulate a month from a CSV file, what-if.
+    Benefits {
+        #[command(subcommand)]
+        action: benefits::BenefitsAction,
     },
     /// Benchmarks (see README for results).
     Bench {
@@ -356,5 +369,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { what } => bench::run(what).await,
+        Command::Policy { action } => Ok(benefits::policy(action)?),
+        Command::Benefits { action } => Ok(benefits::benefits(action)?),
     }
 }

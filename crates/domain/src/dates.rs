@@ -65,6 +65,79 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     age
 }
 
+/// A calendar month, such as the benefit month 2025-06.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    /// Parses `YYYY-MM`.
+    pub fn parse(s: &str) -> Result<Month, DateError> {
+        let err = || DateError(s.to_string());
+        let (y, m) = s.split_once('-').ok_or_else(err)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(err());
+        }
+        let year: i32 = y.parse().map_err(|_| err())?;
+        let month: u32 = m.parse().map_err(|_| err())?;
+        if !(1..=12).contains(&month) {
+            return Err(err());
+        }
+        Ok(Month { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().expect("valid month")
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +183,16 @@ mod tests {
         assert_eq!(age_on(d(1944, 2, 29), d(2025, 2, 28)), 80);
         assert_eq!(age_on(d(1944, 2, 29), d(2025, 3, 1)), 81);
         assert_eq!(age_on(d(1944, 2, 29), d(2024, 2, 29)), 80);
+    }
+
+    #[test]
+    fn a_month_knows_its_first_and_last_day() {
+        let feb = Month::parse("2024-02").unwrap();
+        assert_eq!((feb.first_day(), feb.last_day()), (d(2024, 2, 1), d(2024, 2, 29)));
+        assert_eq!(Month::parse("2025-12").unwrap().next().to_string(), "2026-01");
+        assert_eq!(Month::parse("2026-01").unwrap().prev().to_string(), "2025-12");
+        for bad in ["2025-13", "2025-6", "25-06", "2025/06", ""] {
+            assert!(Month::parse(bad).is_err(), "{bad}");
+        }
     }
 }

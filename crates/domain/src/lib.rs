@@ -5,6 +5,7 @@ pub mod division;
 pub mod id_number;
 pub mod money;
 pub mod person;
+pub mod policy;
 pub mod role;
 
 pub use division::DivisionCode;

@@ -1,0 +1,293 @@
+//! `yiyang benefits …` and `yiyang policy …`: policy packs and benefit computations.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use yiyang_domain::dates::Month;
+use yiyang_domain::policy::pack::{Pack, ParamKind};
+use yiyang_domain::policy::{self, MonthProgram};
+
+use crate::simulate::{self, Totals};
+
+#[derive(clap::Args, Clone)]
+pub struct PacksArg {
+    /// Load policy packs from this folder (each pack in `<id>/pack.toml`) instead of the
+    /// packs built into this binary.
+    #[arg(long, env = "YIYANG_PACKS")]
+    pub packs: Option<PathBuf>,
+}
+
+impl PacksArg {
+    pub fn load(&self) -> Result<Vec<Pack>, String> {
+        let sources = match &self.packs {
+            None => policy::shipped::sources(),
+            Some(dir) => read_pack_dir(dir)?,
+        };
+        policy::load(&sources).map_err(|errors| {
+            let mut s = format!("政策包有 {} 处错误：", errors.len());
+            for e in errors {
+                s.push_str(&format!("\n  {e}"));
+            }
+            s
+        })
+    }
+}
+
+/// `(path, text)` of every `*/pack.toml` under `dir`.
+pub fn read_pack_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("pack.toml"))
+        .collect();
+    paths.sort();
+    for p in paths.into_iter().filter(|p| p.is_file()) {
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        out.push((p.display().to_string(), text));
+    }
+    if out.is_empty() {
+        return Err(format!("{} 下没有 */pack.toml", dir.display()));
+    }
+    Ok(out)
+}
+
+fn find<'a>(packs: &'a [Pack], id: &str) -> Result<&'a Pack, String> {
+    packs.iter().find(|p| p.id == id).ok_or_else(|| {
+        format!(
+            "没有政策包 `{id}`；可用：{}",
+            packs.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join("、")
+        )
+    })
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+fn progress_bar(path: &Path) -> ProgressBar {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bar:30} {bytes_per_sec} 剩余 {eta}")
+            .expect("template"),
+    );
+    bar
+}
+
+#[derive(Subcommand)]
+pub enum PolicyAction {
+    /// List the policy packs.
+    List {
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+    /// Show a pack: its parameters with their values and clauses, and its rules.
+    Show {
+        pack: String,
+        /// Show the parameter values in force in this month (YYYY-MM; default: this month).
+        #[arg(long)]
+        month: Option<String>,
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+}
+
+pub fn policy(action: PolicyAction) -> Result<ExitCode, String> {
+    match action {
+        PolicyAction::List { packs } => {
+            let packs = packs.load()?;
+            for p in &packs {
+                println!(
+                    "{:<18} {:<8} {:<10} {} {}（{}，{} 条规则）",
+                    p.id,
+                    p.version,
+                    p.jurisdiction.as_ref().map_or("-", |j| j.as_str()),
+                    p.effective_from,
+                    p.title,
+                    p.document,
+                    p.rules.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyAction::Show { pack, month, packs } => {
+            let packs = packs.load()?;
+            let p = find(&packs, &pack)?;
+            let month = match month {
+                Some(m) => Month::parse(&m).map_err(|e| e.to_string())?,
+                None => Month::of(chrono::Local::now().date_naive()),
+            };
+            print!("{}", describe(p, month));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The text of `policy show`.
+pub fn describe(p: &Pack, month: Month) -> String {
+    let mut s = String::new();
+    let d0 = month.first_day();
+    s.push_str(&format!(
+        "{}（{}）版本 {}\n文号：{}\n",
+        p.title, p.id, p.version, p.document
+    ));
+    s.push_str(&format!(
+        "辖区：{}  生效：{} 至 {}\n",
+        p.jurisdiction.as_ref().map_or("不限", |j| j.as_str()),
+        p.effective_from,
+        p.effective_to.map_or("—".to_string(), |d| d.to_string())
+    ));
+    if let Some(parent) = &p.inherits {
+        s.push_str(&format!("继承：{parent}\n"));
+    }
+    s.push_str(&format!("\n参数（{month} 的取值）：\n"));
+    for prm in &p.params {
+        let v = prm.value_on(d0);
+        let kind = if prm.kind == ParamKind::Money {
+            "金额"
+        } else {
+            "数值"
+        };
+        s.push_str(&format!(
+            "  {:<24} {:<12} {}（{}，{}）依据：{}\n",
+            prm.name,
+            prm.display_value(v),
+            prm.label,
+            kind,
+            prm.basis.label(),
+            prm.clause
+        ));
+    }
+    s.push_str("\n规则：\n");
+    for r in &p.rules {
+        let b = &p.benefits[r.benefit];
+        s.push_str(&format!(
+            "  {:<24} [{}] {}\n      条件：{}\n      金额：{}\n      依据：{}\n",
+            r.id, b.title, r.title, r.when_src, r.amount_src, r.clause
+        ));
+    }
+    for c in &p.coordination {
+        let names: Vec<&str> = c.benefits.iter().map(|&b| p.benefits[b].title.as_str()).collect();
+        s.push_str(&format!("\n衔接：{:?} {}（{}）\n", c.kind, names.join("、"), c.clause));
+    }
+    s
+}
+
+#[derive(Subcommand)]
+pub enum BenefitsAction {
+    /// Compute a month's benefit totals straight from an elders.csv file (no database), with
+    /// a policy pack, and write the totals CSV (format of ../shared/bench/expected-*.csv).
+    Simulate {
+        #[arg(long)]
+        input: PathBuf,
+        /// Benefit month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The policy pack to apply (`bench` is the benchmark profile).
+        #[arg(long, alias = "pack", default_value = "bench")]
+        profile: String,
+        /// Where to write the totals; `-` for standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+        /// Worker threads (default: the number of cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+    /// What if a parameter changed? Cost per month and people affected, by county, from an
+    /// elders.csv file; nothing is stored.
+    WhatIf {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        month: String,
+        #[arg(long, alias = "profile", default_value = "bench")]
+        pack: String,
+        /// A changed parameter, `name=value` (money in yuan, e.g. gaoling_90=300). Repeatable.
+        #[arg(long = "set", required = true)]
+        set: Vec<String>,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+}
+
+pub fn benefits(action: BenefitsAction) -> Result<ExitCode, String> {
+    match action {
+        BenefitsAction::Simulate {
+            input,
+            month,
+            profile,
+            out,
+            threads: t,
+            packs,
+        } => {
+            let packs = packs.load()?;
+            let pack = find(&packs, &profile)?;
+            let month = Month::parse(&month).map_err(|e| e.to_string())?;
+            let program = MonthProgram::new(pack, month);
+            let bar = progress_bar(&input);
+            let started = std::time::Instant::now();
+            let (totals, stats) = simulate::scan(
+                &input,
+                month,
+                t.unwrap_or_else(threads),
+                || Totals::new(&program),
+                &|pos| bar.set_position(pos),
+            )?;
+            bar.finish_and_clear();
+            let write = |w: &mut dyn std::io::Write| simulate::write_totals(w, &totals, &stats);
+            if out.as_os_str() == "-" {
+                write(&mut std::io::stdout().lock()).map_err(|e| e.to_string())?;
+            } else {
+                let mut f = std::fs::File::create(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+                write(&mut f).map_err(|e| e.to_string())?;
+            }
+            let rejected: u64 = stats.rejected.iter().sum();
+            eprintln!(
+                "{month}：读入 {} 行，可发放 {} 人，拒绝 {rejected} 行，用时 {:.2} 秒（政策包 {} {}）",
+                stats.rows,
+                totals.payable,
+                started.elapsed().as_secs_f64(),
+                pack.id,
+                pack.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        BenefitsAction::WhatIf {
+            input,
+            month,
+            pack,
+            set,
+            threads: t,
+            packs,
+        } => {
+            let packs = packs.load()?;
+            let base = find(&packs, &pack)?;
+            let month = Month::parse(&month).map_err(|e| e.to_string())?;
+            let changed = crate::whatif::with_changes(base, month, &set)?;
+            let (before, after) = (MonthProgram::new(base, month), MonthProgram::new(&changed, month));
+            let bar = progress_bar(&input);
+            let (cmp, stats) = simulate::scan(
+                &input,
+                month,
+                t.unwrap_or_else(threads),
+                || crate::whatif::Compare::new(&before, &after),
+                &|pos| bar.set_position(pos),
+            )?;
+            bar.finish_and_clear();
+            print!("{}", cmp.report(&set));
+            eprintln!(
+                "读入 {} 行，拒绝 {} 行。",
+                stats.rows,
+                stats.rejected.iter().sum::<u64>()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Policy as code: packs of rules that cite their clauses, compiled per month.
+//!
+//! - [`facts`]: what a rule may know about a person in a month.
+//! - [`expr`]: conditions and amounts (CEL syntax) compiled to a typed tree.
+//! - [`pack`]: the TOML pack format, validation and inheritance.
+//! - [`program`]: a pack compiled for one month, with decisions tabulated and explainable.
+//! - [`cases`]: the test cases that ship in each pack's folder.
+//! - [`input_row`]: the benchmark's `elders.csv` row format (`benefits simulate`).
+
+pub mod cases;
+pub mod expr;
+pub mod facts;
+pub mod input_row;
+pub mod pack;
+pub mod program;
+pub mod shipped;
+
+pub use facts::{Fact, Facts, Flag};
+pub use pack::{load, Pack, PackError, Payee};
+pub use program::{MonthProgram, Pay, RuleStatus};

@@ -1,0 +1,742 @@
+//! Policy packs: the TOML file format, validation with file/line/key errors, and inheritance.
+//!
+//! A pack lives in a folder `policy-packs/<id>/` as `pack.toml` (the policy) and `tests.toml`
+//! (its cases). The format is documented in `policy-packs/README.md`.
+
+use super::expr::{self, Node, Type};
+use crate::dates::parse_date;
+use crate::DivisionCode;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use toml::Spanned;
+
+/// An error in a pack file, pointing at the file, line and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackError {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for PackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.key, self.message)
+    }
+}
+
+impl std::error::Error for PackError {}
+
+/// Who receives a benefit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payee {
+    Person,
+    /// The institution the person lives in (operating subsidies per resident-month).
+    Institution,
+}
+
+/// How a parameter's value relates to the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The document states this amount.
+    #[default]
+    Fixed,
+    /// The document sets a minimum (不低于); the value is the default this pack pays.
+    Floor,
+    /// The document leaves the amount to local rules (由各地确定); the value is a documented default.
+    Local,
+}
+
+impl Basis {
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Fixed => "文件规定",
+            Basis::Floor => "文件定下限，取默认值",
+            Basis::Local => "文件授权地方确定，取默认值",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Money, stored in fen.
+    Money,
+    /// A plain number (a count, a percentage, a number of months).
+    Number,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub label: String,
+    pub kind: ParamKind,
+    pub unit: Option<String>,
+    pub basis: Basis,
+    pub clause: String,
+    pub note: Option<String>,
+    /// Values by date, sorted; the first starts at the pack's start.
+    pub values: Vec<ParamValue>,
+    /// The pack that last set this parameter.
+    pub defined_in: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamValue {
+    pub from: NaiveDate,
+    pub value: i64,
+    /// The clause of the document that changed the value, when not the parameter's own.
+    pub clause: Option<String>,
+}
+
+impl Param {
+    /// The value in force on `day`.
+    pub fn value_on(&self, day: NaiveDate) -> i64 {
+        self.values
+            .iter()
+            .rev()
+            .find(|v| v.from <= day)
+            .unwrap_or(&self.values[0])
+            .value
+    }
+
+    pub fn display_value(&self, v: i64) -> String {
+        match self.kind {
+            ParamKind::Money => crate::Fen(v).to_string(),
+            ParamKind::Number => format!("{v}{}", self.unit.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Benefit {
+    pub code: String,
+    pub title: String,
+    pub payee: Payee,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    /// Index into the pack's benefits.
+    pub benefit: usize,
+    pub benefit_code: String,
+    pub title: String,
+    pub clause: String,
+    pub when_src: String,
+    pub when: Node,
+    pub amount_src: String,
+    pub amount: Node,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub defined_in: String,
+}
+
+impl Rule {
+    /// In force for a month that starts on `d0` and ends on `d1`.
+    pub fn in_force(&self, d0: NaiveDate, d1: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= d1) && self.to.is_none_or(|t| t >= d0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoordinationKind {
+    /// 就高不重复: of the listed benefits only the largest amount is paid (ties: first listed).
+    TakeHigher,
+    /// 不重复享受: the first listed benefit that pays excludes the others.
+    Priority,
+}
+
+#[derive(Clone, Debug)]
+pub struct Coordination {
+    pub kind: CoordinationKind,
+    /// Indices into the pack's benefits.
+    pub benefits: Vec<usize>,
+    pub benefit_codes: Vec<String>,
+    pub clause: String,
+    pub note: Option<String>,
+}
+
+/// A loaded, validated pack with its inheritance resolved.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub document: String,
+    pub jurisdiction: Option<DivisionCode>,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    pub inherits: Option<String>,
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    pub file: String,
+    pub params: Vec<Param>,
+    pub benefits: Vec<Benefit>,
+    pub rules: Vec<Rule>,
+    pub coordination: Vec<Coordination>,
+}
+
+impl Pack {
+    pub fn benefit_index(&self, code: &str) -> Option<usize> {
+        self.benefits.iter().position(|b| b.code == code)
+    }
+
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// In force on any day of the month.
+    pub fn in_force(&self, d0: NaiveDate, d1: NaiveDate) -> bool {
+        self.effective_from <= d1 && self.effective_to.is_none_or(|t| t >= d0)
+    }
+}
+
+// ---- the file format ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePack {
+    pack: Spanned<FileMeta>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<FileParam>>,
+    #[serde(default)]
+    benefits: BTreeMap<String, Spanned<FileBenefit>>,
+    #[serde(default)]
+    rules: Vec<Spanned<FileRule>>,
+    #[serde(default)]
+    coordination: Vec<Spanned<FileCoordination>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMeta {
+    id: String,
+    version: String,
+    title: String,
+    document: String,
+    jurisdiction: Option<String>,
+    effective_from: toml::value::Datetime,
+    effective_to: Option<toml::value::Datetime>,
+    inherits: Option<String>,
+    source: Option<String>,
+    notes: Option<String>,
+    #[serde(default)]
+    remove_rules: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum Yuan {
+    Whole(i64),
+    Decimal(String),
+    Float(f64),
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileParam {
+    label: String,
+    yuan: Option<Yuan>,
+    fen: Option<i64>,
+    value: Option<i64>,
+    unit: Option<String>,
+    #[serde(default)]
+    basis: Basis,
+    clause: String,
+    note: Option<String>,
+    #[serde(default)]
+    changes: Vec<FileChange>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileChange {
+    from: toml::value::Datetime,
+    yuan: Option<Yuan>,
+    fen: Option<i64>,
+    value: Option<i64>,
+    clause: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileBenefit {
+    title: String,
+    payee: Payee,
+    note: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileRule {
+    id: String,
+    benefit: String,
+    title: String,
+    clause: String,
+    when: String,
+    amount: String,
+    from: Option<toml::value::Datetime>,
+    to: Option<toml::value::Datetime>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct FileCoordination {
+    kind: CoordinationKind,
+    benefits: Vec<String>,
+    clause: String,
+    note: Option<String>,
+}
+
+/// Where an item came from, for error messages.
+#[derive(Clone)]
+struct At {
+    file: String,
+    line: usize,
+}
+
+impl At {
+    fn err(&self, key: impl Into<String>, message: impl Into<String>) -> PackError {
+        PackError {
+            file: self.file.clone(),
+            line: self.line,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+struct Parsed {
+    at: At,
+    meta: FileMeta,
+    params: Vec<(String, At, FileParam)>,
+    benefits: Vec<(String, At, FileBenefit)>,
+    rules: Vec<(At, FileRule)>,
+    coordination: Vec<(At, FileCoordination)>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+}
+
+fn parse_file(file: &str, text: &str) -> Result<Parsed, PackError> {
+    let raw: FilePack = toml::from_str(text).map_err(|e| PackError {
+        file: file.into(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        key: "-".into(),
+        message: e.message().to_string(),
+    })?;
+    let at = |span: std::ops::Range<usize>| At {
+        file: file.into(),
+        line: line_of(text, span.start),
+    };
+    Ok(Parsed {
+        at: at(raw.pack.span()),
+        meta: raw.pack.into_inner(),
+        params: raw
+            .params
+            .into_iter()
+            .map(|(k, v)| (k, at(v.span()), v.into_inner()))
+            .collect(),
+        benefits: raw
+            .benefits
+            .into_iter()
+            .map(|(k, v)| (k, at(v.span()), v.into_inner()))
+            .collect(),
+        rules: raw.rules.into_iter().map(|v| (at(v.span()), v.into_inner())).collect(),
+        coordination: raw
+            .coordination
+            .into_iter()
+            .map(|v| (at(v.span()), v.into_inner()))
+            .collect(),
+    })
+}
+
+fn date(d: &toml::value::Datetime, at: &At, key: &str) -> Result<NaiveDate, PackError> {
+    match (d.date, d.time) {
+        (Some(date), None) => NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
+            .ok_or_else(|| at.err(key, format!("{d} 不是有效日期"))),
+        _ => parse_date(&d.to_string()).map_err(|_| at.err(key, format!("应为日期（如 2021-01-01），不是 {d}"))),
+    }
+}
+
+fn money(y: &Yuan, at: &At, key: &str) -> Result<i64, PackError> {
+    match y {
+        Yuan::Whole(n) => Ok(n * 100),
+        Yuan::Float(f) => Err(at.err(
+            key,
+            format!("金额不能写成浮点数 {f}：写整数元，或带引号的小数如 \"37.50\""),
+        )),
+        Yuan::Decimal(s) => {
+            let bad = || at.err(key, format!("\"{s}\" 不是金额（如 \"37.50\"）"));
+            let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+            if whole.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            let frac_fen = format!("{frac:0<2}").parse::<i64>().map_err(|_| bad())?;
+            Ok(whole.parse::<i64>().map_err(|_| bad())? * 100 + frac_fen)
+        }
+    }
+}
+
+/// One value given as exactly one of `yuan`, `fen` or `value`.
+fn one_value(
+    yuan: &Option<Yuan>,
+    fen: Option<i64>,
+    value: Option<i64>,
+    at: &At,
+    key: &str,
+) -> Result<(ParamKind, i64), PackError> {
+    match (yuan, fen, value) {
+        (Some(y), None, None) => Ok((ParamKind::Money, money(y, at, key)?)),
+        (None, Some(f), None) => Ok((ParamKind::Money, f)),
+        (None, None, Some(v)) => Ok((ParamKind::Number, v)),
+        _ => Err(at.err(key, "须且只能写 yuan、fen、value 之一")),
+    }
+}
+
+/// Names shared by the parameters during expression compilation.
+struct ParamNames<'a>(&'a [Param]);
+
+impl expr::Scope for ParamNames<'_> {
+    fn param(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|p| p.name == name)
+    }
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Loads packs from `(file name, text)` pairs and resolves inheritance. Every error found is
+/// returned, not only the first.
+pub fn load(sources: &[(String, String)]) -> Result<Vec<Pack>, Vec<PackError>> {
+    let mut errors = Vec::new();
+    let mut parsed: BTreeMap<String, Parsed> = BTreeMap::new();
+    for (file, text) in sources {
+        match parse_file(file, text) {
+            Ok(p) => {
+                if !is_code(&p.meta.id) {
+                    errors.push(p.at.err("pack.id", "只能用小写字母、数字、- 和 _"));
+                } else if let Some(other) = parsed.get(&p.meta.id) {
+                    errors.push(p.at.err("pack.id", format!("与 {} 重复", other.at.file)));
+                } else {
+                    parsed.insert(p.meta.id.clone(), p);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut done: BTreeMap<String, Pack> = BTreeMap::new();
+    let ids: Vec<String> = parsed.keys().cloned().collect();
+    for id in ids {
+        let mut chain = Vec::new();
+        resolve(&id, &parsed, &mut done, &mut chain, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(done.into_values().collect())
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+fn resolve(
+    id: &str,
+    parsed: &BTreeMap<String, Parsed>,
+    done: &mut BTreeMap<String, Pack>,
+    chain: &mut Vec<String>,
+    errors: &mut Vec<PackError>,
+) -> bool {
+    if done.contains_key(id) {
+        return true;
+    }
+    let p = &parsed[id];
+    if chain.iter().any(|c| c == id) {
+        errors.push(p.at.err("pack.inherits", format!("继承成环：{} → {id}", chain.join(" → "))));
+        return false;
+    }
+    let parent = match &p.meta.inherits {
+        None => None,
+        Some(parent_id) if !parsed.contains_key(parent_id) => {
+            errors.push(p.at.err("pack.inherits", format!("找不到被继承的政策包 `{parent_id}`")));
+            return false;
+        }
+        Some(parent_id) => {
+            chain.push(id.to_string());
+            let ok = resolve(parent_id, parsed, done, chain, errors);
+            chain.pop();
+            if !ok {
+                return false;
+            }
+            Some(done[parent_id].clone())
+        }
+    };
+    match build(p, parent) {
+        Ok(pack) => {
+            done.insert(id.to_string(), pack);
+            true
+        }
+        Err(mut e) => {
+            errors.append(&mut e);
+            false
+        }
+    }
+}
+
+fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
+    let mut errors = Vec::new();
+    let m = &p.meta;
+    let at = &p.at;
+    let effective_from = date(&m.effective_from, at, "pack.effective_from").map_err(|e| vec![e])?;
+    let effective_to = match &m.effective_to {
+        Some(d) => Some(date(d, at, "pack.effective_to").map_err(|e| vec![e])?),
+        None => None,
+    };
+    let jurisdiction = match &m.jurisdiction {
+        Some(j) => match DivisionCode::parse(j) {
+            Ok(code) => Some(code),
+            Err(e) => return Err(vec![at.err("pack.jurisdiction", e.to_string())]),
+        },
+        None => None,
+    };
+    if m.document.trim().is_empty() || m.title.trim().is_empty() {
+        errors.push(at.err("pack", "title 与 document（文号）不能为空"));
+    }
+    let (mut params, mut benefits, parent_rules, mut coordination) = match parent {
+        Some(pp) => {
+            if let (Some(pj), Some(j)) = (&pp.jurisdiction, &jurisdiction) {
+                if !pj.contains(j) {
+                    errors.push(at.err("pack.jurisdiction", format!("{j} 不在被继承政策包的辖区 {pj} 之内")));
+                }
+            }
+            (pp.params, pp.benefits, pp.rules, pp.coordination)
+        }
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+    };
+
+    // Parameters: a child's value replaces the parent's under the same name.
+    for (name, pat, fp) in &p.params {
+        let key = format!("params.{name}");
+        if !is_code(name) || super::facts::Fact::by_name(name).is_some() {
+            errors.push(pat.err(&key, "参数名只能用小写字母、数字、_，且不能与事实同名"));
+            continue;
+        }
+        if fp.clause.trim().is_empty() {
+            errors.push(pat.err(&key, "clause 不能为空：写明依据的文件条款"));
+        }
+        let (kind, first) = match one_value(&fp.yuan, fp.fen, fp.value, pat, &key) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut values = vec![ParamValue {
+            from: effective_from,
+            value: first,
+            clause: None,
+        }];
+        for (i, ch) in fp.changes.iter().enumerate() {
+            let ckey = format!("{key}.changes[{i}]");
+            match (
+                date(&ch.from, pat, &ckey),
+                one_value(&ch.yuan, ch.fen, ch.value, pat, &ckey),
+            ) {
+                (Ok(from), Ok((k, v))) if k == kind => {
+                    if from <= values.last().expect("non-empty").from {
+                        errors.push(pat.err(&ckey, "changes 须按日期递增，且晚于政策包生效日"));
+                    }
+                    values.push(ParamValue {
+                        from,
+                        value: v,
+                        clause: ch.clause.clone(),
+                    });
+                }
+                (Ok(_), Ok(_)) => errors.push(pat.err(&ckey, "调整值的类型须与原值一致")),
+                (Err(e), _) | (_, Err(e)) => errors.push(e),
+            }
+        }
+        let param = Param {
+            name: name.clone(),
+            label: fp.label.clone(),
+            kind,
+            unit: fp.unit.clone(),
+            basis: fp.basis,
+            clause: fp.clause.clone(),
+            note: fp.note.clone(),
+            values,
+            defined_in: m.id.clone(),
+        };
+        match params.iter_mut().find(|q| q.name == *name) {
+            Some(q) => *q = param,
+            None => params.push(param),
+        }
+    }
+
+    for (code, bat, fb) in &p.benefits {
+        if !is_code(code) {
+            errors.push(bat.err(format!("benefits.{code}"), "代码只能用小写字母、数字、_"));
+            continue;
+        }
+        let b = Benefit {
+            code: code.clone(),
+            title: fb.title.clone(),
+            payee: fb.payee,
+            note: fb.note.clone(),
+        };
+        match benefits.iter_mut().find(|x| x.code == *code) {
+            Some(x) => *x = b,
+            None => benefits.push(b),
+        }
+    }
+    benefits.sort_by(|a, b| a.code.cmp(&b.code));
+
+    // Rules: inherited ones are recompiled against the merged parameters (a child may change a
+    // parameter's kind or add benefits); a child's rule with the same id replaces the parent's.
+    let scope = ParamNames(&params);
+    let mut rules: Vec<Rule> = Vec::new();
+    for r in &parent_rules {
+        if m.remove_rules.contains(&r.id) {
+            continue;
+        }
+        let Some(benefit) = benefits.iter().position(|b| b.code == r.benefit_code) else {
+            continue;
+        };
+        let when = expr::compile(&r.when_src, Type::Bool, &scope);
+        let amount = expr::compile(&r.amount_src, Type::Int, &scope);
+        match (when, amount) {
+            (Ok(when), Ok(amount)) => rules.push(Rule {
+                benefit,
+                when,
+                amount,
+                ..r.clone()
+            }),
+            (Err(e), _) | (_, Err(e)) => errors.push(at.err(format!("(继承的规则 {})", r.id), e)),
+        }
+    }
+    for rm in &m.remove_rules {
+        if !parent_rules.iter().any(|r| r.id == *rm) {
+            errors.push(at.err("pack.remove_rules", format!("被继承的政策包中没有规则 `{rm}`")));
+        }
+    }
+    let mut own_ids = BTreeSet::new();
+    for (i, (rat, fr)) in p.rules.iter().enumerate() {
+        let key = format!("rules[{i}] ({})", fr.id);
+        if !is_code(&fr.id) {
+            errors.push(rat.err(&key, "id 只能用小写字母、数字、_、-"));
+            continue;
+        }
+        if !own_ids.insert(fr.id.clone()) {
+            errors.push(rat.err(&key, "规则 id 重复"));
+            continue;
+        }
+        if fr.clause.trim().is_empty() {
+            errors.push(rat.err(&key, "clause 不能为空：每条规则须写明依据条款"));
+        }
+        let Some(benefit) = benefits.iter().position(|b| b.code == fr.benefit) else {
+            errors.push(rat.err(format!("{key}.benefit"), format!("未声明的待遇 `{}`", fr.benefit)));
+            continue;
+        };
+        let when = expr::compile(&fr.when, Type::Bool, &scope).map_err(|e| rat.err(format!("{key}.when"), e));
+        let amount = expr::compile(&fr.amount, Type::Int, &scope).map_err(|e| rat.err(format!("{key}.amount"), e));
+        let from = fr
+            .from
+            .as_ref()
+            .map(|d| date(d, rat, &format!("{key}.from")))
+            .transpose();
+        let to = fr.to.as_ref().map(|d| date(d, rat, &format!("{key}.to"))).transpose();
+        match (when, amount, from, to) {
+            (Ok(when), Ok(amount), Ok(from), Ok(to)) => {
+                let rule = Rule {
+                    id: fr.id.clone(),
+                    benefit,
+                    benefit_code: fr.benefit.clone(),
+                    title: fr.title.clone(),
+                    clause: fr.clause.clone(),
+                    when_src: fr.when.clone(),
+                    when,
+                    amount_src: fr.amount.clone(),
+                    amount,
+                    from,
+                    to,
+                    note: fr.note.clone(),
+                    defined_in: m.id.clone(),
+                };
+                match rules.iter_mut().find(|r| r.id == fr.id) {
+                    Some(r) => *r = rule,
+                    None => rules.push(rule),
+                }
+            }
+            (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => errors.push(e),
+        }
+    }
+
+    for (i, (cat, fc)) in p.coordination.iter().enumerate() {
+        let key = format!("coordination[{i}]");
+        let idx: Result<Vec<usize>, _> = fc
+            .benefits
+            .iter()
+            .map(|c| {
+                benefits
+                    .iter()
+                    .position(|b| b.code == *c)
+                    .ok_or_else(|| cat.err(format!("{key}.benefits"), format!("未声明的待遇 `{c}`")))
+            })
+            .collect();
+        match idx {
+            Ok(idx) if idx.len() >= 2 => coordination.push(Coordination {
+                kind: fc.kind,
+                benefits: idx,
+                benefit_codes: fc.benefits.clone(),
+                clause: fc.clause.clone(),
+                note: fc.note.clone(),
+            }),
+            Ok(_) => errors.push(cat.err(key, "至少列出两项待遇")),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // Inherited coordination rules point at benefits by code; the merged list was re-sorted.
+    for c in &mut coordination {
+        c.benefits = c
+            .benefit_codes
+            .iter()
+            .filter_map(|code| benefits.iter().position(|b| b.code == *code))
+            .collect();
+    }
+    if rules.is_empty() {
+        errors.push(at.err("rules", "政策包没有任何规则"));
+    }
+    if errors.is_empty() {
+        Ok(Pack {
+            id: m.id.clone(),
+            version: m.version.clone(),
+            title: m.title.clone(),
+            document: m.document.clone(),
+            jurisdiction,
+            effective_from,
+            effective_to,
+            inherits: m.inherits.clone(),
+            source: m.source.clone(),
+            notes: m.notes.clone(),
+            file: at.file.clone(),
+            params,
+            benefits,
+            rules,
+            coordination,
+        })
+    } else {
+        Err(errors)
+    }
+}

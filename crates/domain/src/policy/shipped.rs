@@ -1,0 +1,35 @@
+//! The packs that ship with Yiyang, embedded at build time from `policy-packs/`.
+//!
+//! A deployment can load further packs from a folder (`--packs DIR`); these are the defaults.
+
+use super::pack::{load, Pack};
+
+macro_rules! packs {
+    ($($id:literal),* $(,)?) => {
+        /// `(file, pack.toml text, tests.toml text)` for every shipped pack.
+        pub const FILES: &[(&str, &str, &str)] = &[
+            $((
+                concat!("policy-packs/", $id, "/pack.toml"),
+                include_str!(concat!("../../../../policy-packs/", $id, "/pack.toml")),
+                include_str!(concat!("../../../../policy-packs/", $id, "/tests.toml")),
+            ),)*
+        ];
+    };
+}
+
+packs!["bench"];
+
+/// The `(file, text)` pairs of the shipped packs, ready for [`load`].
+pub fn sources() -> Vec<(String, String)> {
+    FILES.iter().map(|(f, t, _)| (f.to_string(), t.to_string())).collect()
+}
+
+/// The shipped packs. They are validated by this crate's tests, so failing here is a build bug.
+pub fn packs() -> Vec<Pack> {
+    load(&sources()).unwrap_or_else(|e| {
+        panic!(
+            "shipped policy packs are invalid: {}",
+            e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+        )
+    })
+}

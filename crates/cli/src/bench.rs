@@ -5,11 +5,22 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use chrono::Datelike;
 use clap::Subcommand;
 use yiyang_store::Store;
 
 #[derive(Subcommand)]
 pub enum BenchWhat {
+    /// Write a seeded elders.csv in the benchmark format (../shared/bench/monthly-benefits.md)
+    /// for `benefits simulate`: one row in 500 carries each kind of error the spec names.
+    Elders {
+        #[arg(long, default_value_t = 8_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Import N generated rows into the database (which should be empty).
     Import {
         #[arg(long, default_value_t = 1_000_000)]
@@ -24,6 +35,17 @@ pub enum BenchWhat {
 
 pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyError> {
     match what {
+        BenchWhat::Elders { rows, seed, out } => {
+            let t = Instant::now();
+            let file = std::fs::File::create(&out)?;
+            write_elders(rows, seed, &mut std::io::BufWriter::with_capacity(1 << 20, file))?;
+            println!(
+                "已写入 {rows} 行 → {}（{:.1} 秒）",
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         BenchWhat::Import { rows, db, csv } => {
             let store = Store::connect(&db).await?;
             let path = csv.unwrap_or_else(|| std::env::temp_dir().join(format!("yiyang-bench-{rows}.csv")));
@@ -78,4 +100,82 @@ fn write_rows(store: &Store, rows: usize, path: &std::path::Path) -> Result<(), 
     }
     yiyang_store::demo::write_csv(&people, path)?;
     Ok(())
+}
+
+/// The benchmark's elders.csv, seeded. Counties are spread over the five seed jurisdictions'
+/// provinces; ages mostly 60-100; a small share of rows is broken in each specified way.
+pub fn write_elders(rows: usize, seed: u64, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use rand::{Rng, SeedableRng};
+    const COUNTIES: [&str; 16] = [
+        "360102", "360121", "360124", "360702", "360730", "360731", "360732", "360733", "360781", "140105", "140106",
+        "140109", "140121", "140181", "511425", "654002",
+    ];
+    const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"];
+    const GIVEN: [&str; 12] = [
+        "秀英", "桂兰", "建国", "德明", "玉兰", "志强", "淑珍", "国华", "红", "芳", "忠", "平",
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    writeln!(w, "person_id,name,sex,birth_date,county_code,hukou,econ_hardship,tekun,disability_nursing,capability_level,residence,institution_id,death_date")?;
+    for i in 0..rows {
+        let county = COUNTIES[rng.gen_range(0..COUNTIES.len())];
+        // Ages 60-104 with a long tail: the square of a uniform number leans towards the young.
+        let u: f64 = rng.gen();
+        let age = 60 + (u * u * 45.0) as i32;
+        let year = 2025 - age;
+        let month = rng.gen_range(1..=12u32);
+        let day = rng.gen_range(1..=yiyang_domain::dates::Month { year, month }.last_day().day());
+        let female = rng.gen_bool(0.53);
+        let seq = rng.gen_range(0..100u32) * 10 + rng.gen_range(0..5u32) * 2 + (!female) as u32;
+        let body = format!("{county}{year:04}{month:02}{day:02}{seq:03}");
+        let mut id = format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()));
+        let mut birth = format!("{year:04}-{month:02}-{day:02}");
+        let mut sex = if female { "F" } else { "M" }.to_string();
+        let econ = rng.gen_bool(0.12);
+        let tekun = rng.gen_bool(0.02);
+        let dn = rng.gen_bool(0.03);
+        let mut level = match rng.gen_range(0..100) {
+            0..=14 => String::new(),
+            15..=64 => "0".into(),
+            65..=79 => "1".into(),
+            80..=88 => "2".into(),
+            89..=95 => "3".into(),
+            _ => "4".into(),
+        };
+        let (mut residence, mut inst) = match rng.gen_range(0..100) {
+            0..=2 => ("public_institution", format!("JG{county}1{:03}", rng.gen_range(0..20))),
+            3..=5 => ("private_institution", format!("JG{county}2{:03}", rng.gen_range(0..40))),
+            _ => ("home", String::new()),
+        };
+        let mut hukou = if rng.gen_bool(0.55) { "rural" } else { "urban" };
+        let mut death = if rng.gen_bool(0.01) {
+            format!("2025-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28))
+        } else {
+            String::new()
+        };
+        // Errors, one kind per row, in the spec's categories.
+        match i % 500 {
+            0 => id.truncate(17),
+            1 => id.replace_range(17.., if id.ends_with('0') { "1" } else { "0" }),
+            2 => birth = birth.replace('-', "/"),
+            3 => death = "2025-02-30".into(),
+            4 => {
+                birth = format!(
+                    "{year:04}-{month:02}-{:02}",
+                    if day == 28 { 27 } else { day + 1 }.min(28)
+                )
+            }
+            5 => sex = if female { "M" } else { "F" }.into(),
+            6 => level = "5".into(),
+            7 => hukou = "Rural",
+            8 => (residence, inst) = ("private_institution", String::new()),
+            _ => {}
+        }
+        let name = format!("{}{}", SURNAMES[i % 12], GIVEN[(i / 12) % 12]);
+        writeln!(
+            w,
+            "{id},{name},{sex},{birth},{county},{hukou},{},{},{},{level},{residence},{inst},{death}",
+            econ as u8, tekun as u8, dn as u8
+        )?;
+    }
+    w.flush()
 }

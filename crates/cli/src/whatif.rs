@@ -91,7 +91,6 @@ impl<'p> Compare<'p> {
             if l.before == 0 && l.after == 0 {
                 continue;
             }
-            total.affected += 0;
             total.before += l.before;
             total.after += l.after;
             s.push_str(&format!(

@@ -179,7 +179,7 @@ pub fn check_row<'a>(f: &[&'a [u8]; 13], month: &MonthBounds) -> Result<Row<'a>,
     if digits(&id[6..14]) != Some(birth) {
         return Err(Reject::BirthMismatch);
     }
-    let female = (id[16] - b'0') % 2 == 0;
+    let female = id[16] & 1 == 0;
     let sex: &[u8] = if female { b"F" } else { b"M" };
     if f[SEX] != sex {
         return Err(Reject::SexMismatch);

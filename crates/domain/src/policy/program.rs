@@ -247,3 +247,43 @@ impl<'p> MonthProgram<'p> {
         self.pack.benefits[benefit].payee
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::shipped;
+    use proptest::prelude::*;
+
+    fn facts() -> impl Strategy<Value = Facts> {
+        (0u8..=150, -1i8..=4, 0u8..2, 0u8..2, 0u8..3, any::<u16>()).prop_map(
+            |(age, level, sex, hukou, residence, flags)| Facts {
+                age,
+                level,
+                sex,
+                hukou,
+                residence,
+                flags: flags & 0x1fff,
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// The lookup table is only a memo: it must agree with evaluating the rules directly.
+        #[test]
+        fn the_table_agrees_with_direct_evaluation(f in facts(), month in 0u32..36) {
+            for pack in shipped::packs() {
+                let month = Month { year: 2023 + (month / 12) as i32, month: month % 12 + 1 };
+                let p = MonthProgram::new(&pack, month);
+                prop_assert!(p.is_tabulated());
+                let mut s = Vec::new();
+                let table = p.pays(&f, &mut s).to_vec();
+                let mut direct = vec![Pay::default(); p.benefit_count()];
+                p.decide(&f, &mut direct, None);
+                prop_assert_eq!(&table, &direct);
+                let explained: Vec<Pay> = p.explain(&f).iter().map(|b| b.paid).collect();
+                prop_assert_eq!(&table, &explained);
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! `yiyang benefits …` and `yiyang policy …` from the command line.
+
+use std::path::Path;
+use std::process::Command;
+
+fn yiyang(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
+        .args(args)
+        .env_remove("YIYANG_PACKS")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/bench")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn simulate_reproduces_the_benchmark_totals_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("totals.csv");
+    let (code, _, err) = yiyang(&[
+        "benefits",
+        "simulate",
+        "--input",
+        &data("elders-sample.csv"),
+        "--month",
+        "2025-06",
+        "--profile",
+        "bench",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let expected = std::fs::read(data("expected-2025-06.csv")).unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == expected,
+        "{}",
+        std::fs::read_to_string(&out).unwrap()
+    );
+}
+
+#[test]
+fn one_thread_and_many_give_the_same_totals_whatever_the_line_endings_and_quoting() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(data("elders-sample.csv")).unwrap();
+    // The same rows with CRLF line ends and a quoted name: the totals must not change.
+    let crlf = sample.replace('\n', "\r\n").replacen(",邓忠,", ",\"邓,忠\",", 1);
+    let input = dir.path().join("crlf.csv");
+    std::fs::write(&input, crlf).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let (code, stdout, err) = yiyang(&[
+            "benefits",
+            "simulate",
+            "--input",
+            input.to_str().unwrap(),
+            "--month",
+            "2025-06",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        outputs.push(stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    assert_eq!(
+        outputs[0],
+        std::fs::read_to_string(data("expected-2025-06.csv")).unwrap()
+    );
+}
+
+#[test]
+fn a_generated_file_is_read_in_many_blocks_with_the_same_result_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("elders.csv");
+    // ~9 MB: more than two of the reader's 4 MiB blocks, so lines straddle block ends.
+    let (code, _, err) = yiyang(&[
+        "bench",
+        "elders",
+        "--rows",
+        "130000",
+        "--seed",
+        "3",
+        "--out",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let run = |threads: &str| {
+        let (code, stdout, err) = yiyang(&[
+            "benefits",
+            "simulate",
+            "--input",
+            input.to_str().unwrap(),
+            "--month",
+            "2024-02",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    // Every row is accounted for: payable + dead before the month + rejected = rows.
+    let count = |prefix: &str| -> u64 {
+        one.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    let rejected = count("rejected,");
+    assert_eq!(rejected, 130_000 / 500 * 9, "one row in 500 per error kind:\n{one}");
+    assert!(count("payable_persons,") + rejected <= 130_000);
+    assert!(count("payable_persons,") + rejected > 130_000 * 98 / 100);
+    // All totals equal the sum of their county lines.
+    for benefit in ["fuwu", "gaoling", "huli", "tekun_huli", "yunying"] {
+        let all = count(&format!("all,,{benefit},"));
+        let by_county: u64 = one
+            .lines()
+            .filter(|l| l.starts_with("county,") && l.split(',').nth(2) == Some(benefit))
+            .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(all, by_county, "{benefit}");
+    }
+}
+
+#[test]
+fn a_file_without_the_expected_header_is_refused_with_the_missing_column_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.csv");
+    std::fs::write(&input, "person_id,name\n1,2\n").unwrap();
+    let (code, _, err) = yiyang(&[
+        "benefits",
+        "simulate",
+        "--input",
+        input.to_str().unwrap(),
+        "--month",
+        "2025-06",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("sex"), "{err}");
+    let (code, _, err) = yiyang(&[
+        "benefits",
+        "simulate",
+        "--input",
+        &data("elders-sample.csv"),
+        "--month",
+        "2025-13",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("2025-13"), "{err}");
+}
+
+#[test]
+fn what_if_reports_the_cost_of_raising_an_allowance_and_who_is_affected() {
+    let (code, out, err) = yiyang(&[
+        "benefits",
+        "what-if",
+        "--input",
+        &data("elders-sample.csv"),
+        "--month",
+        "2025-06",
+        "--set",
+        "gaoling_90=300",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The sample's gaoling total is 13,650 yuan; the 90-99 band's people each gain 100 yuan.
+    assert!(out.contains("高龄津贴"), "{out}");
+    assert!(out.contains("¥13,650.00") || out.contains("13650"), "{out}");
+    let (code, _, err) = yiyang(&[
+        "benefits",
+        "what-if",
+        "--input",
+        &data("elders-sample.csv"),
+        "--month",
+        "2025-06",
+        "--set",
+        "gaoling_95=1",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("gaoling_95"), "{err}");
+}
+
+#[test]
+fn policy_list_and_show_name_every_rule_with_its_clause() {
+    let (code, out, err) = yiyang(&["policy", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("bench"), "{out}");
+    let (code, out, err) = yiyang(&["policy", "show", "bench", "--month", "2025-06"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "gaoling_90_99",
+        "age >= 90 && age <= 99",
+        "monthly-benefits.md 规则表 gaoling",
+        "¥200.00",
+    ] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
+    let (code, _, err) = yiyang(&["policy", "show", "nope"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("nope"), "{err}");
+}

@@ -715,9 +715,6 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             .filter_map(|code| benefits.iter().position(|b| b.code == *code))
             .collect();
     }
-    if rules.is_empty() {
-        errors.push(at.err("rules", "政策包没有任何规则"));
-    }
     if errors.is_empty() {
         Ok(Pack {
             id: m.id.clone(),

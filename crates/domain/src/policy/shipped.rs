@@ -17,7 +17,14 @@ macro_rules! packs {
     };
 }
 
-packs!["bench"];
+packs![
+    "bench",
+    "huichang-2021",
+    "jiangxi-2022",
+    "qingshen-2023",
+    "taiyuan-2020",
+    "xinjiang-2019"
+];
 
 /// The `(file, text)` pairs of the shipped packs, ready for [`load`].
 pub fn sources() -> Vec<(String, String)> {

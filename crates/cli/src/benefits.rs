@@ -10,6 +10,9 @@ use yiyang_domain::policy::pack::{Pack, ParamKind};
 use yiyang_domain::policy::{self, MonthProgram};
 
 use crate::simulate::{self, Totals};
+use yiyang_store::audit::Actor;
+use yiyang_store::benefits::RunRequest;
+use yiyang_store::Store;
 
 #[derive(clap::Args, Clone)]
 pub struct PacksArg {
@@ -215,6 +218,217 @@ pub enum BenefitsAction {
         #[command(flatten)]
         packs: PacksArg,
     },
+    /// Compute a month's payment lines from the register and store them (idempotent: run it
+    /// again to continue an interrupted run; a finished run is left as it is).
+    Run {
+        #[arg(long)]
+        month: String,
+        #[command(flatten)]
+        db: crate::DbArg,
+        /// Division prefix: everyone whose household registration is inside it.
+        #[arg(long)]
+        scope: String,
+        /// Apply this pack to everyone (default: each person's most specific pack).
+        #[arg(long)]
+        pack: Option<String>,
+        /// Discard a draft run's lines and compute it again.
+        #[arg(long)]
+        recompute: bool,
+        /// Earlier months that back-pay looks at.
+        #[arg(long, default_value_t = 12)]
+        backpay_months: u32,
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+    /// Review a computed run (审核): needs a reviewer account.
+    Review {
+        #[arg(long)]
+        run: i64,
+        #[command(flatten)]
+        who: UserArg,
+        #[command(flatten)]
+        db: crate::DbArg,
+    },
+    /// Approve a reviewed run (审批): needs an approver account other than the reviewer.
+    Approve {
+        #[arg(long)]
+        run: i64,
+        #[command(flatten)]
+        who: UserArg,
+        #[command(flatten)]
+        db: crate::DbArg,
+    },
+    /// Write the disbursement files of an approved run (CSV and .xlsx per benefit and county).
+    Export {
+        #[arg(long)]
+        run: i64,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        who: UserArg,
+        #[command(flatten)]
+        db: crate::DbArg,
+    },
+    /// Explain one person's month: facts, every rule, what was paid and why not.
+    Explain {
+        /// The person's ID number.
+        #[arg(long)]
+        person: String,
+        #[arg(long)]
+        month: String,
+        #[command(flatten)]
+        db: crate::DbArg,
+        #[command(flatten)]
+        packs: PacksArg,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+pub struct UserArg {
+    /// The account acting (its role and scope are checked).
+    #[arg(long)]
+    user: String,
+    #[arg(long, env = "YIYANG_PASSWORD", hide_env_values = true)]
+    password: String,
+}
+
+impl UserArg {
+    async fn login(&self, store: &Store) -> Result<(yiyang_store::users::User, Actor), String> {
+        let user = store
+            .authenticate(&self.user, &self.password)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "用户名或密码不正确".to_string())?;
+        let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".into());
+        let actor = Actor {
+            name: user.username.clone(),
+            channel: "cli",
+            source: format!("{}@{host}", whoami::username()),
+        };
+        Ok((user, actor))
+    }
+}
+
+fn s(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn print_run(r: &yiyang_store::benefits::RunInfo) {
+    println!(
+        "批次 {}：{} 区划 {} 政策包 {}，状态 {}；{} 人，{} 笔，合计 {}{}",
+        r.id,
+        r.month,
+        r.scope,
+        r.pack,
+        r.status.label(),
+        r.persons,
+        r.lines,
+        yiyang_domain::Fen(r.total_fen),
+        if r.skipped > 0 {
+            format!("（{} 笔已由其他批次发放，未重复计入）", r.skipped)
+        } else {
+            String::new()
+        }
+    );
+}
+
+pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
+    match action {
+        BenefitsAction::Run {
+            month,
+            db,
+            scope,
+            pack,
+            recompute,
+            backpay_months,
+            packs,
+        } => {
+            let packs = packs.load()?;
+            let month = Month::parse(&month).map_err(s)?;
+            let store = Store::connect(&db.db).await.map_err(s)?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {pos}/{len} 人 {bar:30} {per_sec} 剩余 {eta}")
+                    .expect("template"),
+            );
+            let req = RunRequest {
+                pack: pack.as_deref(),
+                recompute,
+                backpay_months,
+                ..RunRequest::new(month, &scope)
+            };
+            let out = store
+                .run_benefits(&req, &packs, &crate::cli_actor(), &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await
+                .map_err(s)?;
+            bar.finish_and_clear();
+            if out.already_complete {
+                println!("该批次已计算完成，未重复计算（如需重算草稿请加 --recompute）。");
+            } else if out.resumed {
+                println!("已从中断处继续计算。");
+            }
+            if out.backpay_lines > 0 {
+                println!("含补发 {} 笔。", out.backpay_lines);
+            }
+            print_run(&out.run);
+            Ok(ExitCode::SUCCESS)
+        }
+        BenefitsAction::Review { run, who, db } => {
+            let store = Store::connect(&db.db).await.map_err(s)?;
+            let (user, actor) = who.login(&store).await?;
+            let r = store
+                .review_run(run, &user.username, user.role, &user.scope, &actor)
+                .await
+                .map_err(s)?;
+            print_run(&r);
+            Ok(ExitCode::SUCCESS)
+        }
+        BenefitsAction::Approve { run, who, db } => {
+            let store = Store::connect(&db.db).await.map_err(s)?;
+            let (user, actor) = who.login(&store).await?;
+            let r = store
+                .approve_run(run, &user.username, user.role, &user.scope, &actor)
+                .await
+                .map_err(s)?;
+            print_run(&r);
+            Ok(ExitCode::SUCCESS)
+        }
+        BenefitsAction::Export { run, out, who, db } => {
+            let store = Store::connect(&db.db).await.map_err(s)?;
+            let (user, actor) = who.login(&store).await?;
+            let files = store
+                .export_run(run, &user.username, user.role, &out, &actor)
+                .await
+                .map_err(s)?;
+            for f in &files {
+                println!("{}", f.display());
+            }
+            print_run(&store.benefit_run(run).await.map_err(s)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        BenefitsAction::Explain {
+            person,
+            month,
+            db,
+            packs,
+        } => {
+            let packs = packs.load()?;
+            let month = Month::parse(&month).map_err(s)?;
+            let store = Store::connect(&db.db).await.map_err(s)?;
+            let id = store
+                .person_id_by_number(&person)
+                .await
+                .map_err(s)?
+                .ok_or_else(|| format!("登记册中没有 {person}"))?;
+            let pm = store.person_month(id, month, &packs).await.map_err(s)?;
+            print!("{}", explain_text(&pm));
+            Ok(ExitCode::SUCCESS)
+        }
+        other => benefits(other),
+    }
 }
 
 pub fn benefits(action: BenefitsAction) -> Result<ExitCode, String> {
@@ -289,5 +503,85 @@ pub fn benefits(action: BenefitsAction) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        _ => unreachable!("database commands go through benefits_db"),
     }
+}
+
+/// The text of `benefits explain` (the web page shows the same).
+pub fn explain_text(pm: &yiyang_store::benefits::PersonMonth<'_>) -> String {
+    use yiyang_domain::policy::{Fact, RuleStatus};
+    use yiyang_domain::Fen;
+    let p = &pm.person;
+    let mut s = format!(
+        "{} {} {} 的待遇说明\n",
+        p.name,
+        yiyang_domain::id_number::mask(&p.id_number),
+        pm.month
+    );
+    if !pm.payable {
+        s.push_str(&format!(
+            "已于 {} 去世：自去世次月起停发。\n",
+            p.death_date.map(|d| d.to_string()).unwrap_or_default()
+        ));
+    }
+    let Some(program) = &pm.program else {
+        s.push_str("没有适用于其户籍地的政策包。\n");
+        return s;
+    };
+    let pack = program.pack;
+    s.push_str(&format!(
+        "适用政策包：{}（{}，{} 版）\n",
+        pack.title, pack.document, pack.version
+    ));
+    if let Some(f) = &pm.facts {
+        s.push_str(&format!(
+            "事实：年龄 {}（按月末计）；能力等级 {}；照护等级 {}；户籍 {}；居住 {}\n",
+            f.age,
+            f.display(Fact::CapabilityLevel),
+            f.display(Fact::Tier),
+            f.display(Fact::Hukou),
+            f.display(Fact::Residence)
+        ));
+    }
+    for b in &pm.traces {
+        let benefit = &pack.benefits[b.benefit];
+        if b.paid.amount > 0 {
+            s.push_str(&format!("\n■ {}：发放 {}\n", benefit.title, Fen(b.paid.amount)));
+        } else {
+            s.push_str(&format!("\n□ {}：不发放\n", benefit.title));
+        }
+        for t in &b.rules {
+            let r = &pack.rules[t.rule];
+            let facts: Vec<String> = t.facts.iter().map(|(_, label, v)| format!("{label}={v}")).collect();
+            let status = match &t.status {
+                RuleStatus::Paid => format!("适用，{}", Fen(t.amount)),
+                RuleStatus::NotMet => "条件不满足".to_string(),
+                RuleStatus::ZeroAmount => "条件满足但金额为 0（参数未配置）".to_string(),
+                RuleStatus::Superseded { by_rule } => format!("同一待遇由规则 {by_rule} 发放（取高）"),
+                RuleStatus::Coordinated { by_benefit, clause } => format!("因衔接规则改发 {by_benefit}（{clause}）"),
+            };
+            s.push_str(&format!(
+                "  - {}：{}\n    条件 {}；事实 {}\n    依据 {}\n",
+                r.title,
+                status,
+                r.when_src,
+                facts.join("，"),
+                r.clause
+            ));
+        }
+    }
+    if !pm.lines.is_empty() {
+        s.push_str("\n已入账：\n");
+        for l in &pm.lines {
+            s.push_str(&format!(
+                "  批次 {} {} {} {}（规则 {}）\n",
+                l.run_id,
+                l.benefit,
+                if l.kind == "backpay" { "补发" } else { "正常" },
+                Fen(l.amount_fen),
+                l.rule_id
+            ));
+        }
+    }
+    s
 }

@@ -27,11 +27,11 @@ struct Cli {
 }
 
 #[derive(clap::Args, Clone)]
-struct DbArg {
+pub(crate) struct DbArg {
     /// Database URL: sqlite://path/to/file.db or postgres://user@host/db. Created and
     /// migrated when needed.
     #[arg(long, env = "YIYANG_DB", default_value = DEFAULT_DB)]
-    db: String,
+    pub(crate) db: String,
 }
 
 #[derive(Subcommand)]
@@ -161,7 +161,7 @@ enum DivisionAction {
 }
 
 /// The operating-system user, for the audit log.
-fn cli_actor() -> Actor {
+pub(crate) fn cli_actor() -> Actor {
     let user = whoami::username();
     let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".into());
     Actor {
@@ -370,6 +370,6 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         }
         Command::Bench { what } => bench::run(what).await,
         Command::Policy { action } => Ok(benefits::policy(action)?),
-        Command::Benefits { action } => Ok(benefits::benefits(action)?),
+        Command::Benefits { action } => Ok(benefits::benefits_db(action).await?),
     }
 }

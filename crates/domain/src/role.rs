@@ -18,6 +18,10 @@ pub enum Role {
     Inspector,
     /// 只读审计员: read-only auditor.
     Auditor,
+    /// 待遇审核员: checks a computed benefit run (审核).
+    Reviewer,
+    /// 待遇审批人: approves a reviewed run for payment (审批); must not be the reviewer.
+    Approver,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,16 +34,26 @@ pub enum Permission {
     PersonWrite,
     /// Read the audit log.
     AuditRead,
+    /// See benefit runs, their lines and explanations.
+    BenefitRead,
+    /// Compute a month's benefit run (经办).
+    BenefitPrepare,
+    /// Review a computed run (审核).
+    BenefitReview,
+    /// Approve a reviewed run and export the disbursement files (审批).
+    BenefitApprove,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 8] = [
         Role::CivilAffairs,
         Role::Institution,
         Role::Provider,
         Role::Assessor,
         Role::Inspector,
         Role::Auditor,
+        Role::Reviewer,
+        Role::Approver,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,6 +64,8 @@ impl Role {
             Role::Assessor => "assessor",
             Role::Inspector => "inspector",
             Role::Auditor => "auditor",
+            Role::Reviewer => "reviewer",
+            Role::Approver => "approver",
         }
     }
 
@@ -61,6 +77,8 @@ impl Role {
             Role::Assessor => "评估员",
             Role::Inspector => "监管检查员",
             Role::Auditor => "只读审计员",
+            Role::Reviewer => "待遇审核员",
+            Role::Approver => "待遇审批人",
         }
     }
 
@@ -75,10 +93,14 @@ impl Role {
         use Permission::*;
         use Role::*;
         match p {
-            PersonRead => matches!(self, CivilAffairs | Assessor | Auditor),
-            PersonFullId => matches!(self, CivilAffairs | Assessor | Auditor),
+            PersonRead => matches!(self, CivilAffairs | Assessor | Auditor | Reviewer | Approver),
+            PersonFullId => matches!(self, CivilAffairs | Assessor | Auditor | Reviewer | Approver),
             PersonWrite => matches!(self, CivilAffairs),
             AuditRead => matches!(self, CivilAffairs | Auditor),
+            BenefitRead => matches!(self, CivilAffairs | Auditor | Reviewer | Approver),
+            BenefitPrepare => matches!(self, CivilAffairs),
+            BenefitReview => matches!(self, Reviewer),
+            BenefitApprove => matches!(self, Approver),
         }
     }
 }
@@ -91,6 +113,21 @@ mod tests {
     fn only_civil_affairs_staff_may_write_the_register() {
         for r in Role::ALL {
             assert_eq!(r.may(Permission::PersonWrite), r == Role::CivilAffairs, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn preparing_reviewing_and_approving_a_run_are_three_different_roles() {
+        for r in Role::ALL {
+            let n = [
+                Permission::BenefitPrepare,
+                Permission::BenefitReview,
+                Permission::BenefitApprove,
+            ]
+            .iter()
+            .filter(|p| r.may(**p))
+            .count();
+            assert!(n <= 1, "{r:?} holds more than one step of the run");
         }
     }
 

@@ -11,6 +11,7 @@ use yiyang_domain::role::Role;
 
 use crate::audit::Actor;
 use crate::users::NewUser;
+use crate::with_pool;
 use crate::{Result, Store};
 
 pub const DEMO_COUNTY: &str = "360733";
@@ -32,6 +33,14 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
     ("pinggu", "能力评估员", Role::Assessor, "360733", None),
     ("jiancha", "监管检查员", Role::Inspector, "360733", None),
     ("shenji", "只读审计员", Role::Auditor, "360733", None),
+    ("shenhe", "会昌县民政局 待遇审核员", Role::Reviewer, "360733", None),
+    (
+        "shenpi",
+        "会昌县民政局 分管领导（审批）",
+        Role::Approver,
+        "360733",
+        None,
+    ),
 ];
 
 const SURNAMES: &[&str] = &[
@@ -200,7 +209,58 @@ impl Store {
         let summary = self.import_people(&path, DEMO_COUNTY, actor, &|_, _| {}).await;
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
+        self.load_demo_care(today).await?;
         Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
+    }
+
+    /// Assessments for about half the demo people and three institutions (public, 公建民营,
+    /// private) with residents, so that the benefit run has levels and residences to work on.
+    /// Skipped when the database already has institutions.
+    async fn load_demo_care(&self, today: chrono::NaiveDate) -> Result<()> {
+        let have: i64 =
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM institutions").fetch_one(pool).await?);
+        if have > 0 {
+            return Ok(());
+        }
+        let institutions = [
+            ("JG3607331001", "会昌县中心敬老院", "public", "360733100"),
+            (
+                "JG3607331002",
+                "会昌县社会福利中心（公建民营）",
+                "public_private",
+                "360733100",
+            ),
+            ("JG3607332001", "会昌县康乐护理院", "private_nonprofit", "360733101"),
+        ];
+        let mut inst_ids = Vec::new();
+        for (code, name, kind, division) in institutions {
+            inst_ids.push(self.add_institution(code, name, kind, division).await?);
+        }
+        let (lo, hi) = crate::scope_range(DEMO_COUNTY);
+        let people: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, categories FROM persons WHERE hukou_division >= $1 AND hukou_division < $2 ORDER BY id")
+            .bind(&lo).bind(&hi).fetch_all(pool).await?);
+        for (i, (id, cats)) in people.iter().enumerate() {
+            // A fixed pattern rather than randomness: the demo is the same on every machine.
+            let h = (*id as u64).wrapping_mul(2654435761) % 1000;
+            let disabled = cats.contains(",disabled,");
+            if disabled || h < 450 {
+                let level = if disabled {
+                    3 + (h % 2) as i64
+                } else {
+                    [0, 0, 0, 1, 1, 2, 2, 3, 4, 0][(h % 10) as usize]
+                };
+                let on = today - chrono::Days::new(20 + h % 300);
+                let until = on + chrono::Months::new(12);
+                self.record_assessment(*id, "GB/T 42195-2022", level, on, until).await?;
+            }
+            if h % 23 == 0 || (cats.contains(",tekun,") && h % 3 == 0) {
+                let inst = inst_ids[i % inst_ids.len()];
+                self.admit(*id, inst, today - chrono::Days::new(60 + h % 700), None)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,9 @@
 //! placeholders, which SQLite also understands) and each has its own migrations folder.
 
 pub mod audit;
+pub mod benefits;
 pub mod demo;
+pub mod disbursement;
 pub mod import;
 pub mod people;
 pub mod reference;
@@ -54,6 +56,9 @@ pub enum StoreError {
     Conflict,
     #[error("{0}")]
     File(String),
+    /// A request the rules refuse (wrong role, wrong state, same person twice).
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

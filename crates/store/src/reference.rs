@@ -113,27 +113,24 @@ impl Store {
         if have == 0 {
             self.load_divisions(&parse_divisions(DIVISIONS_CSV)?).await?;
         }
-        let have: i64 =
-            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(pool).await?);
-        if have == 0 {
-            let mut rdr = csv::Reader::from_reader(CATEGORIES_CSV.as_bytes());
-            let rows: Vec<(String, String, String)> = rdr
-                .records()
-                .map(|r| {
-                    let r = r.expect("shipped categories.csv is well-formed");
-                    (r[0].to_string(), r[1].to_string(), r[2].to_string())
-                })
-                .collect();
-            with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
-                for (i, (code, name, grp)) in rows.iter().enumerate() {
-                    sqlx::query("INSERT INTO categories (code, name, grp, sort) VALUES ($1, $2, $3, $4)")
-                        .bind(code).bind(name).bind(grp).bind(i as i64)
-                        .execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-            });
-        }
+        // Categories added to the shipped list after a database was created are added too.
+        let mut rdr = csv::Reader::from_reader(CATEGORIES_CSV.as_bytes());
+        let rows: Vec<(String, String, String)> = rdr
+            .records()
+            .map(|r| {
+                let r = r.expect("shipped categories.csv is well-formed");
+                (r[0].to_string(), r[1].to_string(), r[2].to_string())
+            })
+            .collect();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (i, (code, name, grp)) in rows.iter().enumerate() {
+                sqlx::query("INSERT INTO categories (code, name, grp, sort) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
+                    .bind(code).bind(name).bind(grp).bind(i as i64)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
         self.refresh_reference().await
     }
 

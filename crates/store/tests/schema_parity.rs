@@ -21,7 +21,10 @@ fn schema(dir: &str) -> (Tables, Vec<String>) {
                 tables.insert(current.clone().unwrap(), Vec::new());
             } else if line.starts_with(");") {
                 current = None;
-            } else if let Some(rest) = line.strip_prefix("CREATE INDEX ") {
+            } else if let Some(rest) = line
+                .strip_prefix("CREATE INDEX ")
+                .or_else(|| line.strip_prefix("CREATE UNIQUE INDEX "))
+            {
                 indexes.push(rest.split_whitespace().next().unwrap().to_string());
             } else if let Some(t) = &current {
                 if let Some(col) = line.split_whitespace().next().filter(|c| !c.starts_with("--")) {

@@ -1,0 +1,1060 @@
+//! The monthly benefit run: the register plus the policy packs → payment lines.
+//!
+//! - **Idempotent.** A run is one row per (month, scope, pack). Running the month again finds
+//!   it: a finished run is returned as it is; a partial one is continued. A unique index
+//!   allows one regular line per (person, benefit, month) across all runs, so overlapping
+//!   scopes cannot pay anyone twice; lines already paid by another run are skipped and counted.
+//! - **Resumable.** People are taken in id order, in chunks; each chunk's lines and the run's
+//!   cursor are written in one transaction. A killed run leaves whole chunks behind it, and
+//!   the next invocation starts after the last one.
+//! - **States.** computing → draft → reviewed (审核) → approved (审批, by someone other than the
+//!   reviewer) → exported. Only a draft can be recomputed.
+//! - **Back-pay.** An assessment recorded after an earlier month's run was finalised, but dated
+//!   within that month or before, can raise what was due in that month; the difference is
+//!   paid as a separate `backpay` line for that month (see [`Store::run_benefits`]).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yiyang_domain::dates::{age_on, Month};
+use yiyang_domain::policy::facts::MAX_AGE;
+use yiyang_domain::policy::program::BenefitTrace;
+use yiyang_domain::policy::{Facts, Flag, MonthProgram, Pack, Payee};
+use yiyang_domain::role::{Permission, Role};
+use yiyang_domain::DivisionCode;
+
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, scope_range, with_pool, Db, Result, Store, StoreError};
+
+/// People per chunk (one transaction each) unless a request says otherwise.
+pub const DEFAULT_CHUNK: i64 = 50_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Computing,
+    Draft,
+    Reviewed,
+    Approved,
+    Exported,
+}
+
+impl RunStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            RunStatus::Computing => "computing",
+            RunStatus::Draft => "draft",
+            RunStatus::Reviewed => "reviewed",
+            RunStatus::Approved => "approved",
+            RunStatus::Exported => "exported",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Computing => "计算中",
+            RunStatus::Draft => "待审核",
+            RunStatus::Reviewed => "已审核，待审批",
+            RunStatus::Approved => "已审批",
+            RunStatus::Exported => "已导出发放",
+        }
+    }
+
+    fn parse(s: &str) -> RunStatus {
+        match s {
+            "draft" => RunStatus::Draft,
+            "reviewed" => RunStatus::Reviewed,
+            "approved" => RunStatus::Approved,
+            "exported" => RunStatus::Exported,
+            _ => RunStatus::Computing,
+        }
+    }
+
+    /// Approved or exported: the month is settled and its lines are paid.
+    pub fn is_final(self) -> bool {
+        matches!(self, RunStatus::Approved | RunStatus::Exported)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub month: String,
+    pub scope: String,
+    pub pack: String,
+    pub status: RunStatus,
+    pub persons: i64,
+    pub lines: i64,
+    pub total_fen: i64,
+    pub skipped: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub computed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub exported_by: Option<String>,
+    pub exported_at: Option<DateTime<Utc>>,
+}
+
+const RUN_COLUMNS: &str =
+    "id, month, scope, pack, status, persons, lines, total_fen, skipped, created_by, created_at, \
+     computed_at, reviewed_by, reviewed_at, approved_by, approved_at, exported_by, exported_at";
+
+#[derive(sqlx::FromRow)]
+struct RunRecord {
+    id: i64,
+    month: String,
+    scope: String,
+    pack: String,
+    status: String,
+    persons: i64,
+    lines: i64,
+    total_fen: i64,
+    skipped: i64,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    computed_at: Option<DateTime<Utc>>,
+    reviewed_by: Option<String>,
+    reviewed_at: Option<DateTime<Utc>>,
+    approved_by: Option<String>,
+    approved_at: Option<DateTime<Utc>>,
+    exported_by: Option<String>,
+    exported_at: Option<DateTime<Utc>>,
+}
+
+impl From<RunRecord> for RunInfo {
+    fn from(r: RunRecord) -> RunInfo {
+        RunInfo {
+            id: r.id,
+            month: r.month,
+            scope: r.scope,
+            pack: r.pack,
+            status: RunStatus::parse(&r.status),
+            persons: r.persons,
+            lines: r.lines,
+            total_fen: r.total_fen,
+            skipped: r.skipped,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            computed_at: r.computed_at,
+            reviewed_by: r.reviewed_by,
+            reviewed_at: r.reviewed_at,
+            approved_by: r.approved_by,
+            approved_at: r.approved_at,
+            exported_by: r.exported_by,
+            exported_at: r.exported_at,
+        }
+    }
+}
+
+/// What to compute.
+pub struct RunRequest<'a> {
+    pub month: Month,
+    /// Division prefix: everyone whose household registration is inside it.
+    pub scope: &'a str,
+    /// A pack id, or `None` for each person's most specific pack by jurisdiction.
+    pub pack: Option<&'a str>,
+    /// Discard a draft's lines and compute again (after register corrections).
+    pub recompute: bool,
+    /// How many earlier months back-pay looks at.
+    pub backpay_months: u32,
+    /// People per chunk; each chunk is one transaction and a resume point.
+    pub chunk: i64,
+}
+
+impl<'a> RunRequest<'a> {
+    pub fn new(month: Month, scope: &'a str) -> RunRequest<'a> {
+        RunRequest {
+            month,
+            scope,
+            pack: None,
+            recompute: false,
+            backpay_months: 12,
+            chunk: DEFAULT_CHUNK,
+        }
+    }
+}
+
+/// One computed line, before storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub person_id: i64,
+    pub benefit_month: String,
+    pub benefit: String,
+    pub kind: &'static str,
+    pub payee_kind: &'static str,
+    pub payee: String,
+    pub county: String,
+    pub amount_fen: i64,
+    pub rule_id: String,
+    pub clause: String,
+    pub pack_id: String,
+    pub pack_version: String,
+}
+
+/// A person's facts as stored, before they are read for a month.
+#[derive(Debug, Clone)]
+pub struct PersonFacts {
+    pub id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub hukou_division: String,
+    pub hukou_type: String,
+    pub categories: String,
+    pub death_date: Option<NaiveDate>,
+    /// (level, assessed on, valid until, recorded at), oldest first.
+    pub assessments: Vec<(i64, NaiveDate, NaiveDate, DateTime<Utc>)>,
+    /// (institution code, kind, admitted on, left on), oldest first.
+    pub stays: Vec<(String, String, NaiveDate, Option<NaiveDate>)>,
+}
+
+impl PersonFacts {
+    /// Paid for `month` at all: alive on its first day, or died during or after it.
+    pub fn payable(&self, month: Month) -> bool {
+        self.death_date.is_none_or(|d| d >= month.first_day())
+    }
+
+    /// The latest assessment dated on or before the month's last day, if still valid in the
+    /// month; `known_at` leaves out assessments recorded after that moment.
+    pub fn level(&self, month: Month, known_at: Option<DateTime<Utc>>) -> i8 {
+        let (d0, d1) = (month.first_day(), month.last_day());
+        self.assessments
+            .iter()
+            .rev()
+            .filter(|a| known_at.is_none_or(|k| a.3 <= k))
+            .find(|a| a.1 <= d1)
+            .filter(|a| a.2 >= d0)
+            .map_or(-1, |a| a.0.clamp(0, 4) as i8)
+    }
+
+    /// The institution lived in during the month (the latest admission), if any.
+    pub fn stay(&self, month: Month) -> Option<(&str, &str)> {
+        let (d0, d1) = (month.first_day(), month.last_day());
+        self.stays
+            .iter()
+            .rev()
+            .find(|s| s.2 <= d1 && s.3.is_none_or(|l| l >= d0))
+            .map(|s| (s.0.as_str(), s.1.as_str()))
+    }
+
+    /// The facts a pack's rules see for `month`.
+    pub fn facts(&self, month: Month, jurisdiction: Option<&DivisionCode>, known_at: Option<DateTime<Utc>>) -> Facts {
+        let age = age_on(self.birth_date, month.last_day()).clamp(0, MAX_AGE as i32) as u8;
+        let residence = match self.stay(month) {
+            None => 0,
+            // 公建民营 institutions are publicly owned: they count as public.
+            Some((_, kind)) if kind.starts_with("private") => 2,
+            Some(_) => 1,
+        };
+        let mut f = Facts {
+            age,
+            level: self.level(month, known_at),
+            sex: (self.sex == "F") as u8,
+            hukou: (self.hukou_type == "rural") as u8,
+            residence,
+            ..Facts::default()
+        };
+        let has = |c: &str| self.categories.contains(&format!(",{c},"));
+        // 经济困难 covers 低保 and 低保边缘 households, as the provincial practice defines it.
+        f.set_flag(
+            Flag::EconHardship,
+            has("econ_hardship") || has("dibao") || has("dibao_edge"),
+        );
+        for (code, flag) in [
+            ("tekun", Flag::Tekun),
+            ("dibao", Flag::Dibao),
+            ("disability_nursing", Flag::DisabilityNursing),
+            ("severe_disability", Flag::SevereDisability),
+            ("dementia", Flag::Dementia),
+            ("alone", Flag::LivingAlone),
+            ("empty_nest", Flag::EmptyNest),
+            ("left_behind", Flag::LeftBehind),
+            ("family_planning_special", Flag::SpecialFamily),
+            ("special_contribution", Flag::SpecialContribution),
+            ("youfu", Flag::Youfu),
+        ] {
+            f.set_flag(flag, has(code));
+        }
+        let local = jurisdiction.is_none_or(|j| j.contains(&DivisionCode::from_canonical(self.hukou_division.clone())));
+        f.set_flag(Flag::LocalHukou, local);
+        f
+    }
+}
+
+/// Picks each person's pack: a fixed one, or the most specific in force whose jurisdiction
+/// contains the person's household registration.
+pub struct PackChoice<'p> {
+    programs: Vec<MonthProgram<'p>>,
+    fixed: Option<usize>,
+    by_division: HashMap<String, Option<usize>>,
+}
+
+impl<'p> PackChoice<'p> {
+    pub fn new(packs: &'p [Pack], month: Month, fixed: Option<&str>) -> Result<PackChoice<'p>> {
+        let (d0, d1) = (month.first_day(), month.last_day());
+        let candidates: Vec<&Pack> = match fixed {
+            Some(id) => {
+                vec![packs
+                    .iter()
+                    .find(|p| p.id == id)
+                    .ok_or_else(|| StoreError::Refused(format!("没有政策包 `{id}`")))?]
+            }
+            None => packs
+                .iter()
+                .filter(|p| p.jurisdiction.is_some() && p.in_force(d0, d1))
+                .collect(),
+        };
+        Ok(PackChoice {
+            programs: candidates.iter().map(|p| MonthProgram::new(p, month)).collect(),
+            fixed: fixed.map(|_| 0),
+            by_division: HashMap::new(),
+        })
+    }
+
+    pub fn program(&mut self, division: &str) -> Option<&MonthProgram<'p>> {
+        let i = match self.fixed {
+            Some(i) => Some(i),
+            None => {
+                let programs = &self.programs;
+                *self.by_division.entry(division.to_string()).or_insert_with(|| {
+                    let code = DivisionCode::from_canonical(division.to_string());
+                    programs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.pack.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
+                        .max_by_key(|(_, p)| p.pack.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()))
+                        .map(|(i, _)| i)
+                })
+            }
+        };
+        i.map(|i| &self.programs[i])
+    }
+}
+
+/// The lines of one person for one month under `program` (amounts after coordination).
+pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, kind: &'static str) -> Vec<Line> {
+    let mut out = Vec::new();
+    if !p.payable(month) {
+        return out;
+    }
+    let pack = program.pack;
+    let facts = p.facts(month, pack.jurisdiction.as_ref(), None);
+    let mut scratch = Vec::new();
+    for (b, pay) in program.pays(&facts, &mut scratch).iter().enumerate() {
+        if pay.amount == 0 {
+            continue;
+        }
+        let rule = &pack.rules[pay.rule as usize];
+        let (payee_kind, payee) = match pack.benefits[b].payee {
+            Payee::Person => ("person", String::new()),
+            Payee::Institution => match p.stay(month) {
+                Some((code, _)) => ("institution", code.to_string()),
+                None => continue,
+            },
+        };
+        out.push(Line {
+            person_id: p.id,
+            benefit_month: month.to_string(),
+            benefit: pack.benefits[b].code.clone(),
+            kind,
+            payee_kind,
+            payee,
+            county: p.hukou_division.chars().take(6).collect(),
+            amount_fen: pay.amount,
+            rule_id: rule.id.clone(),
+            clause: rule.clause.clone(),
+            pack_id: pack.id.clone(),
+            pack_version: pack.version.clone(),
+        });
+    }
+    out
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub run: RunInfo,
+    /// The run existed and was complete: nothing was computed.
+    pub already_complete: bool,
+    /// The run had been interrupted and was continued from its last chunk.
+    pub resumed: bool,
+    pub backpay_lines: i64,
+}
+
+/// Totals of a run by county and benefit.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RunTotal {
+    pub county: String,
+    pub benefit: String,
+    pub kind: String,
+    pub count: i64,
+    pub amount_fen: i64,
+}
+
+/// A stored line with the person's name and ID number, for exports and pages.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredLine {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub benefit_month: String,
+    pub benefit: String,
+    pub kind: String,
+    pub payee_kind: String,
+    pub payee: String,
+    pub county: String,
+    pub amount_fen: i64,
+    pub rule_id: String,
+    pub clause: String,
+    pub pack_id: String,
+    pub pack_version: String,
+    pub run_id: i64,
+}
+
+/// A person's month explained: the facts, the pack, every rule's outcome, and what was stored.
+pub struct PersonMonth<'p> {
+    pub person: PersonFacts,
+    pub month: Month,
+    pub program: Option<MonthProgram<'p>>,
+    pub facts: Option<Facts>,
+    pub traces: Vec<BenefitTrace>,
+    pub payable: bool,
+    pub lines: Vec<StoredLine>,
+}
+
+fn person_select(filter: &str) -> String {
+    format!(
+        "SELECT id, id_number, name, sex, birth_date, hukou_division, hukou_type, categories, death_date \
+         FROM persons WHERE {filter} ORDER BY id"
+    )
+}
+
+type PersonRow = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDate,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+);
+
+fn to_person(r: PersonRow) -> PersonFacts {
+    PersonFacts {
+        id: r.0,
+        id_number: r.1,
+        name: r.2,
+        sex: r.3,
+        birth_date: r.4,
+        hukou_division: r.5,
+        hukou_type: r.6,
+        categories: r.7,
+        death_date: r.8,
+        assessments: Vec::new(),
+        stays: Vec::new(),
+    }
+}
+
+impl Store {
+    /// People in `scope` with id in `(after, ..]`, at most `limit`, with their assessments and
+    /// institution stays.
+    async fn load_people(&self, scope: &str, after: i64, limit: i64) -> Result<Vec<PersonFacts>> {
+        let (lo, hi) = scope_range(scope);
+        let sql = format!(
+            "{} LIMIT $4",
+            person_select("hukou_division >= $1 AND hukou_division < $2 AND id > $3")
+        );
+        let rows: Vec<PersonRow> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(&lo).bind(&hi).bind(after).bind(limit).fetch_all(pool).await?);
+        let mut people: Vec<PersonFacts> = rows.into_iter().map(to_person).collect();
+        self.attach_facts(&mut people).await?;
+        Ok(people)
+    }
+
+    async fn attach_facts(&self, people: &mut [PersonFacts]) -> Result<()> {
+        let (Some(first), Some(last)) = (people.first().map(|p| p.id), people.last().map(|p| p.id)) else {
+            return Ok(());
+        };
+        let index: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, final_level, assessed_on, valid_until, recorded_at FROM assessments \
+             WHERE person_id >= $1 AND person_id <= $2 ORDER BY person_id, assessed_on, id")
+            .bind(first).bind(last).fetch_all(pool).await?);
+        for (pid, level, on, until, at) in assessments {
+            if let Some(&i) = index.get(&pid) {
+                people[i].assessments.push((level, on, until, at));
+            }
+        }
+        let stays: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT r.person_id, i.code, i.kind, r.admitted_on, r.left_on FROM residents r \
+             JOIN institutions i ON i.id = r.institution_id \
+             WHERE r.person_id >= $1 AND r.person_id <= $2 ORDER BY r.person_id, r.admitted_on, r.id")
+            .bind(first).bind(last).fetch_all(pool).await?);
+        for (pid, code, kind, on, left) in stays {
+            if let Some(&i) = index.get(&pid) {
+                people[i].stays.push((code, kind, on, left));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn benefit_run(&self, id: i64) -> Result<RunInfo> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE id = $1");
+        let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+        r.map(RunInfo::from).ok_or(StoreError::NotFound)
+    }
+
+    /// Runs whose scope is inside `scope` or contains it, newest month first.
+    pub async fn list_benefit_runs(&self, scope: &str) -> Result<Vec<RunInfo>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs ORDER BY month DESC, scope, id DESC");
+        let rows: Vec<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.scope.starts_with(scope) || scope.starts_with(&r.scope))
+            .map(RunInfo::from)
+            .collect())
+    }
+
+    async fn find_run(&self, month: &str, scope: &str, pack: &str) -> Result<Option<RunInfo>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE month = $1 AND scope = $2 AND pack = $3");
+        let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(month).bind(scope).bind(pack).fetch_optional(pool).await?);
+        Ok(r.map(RunInfo::from))
+    }
+
+    /// Computes (or continues, or returns) the run for `req`. See the module documentation.
+    pub async fn run_benefits(
+        &self,
+        req: &RunRequest<'_>,
+        packs: &[Pack],
+        actor: &Actor,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<RunOutcome> {
+        DivisionCode::parse(req.scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let month_s = req.month.to_string();
+        let pack_key = req.pack.unwrap_or("auto");
+        let mut choice = PackChoice::new(packs, req.month, req.pack)?;
+        let mut resumed = false;
+        let run = match self.find_run(&month_s, req.scope, pack_key).await? {
+            Some(run) if run.status == RunStatus::Computing => {
+                resumed = true;
+                run
+            }
+            Some(run) if run.status == RunStatus::Draft && req.recompute => {
+                with_pool!(self, pool => {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("DELETE FROM payment_lines WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE benefit_runs SET status = 'computing', cursor = 0, persons = 0, lines = 0, \
+                                 total_fen = 0, skipped = 0, computed_at = NULL WHERE id = $1")
+                        .bind(run.id).execute(&mut *tx).await?;
+                    (*tx).append_audit(&actor.entry("recompute", "benefit_run", run.id, serde_json::json!({"month": month_s, "scope": req.scope}))).await?;
+                    tx.commit().await?;
+                });
+                self.benefit_run(run.id).await?
+            }
+            Some(run) if run.status != RunStatus::Draft && req.recompute => {
+                return Err(StoreError::Refused(format!(
+                    "{} 的发放批次已{}，不能重新计算",
+                    month_s,
+                    run.status.label()
+                )));
+            }
+            Some(run) => {
+                return Ok(RunOutcome {
+                    run,
+                    already_complete: true,
+                    resumed: false,
+                    backpay_lines: 0,
+                })
+            }
+            None => {
+                let at = now();
+                let id: i64 = with_pool!(self, pool => {
+                    let mut tx = pool.begin().await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO benefit_runs (month, scope, pack, status, created_by, created_at) \
+                         VALUES ($1, $2, $3, 'computing', $4, $5) RETURNING id")
+                        .bind(&month_s).bind(req.scope).bind(pack_key).bind(&actor.name).bind(at)
+                        .fetch_one(&mut *tx).await?;
+                    (*tx).append_audit(&actor.entry("create", "benefit_run", id,
+                        serde_json::json!({"month": month_s, "scope": req.scope, "pack": pack_key}))).await?;
+                    tx.commit().await?;
+                    id
+                });
+                self.benefit_run(id).await?
+            }
+        };
+        let (lo, hi) = scope_range(req.scope);
+        let total: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM persons WHERE hukou_division >= $1 AND hukou_division < $2")
+            .bind(&lo).bind(&hi).fetch_one(pool).await?);
+        let mut cursor: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT cursor FROM benefit_runs WHERE id = $1")
+            .bind(run.id).fetch_one(pool).await?);
+        let mut done: i64 = run.persons;
+        // Earlier months of this scope and pack that are settled, for back-pay.
+        let mut settled: Vec<(Month, DateTime<Utc>)> = Vec::new();
+        let mut m = req.month;
+        for _ in 0..req.backpay_months {
+            m = m.prev();
+            if let Some(r) = self.find_run(&m.to_string(), req.scope, pack_key).await? {
+                if let (true, Some(at)) = (r.status.is_final(), r.computed_at) {
+                    settled.push((m, at));
+                }
+            }
+        }
+        let mut backpay_lines = 0i64;
+        loop {
+            let people = self.load_people(req.scope, cursor, req.chunk.max(1)).await?;
+            let Some(last) = people.last().map(|p| p.id) else { break };
+            let first = people[0].id;
+            let mut lines = Vec::new();
+            for p in &people {
+                if let Some(program) = choice.program(&p.hukou_division) {
+                    lines.extend(person_lines(p, req.month, program, "regular"));
+                }
+            }
+            // Back-pay candidates: someone with an assessment recorded after a settled month's
+            // run, dated on or before that month's end.
+            let mut backpay = Vec::new();
+            if !settled.is_empty() {
+                let late: Vec<&PersonFacts> = people
+                    .iter()
+                    .filter(|p| {
+                        p.assessments
+                            .iter()
+                            .any(|a| settled.iter().any(|(m, at)| a.3 > *at && a.1 <= m.last_day()))
+                    })
+                    .collect();
+                if !late.is_empty() {
+                    let paid = self
+                        .paid_by_key(
+                            first,
+                            last,
+                            &settled.iter().map(|s| s.0.to_string()).collect::<Vec<_>>(),
+                        )
+                        .await?;
+                    for p in late {
+                        let Some(program) = choice.program(&p.hukou_division) else {
+                            continue;
+                        };
+                        for (m, _) in &settled {
+                            for mut l in person_lines(p, *m, program, "backpay") {
+                                let already = paid
+                                    .get(&(p.id, l.benefit.clone(), l.benefit_month.clone()))
+                                    .copied()
+                                    .unwrap_or(0);
+                                if l.amount_fen > already {
+                                    l.amount_fen -= already;
+                                    backpay.push(l);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Lines another run already holds for this month are not paid twice.
+            let taken = self.regular_taken(first, last, &month_s, run.id).await?;
+            let before = lines.len();
+            lines.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
+            let skipped = (before - lines.len()) as i64;
+            backpay_lines += backpay.len() as i64;
+            lines.extend(backpay);
+            self.store_chunk(run.id, &lines, last, people.len() as i64, skipped)
+                .await?;
+            cursor = last;
+            done += people.len() as i64;
+            progress(done as u64, total.max(done) as u64);
+        }
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE benefit_runs SET status = 'draft', computed_at = $2 WHERE id = $1 AND status = 'computing'")
+                .bind(run.id).bind(at).execute(&mut *tx).await?;
+            let (lines, fen): (i64, i64) = sqlx::query_as("SELECT lines, total_fen FROM benefit_runs WHERE id = $1")
+                .bind(run.id).fetch_one(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("compute", "benefit_run", run.id,
+                serde_json::json!({"month": month_s, "scope": req.scope, "pack": pack_key, "lines": lines, "total_fen": fen, "resumed": resumed}))).await?;
+            tx.commit().await?;
+        });
+        Ok(RunOutcome {
+            run: self.benefit_run(run.id).await?,
+            already_complete: false,
+            resumed,
+            backpay_lines,
+        })
+    }
+
+    /// (person, benefit) pairs already holding a regular line for `month` in another run.
+    async fn regular_taken(&self, first: i64, last: i64, month: &str, run_id: i64) -> Result<HashSet<(i64, String)>> {
+        let rows: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, benefit FROM payment_lines WHERE kind = 'regular' AND benefit_month = $1 \
+             AND person_id >= $2 AND person_id <= $3 AND run_id <> $4")
+            .bind(month).bind(first).bind(last).bind(run_id).fetch_all(pool).await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    /// What has been paid per (person, benefit, month) for the given months, all kinds.
+    async fn paid_by_key(
+        &self,
+        first: i64,
+        last: i64,
+        months: &[String],
+    ) -> Result<HashMap<(i64, String, String), i64>> {
+        let mut out = HashMap::new();
+        for m in months {
+            let rows: Vec<(i64, String, i64)> = with_pool!(self, pool => sqlx::query_as(
+                "SELECT person_id, benefit, SUM(amount_fen) FROM payment_lines WHERE benefit_month = $1 \
+                 AND person_id >= $2 AND person_id <= $3 GROUP BY person_id, benefit")
+                .bind(m).bind(first).bind(last).fetch_all(pool).await?);
+            for (p, b, fen) in rows {
+                out.insert((p, b, m.clone()), fen);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes one chunk's lines and advances the run's cursor, atomically.
+    async fn store_chunk(&self, run_id: i64, lines: &[Line], cursor: i64, persons: i64, skipped: i64) -> Result<()> {
+        let fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for batch in lines.chunks(1000) {
+                    let mut sql = String::from(
+                        "INSERT INTO payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
+                         county, amount_fen, rule_id, clause, pack_id, pack_version) VALUES ",
+                    );
+                    for i in 0..batch.len() {
+                        sql.push_str(if i == 0 {
+                            "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                        } else {
+                            ",(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                        });
+                    }
+                    let mut q = sqlx::query(&sql);
+                    for l in batch {
+                        q = q
+                            .bind(run_id)
+                            .bind(l.person_id)
+                            .bind(&l.benefit_month)
+                            .bind(&l.benefit)
+                            .bind(l.kind)
+                            .bind(l.payee_kind)
+                            .bind(&l.payee)
+                            .bind(&l.county)
+                            .bind(l.amount_fen)
+                            .bind(&l.rule_id)
+                            .bind(&l.clause)
+                            .bind(&l.pack_id)
+                            .bind(&l.pack_version);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                sqlx::query(
+                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
+                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
+                )
+                .bind(run_id)
+                .bind(cursor)
+                .bind(persons)
+                .bind(lines.len() as i64)
+                .bind(fen)
+                .bind(skipped)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                if !lines.is_empty() {
+                    let mut copy = tx
+                        .copy_in_raw(
+                            "COPY payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
+                             county, amount_fen, rule_id, clause, pack_id, pack_version) FROM STDIN",
+                        )
+                        .await?;
+                    let mut buf = String::with_capacity(lines.len() * 160);
+                    for l in lines {
+                        use std::fmt::Write;
+                        let _ = writeln!(
+                            buf,
+                            "{run_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            l.person_id,
+                            copy_text(&l.benefit_month),
+                            copy_text(&l.benefit),
+                            l.kind,
+                            l.payee_kind,
+                            copy_text(&l.payee),
+                            copy_text(&l.county),
+                            l.amount_fen,
+                            copy_text(&l.rule_id),
+                            copy_text(&l.clause),
+                            copy_text(&l.pack_id),
+                            copy_text(&l.pack_version)
+                        );
+                    }
+                    copy.send(buf.into_bytes()).await?;
+                    copy.finish().await?;
+                }
+                sqlx::query(
+                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
+                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
+                )
+                .bind(run_id)
+                .bind(cursor)
+                .bind(persons)
+                .bind(lines.len() as i64)
+                .bind(fen)
+                .bind(skipped)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Totals by county, benefit and kind; they sum to the run's total.
+    pub async fn run_totals(&self, run_id: i64) -> Result<Vec<RunTotal>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT county, benefit, kind, COUNT(*) AS count, SUM(amount_fen) AS amount_fen FROM payment_lines \
+             WHERE run_id = $1 GROUP BY county, benefit, kind ORDER BY county, benefit, kind")
+            .bind(run_id).fetch_all(pool).await?))
+    }
+
+    pub async fn run_lines(&self, run_id: i64, county: Option<&str>, benefit: Option<&str>) -> Result<Vec<StoredLine>> {
+        let sql =
+            "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
+                   l.county, l.amount_fen, l.rule_id, l.clause, l.pack_id, l.pack_version, l.run_id \
+                   FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
+                   ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month";
+        Ok(with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(run_id).bind(county.unwrap_or("")).bind(benefit.unwrap_or("")).fetch_all(pool).await?))
+    }
+
+    /// 审核: draft → reviewed, by a reviewer whose scope covers the run.
+    pub async fn review_run(&self, run_id: i64, user: &str, role: Role, scope: &str, actor: &Actor) -> Result<RunInfo> {
+        self.advance(
+            run_id,
+            user,
+            role,
+            scope,
+            Permission::BenefitReview,
+            RunStatus::Draft,
+            RunStatus::Reviewed,
+            actor,
+        )
+        .await
+    }
+
+    /// 审批: reviewed → approved, by an approver who did not review it.
+    pub async fn approve_run(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<RunInfo> {
+        self.advance(
+            run_id,
+            user,
+            role,
+            scope,
+            Permission::BenefitApprove,
+            RunStatus::Reviewed,
+            RunStatus::Approved,
+            actor,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn advance(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        permission: Permission,
+        from: RunStatus,
+        to: RunStatus,
+        actor: &Actor,
+    ) -> Result<RunInfo> {
+        let run = self.benefit_run(run_id).await?;
+        let verb = if to == RunStatus::Reviewed { "审核" } else { "审批" };
+        if !role.may(permission) {
+            return Err(StoreError::Refused(format!("{}无权{verb}发放批次", role.label())));
+        }
+        if !run.scope.starts_with(scope) {
+            return Err(StoreError::Refused(format!(
+                "批次区划 {} 不在您的管辖范围 {scope} 内",
+                run.scope
+            )));
+        }
+        if run.status != from {
+            return Err(StoreError::Refused(format!(
+                "批次当前状态为“{}”，不能改为“{}”",
+                run.status.label(),
+                to.label()
+            )));
+        }
+        if to == RunStatus::Approved && run.reviewed_by.as_deref() == Some(user) {
+            return Err(StoreError::Refused("审批人不能是该批次的审核人".into()));
+        }
+        if run.created_by == user {
+            return Err(StoreError::Refused("经办人不能审核或审批自己计算的批次".into()));
+        }
+        let (col_by, col_at) = match to {
+            RunStatus::Reviewed => ("reviewed_by", "reviewed_at"),
+            _ => ("approved_by", "approved_at"),
+        };
+        let at = now();
+        let sql =
+            format!("UPDATE benefit_runs SET status = $2, {col_by} = $3, {col_at} = $4 WHERE id = $1 AND status = $5");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(&sql).bind(run_id).bind(to.code()).bind(user).bind(at).bind(from.code())
+                .execute(&mut *tx).await?.rows_affected();
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+            (*tx).append_audit(&actor.entry(to.code(), "benefit_run", run_id,
+                serde_json::json!({"month": run.month, "scope": run.scope, "total_fen": run.total_fen}))).await?;
+            tx.commit().await?;
+        });
+        self.benefit_run(run_id).await
+    }
+
+    /// Writes the disbursement files of an approved run into `dir`: per benefit and county a
+    /// CSV and an .xlsx, plus `汇总.csv` whose total equals the run's. Marks the run exported.
+    pub async fn export_run(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        dir: &Path,
+        actor: &Actor,
+    ) -> Result<Vec<PathBuf>> {
+        let run = self.benefit_run(run_id).await?;
+        if !role.may(Permission::BenefitApprove) {
+            return Err(StoreError::Refused(format!("{}无权导出发放文件", role.label())));
+        }
+        if !run.status.is_final() {
+            return Err(StoreError::Refused(format!(
+                "批次状态为“{}”，审批后才能导出",
+                run.status.label()
+            )));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::File(e.to_string()))?;
+        let lines = self.run_lines(run_id, None, None).await?;
+        let files = crate::disbursement::write_files(&run, &lines, dir).map_err(|e| StoreError::File(e.to_string()))?;
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = $2, exported_at = $3 WHERE id = $1")
+                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("export", "benefit_run", run_id,
+                serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen}))).await?;
+            tx.commit().await?;
+        });
+        Ok(files)
+    }
+
+    /// One person's month: facts, rules and stored lines.
+    pub async fn person_month<'p>(&self, person_id: i64, month: Month, packs: &'p [Pack]) -> Result<PersonMonth<'p>> {
+        let sql = person_select("id = $1");
+        let row: Option<PersonRow> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(person_id).fetch_optional(pool).await?);
+        let mut people = vec![to_person(row.ok_or(StoreError::NotFound)?)];
+        self.attach_facts(&mut people).await?;
+        let person = people.pop().expect("one");
+        let (d0, d1) = (month.first_day(), month.last_day());
+        let code = DivisionCode::from_canonical(person.hukou_division.clone());
+        let pack = packs
+            .iter()
+            .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
+            .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()));
+        let program = pack.map(|p| MonthProgram::new(p, month));
+        let facts = program
+            .as_ref()
+            .map(|pr| person.facts(month, pr.pack.jurisdiction.as_ref(), None));
+        let traces = match (&program, &facts) {
+            (Some(pr), Some(f)) if person.payable(month) => pr.explain(f),
+            _ => Vec::new(),
+        };
+        let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
+             l.county, l.amount_fen, l.rule_id, l.clause, l.pack_id, l.pack_version, l.run_id \
+             FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+             WHERE l.person_id = $1 AND l.benefit_month = $2 ORDER BY l.benefit, l.kind")
+            .bind(person_id).bind(month.to_string()).fetch_all(pool).await?);
+        let payable = person.payable(month);
+        Ok(PersonMonth {
+            person,
+            month,
+            program,
+            facts,
+            traces,
+            payable,
+            lines,
+        })
+    }
+
+    /// Records an assessment result (the full form comes with the assessment module).
+    pub async fn record_assessment(
+        &self,
+        person_id: i64,
+        standard: &str,
+        level: i64,
+        assessed_on: NaiveDate,
+        valid_until: NaiveDate,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO assessments (person_id, standard, final_level, assessed_on, valid_until, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(person_id).bind(standard).bind(level).bind(assessed_on).bind(valid_until).bind(now())
+            .fetch_one(pool).await?))
+    }
+
+    /// Adds an institution (the full register comes with the institutions module).
+    pub async fn add_institution(&self, code: &str, name: &str, kind: &str, division: &str) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO institutions (code, name, kind, division, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(code).bind(name).bind(kind).bind(division).bind(now()).fetch_one(pool).await?))
+    }
+
+    pub async fn admit(
+        &self,
+        person_id: i64,
+        institution_id: i64,
+        on: NaiveDate,
+        left: Option<NaiveDate>,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO residents (person_id, institution_id, admitted_on, left_on, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(person_id).bind(institution_id).bind(on).bind(left).bind(now()).fetch_one(pool).await?))
+    }
+}
+
+/// PostgreSQL COPY text format: backslash, tab and line ends escaped.
+fn copy_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['\\', '\t', '\n', '\r']) {
+        s.replace('\\', "\\\\")
+            .replace('\t', "\\t")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .into()
+    } else {
+        s.into()
+    }
+}

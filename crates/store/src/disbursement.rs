@@ -1,0 +1,153 @@
+//! Disbursement files of an approved run: one CSV and one .xlsx per benefit and county (the
+//! unit a county finance office pays by), and a summary whose total reconciles to the run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::benefits::{RunInfo, StoredLine};
+
+const HEADER: [&str; 13] = [
+    "序号",
+    "姓名",
+    "身份证号",
+    "区县",
+    "待遇",
+    "所属月份",
+    "类别",
+    "收款方",
+    "金额（元）",
+    "金额（分）",
+    "规则",
+    "依据",
+    "政策包",
+];
+
+fn kind_label(kind: &str) -> &'static str {
+    if kind == "backpay" {
+        "补发"
+    } else {
+        "正常"
+    }
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn row(i: usize, l: &StoredLine) -> [String; 13] {
+    [
+        (i + 1).to_string(),
+        l.name.clone(),
+        l.id_number.clone(),
+        l.county.clone(),
+        l.benefit.clone(),
+        l.benefit_month.clone(),
+        kind_label(&l.kind).into(),
+        if l.payee_kind == "institution" {
+            format!("机构 {}", l.payee)
+        } else {
+            "本人".into()
+        },
+        yuan(l.amount_fen),
+        l.amount_fen.to_string(),
+        l.rule_id.clone(),
+        l.clause.clone(),
+        format!("{} {}", l.pack_id, l.pack_version),
+    ]
+}
+
+pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut groups: BTreeMap<(&str, &str), Vec<&StoredLine>> = BTreeMap::new();
+    for l in lines {
+        groups
+            .entry((l.benefit.as_str(), l.county.as_str()))
+            .or_default()
+            .push(l);
+    }
+    let mut files = Vec::new();
+    let mut summary = csv::Writer::from_writer(Vec::new());
+    summary.write_record(["区县", "待遇", "笔数", "金额（元）", "金额（分）"])?;
+    let mut grand = 0i64;
+    for ((benefit, county), group) in &groups {
+        let base = format!("{}_{}_{}_{}", run.month, county, benefit, run.id);
+        let total: i64 = group.iter().map(|l| l.amount_fen).sum();
+        grand += total;
+        summary.write_record([
+            county.to_string(),
+            benefit.to_string(),
+            group.len().to_string(),
+            yuan(total),
+            total.to_string(),
+        ])?;
+
+        let path = dir.join(format!("{base}.csv"));
+        let mut w = csv::Writer::from_path(&path)?;
+        w.write_record(HEADER)?;
+        for (i, l) in group.iter().enumerate() {
+            w.write_record(row(i, l))?;
+        }
+        w.write_record([
+            "合计",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &yuan(total),
+            &total.to_string(),
+            "",
+            "",
+            "",
+        ])?;
+        w.flush()?;
+        files.push(path);
+
+        let path = dir.join(format!("{base}.xlsx"));
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let bold = Format::new().set_bold();
+        let err = |e: rust_xlsxwriter::XlsxError| std::io::Error::other(e.to_string());
+        for (c, h) in HEADER.iter().enumerate() {
+            ws.write_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        }
+        for (i, l) in group.iter().enumerate() {
+            for (c, v) in row(i, l).iter().enumerate() {
+                // Amounts as numbers (fen as an integer); everything else as text, so that ID
+                // numbers keep all 18 characters.
+                let r = (i + 1) as u32;
+                if c == 9 {
+                    ws.write_number(r, c as u16, l.amount_fen as f64).map_err(err)?;
+                } else {
+                    ws.write_string(r, c as u16, v).map_err(err)?;
+                }
+            }
+        }
+        let r = (group.len() + 1) as u32;
+        ws.write_with_format(r, 0, "合计", &bold).map_err(err)?;
+        ws.write_string(r, 8, yuan(total)).map_err(err)?;
+        ws.write_number(r, 9, total as f64).map_err(err)?;
+        ws.set_column_width(2, 22).map_err(err)?;
+        ws.set_column_width(11, 40).map_err(err)?;
+        wb.save(&path).map_err(err)?;
+        files.push(path);
+    }
+    summary.write_record([
+        "合计".to_string(),
+        String::new(),
+        lines.len().to_string(),
+        yuan(grand),
+        grand.to_string(),
+    ])?;
+    debug_assert_eq!(grand, run.total_fen);
+    let path = dir.join(format!("{}_{}_汇总_{}.csv", run.month, run.scope, run.id));
+    std::fs::write(
+        &path,
+        summary.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?,
+    )?;
+    files.push(path);
+    Ok(files)
+}

@@ -710,7 +710,7 @@ impl Store {
         let mut out = HashMap::new();
         for m in months {
             let rows: Vec<(i64, String, i64)> = with_pool!(self, pool => sqlx::query_as(
-                "SELECT person_id, benefit, SUM(amount_fen) FROM payment_lines WHERE benefit_month = $1 \
+                "SELECT person_id, benefit, CAST(SUM(amount_fen) AS BIGINT) FROM payment_lines WHERE benefit_month = $1 \
                  AND person_id >= $2 AND person_id <= $3 GROUP BY person_id, benefit")
                 .bind(m).bind(first).bind(last).fetch_all(pool).await?);
             for (p, b, fen) in rows {
@@ -824,7 +824,7 @@ impl Store {
     /// Totals by county, benefit and kind; they sum to the run's total.
     pub async fn run_totals(&self, run_id: i64) -> Result<Vec<RunTotal>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT county, benefit, kind, COUNT(*) AS count, SUM(amount_fen) AS amount_fen FROM payment_lines \
+            "SELECT county, benefit, kind, COUNT(*) AS count, CAST(SUM(amount_fen) AS BIGINT) AS amount_fen FROM payment_lines \
              WHERE run_id = $1 GROUP BY county, benefit, kind ORDER BY county, benefit, kind")
             .bind(run_id).fetch_all(pool).await?))
     }

@@ -254,7 +254,7 @@ impl Store {
                 let until = on + chrono::Months::new(12);
                 self.record_assessment(*id, "GB/T 42195-2022", level, on, until).await?;
             }
-            if h % 23 == 0 || (cats.contains(",tekun,") && h % 3 == 0) {
+            if h.is_multiple_of(23) || (cats.contains(",tekun,") && h.is_multiple_of(3)) {
                 let inst = inst_ids[i % inst_ids.len()];
                 self.admit(*id, inst, today - chrono::Days::new(60 + h % 700), None)
                     .await?;

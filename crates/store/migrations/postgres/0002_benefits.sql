@@ -8,7 +8,7 @@ CREATE TABLE assessments (
     id          BIGSERIAL PRIMARY KEY,
     person_id   BIGINT NOT NULL REFERENCES persons (id),
     standard    TEXT NOT NULL,
-    final_level INTEGER NOT NULL,
+    final_level BIGINT NOT NULL,
     assessed_on DATE NOT NULL,
     valid_until DATE NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL

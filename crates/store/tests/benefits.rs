@@ -1,0 +1,386 @@
+//! The monthly benefit run on every backend: idempotence, resumption, no double payment,
+//! back-pay, the review/approval flow and the disbursement files.
+
+use chrono::NaiveDate;
+use yiyang_domain::dates::Month;
+use yiyang_domain::person::PersonInput;
+use yiyang_domain::policy::{shipped, Pack};
+use yiyang_domain::role::Role;
+use yiyang_store::audit::Actor;
+use yiyang_store::benefits::{RunRequest, RunStatus};
+use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::{Store, StoreError};
+
+fn actor(name: &str) -> Actor {
+    Actor {
+        name: name.into(),
+        channel: "cli",
+        source: "test@host".into(),
+    }
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn m(s: &str) -> Month {
+    Month::parse(s).unwrap()
+}
+
+async fn stores() -> Vec<(&'static str, Store)> {
+    let mut out = Vec::new();
+    for (name, url) in fresh_database_urls().await {
+        out.push((
+            name,
+            Store::connect(&url).await.unwrap_or_else(|e| panic!("{name}: {e}")),
+        ));
+    }
+    out
+}
+
+/// Adds a person; returns the id.
+async fn add(s: &Store, division: &str, birth: &str, seq: &str, categories: &str, death: &str) -> i64 {
+    let body = format!("{}{}{seq}", &division[..6], birth.replace('-', ""));
+    let id_number = format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()));
+    let input = PersonInput {
+        name: format!("测试{seq}"),
+        id_number,
+        hukou_division: division.into(),
+        hukou_type: "农村".into(),
+        categories: categories.into(),
+        death_date: death.into(),
+        death_source: if death.is_empty() {
+            String::new()
+        } else {
+            "cremation".into()
+        },
+        ..Default::default()
+    };
+    let r = s.reference();
+    let rec = input.validate(&*r, d("2026-11-01")).unwrap_or_else(|e| panic!("{e:?}"));
+    s.create_person(&rec, &division[..2], &actor("clerk")).await.unwrap()
+}
+
+struct People {
+    a: i64,
+    b: i64,
+    c: i64,
+    d: i64,
+    e: i64,
+    f: i64,
+    g: i64,
+    h: i64,
+}
+
+async fn setup(s: &Store) -> People {
+    let p = People {
+        a: add(s, "360733100", "1940-03-15", "011", "经济困难", "").await,
+        b: add(s, "360733100", "1930-01-01", "021", "", "").await,
+        c: add(s, "360733101", "1950-07-07", "031", "特困", "").await,
+        d: add(s, "360733101", "1945-05-05", "041", "经济困难", "").await,
+        e: add(s, "360733102", "1935-02-02", "051", "", "2025-05-20").await,
+        f: add(s, "360733102", "1948-08-08", "061", "", "").await,
+        g: add(s, "360102", "1940-04-04", "071", "", "").await,
+        h: add(s, "140105", "1930-03-03", "081", "经济困难", "").await,
+    };
+    s.record_assessment(p.d, "GB/T 42195-2022", 3, d("2025-01-10"), d("2026-01-09"))
+        .await
+        .unwrap();
+    s.record_assessment(p.f, "GB/T 42195-2022", 2, d("2025-02-10"), d("2026-02-09"))
+        .await
+        .unwrap();
+    let inst = s
+        .add_institution("JG3607332001", "康乐护理院", "private_nonprofit", "360733101")
+        .await
+        .unwrap();
+    s.admit(p.f, inst, d("2025-03-01"), None).await.unwrap();
+    p
+}
+
+fn packs() -> Vec<Pack> {
+    shipped::packs()
+}
+
+/// (person, benefit, month, kind, payee, amount) of a run, sorted.
+async fn lines(s: &Store, run: i64) -> Vec<(i64, String, String, String, String, i64)> {
+    let mut v: Vec<_> = s
+        .run_lines(run, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.person_id, l.benefit, l.benefit_month, l.kind, l.payee, l.amount_fen))
+        .collect();
+    v.sort();
+    v
+}
+
+fn amount(lines: &[(i64, String, String, String, String, i64)], person: i64, benefit: &str) -> Option<i64> {
+    lines.iter().find(|l| l.0 == person && l.1 == benefit).map(|l| l.5)
+}
+
+#[tokio::test]
+async fn a_run_pays_each_person_by_their_packs_and_running_it_again_changes_nothing() {
+    for (b, s) in stores().await {
+        let p = setup(&s).await;
+        let packs = packs();
+        let req = RunRequest::new(m("2025-06"), "36");
+        let out = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
+        assert!(!out.already_complete);
+        assert_eq!(out.run.status, RunStatus::Draft, "{b}");
+        let first = lines(&s, out.run.id).await;
+        // 赣府厅发〔2022〕3号 via 会府发〔2021〕7号: 85 and econ. difficult → 高龄津贴 50 + 服务补贴 50.
+        assert_eq!(amount(&first, p.a, "gaoling"), Some(5000), "{b}");
+        assert_eq!(amount(&first, p.a, "fuwu"), Some(5000), "{b}");
+        assert_eq!(amount(&first, p.b, "gaoling"), Some(20000), "{b}");
+        // Rural 特困, never assessed: 615 living standard, 70 nursing fee as self-care.
+        assert_eq!(amount(&first, p.c, "tekun_jiben"), Some(61500), "{b}");
+        assert_eq!(amount(&first, p.c, "tekun_huli"), Some(7000), "{b}");
+        // Assessed level 3, econ. difficult, 80 in 2025-06: 护理补贴 too.
+        assert_eq!(amount(&first, p.d, "huli"), Some(5000), "{b}");
+        assert_eq!(amount(&first, p.d, "gaoling"), Some(5000), "{b}");
+        // Died in May: nothing from June.
+        assert!(first.iter().all(|l| l.0 != p.e), "{b}");
+        // Level 2 in a private institution: 会府发〔2021〕7号 第二十一条, 100 yuan to the institution.
+        let fl = first
+            .iter()
+            .find(|l| l.0 == p.f && l.1 == "yunying")
+            .expect("yunying line");
+        assert_eq!((fl.4.as_str(), fl.5), ("JG3607332001", 10000), "{b}");
+        // Nanchang is under the province pack only.
+        assert_eq!(amount(&first, p.g, "gaoling"), Some(5000), "{b}");
+        // Taiyuan is outside the run's scope.
+        assert!(first.iter().all(|l| l.0 != p.h), "{b}");
+
+        let totals = s.run_totals(out.run.id).await.unwrap();
+        assert_eq!(
+            totals.iter().map(|t| t.amount_fen).sum::<i64>(),
+            out.run.total_fen,
+            "{b}"
+        );
+        assert_eq!(first.iter().map(|l| l.5).sum::<i64>(), out.run.total_fen, "{b}");
+        assert_eq!(first.len() as i64, out.run.lines, "{b}");
+
+        let again = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
+        assert!(again.already_complete, "{b}");
+        assert_eq!(lines(&s, out.run.id).await, first, "{b}");
+
+        // A county run of the same month overlaps: it must not pay anyone a second time.
+        let county = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360733"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+            .unwrap();
+        assert_eq!(county.run.lines, 0, "{b}");
+        assert_eq!(
+            county.run.skipped,
+            first.iter().filter(|l| l.0 != p.g).count() as i64,
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_run_is_completed_by_running_it_again() {
+    for (b, s) in stores().await {
+        setup(&s).await;
+        let req = RunRequest {
+            chunk: 2,
+            ..RunRequest::new(m("2025-06"), "36")
+        };
+        // Crash after the first chunk has been committed.
+        let crashing = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let packs = packs();
+                let req = RunRequest {
+                    chunk: 2,
+                    ..RunRequest::new(m("2025-06"), "36")
+                };
+                s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| panic!("power cut"))
+                    .await
+            })
+        };
+        assert!(crashing.await.is_err(), "{b}: the run should have crashed");
+        let runs = s.list_benefit_runs("36").await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].status, RunStatus::Computing, "{b}");
+        assert_eq!(runs[0].persons, 2, "{b}: one chunk of two people committed");
+
+        let packs = packs();
+        let resumed = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
+        assert!(resumed.resumed, "{b}");
+        assert_eq!(resumed.run.status, RunStatus::Draft);
+        assert_eq!(resumed.run.persons, 7, "{b}: everyone in scope once");
+        let after_resume = lines(&s, resumed.run.id).await;
+
+        let fresh = RunRequest {
+            recompute: true,
+            ..RunRequest::new(m("2025-06"), "36")
+        };
+        let recomputed = s
+            .run_benefits(&fresh, &packs, &actor("clerk"), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(recomputed.run.id, resumed.run.id);
+        assert_eq!(
+            lines(&s, recomputed.run.id).await,
+            after_resume,
+            "{b}: resumed = computed in one go"
+        );
+        assert_eq!(recomputed.run.total_fen, resumed.run.total_fen);
+    }
+}
+
+fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
+    match r {
+        Err(StoreError::Refused(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
+    for (b, s) in stores().await {
+        setup(&s).await;
+        let packs = packs();
+        let run = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360733"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+            .unwrap()
+            .run;
+        let a = |n: &str| actor(n);
+        // The clerk who computed it may not review it; a civil-affairs clerk is not a reviewer.
+        assert!(refused(
+            s.review_run(run.id, "clerk", Role::CivilAffairs, "360733", &a("clerk"))
+                .await
+        )
+        .contains("无权"));
+        assert!(refused(
+            s.review_run(run.id, "clerk", Role::Reviewer, "360733", &a("clerk"))
+                .await
+        )
+        .contains("经办人"));
+        // A reviewer of another county may not review it.
+        assert!(refused(s.review_run(run.id, "r2", Role::Reviewer, "360702", &a("r2")).await).contains("管辖"));
+        // Approval before review is refused.
+        assert!(refused(
+            s.approve_run(run.id, "boss", Role::Approver, "360733", &a("boss"))
+                .await
+        )
+        .contains("状态"));
+        let reviewed = s
+            .review_run(run.id, "rev", Role::Reviewer, "3607", &a("rev"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (reviewed.status, reviewed.reviewed_by.as_deref()),
+            (RunStatus::Reviewed, Some("rev")),
+            "{b}"
+        );
+        // The reviewer may not approve, even holding an approver account.
+        assert!(refused(s.approve_run(run.id, "rev", Role::Approver, "360733", &a("rev")).await).contains("审核人"));
+        let approved = s
+            .approve_run(run.id, "boss", Role::Approver, "360733", &a("boss"))
+            .await
+            .unwrap();
+        assert_eq!(approved.status, RunStatus::Approved, "{b}");
+        // An approved run can no longer be recomputed, and running it again changes nothing.
+        let again = RunRequest {
+            recompute: true,
+            ..RunRequest::new(m("2025-06"), "360733")
+        };
+        assert!(refused(s.run_benefits(&again, &packs, &actor("clerk"), &|_, _| {}).await).contains("不能重新计算"));
+
+        // Export: only the approver role; the files' totals reconcile to the run.
+        let dir = tempfile::tempdir().unwrap();
+        assert!(refused(s.export_run(run.id, "rev", Role::Reviewer, dir.path(), &a("rev")).await).contains("无权"));
+        let files = s
+            .export_run(run.id, "boss", Role::Approver, dir.path(), &a("boss"))
+            .await
+            .unwrap();
+        assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "xlsx")), "{b}");
+        let mut sum = 0i64;
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "csv") && !f.to_string_lossy().contains("汇总"))
+        {
+            let mut rdr = csv::Reader::from_path(f).unwrap();
+            for r in rdr.records() {
+                let r = r.unwrap();
+                if &r[0] != "合计" {
+                    sum += r[9].parse::<i64>().unwrap();
+                    assert_eq!(r[2].len(), 18, "full ID numbers in the disbursement file");
+                }
+            }
+        }
+        assert_eq!(sum, run.total_fen, "{b}");
+        assert_eq!(s.benefit_run(run.id).await.unwrap().status, RunStatus::Exported);
+    }
+}
+
+#[tokio::test]
+async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
+    for (b, s) in stores().await {
+        setup(&s).await;
+        let late = add(&s, "360733103", "1950-09-09", "091", "经济困难", "").await;
+        let packs = packs();
+        let settle = |month: &'static str| {
+            let s = s.clone();
+            let packs = packs.clone();
+            async move {
+                let run = s
+                    .run_benefits(
+                        &RunRequest::new(m(month), "360733"),
+                        &packs,
+                        &actor("clerk"),
+                        &|_, _| {},
+                    )
+                    .await
+                    .unwrap()
+                    .run;
+                s.review_run(run.id, "rev", Role::Reviewer, "360733", &actor("rev"))
+                    .await
+                    .unwrap();
+                s.approve_run(run.id, "boss", Role::Approver, "360733", &actor("boss"))
+                    .await
+                    .unwrap();
+                run.id
+            }
+        };
+        let may = settle("2025-05").await;
+        assert_eq!(
+            amount(&lines(&s, may).await, late, "huli"),
+            None,
+            "{b}: not assessed when May was paid"
+        );
+        // The assessment done on 3 May is entered in June.
+        s.record_assessment(late, "GB/T 42195-2022", 3, d("2025-05-03"), d("2026-05-02"))
+            .await
+            .unwrap();
+        let june = settle("2025-06").await;
+        let june_lines = lines(&s, june).await;
+        let huli: Vec<_> = june_lines.iter().filter(|l| l.0 == late && l.1 == "huli").collect();
+        assert_eq!(huli.len(), 2, "{b}: {huli:?}");
+        assert!(
+            huli.iter().any(|l| l.2 == "2025-06" && l.3 == "regular" && l.5 == 5000),
+            "{b}"
+        );
+        assert!(
+            huli.iter().any(|l| l.2 == "2025-05" && l.3 == "backpay" && l.5 == 5000),
+            "{b}"
+        );
+        // July looks back at May and June again: both are paid in full now.
+        let july = settle("2025-07").await;
+        let backpay: Vec<_> = lines(&s, july).await.into_iter().filter(|l| l.3 == "backpay").collect();
+        assert!(backpay.is_empty(), "{b}: {backpay:?}");
+    }
+}

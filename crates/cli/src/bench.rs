@@ -11,6 +11,16 @@ use yiyang_store::Store;
 
 #[derive(Subcommand)]
 pub enum BenchWhat {
+    /// Time `benefits run` for N people (imported first when the database has fewer), storing
+    /// every line. Each invocation recomputes the month's draft run.
+    Run {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, env = "YIYANG_DB")]
+        db: String,
+        #[arg(long, default_value = "2025-06")]
+        month: String,
+    },
     /// Write a seeded elders.csv in the benchmark format (../shared/bench/monthly-benefits.md)
     /// for `benefits simulate`: one row in 500 carries each kind of error the spec names.
     Elders {
@@ -35,6 +45,40 @@ pub enum BenchWhat {
 
 pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyError> {
     match what {
+        BenchWhat::Run { people, db, month } => {
+            let store = Store::connect(&db).await?;
+            let have = store.count_people_in("36").await?;
+            if have < people as i64 {
+                let path = std::env::temp_dir().join(format!("yiyang-bench-{people}.csv"));
+                if !path.exists() {
+                    eprintln!("生成 {people} 行测试数据 → {}", path.display());
+                    write_rows(&store, people, &path)?;
+                }
+                eprintln!("导入 {people} 人……");
+                store.import_people(&path, "", &super::cli_actor(), &|_, _| {}).await?;
+            }
+            let packs = yiyang_domain::policy::shipped::packs();
+            let month = yiyang_domain::dates::Month::parse(&month)?;
+            let req = yiyang_store::benefits::RunRequest {
+                recompute: true,
+                ..yiyang_store::benefits::RunRequest::new(month, "36")
+            };
+            let t = Instant::now();
+            let out = store
+                .run_benefits(&req, &packs, &super::cli_actor(), &|_, _| {})
+                .await?;
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "bench run: backend={} persons={} lines={} total_fen={} seconds={:.2} persons_per_sec={:.0}",
+                store.backend(),
+                out.run.persons,
+                out.run.lines,
+                out.run.total_fen,
+                secs,
+                out.run.persons as f64 / secs
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         BenchWhat::Elders { rows, seed, out } => {
             let t = Instant::now();
             let file = std::fs::File::create(&out)?;

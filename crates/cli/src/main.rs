@@ -48,6 +48,8 @@ enum Command {
         /// Mark cookies Secure (when served behind HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        #[command(flatten)]
+        packs: benefits::PacksArg,
     },
     /// Import data from .csv or .xlsx.
     Import {
@@ -203,7 +205,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             addr,
             demo,
             secure_cookies,
+            packs,
         } => {
+            let packs = packs.load()?;
             let store = Store::connect(&db.db).await?;
             if demo && store.count_people("").await? == 0 {
                 eprintln!("正在载入演示数据（会昌县）……");
@@ -223,6 +227,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             println!("按 Ctrl-C 停止。");
             let mut state = yiyang_web::AppState::new(store);
             state.secure_cookies = secure_cookies;
+            state.packs = std::sync::Arc::new(packs);
             yiyang_web::serve_on(state, listener).await?;
             Ok(ExitCode::SUCCESS)
         }

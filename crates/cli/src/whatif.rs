@@ -4,47 +4,18 @@ use std::collections::BTreeMap;
 
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::input_row::Row;
-use yiyang_domain::policy::pack::{Pack, ParamKind, ParamValue};
+use yiyang_domain::policy::pack::{with_change, Pack};
 use yiyang_domain::policy::{MonthProgram, Pay};
 use yiyang_domain::Fen;
 
 use crate::simulate::Accumulate;
 
-/// Parses `yuan` as whole or two-decimal yuan into fen.
-fn yuan(s: &str) -> Option<i64> {
-    let (w, f) = s.split_once('.').unwrap_or((s, ""));
-    if f.len() > 2 || w.is_empty() || !w.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(w.parse::<i64>().ok()? * 100 + format!("{f:0<2}").parse::<i64>().ok()?)
-}
-
 /// `base` with each `name=value` in force from the first day of `month`.
 pub fn with_changes(base: &Pack, month: Month, sets: &[String]) -> Result<Pack, String> {
     let mut pack = base.clone();
-    let d0 = month.first_day();
     for s in sets {
         let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}` 应写成 参数名=值"))?;
-        let p = pack
-            .params
-            .iter_mut()
-            .find(|p| p.name == name)
-            .ok_or_else(|| format!("政策包 {} 没有参数 `{name}`", base.id))?;
-        let v = match p.kind {
-            ParamKind::Money => yuan(value).ok_or_else(|| format!("`{value}` 不是金额（元，如 300 或 37.50）"))?,
-            ParamKind::Number => value.parse().map_err(|_| format!("`{value}` 不是整数"))?,
-        };
-        p.values.retain(|pv| pv.from < d0);
-        let from = if p.values.is_empty() {
-            base.effective_from.min(d0)
-        } else {
-            d0
-        };
-        p.values.push(ParamValue {
-            from,
-            value: v,
-            clause: Some("what-if".into()),
-        });
+        pack = with_change(&pack, month, name, value)?;
     }
     Ok(pack)
 }
@@ -174,11 +145,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn yuan_amounts_become_fen_and_floats_are_refused_gracefully() {
-        assert_eq!(yuan("300"), Some(30000));
-        assert_eq!(yuan("37.5"), Some(3750));
-        assert_eq!(yuan("37.505"), None);
-        assert_eq!(yuan("-1"), None);
+    fn yuan_amounts_become_fen_and_bad_ones_are_refused() {
+        use yiyang_domain::policy::pack::parse_yuan;
+        assert_eq!(parse_yuan("300"), Some(30000));
+        assert_eq!(parse_yuan("37.5"), Some(3750));
+        assert_eq!(parse_yuan("37.505"), None);
+        assert_eq!(parse_yuan("-1"), None);
     }
 
     #[test]

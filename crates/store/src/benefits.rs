@@ -386,6 +386,15 @@ pub struct RunOutcome {
     pub backpay_lines: i64,
 }
 
+/// One county's line of a what-if.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WhatIfRow {
+    pub county: String,
+    pub affected: i64,
+    pub before_fen: i64,
+    pub after_fen: i64,
+}
+
 /// Totals of a run by county and benefit.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RunTotal {
@@ -505,21 +514,29 @@ impl Store {
         Ok(())
     }
 
+    /// How many people are registered in `scope`.
+    pub async fn count_people_in(&self, scope: &str) -> Result<i64> {
+        let (lo, hi) = scope_range(scope);
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM persons WHERE hukou_division >= $1 AND hukou_division < $2")
+            .bind(&lo).bind(&hi).fetch_one(pool).await?))
+    }
+
     pub async fn benefit_run(&self, id: i64) -> Result<RunInfo> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE id = $1");
         let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
         r.map(RunInfo::from).ok_or(StoreError::NotFound)
     }
 
-    /// Runs whose scope is inside `scope` or contains it, newest month first.
+    /// Runs whose scope is inside `scope`, newest month first.
     pub async fn list_benefit_runs(&self, scope: &str) -> Result<Vec<RunInfo>> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs ORDER BY month DESC, scope, id DESC");
-        let rows: Vec<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
-        Ok(rows
-            .into_iter()
-            .filter(|r| r.scope.starts_with(scope) || scope.starts_with(&r.scope))
-            .map(RunInfo::from)
-            .collect())
+        let (lo, hi) = scope_range(scope);
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE scope >= $1 AND scope < $2 ORDER BY month DESC, scope, id DESC"
+        );
+        let rows: Vec<RunRecord> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(RunInfo::from).collect())
     }
 
     async fn find_run(&self, month: &str, scope: &str, pack: &str) -> Result<Option<RunInfo>> {
@@ -932,6 +949,79 @@ impl Store {
             tx.commit().await?;
         });
         self.benefit_run(run_id).await
+    }
+
+    /// The disbursement workbook of an approved run, for download; marks the run exported.
+    pub async fn export_workbook(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<Vec<u8>> {
+        let run = self.benefit_run(run_id).await?;
+        if !role.may(Permission::BenefitApprove) {
+            return Err(StoreError::Refused(format!("{}无权导出发放文件", role.label())));
+        }
+        if !run.scope.starts_with(scope) {
+            return Err(StoreError::NotFound);
+        }
+        if !run.status.is_final() {
+            return Err(StoreError::Refused(format!(
+                "批次状态为“{}”，审批后才能导出",
+                run.status.label()
+            )));
+        }
+        let lines = self.run_lines(run_id, None, None).await?;
+        let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = COALESCE(exported_by, $2), \
+                         exported_at = COALESCE(exported_at, $3) WHERE id = $1")
+                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("export", "benefit_run", run_id,
+                serde_json::json!({"lines": lines.len(), "total_fen": run.total_fen}))).await?;
+            tx.commit().await?;
+        });
+        Ok(bytes)
+    }
+
+    /// What-if over the register: `before` and `after` applied to everyone in `scope`, by county.
+    pub async fn what_if(
+        &self,
+        scope: &str,
+        month: Month,
+        before: &MonthProgram<'_>,
+        after: &MonthProgram<'_>,
+    ) -> Result<Vec<WhatIfRow>> {
+        let mut rows: std::collections::BTreeMap<String, WhatIfRow> = std::collections::BTreeMap::new();
+        let mut cursor = 0;
+        loop {
+            let people = self.load_people(scope, cursor, DEFAULT_CHUNK).await?;
+            let Some(last) = people.last().map(|p| p.id) else { break };
+            cursor = last;
+            for p in &people {
+                let a: i64 = person_lines(p, month, before, "regular")
+                    .iter()
+                    .map(|l| l.amount_fen)
+                    .sum();
+                let b: i64 = person_lines(p, month, after, "regular")
+                    .iter()
+                    .map(|l| l.amount_fen)
+                    .sum();
+                let county: String = p.hukou_division.chars().take(6).collect();
+                let r = rows.entry(county.clone()).or_insert_with(|| WhatIfRow {
+                    county,
+                    ..WhatIfRow::default()
+                });
+                r.before_fen += a;
+                r.after_fen += b;
+                r.affected += (a != b) as i64;
+            }
+        }
+        Ok(rows.into_values().collect())
     }
 
     /// Writes the disbursement files of an approved run into `dir`: per benefit and county a

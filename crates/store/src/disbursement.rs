@@ -151,3 +151,49 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::
     files.push(path);
     Ok(files)
 }
+
+/// All lines of a run in one workbook (sheet 发放明细) with a totals sheet (汇总), for download.
+pub fn workbook(run: &RunInfo, lines: &[StoredLine]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet().set_name("发放明细")?;
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        for (c, v) in row(i, l).iter().enumerate() {
+            let r = (i + 1) as u32;
+            if c == 9 {
+                ws.write_number(r, c as u16, l.amount_fen as f64)?;
+            } else {
+                ws.write_string(r, c as u16, v)?;
+            }
+        }
+    }
+    ws.set_column_width(2, 22)?;
+    ws.set_column_width(11, 40)?;
+    let mut groups: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let g = groups.entry((l.county.as_str(), l.benefit.as_str())).or_default();
+        g.0 += 1;
+        g.1 += l.amount_fen;
+    }
+    let ws = wb.add_worksheet().set_name("汇总")?;
+    for (c, h) in ["区县", "待遇", "笔数", "金额（元）", "金额（分）"].iter().enumerate() {
+        ws.write_with_format(0, c as u16, *h, &bold)?;
+    }
+    let mut r = 1u32;
+    for ((county, benefit), (n, fen)) in &groups {
+        ws.write_string(r, 0, *county)?;
+        ws.write_string(r, 1, *benefit)?;
+        ws.write_number(r, 2, *n as f64)?;
+        ws.write_string(r, 3, yuan(*fen))?;
+        ws.write_number(r, 4, *fen as f64)?;
+        r += 1;
+    }
+    ws.write_with_format(r, 0, "合计", &bold)?;
+    ws.write_number(r, 2, lines.len() as f64)?;
+    ws.write_string(r, 3, yuan(run.total_fen))?;
+    ws.write_number(r, 4, run.total_fen as f64)?;
+    wb.save_to_buffer()
+}

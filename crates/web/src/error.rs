@@ -80,6 +80,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(errs) => AppError::Invalid(errs),
             StoreError::Conflict => AppError::Conflict(e.to_string()),
             StoreError::File(m) => AppError::BadRequest(m),
+            StoreError::Refused(m) => AppError::Conflict(m),
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

@@ -20,6 +20,8 @@ use yiyang_store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The policy packs in force for this server (the shipped ones unless `serve --packs`).
+    pub packs: Arc<Vec<yiyang_domain::policy::Pack>>,
     pub limiter: Arc<auth::LoginLimiter>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
@@ -29,6 +31,7 @@ impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
             store,
+            packs: Arc::new(yiyang_domain::policy::shipped::packs()),
             limiter: Arc::new(auth::LoginLimiter::default()),
             secure_cookies: false,
         }
@@ -77,6 +80,15 @@ pub fn router(state: AppState) -> Router {
         .route("/imports/{id}/status", get(pages::imports::status))
         .route("/imports/{id}/report.xlsx", get(pages::imports::report))
         .route("/audit", get(pages::audit::index))
+        .route("/benefits", get(pages::benefits::index).post(pages::benefits::compute))
+        .route("/benefits/what-if", get(pages::benefits::what_if))
+        .route("/benefits/runs/{id}", get(pages::benefits::run))
+        .route("/benefits/runs/{id}/review", post(pages::benefits::review))
+        .route("/benefits/runs/{id}/approve", post(pages::benefits::approve))
+        .route("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export))
+        .route("/people/{id}/benefits", get(pages::benefits::person_month))
+        .route("/policy", get(pages::policy::index))
+        .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))

@@ -198,6 +198,43 @@ impl Pack {
     }
 }
 
+/// Parses whole or two-decimal yuan (`300`, `37.5`) into fen.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let (w, f) = s.split_once('.').unwrap_or((s, ""));
+    if f.len() > 2 || w.is_empty() || !w.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(w.parse::<i64>().ok()? * 100 + format!("{f:0<2}").parse::<i64>().ok()?)
+}
+
+/// `base` with parameter `name` set to `value` (yuan for money) from the first day of `month`:
+/// the what-if of a policy change. Nothing else changes.
+pub fn with_change(base: &Pack, month: crate::dates::Month, name: &str, value: &str) -> Result<Pack, String> {
+    let mut pack = base.clone();
+    let d0 = month.first_day();
+    let p = pack
+        .params
+        .iter_mut()
+        .find(|p| p.name == name)
+        .ok_or_else(|| format!("政策包 {} 没有参数 `{name}`", base.id))?;
+    let v = match p.kind {
+        ParamKind::Money => parse_yuan(value).ok_or_else(|| format!("`{value}` 不是金额（元，如 300 或 37.50）"))?,
+        ParamKind::Number => value.parse().map_err(|_| format!("`{value}` 不是整数"))?,
+    };
+    p.values.retain(|pv| pv.from < d0);
+    let from = if p.values.is_empty() {
+        base.effective_from.min(d0)
+    } else {
+        d0
+    };
+    p.values.push(ParamValue {
+        from,
+        value: v,
+        clause: Some("假设调整（what-if）".into()),
+    });
+    Ok(pack)
+}
+
 // ---- the file format ----
 
 #[derive(Deserialize)]

@@ -2,8 +2,10 @@
 //! a navigation that fits the role.
 
 pub mod audit;
+pub mod benefits;
 pub mod imports;
 pub mod people;
+pub mod policy;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -88,6 +90,18 @@ impl Layout {
                 active: active == "imports",
             });
         }
+        if user.may(Permission::BenefitRead) {
+            nav.push(NavItem {
+                href: "/benefits",
+                label: "补贴发放",
+                active: active == "benefits",
+            });
+        }
+        nav.push(NavItem {
+            href: "/policy",
+            label: "政策包",
+            active: active == "policy",
+        });
         if user.may(Permission::AuditRead) {
             nav.push(NavItem {
                 href: "/audit",

@@ -1,0 +1,497 @@
+//! Benefit runs: compute a month, review (审核), approve (审批), download the disbursement
+//! workbook; a person's month explained; what-if over the register.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use yiyang_domain::dates::Month;
+use yiyang_domain::policy::{Fact, MonthProgram, RuleStatus};
+use yiyang_domain::role::Permission;
+use yiyang_domain::Fen;
+use yiyang_store::audit::Actor;
+use yiyang_store::benefits::{RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
+
+use super::people::{person_for, xlsx_download};
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        name: user.session.user.username.clone(),
+        channel: "web",
+        source: user.client.clone(),
+    }
+}
+
+fn default_month() -> String {
+    Month::of(chrono::Local::now().date_naive()).to_string()
+}
+
+pub fn fen(v: impl std::borrow::Borrow<i64>) -> String {
+    Fen(*v.borrow()).to_string()
+}
+
+#[derive(Template)]
+#[template(path = "benefits.html")]
+struct IndexPage {
+    layout: Layout,
+    runs: Vec<RunInfo>,
+    can_prepare: bool,
+    computing: bool,
+    month: String,
+    packs: Vec<(String, String)>,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndexParams {
+    #[serde(default)]
+    started: String,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<IndexParams>,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::BenefitRead)?;
+    let runs = state.store.list_benefit_runs(user.scope()).await?;
+    let computing = runs.iter().any(|r| r.status == RunStatus::Computing);
+    render(&IndexPage {
+        layout: Layout::new(&state, &user, "补贴发放", "benefits"),
+        can_prepare: user.may(Permission::BenefitPrepare),
+        computing,
+        month: default_month(),
+        packs: state
+            .packs
+            .iter()
+            .map(|p| (p.id.clone(), format!("{}（{}）", p.title, p.id)))
+            .collect(),
+        message: if p.started.is_empty() {
+            String::new()
+        } else {
+            format!("{} 的发放批次已开始计算。", p.started)
+        },
+        runs,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ComputeForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    month: String,
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    recompute: String,
+}
+
+/// Starts the month's run for the user's current scope in the background; the list shows its
+/// progress.
+pub async fn compute(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ComputeForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BenefitPrepare)?;
+    let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if !f.pack.is_empty() && !state.packs.iter().any(|p| p.id == f.pack) {
+        return Err(AppError::BadRequest(format!("没有政策包 {}", f.pack)));
+    }
+    let scope = user.scope().to_string();
+    let actor = actor(&user);
+    let store = state.store.clone();
+    let packs = state.packs.clone();
+    let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
+    let recompute = f.recompute == "1";
+    tokio::spawn(async move {
+        let req = RunRequest {
+            pack: pack.as_deref(),
+            recompute,
+            ..RunRequest::new(month, &scope)
+        };
+        if let Err(e) = store.run_benefits(&req, &packs, &actor, &|_, _| {}).await {
+            tracing::error!(error = %e, month = %month, scope, "benefit run failed");
+        }
+    });
+    Ok(Redirect::to(&format!("/benefits?started={month}")))
+}
+
+#[derive(Template)]
+#[template(path = "benefit_run.html")]
+struct RunPage {
+    layout: Layout,
+    run: RunInfo,
+    totals: Vec<RunTotal>,
+    benefit_titles: Vec<(String, String)>,
+    lines: Vec<StoredLine>,
+    more: usize,
+    can_review: bool,
+    can_approve: bool,
+    can_export: bool,
+}
+
+impl RunPage {
+    fn title_of(&self, code: &str) -> String {
+        self.benefit_titles
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or(code.to_string(), |(_, t)| t.clone())
+    }
+}
+
+async fn run_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<RunInfo, AppError> {
+    user.require(Permission::BenefitRead)?;
+    let run = state.store.benefit_run(id).await?;
+    // A run lists people: only runs inside the user's current scope are visible.
+    if !run.scope.starts_with(user.scope()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(run)
+}
+
+pub async fn run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let run = run_in_scope(&state, &user, id).await?;
+    let totals = state.store.run_totals(id).await?;
+    let mut lines = state.store.run_lines(id, None, None).await?;
+    let more = lines.len().saturating_sub(200);
+    lines.truncate(200);
+    for l in &mut lines {
+        l.id_number = yiyang_domain::id_number::mask(&l.id_number);
+    }
+    let mut benefit_titles: Vec<(String, String)> = Vec::new();
+    for p in state.packs.iter() {
+        for b in &p.benefits {
+            if !benefit_titles.iter().any(|(c, _)| *c == b.code) {
+                benefit_titles.push((b.code.clone(), b.title.clone()));
+            }
+        }
+    }
+    render(&RunPage {
+        layout: Layout::new(
+            &state,
+            &user,
+            format!("发放批次 {}：{} {}", run.id, run.month, run.scope),
+            "benefits",
+        ),
+        can_review: run.status == RunStatus::Draft && user.may(Permission::BenefitReview),
+        can_approve: run.status == RunStatus::Reviewed && user.may(Permission::BenefitApprove),
+        can_export: run.status.is_final() && user.may(Permission::BenefitApprove),
+        run,
+        totals,
+        benefit_titles,
+        lines,
+        more,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    run_in_scope(&state, &user, id).await?;
+    let u = &user.session.user;
+    state
+        .store
+        .review_run(id, &u.username, u.role, user.scope(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    run_in_scope(&state, &user, id).await?;
+    let u = &user.session.user;
+    state
+        .store
+        .approve_run(id, &u.username, u.role, user.scope(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let run = run_in_scope(&state, &user, id).await?;
+    let u = &user.session.user;
+    let bytes = state
+        .store
+        .export_workbook(id, &u.username, u.role, user.scope(), &actor(&user))
+        .await?;
+    Ok(xlsx_download(
+        &format!("发放明细_{}_{}_{}.xlsx", run.month, run.scope, run.id),
+        bytes,
+    ))
+}
+
+pub struct TraceView {
+    pub title: String,
+    pub status: String,
+    pub paid: bool,
+    pub condition: String,
+    pub facts: String,
+    pub clause: String,
+}
+
+pub struct BenefitView {
+    pub title: String,
+    pub amount: String,
+    pub paid: bool,
+    pub rules: Vec<TraceView>,
+}
+
+#[derive(Template)]
+#[template(path = "person_benefits.html")]
+struct PersonMonthPage {
+    layout: Layout,
+    person_id: i64,
+    name: String,
+    id_masked: String,
+    month: String,
+    pack: String,
+    facts: Vec<(String, String)>,
+    dead_note: String,
+    benefits: Vec<BenefitView>,
+    lines: Vec<StoredLine>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonthParam {
+    #[serde(default)]
+    month: String,
+}
+
+pub async fn person_month(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MonthParam>,
+) -> Result<Html<String>, AppError> {
+    person_for(&state, &user, Permission::PersonRead, id).await?;
+    let month_s = if q.month.is_empty() {
+        default_month()
+    } else {
+        q.month.clone()
+    };
+    let month = Month::parse(&month_s).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let pm = state.store.person_month(id, month, &state.packs).await?;
+    let mut facts = Vec::new();
+    if let Some(f) = &pm.facts {
+        for fact in [
+            Fact::Age,
+            Fact::CapabilityLevel,
+            Fact::Tier,
+            Fact::Hukou,
+            Fact::Residence,
+        ] {
+            facts.push((fact.label().to_string(), f.display(fact)));
+        }
+        for fact in Fact::all().filter(|f| matches!(f, Fact::Flag(_))) {
+            if f.value(fact) != 0 {
+                facts.push((fact.label().to_string(), "是".into()));
+            }
+        }
+    }
+    let mut benefits = Vec::new();
+    if let Some(program) = &pm.program {
+        let pack = program.pack;
+        for b in &pm.traces {
+            let rules = b
+                .rules
+                .iter()
+                .map(|t| {
+                    let r = &pack.rules[t.rule];
+                    TraceView {
+                        title: r.title.clone(),
+                        paid: t.status == RuleStatus::Paid,
+                        status: match &t.status {
+                            RuleStatus::Paid => format!("适用：{}", Fen(t.amount)),
+                            RuleStatus::NotMet => "条件不满足".into(),
+                            RuleStatus::ZeroAmount => "条件满足，但金额参数为 0（待本地核定）".into(),
+                            RuleStatus::Superseded { by_rule } => format!("同一待遇按规则 {by_rule} 就高发放"),
+                            RuleStatus::Coordinated { by_benefit, clause } => {
+                                format!("按衔接规则改发 {by_benefit}（{clause}）")
+                            }
+                        },
+                        condition: r.when_src.clone(),
+                        facts: t
+                            .facts
+                            .iter()
+                            .map(|(_, l, v)| format!("{l}：{v}"))
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        clause: r.clause.clone(),
+                    }
+                })
+                .collect();
+            benefits.push(BenefitView {
+                title: pack.benefits[b.benefit].title.clone(),
+                amount: Fen(b.paid.amount).to_string(),
+                paid: b.paid.amount > 0,
+                rules,
+            });
+        }
+    }
+    let pack = pm
+        .program
+        .as_ref()
+        .map_or("没有适用于其户籍地的政策包".to_string(), |p| {
+            format!("{}（{}，{} 版）", p.pack.title, p.pack.document, p.pack.version)
+        });
+    let dead_note = if pm.payable {
+        String::new()
+    } else {
+        format!(
+            "已于 {} 去世：自去世次月起停发。",
+            pm.person.death_date.map(|d| d.to_string()).unwrap_or_default()
+        )
+    };
+    let mut lines = pm.lines.clone();
+    for l in &mut lines {
+        l.id_number = yiyang_domain::id_number::mask(&l.id_number);
+    }
+    render(&PersonMonthPage {
+        layout: Layout::new(
+            &state,
+            &user,
+            format!("{} 的待遇说明（{}）", pm.person.name, month),
+            "people",
+        ),
+        person_id: id,
+        name: pm.person.name.clone(),
+        id_masked: yiyang_domain::id_number::mask(&pm.person.id_number),
+        month: month_s,
+        pack,
+        facts,
+        dead_note,
+        benefits,
+        lines,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "what_if.html")]
+struct WhatIfPage {
+    layout: Layout,
+    packs: Vec<(String, String)>,
+    params: Vec<(String, String, String)>,
+    pack: String,
+    param: String,
+    value: String,
+    month: String,
+    rows: Vec<WhatIfRow>,
+    total: WhatIfRow,
+    error: String,
+    ran: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct WhatIfParams {
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    param: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    month: String,
+}
+
+/// Change one parameter and see the monthly cost and the people affected, by county, over
+/// the register in scope. Nothing is stored.
+pub async fn what_if(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<WhatIfParams>,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::BenefitRead)?;
+    let pack_id = if q.pack.is_empty() {
+        "huichang-2021".to_string()
+    } else {
+        q.pack.clone()
+    };
+    let month_s = if q.month.is_empty() {
+        default_month()
+    } else {
+        q.month.clone()
+    };
+    let base = state.packs.iter().find(|p| p.id == pack_id).ok_or(AppError::NotFound)?;
+    let month = Month::parse(&month_s).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let params = base
+        .params
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.label.clone(),
+                p.display_value(p.value_on(month.first_day())),
+            )
+        })
+        .collect();
+    let (mut rows, mut error, mut ran) = (Vec::new(), String::new(), false);
+    if !q.param.is_empty() && !q.value.is_empty() {
+        match yiyang_domain::policy::pack::with_change(base, month, &q.param, &q.value) {
+            Ok(changed) => {
+                let (before, after) = (MonthProgram::new(base, month), MonthProgram::new(&changed, month));
+                rows = state.store.what_if(user.scope(), month, &before, &after).await?;
+                ran = true;
+            }
+            Err(e) => error = e,
+        }
+    }
+    let total = rows.iter().fold(
+        WhatIfRow {
+            county: "合计".into(),
+            ..WhatIfRow::default()
+        },
+        |mut t, r| {
+            t.affected += r.affected;
+            t.before_fen += r.before_fen;
+            t.after_fen += r.after_fen;
+            t
+        },
+    );
+    render(&WhatIfPage {
+        layout: Layout::new(&state, &user, "政策测算（假设调整）", "benefits"),
+        packs: state
+            .packs
+            .iter()
+            .map(|p| (p.id.clone(), format!("{}（{}）", p.title, p.id)))
+            .collect(),
+        params,
+        pack: pack_id,
+        param: q.param,
+        value: q.value,
+        month: month_s,
+        rows,
+        total,
+        error,
+        ran,
+    })
+}

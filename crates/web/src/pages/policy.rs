@@ -1,0 +1,172 @@
+//! Policy packs as a reader sees them: every parameter with its value and clause, every rule
+//! with its condition and clause.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+use yiyang_domain::dates::Month;
+use yiyang_domain::policy::pack::ParamKind;
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+pub struct PackRow {
+    pub id: String,
+    pub title: String,
+    pub document: String,
+    pub jurisdiction: String,
+    pub effective: String,
+    pub version: String,
+    pub rules: usize,
+    pub params: usize,
+}
+
+#[derive(Template)]
+#[template(path = "policy_list.html")]
+struct ListPage {
+    layout: Layout,
+    packs: Vec<PackRow>,
+}
+
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    let r = state.store.reference();
+    let packs = state
+        .packs
+        .iter()
+        .map(|p| PackRow {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            document: p.document.clone(),
+            jurisdiction: p.jurisdiction.as_ref().map_or("不限（测算口径）".into(), |j| {
+                format!("{}（{}）", r.division_path(j.as_str()), j.as_str())
+            }),
+            effective: format!(
+                "{} 起{}",
+                p.effective_from,
+                p.effective_to.map_or(String::new(), |t| format!("，至 {t}"))
+            ),
+            version: p.version.clone(),
+            rules: p.rules.len(),
+            params: p.params.len(),
+        })
+        .collect();
+    render(&ListPage {
+        layout: Layout::new(&state, &user, "政策包", "policy"),
+        packs,
+    })
+}
+
+pub struct ParamRow {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub kind: &'static str,
+    pub basis: &'static str,
+    pub clause: String,
+    pub note: String,
+    pub from: String,
+}
+
+pub struct RuleRow {
+    pub id: String,
+    pub benefit: String,
+    pub title: String,
+    pub when: String,
+    pub amount: String,
+    pub clause: String,
+    pub inherited: bool,
+}
+
+#[derive(Template)]
+#[template(path = "policy_pack.html")]
+struct PackPage {
+    layout: Layout,
+    id: String,
+    document: String,
+    version: String,
+    inherits: String,
+    notes: String,
+    month: String,
+    params: Vec<ParamRow>,
+    rules: Vec<RuleRow>,
+    coordination: Vec<(String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonthParam {
+    #[serde(default)]
+    month: String,
+}
+
+pub async fn pack(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MonthParam>,
+) -> Result<Html<String>, AppError> {
+    let p = state.packs.iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
+    let month = if q.month.is_empty() {
+        Month::of(chrono::Local::now().date_naive())
+    } else {
+        Month::parse(&q.month).map_err(|e| AppError::BadRequest(e.to_string()))?
+    };
+    let d0 = month.first_day();
+    let params = p
+        .params
+        .iter()
+        .map(|prm| ParamRow {
+            name: prm.name.clone(),
+            label: prm.label.clone(),
+            value: prm.display_value(prm.value_on(d0)),
+            kind: if prm.kind == ParamKind::Money {
+                "金额"
+            } else {
+                "数值"
+            },
+            basis: prm.basis.label(),
+            clause: prm.clause.clone(),
+            note: prm.note.clone().unwrap_or_default(),
+            from: prm.defined_in.clone(),
+        })
+        .collect();
+    let rules = p
+        .rules
+        .iter()
+        .map(|r| RuleRow {
+            id: r.id.clone(),
+            benefit: p.benefits[r.benefit].title.clone(),
+            title: r.title.clone(),
+            when: r.when_src.clone(),
+            amount: r.amount_src.clone(),
+            clause: r.clause.clone(),
+            inherited: r.defined_in != p.id,
+        })
+        .collect();
+    let coordination = p
+        .coordination
+        .iter()
+        .map(|c| {
+            let names: Vec<&str> = c.benefits.iter().map(|&b| p.benefits[b].title.as_str()).collect();
+            let kind = match c.kind {
+                yiyang_domain::policy::pack::CoordinationKind::TakeHigher => "就高不重复",
+                yiyang_domain::policy::pack::CoordinationKind::Priority => "按顺序不重复",
+            };
+            (format!("{kind}：{}", names.join("、")), c.clause.clone())
+        })
+        .collect();
+    render(&PackPage {
+        layout: Layout::new(&state, &user, p.title.clone(), "policy"),
+        id: p.id.clone(),
+        document: p.document.clone(),
+        version: p.version.clone(),
+        inherits: p.inherits.clone().unwrap_or_default(),
+        notes: p.notes.clone().unwrap_or_default(),
+        month: month.to_string(),
+        params,
+        rules,
+        coordination,
+    })
+}

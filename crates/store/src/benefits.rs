@@ -191,7 +191,6 @@ pub struct Line {
     pub county: String,
     pub amount_fen: i64,
     pub rule_id: String,
-    pub clause: String,
     pub pack_id: String,
     pub pack_version: String,
 }
@@ -260,7 +259,8 @@ impl PersonFacts {
             residence,
             ..Facts::default()
         };
-        let has = |c: &str| self.categories.contains(&format!(",{c},"));
+        let codes: Vec<&str> = self.categories.split(',').filter(|c| !c.is_empty()).collect();
+        let has = |c: &str| codes.contains(&c);
         // 经济困难 covers 低保 and 低保边缘 households, as the provincial practice defines it.
         f.set_flag(
             Flag::EconHardship,
@@ -281,7 +281,7 @@ impl PersonFacts {
         ] {
             f.set_flag(flag, has(code));
         }
-        let local = jurisdiction.is_none_or(|j| j.contains(&DivisionCode::from_canonical(self.hukou_division.clone())));
+        let local = jurisdiction.is_none_or(|j| self.hukou_division.starts_with(j.as_str()));
         f.set_flag(Flag::LocalHukou, local);
         f
     }
@@ -368,7 +368,6 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
             county: p.hukou_division.chars().take(6).collect(),
             amount_fen: pay.amount,
             rule_id: rule.id.clone(),
-            clause: rule.clause.clone(),
             pack_id: pack.id.clone(),
             pack_version: pack.version.clone(),
         });
@@ -475,14 +474,58 @@ impl Store {
     /// People in `scope` with id in `(after, ..]`, at most `limit`, with their assessments and
     /// institution stays.
     async fn load_people(&self, scope: &str, after: i64, limit: i64) -> Result<Vec<PersonFacts>> {
-        let (lo, hi) = scope_range(scope);
-        let sql = format!(
-            "{} LIMIT $4",
-            person_select("hukou_division >= $1 AND hukou_division < $2 AND id > $3")
-        );
-        let rows: Vec<PersonRow> = with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(&lo).bind(&hi).bind(after).bind(limit).fetch_all(pool).await?);
-        let mut people: Vec<PersonFacts> = rows.into_iter().map(to_person).collect();
+        // The scope is a validated division code (digits only), so it is written into the SQL
+        // as a literal: with a bound parameter PostgreSQL's generic plan cannot see that a
+        // province-wide range matches every row, and picks the division index plus a sort of
+        // the whole province for every chunk. SQLite is told to walk the primary key.
+        DivisionCode::parse(scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let mut people: Vec<PersonFacts> = match &self.db {
+            // sqlx hands SQLite rows over one by one through a channel, which costs ~10 µs a
+            // row; the chunk comes back instead as one text value, every field of which is
+            // digits, a date, or a category code list (no tabs or line ends can occur).
+            // Names and ID numbers are not needed to compute and are left out.
+            Db::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT group_concat(id || char(9) || sex || char(9) || birth_date || char(9) || hukou_division \
+                     || char(9) || hukou_type || char(9) || categories || char(9) || COALESCE(death_date, ''), char(10)) \
+                     FROM (SELECT * FROM persons NOT INDEXED WHERE hukou_division >= '{scope}' \
+                     AND hukou_division < '{scope}:' AND id > $1 ORDER BY id LIMIT $2)"
+                );
+                let blob: Option<String> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_one(pool).await?;
+                let mut people = Vec::with_capacity(limit as usize);
+                for line in blob.as_deref().unwrap_or("").split('\n').filter(|l| !l.is_empty()) {
+                    let f: Vec<&str> = line.split('\t').collect();
+                    let date = |s: &str| {
+                        s.parse::<NaiveDate>()
+                            .map_err(|e| StoreError::File(format!("{s}: {e}")))
+                    };
+                    people.push(PersonFacts {
+                        id: f[0].parse().map_err(|_| StoreError::File(format!("bad id {}", f[0])))?,
+                        id_number: String::new(),
+                        name: String::new(),
+                        sex: f[1].to_string(),
+                        birth_date: date(f[2])?,
+                        hukou_division: f[3].to_string(),
+                        hukou_type: f[4].to_string(),
+                        categories: f[5].to_string(),
+                        death_date: if f[6].is_empty() { None } else { Some(date(f[6])?) },
+                        assessments: Vec::new(),
+                        stays: Vec::new(),
+                    });
+                }
+                people.sort_by_key(|p| p.id);
+                people
+            }
+            Db::Postgres(pool) => {
+                let sql = format!(
+                    "SELECT id, '' AS id_number, '' AS name, sex, birth_date, hukou_division, hukou_type, categories, \
+                     death_date FROM persons WHERE hukou_division >= '{scope}' AND hukou_division < '{scope}:' AND id > $1 \
+                     ORDER BY id LIMIT $2"
+                );
+                let rows: Vec<PersonRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?;
+                rows.into_iter().map(to_person).collect()
+            }
+        };
         self.attach_facts(&mut people).await?;
         Ok(people)
     }
@@ -608,6 +651,7 @@ impl Store {
                 self.benefit_run(id).await?
             }
         };
+        self.store_rules(&choice).await?;
         let (lo, hi) = scope_range(req.scope);
         let total: i64 = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT COUNT(*) FROM persons WHERE hukou_division >= $1 AND hukou_division < $2")
@@ -627,8 +671,12 @@ impl Store {
             }
         }
         let mut backpay_lines = 0i64;
+        let (mut t_load, mut t_compute, mut t_store) = (0f64, 0f64, 0f64);
         loop {
+            let t0 = std::time::Instant::now();
             let people = self.load_people(req.scope, cursor, req.chunk.max(1)).await?;
+            t_load += t0.elapsed().as_secs_f64();
+            let t0 = std::time::Instant::now();
             let Some(last) = people.last().map(|p| p.id) else { break };
             let first = people[0].id;
             let mut lines = Vec::new();
@@ -683,12 +731,16 @@ impl Store {
             let skipped = (before - lines.len()) as i64;
             backpay_lines += backpay.len() as i64;
             lines.extend(backpay);
+            t_compute += t0.elapsed().as_secs_f64();
+            let t0 = std::time::Instant::now();
             self.store_chunk(run.id, &lines, last, people.len() as i64, skipped)
                 .await?;
+            t_store += t0.elapsed().as_secs_f64();
             cursor = last;
             done += people.len() as i64;
             progress(done as u64, total.max(done) as u64);
         }
+        tracing::debug!(t_load, t_compute, t_store, "benefit run phases (seconds)");
         let at = now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -706,6 +758,25 @@ impl Store {
             resumed,
             backpay_lines,
         })
+    }
+
+    /// Records the title and clause of every rule the run may cite.
+    async fn store_rules(&self, choice: &PackChoice<'_>) -> Result<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for program in &choice.programs {
+                let p = program.pack;
+                for r in &p.rules {
+                    sqlx::query("INSERT INTO benefit_rules (pack_id, pack_version, rule_id, title, clause) \
+                                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pack_id, pack_version, rule_id) \
+                                 DO UPDATE SET title = excluded.title, clause = excluded.clause")
+                        .bind(&p.id).bind(&p.version).bind(&r.id).bind(&r.title).bind(&r.clause)
+                        .execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// (person, benefit) pairs already holding a regular line for `month` in another run.
@@ -746,13 +817,13 @@ impl Store {
                 for batch in lines.chunks(1000) {
                     let mut sql = String::from(
                         "INSERT INTO payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
-                         county, amount_fen, rule_id, clause, pack_id, pack_version) VALUES ",
+                         county, amount_fen, rule_id, pack_id, pack_version) VALUES ",
                     );
                     for i in 0..batch.len() {
                         sql.push_str(if i == 0 {
-                            "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                            "(?,?,?,?,?,?,?,?,?,?,?,?)"
                         } else {
-                            ",(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                            ",(?,?,?,?,?,?,?,?,?,?,?,?)"
                         });
                     }
                     let mut q = sqlx::query(&sql);
@@ -768,7 +839,6 @@ impl Store {
                             .bind(&l.county)
                             .bind(l.amount_fen)
                             .bind(&l.rule_id)
-                            .bind(&l.clause)
                             .bind(&l.pack_id)
                             .bind(&l.pack_version);
                     }
@@ -794,7 +864,7 @@ impl Store {
                     let mut copy = tx
                         .copy_in_raw(
                             "COPY payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
-                             county, amount_fen, rule_id, clause, pack_id, pack_version) FROM STDIN",
+                             county, amount_fen, rule_id, pack_id, pack_version) FROM STDIN",
                         )
                         .await?;
                     let mut buf = String::with_capacity(lines.len() * 160);
@@ -802,7 +872,7 @@ impl Store {
                         use std::fmt::Write;
                         let _ = writeln!(
                             buf,
-                            "{run_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            "{run_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                             l.person_id,
                             copy_text(&l.benefit_month),
                             copy_text(&l.benefit),
@@ -812,7 +882,6 @@ impl Store {
                             copy_text(&l.county),
                             l.amount_fen,
                             copy_text(&l.rule_id),
-                            copy_text(&l.clause),
                             copy_text(&l.pack_id),
                             copy_text(&l.pack_version)
                         );
@@ -849,8 +918,9 @@ impl Store {
     pub async fn run_lines(&self, run_id: i64, county: Option<&str>, benefit: Option<&str>) -> Result<Vec<StoredLine>> {
         let sql =
             "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
-                   l.county, l.amount_fen, l.rule_id, l.clause, l.pack_id, l.pack_version, l.run_id \
+                   l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
                    WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
                    ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month";
         Ok(with_pool!(self, pool => sqlx::query_as(sql)
@@ -1083,8 +1153,9 @@ impl Store {
         };
         let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(
             "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
-             l.county, l.amount_fen, l.rule_id, l.clause, l.pack_id, l.pack_version, l.run_id \
+             l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
              FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
              WHERE l.person_id = $1 AND l.benefit_month = $2 ORDER BY l.benefit, l.kind")
             .bind(person_id).bind(month.to_string()).fetch_all(pool).await?);
         let payable = person.payable(month);

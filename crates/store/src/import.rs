@@ -757,6 +757,11 @@ impl Store {
                 "inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rejected,
             }))).await?;
             tx.commit().await?;
+            // Fresh statistics after a large load, so that the planner sees the new table
+            // (the first benefit run after importing a province took twice as long without).
+            if inserted > 10_000 {
+                sqlx::query("ANALYZE persons").execute(pool).await?;
+            }
             Ok(job)
         })
     }

@@ -1,6 +1,7 @@
 //! `yiyang`: the platform's command line: serve the web app, import registers, load the
 //! demo county, manage accounts, verify the audit chain, and run benchmarks.
 
+mod assess;
 mod bench;
 mod benefits;
 mod simulate;
@@ -78,6 +79,11 @@ enum Command {
     Divisions {
         #[command(subcommand)]
         action: DivisionAction,
+    },
+    /// Capability assessment (GB/T 42195-2022).
+    Assess {
+        #[command(subcommand)]
+        action: assess::AssessAction,
     },
     /// Policy packs: list them, show one with its parameters, rules and clauses.
     Policy {
@@ -375,6 +381,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         }
         Command::Bench { what } => bench::run(what).await,
         Command::Policy { action } => Ok(benefits::policy(action)?),
+        Command::Assess { action } => Ok(assess::run(action)?),
         Command::Benefits { action } => Ok(benefits::benefits_db(action).await?),
     }
 }

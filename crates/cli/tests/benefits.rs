@@ -211,3 +211,48 @@ fn policy_list_and_show_name_every_rule_with_its_clause() {
     assert_ne!(code, 0);
     assert!(err.contains("nope"), "{err}");
 }
+
+#[test]
+fn assess_score_prints_the_report_and_names_a_bad_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<(&str, i64)> = yiyang_domain::assessment::ITEMS
+        .iter()
+        .map(|i| (i.key, i.max as i64))
+        .collect();
+    let mut answers =
+        serde_json::json!({"items": {}, "coma": false, "diagnosis_dementia_or_mental": true, "risk_events_30d": 0});
+    for (k, v) in &items {
+        answers["items"][*k] = serde_json::json!(v);
+    }
+    // 90 - 25 = 65: level 2 initially, dementia raises it to 3.
+    answers["items"]["eating"] = serde_json::json!(0);
+    answers["items"]["grooming"] = serde_json::json!(0);
+    answers["items"]["bathing"] = serde_json::json!(0);
+    answers["items"]["dressing_upper"] = serde_json::json!(0);
+    answers["items"]["dressing_lower"] = serde_json::json!(0);
+    answers["items"]["bladder"] = serde_json::json!(0);
+    answers["items"]["bowel"] = serde_json::json!(3);
+    let path = dir.path().join("a.json");
+    std::fs::write(&path, answers.to_string()).unwrap();
+    let (code, out, err) = yiyang(&["assess", "score", "--input", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["total"], 65);
+    assert_eq!(r["dimensions"]["self_care"], 7);
+    assert_eq!(r["dimensions"]["mobility"], 15);
+    assert_eq!(r["initial_level"], 2);
+    assert_eq!(r["final_level"], 3);
+    assert_eq!(r["adjustments"], serde_json::json!(["dementia_or_mental"]));
+
+    answers["items"]["stairs"] = serde_json::json!(4);
+    std::fs::write(&path, answers.to_string()).unwrap();
+    let (code, _, err) = yiyang(&["assess", "score", "--input", path.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("stairs"), "{err}");
+    answers["items"].as_object_mut().unwrap().remove("memory");
+    answers["items"]["stairs"] = serde_json::json!(3);
+    std::fs::write(&path, answers.to_string()).unwrap();
+    let (code, _, err) = yiyang(&["assess", "score", "--input", path.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("memory"), "{err}");
+}

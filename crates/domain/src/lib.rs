@@ -1,5 +1,6 @@
 //! Yiyang's domain: the types and rules of the elderly-care service system, free of I/O.
 
+pub mod assessment;
 pub mod dates;
 pub mod division;
 pub mod id_number;

@@ -209,8 +209,8 @@ pub struct PersonFacts {
     pub death_date: Option<NaiveDate>,
     /// (level, assessed on, valid until, recorded at), oldest first.
     pub assessments: Vec<(i64, NaiveDate, NaiveDate, DateTime<Utc>)>,
-    /// (institution code, kind, admitted on, left on), oldest first.
-    pub stays: Vec<(String, String, NaiveDate, Option<NaiveDate>)>,
+    /// (institution code, kind, institution's division, admitted on, left on), oldest first.
+    pub stays: Vec<(String, String, String, NaiveDate, Option<NaiveDate>)>,
 }
 
 impl PersonFacts {
@@ -232,14 +232,15 @@ impl PersonFacts {
             .map_or(-1, |a| a.0.clamp(0, 4) as i8)
     }
 
-    /// The institution lived in during the month (the latest admission), if any.
-    pub fn stay(&self, month: Month) -> Option<(&str, &str)> {
+    /// The institution lived in during the month (the latest admission), if any:
+    /// (code, kind, division).
+    pub fn stay(&self, month: Month) -> Option<(&str, &str, &str)> {
         let (d0, d1) = (month.first_day(), month.last_day());
         self.stays
             .iter()
             .rev()
-            .find(|s| s.2 <= d1 && s.3.is_none_or(|l| l >= d0))
-            .map(|s| (s.0.as_str(), s.1.as_str()))
+            .find(|s| s.3 <= d1 && s.4.is_none_or(|l| l >= d0))
+            .map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_str()))
     }
 
     /// The facts a pack's rules see for `month`.
@@ -248,7 +249,7 @@ impl PersonFacts {
         let residence = match self.stay(month) {
             None => 0,
             // 公建民营 institutions are publicly owned: they count as public.
-            Some((_, kind)) if kind.starts_with("private") => 2,
+            Some((_, kind, _)) if kind.starts_with("private") => 2,
             Some(_) => 1,
         };
         let mut f = Facts {
@@ -354,7 +355,7 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
         let (payee_kind, payee) = match pack.benefits[b].payee {
             Payee::Person => ("person", String::new()),
             Payee::Institution => match p.stay(month) {
-                Some((code, _)) => ("institution", code.to_string()),
+                Some((code, _, _)) => ("institution", code.to_string()),
                 None => continue,
             },
         };
@@ -371,6 +372,46 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
             pack_id: pack.id.clone(),
             pack_version: pack.version.clone(),
         });
+    }
+    out
+}
+
+/// A person's lines in a run over `scope`: benefits paid to the person come from the pack of
+/// their household registration, when that lies in the scope; benefits paid to an institution
+/// come from the pack where the institution is, when that lies in the scope, whatever the
+/// resident's registration (a pack restricts them with `local_hukou` where its document does).
+pub fn lines_for(
+    p: &PersonFacts,
+    month: Month,
+    choice: &mut PackChoice<'_>,
+    scope: &str,
+    kind: &'static str,
+) -> Vec<Line> {
+    let mut out = Vec::new();
+    if p.hukou_division.starts_with(scope) {
+        if let Some(program) = choice.program(&p.hukou_division) {
+            out.extend(
+                person_lines(p, month, program, kind)
+                    .into_iter()
+                    .filter(|l| l.payee_kind == "person"),
+            );
+        }
+    }
+    if let Some((_, _, division)) = p.stay(month) {
+        if division.starts_with(scope) {
+            let division = division.to_string();
+            if let Some(program) = choice.program(&division) {
+                out.extend(
+                    person_lines(p, month, program, kind)
+                        .into_iter()
+                        .filter(|l| l.payee_kind == "institution")
+                        .map(|mut l| {
+                            l.county = division.chars().take(6).collect();
+                            l
+                        }),
+                );
+            }
+        }
     }
     out
 }
@@ -473,12 +514,19 @@ fn to_person(r: PersonRow) -> PersonFacts {
 impl Store {
     /// People in `scope` with id in `(after, ..]`, at most `limit`, with their assessments and
     /// institution stays.
-    async fn load_people(&self, scope: &str, after: i64, limit: i64) -> Result<Vec<PersonFacts>> {
+    async fn load_people(&self, scope: &str, month: Month, after: i64, limit: i64) -> Result<Vec<PersonFacts>> {
         // The scope is a validated division code (digits only), so it is written into the SQL
         // as a literal: with a bound parameter PostgreSQL's generic plan cannot see that a
         // province-wide range matches every row, and picks the division index plus a sort of
         // the whole province for every chunk. SQLite is told to walk the primary key.
         DivisionCode::parse(scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        // Also everyone living in an institution of the scope during the month.
+        let (d0, d1) = (month.first_day(), month.last_day());
+        let in_scope = format!(
+            "((hukou_division >= '{scope}' AND hukou_division < '{scope}:') OR id IN (SELECT r.person_id \
+             FROM residents r JOIN institutions i ON i.id = r.institution_id WHERE i.division >= '{scope}' \
+             AND i.division < '{scope}:' AND r.admitted_on <= '{d1}' AND (r.left_on IS NULL OR r.left_on >= '{d0}')))"
+        );
         let mut people: Vec<PersonFacts> = match &self.db {
             // sqlx hands SQLite rows over one by one through a channel, which costs ~10 µs a
             // row; the chunk comes back instead as one text value, every field of which is
@@ -488,8 +536,7 @@ impl Store {
                 let sql = format!(
                     "SELECT group_concat(id || char(9) || sex || char(9) || birth_date || char(9) || hukou_division \
                      || char(9) || hukou_type || char(9) || categories || char(9) || COALESCE(death_date, ''), char(10)) \
-                     FROM (SELECT * FROM persons NOT INDEXED WHERE hukou_division >= '{scope}' \
-                     AND hukou_division < '{scope}:' AND id > $1 ORDER BY id LIMIT $2)"
+                     FROM (SELECT * FROM persons NOT INDEXED WHERE {in_scope} AND id > $1 ORDER BY id LIMIT $2)"
                 );
                 let blob: Option<String> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_one(pool).await?;
                 let mut people = Vec::with_capacity(limit as usize);
@@ -519,8 +566,7 @@ impl Store {
             Db::Postgres(pool) => {
                 let sql = format!(
                     "SELECT id, '' AS id_number, '' AS name, sex, birth_date, hukou_division, hukou_type, categories, \
-                     death_date FROM persons WHERE hukou_division >= '{scope}' AND hukou_division < '{scope}:' AND id > $1 \
-                     ORDER BY id LIMIT $2"
+                     death_date FROM persons WHERE {in_scope} AND id > $1 ORDER BY id LIMIT $2"
                 );
                 let rows: Vec<PersonRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?;
                 rows.into_iter().map(to_person).collect()
@@ -544,14 +590,14 @@ impl Store {
                 people[i].assessments.push((level, on, until, at));
             }
         }
-        let stays: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT r.person_id, i.code, i.kind, r.admitted_on, r.left_on FROM residents r \
+        let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT r.person_id, i.code, i.kind, i.division, r.admitted_on, r.left_on FROM residents r \
              JOIN institutions i ON i.id = r.institution_id \
              WHERE r.person_id >= $1 AND r.person_id <= $2 ORDER BY r.person_id, r.admitted_on, r.id")
             .bind(first).bind(last).fetch_all(pool).await?);
-        for (pid, code, kind, on, left) in stays {
+        for (pid, code, kind, division, on, left) in stays {
             if let Some(&i) = index.get(&pid) {
-                people[i].stays.push((code, kind, on, left));
+                people[i].stays.push((code, kind, division, on, left));
             }
         }
         Ok(())
@@ -674,16 +720,14 @@ impl Store {
         let (mut t_load, mut t_compute, mut t_store) = (0f64, 0f64, 0f64);
         loop {
             let t0 = std::time::Instant::now();
-            let people = self.load_people(req.scope, cursor, req.chunk.max(1)).await?;
+            let people = self.load_people(req.scope, req.month, cursor, req.chunk.max(1)).await?;
             t_load += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
             let Some(last) = people.last().map(|p| p.id) else { break };
             let first = people[0].id;
             let mut lines = Vec::new();
             for p in &people {
-                if let Some(program) = choice.program(&p.hukou_division) {
-                    lines.extend(person_lines(p, req.month, program, "regular"));
-                }
+                lines.extend(lines_for(p, req.month, &mut choice, req.scope, "regular"));
             }
             // Back-pay candidates: someone with an assessment recorded after a settled month's
             // run, dated on or before that month's end.
@@ -706,11 +750,8 @@ impl Store {
                         )
                         .await?;
                     for p in late {
-                        let Some(program) = choice.program(&p.hukou_division) else {
-                            continue;
-                        };
                         for (m, _) in &settled {
-                            for mut l in person_lines(p, *m, program, "backpay") {
+                            for mut l in lines_for(p, *m, &mut choice, req.scope, "backpay") {
                                 let already = paid
                                     .get(&(p.id, l.benefit.clone(), l.benefit_month.clone()))
                                     .copied()
@@ -1069,10 +1110,10 @@ impl Store {
         let mut rows: std::collections::BTreeMap<String, WhatIfRow> = std::collections::BTreeMap::new();
         let mut cursor = 0;
         loop {
-            let people = self.load_people(scope, cursor, DEFAULT_CHUNK).await?;
+            let people = self.load_people(scope, month, cursor, DEFAULT_CHUNK).await?;
             let Some(last) = people.last().map(|p| p.id) else { break };
             cursor = last;
-            for p in &people {
+            for p in people.iter().filter(|p| p.hukou_division.starts_with(scope)) {
                 let a: i64 = person_lines(p, month, before, "regular")
                     .iter()
                     .map(|l| l.amount_fen)

@@ -384,3 +384,65 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
         assert!(backpay.is_empty(), "{b}: {backpay:?}");
     }
 }
+
+#[tokio::test]
+async fn an_institutions_subsidy_follows_where_the_institution_is_not_where_the_resident_is_registered() {
+    for (b, s) in stores().await {
+        let p = setup(&s).await;
+        // Registered in 章贡区 (360702), living in a 会昌县 private institution since 2025-04.
+        let outsider = add(&s, "360702", "1938-06-06", "101", "", "").await;
+        s.record_assessment(outsider, "GB/T 42195-2022", 4, d("2025-03-01"), d("2026-02-28"))
+            .await
+            .unwrap();
+        let inst: i64 = {
+            let runs_before = s.list_benefit_runs("36").await.unwrap();
+            assert!(runs_before.is_empty());
+            s.add_institution("JG3607332002", "会昌县颐康园", "private_forprofit", "360733102")
+                .await
+                .unwrap()
+        };
+        s.admit(outsider, inst, d("2025-04-01"), None).await.unwrap();
+        let packs = packs();
+        let huichang = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360733"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+            .unwrap()
+            .run;
+        let hl = lines(&s, huichang.id).await;
+        // 会府发〔2021〕7号 第二十一条: 200 yuan a month for a disabled resident, to the institution,
+        // counted in 会昌县; the resident's own allowance is not Huichang's to pay.
+        let y: Vec<_> = hl.iter().filter(|l| l.0 == outsider).collect();
+        assert_eq!(y.len(), 1, "{b}: {y:?}");
+        assert_eq!(
+            (y[0].1.as_str(), y[0].4.as_str(), y[0].5),
+            ("yunying", "JG3607332002", 20000),
+            "{b}"
+        );
+        let county: Vec<_> = s.run_lines(huichang.id, Some("360733"), Some("yunying")).await.unwrap();
+        assert!(
+            county.iter().any(|l| l.person_id == outsider),
+            "{b}: counted in the institution's county"
+        );
+        // The resident's home county pays the person's own benefits (高龄津贴 at 87) and no
+        // operating subsidy.
+        let zhanggong = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360702"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+            .unwrap()
+            .run;
+        let zl = lines(&s, zhanggong.id).await;
+        assert_eq!(amount(&zl, outsider, "gaoling"), Some(5000), "{b}");
+        assert_eq!(amount(&zl, outsider, "yunying"), None, "{b}");
+        let _ = p;
+    }
+}

@@ -220,13 +220,12 @@ impl PersonFacts {
     }
 
     /// The latest assessment dated on or before the month's last day, if still valid in the
-    /// month; `known_at` leaves out assessments recorded after that moment.
-    pub fn level(&self, month: Month, known_at: Option<DateTime<Utc>>) -> i8 {
+    /// month.
+    pub fn level(&self, month: Month) -> i8 {
         let (d0, d1) = (month.first_day(), month.last_day());
         self.assessments
             .iter()
             .rev()
-            .filter(|a| known_at.is_none_or(|k| a.3 <= k))
             .find(|a| a.1 <= d1)
             .filter(|a| a.2 >= d0)
             .map_or(-1, |a| a.0.clamp(0, 4) as i8)
@@ -244,7 +243,7 @@ impl PersonFacts {
     }
 
     /// The facts a pack's rules see for `month`.
-    pub fn facts(&self, month: Month, jurisdiction: Option<&DivisionCode>, known_at: Option<DateTime<Utc>>) -> Facts {
+    pub fn facts(&self, month: Month, jurisdiction: Option<&DivisionCode>) -> Facts {
         let age = age_on(self.birth_date, month.last_day()).clamp(0, MAX_AGE as i32) as u8;
         let residence = match self.stay(month) {
             None => 0,
@@ -254,7 +253,7 @@ impl PersonFacts {
         };
         let mut f = Facts {
             age,
-            level: self.level(month, known_at),
+            level: self.level(month),
             sex: (self.sex == "F") as u8,
             hukou: (self.hukou_type == "rural") as u8,
             residence,
@@ -345,7 +344,7 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
         return out;
     }
     let pack = program.pack;
-    let facts = p.facts(month, pack.jurisdiction.as_ref(), None);
+    let facts = p.facts(month, pack.jurisdiction.as_ref());
     let mut scratch = Vec::new();
     for (b, pay) in program.pays(&facts, &mut scratch).iter().enumerate() {
         if pay.amount == 0 {
@@ -1184,10 +1183,10 @@ impl Store {
             .iter()
             .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
             .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()));
-        let program = pack.map(|p| MonthProgram::new(p, month));
+        let program = pack.map(|p| MonthProgram::direct(p, month));
         let facts = program
             .as_ref()
-            .map(|pr| person.facts(month, pr.pack.jurisdiction.as_ref(), None));
+            .map(|pr| person.facts(month, pr.pack.jurisdiction.as_ref()));
         let traces = match (&program, &facts) {
             (Some(pr), Some(f)) if person.payable(month) => pr.explain(f),
             _ => Vec::new(),

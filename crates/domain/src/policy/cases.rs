@@ -91,7 +91,7 @@ pub fn run(pack: &Pack, file: &str, text: &str) -> Result<Report, PackError> {
                 yuan_to_fen(v).ok_or_else(|| err(format!("`{code}` 的金额应为元（整数或 \"37.50\"）")))?,
             );
         }
-        let program = MonthProgram::new(pack, month);
+        let program = MonthProgram::direct(pack, month);
         let mut scratch = Vec::new();
         let pays = program.pays(&facts, &mut scratch);
         let mut wrong = Vec::new();

@@ -63,7 +63,19 @@ pub struct MonthProgram<'p> {
 }
 
 impl<'p> MonthProgram<'p> {
+    /// For many people: the decisions are tabulated when the fact space is small.
     pub fn new(pack: &'p Pack, month: Month) -> MonthProgram<'p> {
+        let mut program = MonthProgram::direct(pack, month);
+        let keys = program.dims.iter().fold(1usize, |n, (d, _)| n.saturating_mul(d.size()));
+        if keys <= MAX_TABLE_KEYS {
+            program.table = Some(program.build_table(keys));
+        }
+        program
+    }
+
+    /// For one person or a few (an explanation, a pack's cases): rules evaluated directly,
+    /// without building the table.
+    pub fn direct(pack: &'p Pack, month: Month) -> MonthProgram<'p> {
         let (d0, d1) = (month.first_day(), month.last_day());
         let params = pack.params.iter().map(|p| p.value_on(d0)).collect();
         let active: Vec<usize> = (0..pack.rules.len())

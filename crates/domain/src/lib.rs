@@ -4,6 +4,7 @@ pub mod assessment;
 pub mod dates;
 pub mod division;
 pub mod id_number;
+pub mod institution;
 pub mod money;
 pub mod person;
 pub mod policy;

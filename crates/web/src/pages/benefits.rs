@@ -431,8 +431,21 @@ pub async fn what_if(
     Query(q): Query<WhatIfParams>,
 ) -> Result<Html<String>, AppError> {
     user.require(Permission::BenefitRead)?;
+    // By default the most specific pack covering the user's scope (or the first one).
     let pack_id = if q.pack.is_empty() {
-        "huichang-2021".to_string()
+        let scope = yiyang_domain::DivisionCode::from_canonical(user.scope().to_string());
+        state
+            .packs
+            .iter()
+            .filter(|p| {
+                p.jurisdiction
+                    .as_ref()
+                    .is_some_and(|j| j.contains(&scope) || scope.contains(j))
+            })
+            .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()))
+            .or(state.packs.first())
+            .map(|p| p.id.clone())
+            .unwrap_or_default()
     } else {
         q.pack.clone()
     };

@@ -207,8 +207,8 @@ pub struct PersonFacts {
     pub hukou_type: String,
     pub categories: String,
     pub death_date: Option<NaiveDate>,
-    /// (level, assessed on, valid until, recorded at), oldest first.
-    pub assessments: Vec<(i64, NaiveDate, NaiveDate, DateTime<Utc>)>,
+    /// (level, assessed on, valid until, recorded at, standard), oldest first.
+    pub assessments: Vec<(i64, NaiveDate, NaiveDate, DateTime<Utc>, String)>,
     /// (institution code, kind, institution's division, admitted on, left on), oldest first.
     pub stays: Vec<(String, String, String, NaiveDate, Option<NaiveDate>)>,
 }
@@ -220,15 +220,21 @@ impl PersonFacts {
     }
 
     /// The latest assessment dated on or before the month's last day, if still valid in the
-    /// month.
-    pub fn level(&self, month: Month) -> i8 {
+    /// month. A legacy MZ/T 039-2013 level is read through the pack's mapping.
+    pub fn level(&self, month: Month, mzt039_levels: &[i8; 4]) -> i8 {
         let (d0, d1) = (month.first_day(), month.last_day());
         self.assessments
             .iter()
             .rev()
             .find(|a| a.1 <= d1)
             .filter(|a| a.2 >= d0)
-            .map_or(-1, |a| a.0.clamp(0, 4) as i8)
+            .map_or(-1, |a| {
+                if a.4.starts_with("MZ/T 039") {
+                    mzt039_levels[a.0.clamp(0, 3) as usize]
+                } else {
+                    a.0.clamp(0, 4) as i8
+                }
+            })
     }
 
     /// The institution lived in during the month (the latest admission), if any:
@@ -243,7 +249,8 @@ impl PersonFacts {
     }
 
     /// The facts a pack's rules see for `month`.
-    pub fn facts(&self, month: Month, jurisdiction: Option<&DivisionCode>) -> Facts {
+    pub fn facts(&self, month: Month, pack: &Pack) -> Facts {
+        let jurisdiction = pack.jurisdiction.as_ref();
         let age = age_on(self.birth_date, month.last_day()).clamp(0, MAX_AGE as i32) as u8;
         let residence = match self.stay(month) {
             None => 0,
@@ -253,7 +260,7 @@ impl PersonFacts {
         };
         let mut f = Facts {
             age,
-            level: self.level(month),
+            level: self.level(month, &pack.mzt039_levels),
             sex: (self.sex == "F") as u8,
             hukou: (self.hukou_type == "rural") as u8,
             residence,
@@ -344,7 +351,7 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
         return out;
     }
     let pack = program.pack;
-    let facts = p.facts(month, pack.jurisdiction.as_ref());
+    let facts = p.facts(month, pack);
     let mut scratch = Vec::new();
     for (b, pay) in program.pays(&facts, &mut scratch).iter().enumerate() {
         if pay.amount == 0 {
@@ -580,13 +587,13 @@ impl Store {
             return Ok(());
         };
         let index: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT person_id, final_level, assessed_on, valid_until, recorded_at FROM assessments \
+        let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, final_level, assessed_on, valid_until, recorded_at, standard FROM assessments \
              WHERE person_id >= $1 AND person_id <= $2 ORDER BY person_id, assessed_on, id")
             .bind(first).bind(last).fetch_all(pool).await?);
-        for (pid, level, on, until, at) in assessments {
+        for (pid, level, on, until, at, standard) in assessments {
             if let Some(&i) = index.get(&pid) {
-                people[i].assessments.push((level, on, until, at));
+                people[i].assessments.push((level, on, until, at, standard));
             }
         }
         let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
@@ -1184,9 +1191,7 @@ impl Store {
             .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
             .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()));
         let program = pack.map(|p| MonthProgram::direct(p, month));
-        let facts = program
-            .as_ref()
-            .map(|pr| person.facts(month, pr.pack.jurisdiction.as_ref()));
+        let facts = program.as_ref().map(|pr| person.facts(month, pr.pack));
         let traces = match (&program, &facts) {
             (Some(pr), Some(f)) if person.payable(month) => pr.explain(f),
             _ => Vec::new(),

@@ -446,3 +446,31 @@ async fn an_institutions_subsidy_follows_where_the_institution_is_not_where_the_
         let _ = p;
     }
 }
+
+#[tokio::test]
+async fn a_legacy_mzt039_level_is_read_through_the_packs_mapping() {
+    for (b, s) in stores().await {
+        // A legacy MZ/T 039-2013 result (level 3, 重度失能) reads as GB/T 42195 level 3 under the
+        // packs' default mapping: the 特困 nursing fee for the disabled.
+        let legacy = add(&s, "360733101", "1944-04-04", "111", "特困", "").await;
+        s.record_assessment(legacy, "MZ/T 039-2013", 3, d("2024-10-01"), d("2025-09-30"))
+            .await
+            .unwrap();
+        let packs = packs();
+        let run = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360733"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+            .unwrap()
+            .run;
+        assert_eq!(
+            amount(&lines(&s, run.id).await, legacy, "tekun_huli"),
+            Some(120000),
+            "{b}"
+        );
+    }
+}

@@ -181,6 +181,9 @@ pub struct Pack {
     pub benefits: Vec<Benefit>,
     pub rules: Vec<Rule>,
     pub coordination: Vec<Coordination>,
+    /// How a legacy MZ/T 039-2013 level (0-3) reads as a GB/T 42195-2022 level (0-4):
+    /// `mzt039_levels[legacy]`. Inherited; default 0→0, 1→1, 2→2, 3→3.
+    pub mzt039_levels: [i8; 4],
 }
 
 impl Pack {
@@ -266,6 +269,7 @@ struct FileMeta {
     notes: Option<String>,
     #[serde(default)]
     remove_rules: Vec<String>,
+    mzt039_levels: Option<Vec<i64>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -550,6 +554,20 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
     if m.document.trim().is_empty() || m.title.trim().is_empty() {
         errors.push(at.err("pack", "title 与 document（文号）不能为空"));
     }
+    let parent_levels = parent.as_ref().map_or([0, 1, 2, 3], |pp| pp.mzt039_levels);
+    let mzt039_levels = match &m.mzt039_levels {
+        None => parent_levels,
+        Some(v) if v.len() == 4 && v.iter().all(|l| (0..=4).contains(l)) && v.windows(2).all(|w| w[0] <= w[1]) => {
+            [v[0] as i8, v[1] as i8, v[2] as i8, v[3] as i8]
+        }
+        Some(_) => {
+            errors.push(at.err(
+                "pack.mzt039_levels",
+                "应为4个递增的等级（0-4），依次对应 MZ/T 039-2013 的 0-3 级",
+            ));
+            parent_levels
+        }
+    };
     let (mut params, mut benefits, parent_rules, mut coordination) = match parent {
         Some(pp) => {
             if let (Some(pj), Some(j)) = (&pp.jurisdiction, &jurisdiction) {
@@ -769,6 +787,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             benefits,
             rules,
             coordination,
+            mzt039_levels,
         })
     } else {
         Err(errors)
@@ -955,6 +974,27 @@ amount = "gaoling_80 * 2"
         let gaoling = &why[prov.benefit_index("gaoling").unwrap()];
         assert_eq!(gaoling.rules[0].status, RuleStatus::NotMet);
         assert_eq!(gaoling.rules[0].facts, vec![("age", "年龄（周岁）", "70".to_string())]);
+    }
+
+    #[test]
+    fn the_legacy_level_mapping_is_inherited_overridden_and_checked() {
+        let packs = load2(PROVINCE, COUNTY).unwrap();
+        assert!(packs.iter().all(|p| p.mzt039_levels == [0, 1, 2, 3]));
+        let county = COUNTY.replace(
+            "inherits = \"prov\"",
+            "inherits = \"prov\"\nmzt039_levels = [0, 1, 3, 4]",
+        );
+        let packs = load2(PROVINCE, &county).unwrap();
+        assert_eq!(
+            packs.iter().find(|p| p.id == "county").unwrap().mzt039_levels,
+            [0, 1, 3, 4]
+        );
+        let bad = COUNTY.replace(
+            "inherits = \"prov\"",
+            "inherits = \"prov\"\nmzt039_levels = [0, 2, 1, 3]",
+        );
+        let errs = load2(PROVINCE, &bad).unwrap_err();
+        assert_eq!(errs[0].key, "pack.mzt039_levels", "{errs:?}");
     }
 
     #[test]

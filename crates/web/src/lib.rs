@@ -87,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/benefits/runs/{id}/approve", post(pages::benefits::approve))
         .route("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export))
         .route("/people/{id}/benefits", get(pages::benefits::person_month))
+        .route("/people/{id}/assessments", get(pages::assessments::history))
+        .route("/assessments/due", get(pages::assessments::due))
         .route("/policy", get(pages::policy::index))
         .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))

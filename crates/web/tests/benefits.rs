@@ -199,3 +199,69 @@ async fn policy_pages_and_what_if_show_rules_clauses_and_costs() {
         assert!(bad.contains("id=\"error\""), "{b}");
     }
 }
+
+#[tokio::test]
+async fn assessment_history_and_the_due_list_show_levels_and_expiry_in_scope() {
+    for (b, store, router) in apps(50).await {
+        let today = chrono::Local::now().date_naive();
+        let id = person_in(&store, "360733100", "36073319400101001").await;
+        store
+            .record_assessment(
+                id,
+                "MZ/T 039-2013",
+                2,
+                today - chrono::Days::new(800),
+                today - chrono::Days::new(435),
+            )
+            .await
+            .unwrap();
+        store
+            .record_assessment(
+                id,
+                "GB/T 42195-2022",
+                3,
+                today - chrono::Days::new(380),
+                today - chrono::Days::new(15),
+            )
+            .await
+            .unwrap();
+        let mut c = Client::login(&router, "huichang").await;
+        let html = c.get(&format!("/people/{id}/assessments")).await.text();
+        assert!(
+            html.contains("旧标准 MZ/T 039-2013") && html.contains("能力重度受损"),
+            "{b}"
+        );
+        let due = c.get("/assessments/due").await.text();
+        assert!(
+            due.contains(&format!("/people/{id}/assessments")),
+            "{b}: the latest assessment expired"
+        );
+        assert!(due.contains("已过期"), "{b}");
+        // Reassessed today: off the list.
+        store
+            .record_assessment(id, "GB/T 42195-2022", 3, today, today + chrono::Days::new(365))
+            .await
+            .unwrap();
+        let due = c.get("/assessments/due").await.text();
+        assert!(!due.contains(&format!("/people/{id}/assessments")), "{b}");
+        // The township clerk sees the person; someone outside the scope is not found.
+        let mut town = Client::login(&router, "wenwuba").await;
+        assert_eq!(
+            town.get(&format!("/people/{id}/assessments")).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
+        let outside = person_in(&store, "360702", "36070219400101001").await;
+        assert_eq!(
+            c.get(&format!("/people/{outside}/assessments")).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+        let mut inspector = Client::login(&router, "jiancha").await;
+        assert_eq!(
+            inspector.get("/assessments/due").await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+    }
+}

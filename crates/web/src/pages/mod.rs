@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page shows the user's role and current division scope, and
 //! a navigation that fits the role.
 
+pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod imports;
@@ -88,6 +89,13 @@ impl Layout {
                 href: "/imports",
                 label: "批量导入",
                 active: active == "imports",
+            });
+        }
+        if user.may(Permission::PersonRead) {
+            nav.push(NavItem {
+                href: "/assessments/due",
+                label: "待复评",
+                active: active == "assessments",
             });
         }
         if user.may(Permission::BenefitRead) {

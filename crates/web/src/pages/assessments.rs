@@ -1,0 +1,122 @@
+//! Assessments as the register shows them: a person's history and who is due for reassessment.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+use yiyang_domain::assessment::LEVEL_LABELS;
+use yiyang_domain::role::Permission;
+
+use super::people::person_for;
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+/// How far ahead the due list looks, in days.
+const NOTICE_DAYS: u64 = 30;
+
+pub struct Row {
+    pub person_id: i64,
+    pub name: String,
+    pub id_masked: String,
+    pub division: String,
+    pub standard: String,
+    pub level: String,
+    pub assessed_on: String,
+    pub valid_until: String,
+    pub overdue: bool,
+}
+
+fn level_label(standard: &str, level: i64) -> String {
+    if standard.starts_with("MZ/T 039") {
+        format!("{level} 级（旧标准 MZ/T 039-2013）")
+    } else {
+        format!("{level} 级 {}", LEVEL_LABELS.get(level as usize).copied().unwrap_or(""))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assessments_due.html")]
+struct DuePage {
+    layout: Layout,
+    rows: Vec<Row>,
+    notice_days: u64,
+}
+
+pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    user.require(Permission::PersonRead)?;
+    let today = chrono::Local::now().date_naive();
+    let until = today + chrono::Days::new(NOTICE_DAYS);
+    let r = state.store.reference();
+    let rows = state
+        .store
+        .due_for_reassessment(user.scope(), until, 500)
+        .await?
+        .into_iter()
+        .map(|d| Row {
+            person_id: d.person_id,
+            name: d.name,
+            id_masked: yiyang_domain::id_number::mask(&d.id_number),
+            division: r.division_path(&d.hukou_division),
+            level: level_label(&d.standard, d.final_level),
+            standard: d.standard,
+            assessed_on: d.assessed_on.to_string(),
+            valid_until: d.valid_until.to_string(),
+            overdue: d.valid_until < today,
+        })
+        .collect();
+    render(&DuePage {
+        layout: Layout::new(&state, &user, "待复评名单", "assessments"),
+        rows,
+        notice_days: NOTICE_DAYS,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "assessment_history.html")]
+struct HistoryPage {
+    layout: Layout,
+    person_id: i64,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoParams {}
+
+pub async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(_): Query<NoParams>,
+) -> Result<Html<String>, AppError> {
+    let person = person_for(&state, &user, Permission::PersonRead, id).await?;
+    let today = chrono::Local::now().date_naive();
+    let rows = state
+        .store
+        .assessment_history(id)
+        .await?
+        .into_iter()
+        .map(|a| Row {
+            person_id: id,
+            name: person.record.name.clone(),
+            id_masked: String::new(),
+            division: String::new(),
+            level: level_label(&a.standard, a.final_level),
+            standard: a.standard,
+            assessed_on: a.assessed_on.to_string(),
+            valid_until: a.valid_until.to_string(),
+            overdue: a.valid_until < today,
+        })
+        .collect();
+    render(&HistoryPage {
+        layout: Layout::new(
+            &state,
+            &user,
+            format!("{} 的能力评估记录", person.record.name),
+            "people",
+        ),
+        person_id: id,
+        rows,
+    })
+}

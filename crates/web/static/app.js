@@ -18,6 +18,17 @@
       s.addEventListener("change", function () { s.form.submit(); });
     });
 
+    // Choosing another policy pack on the what-if page reloads its parameter list.
+    document.querySelectorAll("select[data-autosubmit-change]").forEach(function (s) {
+      s.addEventListener("change", function () { location.search = "?pack=" + encodeURIComponent(s.value); });
+    });
+
+    // A page showing work in progress (a benefit run being computed) reloads itself.
+    document.querySelectorAll("[data-reload]").forEach(function (el) {
+      var seconds = parseInt(el.getAttribute("data-reload"), 10) || 3;
+      setTimeout(function () { location.reload(); }, seconds * 1000);
+    });
+
     // Inline check of an ID number while typing (GB 11643); the server checks again.
     document.querySelectorAll("input[data-check-id]").forEach(function (input) {
       var err = document.getElementById("err-" + input.name);

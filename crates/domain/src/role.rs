@@ -42,6 +42,12 @@ pub enum Permission {
     BenefitReview,
     /// Approve a reviewed run and export the disbursement files (审批).
     BenefitApprove,
+    /// See institutions and their beds (institution staff: only their own).
+    InstitutionRead,
+    /// Register institutions and assign operators (公建民营).
+    InstitutionWrite,
+    /// Add beds and change a bed's status (institution staff: in their own institution).
+    BedWrite,
 }
 
 impl Role {
@@ -101,6 +107,9 @@ impl Role {
             BenefitPrepare => matches!(self, CivilAffairs),
             BenefitReview => matches!(self, Reviewer),
             BenefitApprove => matches!(self, Approver),
+            InstitutionRead => matches!(self, CivilAffairs | Institution | Inspector | Auditor),
+            InstitutionWrite => matches!(self, CivilAffairs),
+            BedWrite => matches!(self, CivilAffairs | Institution),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod benefits;
 pub mod demo;
 pub mod disbursement;
 pub mod import;
+pub mod institutions;
 pub mod people;
 pub mod reference;
 pub mod testing;

@@ -10,13 +10,20 @@ type Tables = BTreeMap<String, Vec<(String, bool)>>;
 fn schema(dir: &str) -> (Tables, Vec<String>) {
     let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    let mut tables = BTreeMap::new();
+    let mut tables: Tables = BTreeMap::new();
     let mut indexes = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut current: Option<String> = None;
         for line in text.lines().map(str::trim) {
-            if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+            if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+                // ALTER TABLE t ADD COLUMN c TYPE ...
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                if words.len() > 3 && words[1] == "ADD" && words[2] == "COLUMN" {
+                    let not_null = line.contains("NOT NULL");
+                    tables.get_mut(words[0]).unwrap().push((words[3].to_string(), not_null));
+                }
+            } else if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
                 current = Some(rest.split_whitespace().next().unwrap().to_string());
                 tables.insert(current.clone().unwrap(), Vec::new());
             } else if line.starts_with(");") {

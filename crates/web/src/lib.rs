@@ -89,6 +89,20 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/benefits", get(pages::benefits::person_month))
         .route("/people/{id}/assessments", get(pages::assessments::history))
         .route("/assessments/due", get(pages::assessments::due))
+        .route(
+            "/institutions",
+            get(pages::institutions::index).post(pages::institutions::create),
+        )
+        .route("/institutions/{id}", get(pages::institutions::detail))
+        .route(
+            "/institutions/{id}/operator",
+            post(pages::institutions::assign_operator),
+        )
+        .route("/institutions/{id}/beds", post(pages::institutions::add_beds))
+        .route(
+            "/institutions/{id}/beds/{bed}/status",
+            post(pages::institutions::bed_status),
+        )
         .route("/policy", get(pages::policy::index))
         .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod imports;
+pub mod institutions;
 pub mod people;
 pub mod policy;
 
@@ -96,6 +97,13 @@ impl Layout {
                 href: "/assessments/due",
                 label: "待复评",
                 active: active == "assessments",
+            });
+        }
+        if user.may(Permission::InstitutionRead) {
+            nav.push(NavItem {
+                href: "/institutions",
+                label: "养老机构",
+                active: active == "institutions",
             });
         }
         if user.may(Permission::BenefitRead) {

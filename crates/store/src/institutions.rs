@@ -1,0 +1,267 @@
+//! The institutions register: institutions with their credit code and operator, and beds.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use yiyang_domain::institution::{check_operator_assignment, CreditCode, InstitutionKind};
+use yiyang_domain::person::FieldError;
+use yiyang_domain::DivisionCode;
+
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, scope_range, with_pool, Result, Store, StoreError};
+
+/// What a form or an import supplies, as text.
+#[derive(Debug, Clone, Default)]
+pub struct InstitutionInput {
+    pub code: String,
+    pub name: String,
+    pub credit_code: String,
+    pub kind: String,
+    pub division: String,
+    pub address: String,
+    pub filed_on: String,
+    pub medical_care: bool,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Institution {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub kind: String,
+    pub division: String,
+    pub address: Option<String>,
+    pub operator: Option<String>,
+    pub status: String,
+    pub filed_on: Option<NaiveDate>,
+    pub medical_care: bool,
+    pub beds: i64,
+    pub nursing_beds: i64,
+    pub occupied: i64,
+}
+
+impl Institution {
+    pub fn kind_label(&self) -> &'static str {
+        InstitutionKind::parse(&self.kind).map_or("", |k| k.label())
+    }
+
+    /// Occupied beds as a share of all beds, in percent (0 when there are no beds).
+    pub fn occupancy_pct(&self) -> i64 {
+        (self.occupied * 100).checked_div(self.beds).unwrap_or(0)
+    }
+
+    /// Nursing-type beds as a share of all beds, in percent (target ≥ 60%: 会府发〔2021〕7号 (三)).
+    pub fn nursing_pct(&self) -> i64 {
+        (self.nursing_beds * 100).checked_div(self.beds).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Bed {
+    pub id: i64,
+    pub building: String,
+    pub room: String,
+    pub number: String,
+    pub nursing: bool,
+    pub dementia_unit: bool,
+    pub status: String,
+}
+
+pub const BED_STATUSES: [(&str, &str); 4] = [
+    ("vacant", "空闲"),
+    ("occupied", "在住"),
+    ("reserved", "预留"),
+    ("out_of_service", "停用"),
+];
+
+const SELECT: &str =
+    "SELECT i.id, i.code, i.name, i.credit_code, i.kind, i.division, i.address, i.operator, i.status, \
+     i.filed_on, i.medical_care, \
+     (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id) AS beds, \
+     (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.nursing) AS nursing_beds, \
+     (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.status = 'occupied') AS occupied \
+     FROM institutions i";
+
+impl Store {
+    /// Checks and adds an institution inside `scope`. Errors name the field.
+    pub async fn create_institution(&self, input: &InstitutionInput, scope: &str, actor: &Actor) -> Result<i64> {
+        let mut errors = Vec::new();
+        let name = input.name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "请填写机构名称"));
+        }
+        let code = input.code.trim();
+        if code.is_empty() {
+            errors.push(FieldError::new("code", "请填写机构编号"));
+        }
+        let credit = match CreditCode::parse(&input.credit_code) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(FieldError::new("credit_code", e.to_string()));
+                None
+            }
+        };
+        let kind = InstitutionKind::parse(input.kind.trim());
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "请选择机构性质"));
+        }
+        let division = match DivisionCode::parse(&input.division) {
+            Ok(d) if self.reference().division_name(d.as_str()).is_none() => {
+                errors.push(FieldError::new("division", format!("区划代码 {} 不存在", d.as_str())));
+                None
+            }
+            Ok(d) if !d.as_str().starts_with(scope) => {
+                errors.push(FieldError::new(
+                    "division",
+                    format!("区划 {} 不在您的管辖范围内", d.as_str()),
+                ));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(FieldError::new("division", e.to_string()));
+                None
+            }
+        };
+        let filed_on = match input.filed_on.trim() {
+            "" => None,
+            s => match yiyang_domain::dates::parse_date(s) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(FieldError::new("filed_on", e.to_string()));
+                    None
+                }
+            },
+        };
+        let exists: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
+            .bind(code).fetch_one(pool).await?);
+        if exists > 0 {
+            errors.push(FieldError::new("code", format!("机构编号 {code} 已被使用")));
+        }
+        let (Some(credit), Some(kind), Some(division), true) = (credit, kind, division, errors.is_empty()) else {
+            return Err(StoreError::Invalid(errors));
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO institutions (code, name, kind, division, created_at, credit_code, address, filed_on, medical_care) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                .bind(code).bind(name).bind(kind.code()).bind(division.as_str()).bind(now())
+                .bind(credit.as_str()).bind(input.address.trim()).bind(filed_on).bind(input.medical_care)
+                .fetch_one(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("create", "institution", id,
+                serde_json::json!({"code": code, "name": name, "credit_code": credit.as_str(), "kind": kind.code()}))).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Institutions located in `scope`, by division and name.
+    pub async fn institutions_in(&self, scope: &str) -> Result<Vec<Institution>> {
+        let (lo, hi) = scope_range(scope);
+        let sql = format!("{SELECT} WHERE i.division >= $1 AND i.division < $2 ORDER BY i.division, i.name");
+        Ok(with_pool!(self, pool => sqlx::query_as(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?))
+    }
+
+    /// One institution, if it lies in `scope`.
+    pub async fn institution_in_scope(&self, id: i64, scope: &str) -> Result<Option<Institution>> {
+        let (lo, hi) = scope_range(scope);
+        let sql = format!("{SELECT} WHERE i.id = $1 AND i.division >= $2 AND i.division < $3");
+        Ok(with_pool!(self, pool => sqlx::query_as(&sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?))
+    }
+
+    /// Hands a public institution to `operator` (公建民营), refusing to give one operator every
+    /// public institution of the county.
+    pub async fn assign_operator(&self, id: i64, operator: &str, scope: &str, actor: &Actor) -> Result<()> {
+        let operator = operator.trim();
+        if operator.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "operator",
+                "请填写运营方名称",
+            )]));
+        }
+        let inst = self
+            .institution_in_scope(id, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if !InstitutionKind::parse(&inst.kind).is_some_and(|k| k.is_public()) {
+            return Err(StoreError::Refused("只有公办养老机构可以实行公建民营".into()));
+        }
+        let county: String = inst.division.chars().take(6).collect();
+        let (lo, hi) = scope_range(&county);
+        let public: Vec<(i64, Option<String>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, operator FROM institutions WHERE division >= $1 AND division < $2 \
+             AND kind IN ('public', 'public_private') AND status <> 'closed'")
+            .bind(&lo).bind(&hi).fetch_all(pool).await?);
+        check_operator_assignment(&public, id, operator).map_err(|e| StoreError::Refused(e.to_string()))?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE institutions SET operator = $2, kind = 'public_private' WHERE id = $1")
+                .bind(id).bind(operator).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("assign_operator", "institution", id,
+                serde_json::json!({"operator": operator, "previous": inst.operator}))).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Adds `count` beds numbered after the room's existing ones.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_beds(
+        &self,
+        institution_id: i64,
+        building: &str,
+        room: &str,
+        count: u32,
+        nursing: bool,
+        dementia_unit: bool,
+        actor: &Actor,
+    ) -> Result<u32> {
+        let (building, room) = (building.trim(), room.trim());
+        if building.is_empty() || room.is_empty() || count == 0 || count > 50 {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "room",
+                "请填写楼栋、房间和床位数（1-50）",
+            )]));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM beds WHERE institution_id = $1 AND building = $2 AND room = $3")
+                .bind(institution_id).bind(building).bind(room).fetch_one(&mut *tx).await?;
+            for n in 1..=count {
+                sqlx::query("INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7)")
+                    .bind(institution_id).bind(building).bind(room).bind(format!("{}", have + n as i64))
+                    .bind(nursing).bind(dementia_unit).bind(now()).execute(&mut *tx).await?;
+            }
+            (*tx).append_audit(&actor.entry("add_beds", "institution", institution_id,
+                serde_json::json!({"building": building, "room": room, "count": count, "nursing": nursing}))).await?;
+            tx.commit().await?;
+        });
+        Ok(count)
+    }
+
+    pub async fn beds(&self, institution_id: i64) -> Result<Vec<Bed>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, building, room, number, nursing, dementia_unit, status FROM beds WHERE institution_id = $1 \
+             ORDER BY building, room, LENGTH(number), number")
+            .bind(institution_id).fetch_all(pool).await?))
+    }
+
+    pub async fn set_bed_status(&self, institution_id: i64, bed_id: i64, status: &str, actor: &Actor) -> Result<()> {
+        if !BED_STATUSES.iter().any(|(c, _)| *c == status) {
+            return Err(StoreError::Invalid(vec![FieldError::new("status", "未知的床位状态")]));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE beds SET status = $3, updated_at = $4 WHERE id = $2 AND institution_id = $1")
+                .bind(institution_id).bind(bed_id).bind(status).bind(now()).execute(&mut *tx).await?.rows_affected();
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            (*tx).append_audit(&actor.entry("bed_status", "bed", bed_id, serde_json::json!({"status": status}))).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,288 @@
+//! The institutions register: list with bed ratios, registration with the credit code
+//! checked, 公建民营 operator assignment, and the bed board.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use yiyang_domain::institution::InstitutionKind;
+use yiyang_domain::person::FieldError;
+use yiyang_domain::role::{Permission, Role};
+use yiyang_store::audit::Actor;
+use yiyang_store::institutions::{Bed, Institution, InstitutionInput, BED_STATUSES};
+use yiyang_store::StoreError;
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        name: user.session.user.username.clone(),
+        channel: "web",
+        source: user.client.clone(),
+    }
+}
+
+/// Institution staff see only their own institution.
+fn visible(user: &CurrentUser, inst: &Institution) -> bool {
+    user.role() != Role::Institution || user.session.user.institution_id.as_deref() == Some(inst.code.as_str())
+}
+
+#[derive(Template)]
+#[template(path = "institutions.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Institution>,
+    total_beds: i64,
+    nursing_pct: i64,
+    public_occupancy_pct: i64,
+    can_write: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    input: FormInput,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct FormInput {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    credit_code: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    division: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    filed_on: String,
+    #[serde(default)]
+    medical_care: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    input: FormInput,
+    errors: Vec<FieldError>,
+) -> Result<Html<String>, AppError> {
+    let rows: Vec<Institution> = state
+        .store
+        .institutions_in(user.scope())
+        .await?
+        .into_iter()
+        .filter(|i| visible(user, i))
+        .collect();
+    let total_beds: i64 = rows.iter().map(|r| r.beds).sum();
+    let nursing: i64 = rows.iter().map(|r| r.nursing_beds).sum();
+    let public: Vec<&Institution> = rows
+        .iter()
+        .filter(|r| InstitutionKind::parse(&r.kind).is_some_and(|k| k.is_public()))
+        .collect();
+    let (pub_beds, pub_occ) = public.iter().fold((0, 0), |(b, o), r| (b + r.beds, o + r.occupied));
+    render(&ListPage {
+        layout: Layout::new(state, user, "养老机构", "institutions"),
+        total_beds,
+        nursing_pct: (nursing * 100).checked_div(total_beds).unwrap_or(0),
+        public_occupancy_pct: (pub_occ * 100).checked_div(pub_beds).unwrap_or(0),
+        rows,
+        can_write: user.may(Permission::InstitutionWrite),
+        kinds: InstitutionKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        input,
+        errors,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    user.require(Permission::InstitutionRead)?;
+    let input = FormInput {
+        division: user.scope().to_string(),
+        ..FormInput::default()
+    };
+    list_page(&state, &user, input, Vec::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<FormInput>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::InstitutionWrite)?;
+    let input = InstitutionInput {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        credit_code: f.credit_code.clone(),
+        kind: f.kind.clone(),
+        division: f.division.clone(),
+        address: f.address.clone(),
+        filed_on: f.filed_on.clone(),
+        medical_care: f.medical_care == "1",
+    };
+    match state
+        .store
+        .create_institution(&input, user.scope(), &actor(&user))
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/institutions/{id}")).into_response()),
+        Err(StoreError::Invalid(errors)) => {
+            let page = list_page(&state, &user, f, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct BedCell {
+    pub bed: Bed,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "institution.html")]
+struct DetailPage {
+    layout: Layout,
+    inst: Institution,
+    cells: Vec<BedCell>,
+    statuses: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    can_beds: bool,
+    message: String,
+}
+
+async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
+    user.require(Permission::InstitutionRead)?;
+    let inst = state
+        .store
+        .institution_in_scope(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !visible(user, &inst) {
+        return Err(AppError::NotFound);
+    }
+    Ok(inst)
+}
+
+#[derive(Deserialize, Default)]
+pub struct MessageParam {
+    #[serde(default)]
+    msg: String,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    let cells = state
+        .store
+        .beds(id)
+        .await?
+        .into_iter()
+        .map(|bed| BedCell {
+            label: BED_STATUSES
+                .iter()
+                .find(|(c, _)| *c == bed.status)
+                .map_or("", |(_, l)| l),
+            bed,
+        })
+        .collect();
+    render(&DetailPage {
+        layout: Layout::new(&state, &user, inst.name.clone(), "institutions"),
+        inst,
+        cells,
+        statuses: BED_STATUSES.to_vec(),
+        can_write: user.may(Permission::InstitutionWrite),
+        can_beds: user.may(Permission::BedWrite),
+        message: q.msg,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct OperatorForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    operator: String,
+}
+
+pub async fn assign_operator(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<OperatorForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::InstitutionWrite)?;
+    institution_for(&state, &user, id).await?;
+    state
+        .store
+        .assign_operator(id, &f.operator, user.scope(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!("/institutions/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct BedsForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    building: String,
+    room: String,
+    count: u32,
+    #[serde(default)]
+    nursing: String,
+    #[serde(default)]
+    dementia_unit: String,
+}
+
+pub async fn add_beds(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<BedsForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BedWrite)?;
+    institution_for(&state, &user, id).await?;
+    let n = state
+        .store
+        .add_beds(
+            id,
+            &f.building,
+            &f.room,
+            f.count,
+            f.nursing == "1",
+            f.dementia_unit == "1",
+            &actor(&user),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/institutions/{id}?msg=已新增{n}张床位")))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    status: String,
+}
+
+pub async fn bed_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, bed)): Path<(i64, i64)>,
+    Form(f): Form<StatusForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BedWrite)?;
+    institution_for(&state, &user, id).await?;
+    state.store.set_bed_status(id, bed, &f.status, &actor(&user)).await?;
+    Ok(Redirect::to(&format!("/institutions/{id}")))
+}

@@ -232,3 +232,78 @@ async fn a_user_logs_in_searches_opens_a_person_and_sees_an_inline_id_error() {
     screenshot(&c, "person-form-error").await;
     c.close().await.unwrap();
 }
+
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    login(&c, &base, "jigou").await;
+    c.goto(&format!("{base}/institutions")).await.unwrap();
+    // Staff see their own institution only, and open it.
+    assert_eq!(count(&c, "#institutions tbody tr td a").await, 1);
+    c.find(Locator::Css("#institutions tbody tr td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("bed-board")).await.unwrap();
+    assert_eq!(count(&c, "#bed-board .bed").await, 0);
+
+    c.find(Locator::Css("#beds-form input[name=building]"))
+        .await
+        .unwrap()
+        .send_keys("2")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#beds-form input[name=room]"))
+        .await
+        .unwrap()
+        .send_keys("201")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#beds-form input[name=nursing]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#beds-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("message")).await.unwrap();
+    assert_eq!(
+        count(&c, "#bed-board .bed[data-status=vacant]").await,
+        2,
+        "two new vacant beds"
+    );
+
+    // Choosing a status submits at once (no button with JavaScript on).
+    let select = c.find(Locator::Css("#bed-board .bed select")).await.unwrap();
+    select.select_by_value("occupied").await.unwrap();
+    for _ in 0..100 {
+        if count(&c, "#bed-board .bed[data-status=occupied]").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(count(&c, "#bed-board .bed[data-status=occupied]").await, 1);
+    assert_eq!(count(&c, "#bed-board .bed[data-status=vacant]").await, 1);
+    let facts = c
+        .find(Locator::Id("institution-facts"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(facts.contains("入住率 50%") && facts.contains("护理型 100%"), "{facts}");
+    screenshot(&c, "bed-board").await;
+}

@@ -332,6 +332,23 @@ fn print_run(r: &yiyang_store::benefits::RunInfo) {
     );
 }
 
+/// 审核 (`approve` false) or 审批 as the account in `who`.
+async fn sign(run: i64, who: &UserArg, db: &crate::DbArg, approve: bool) -> Result<ExitCode, String> {
+    let store = Store::connect(&db.db).await.map_err(s)?;
+    let (user, actor) = who.login(&store).await?;
+    let r = if approve {
+        store
+            .approve_run(run, &user.username, user.role, &user.scope, &actor)
+            .await
+    } else {
+        store
+            .review_run(run, &user.username, user.role, &user.scope, &actor)
+            .await
+    };
+    print_run(&r.map_err(s)?);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
     match action {
         BenefitsAction::Run {
@@ -376,26 +393,8 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             print_run(&out.run);
             Ok(ExitCode::SUCCESS)
         }
-        BenefitsAction::Review { run, who, db } => {
-            let store = Store::connect(&db.db).await.map_err(s)?;
-            let (user, actor) = who.login(&store).await?;
-            let r = store
-                .review_run(run, &user.username, user.role, &user.scope, &actor)
-                .await
-                .map_err(s)?;
-            print_run(&r);
-            Ok(ExitCode::SUCCESS)
-        }
-        BenefitsAction::Approve { run, who, db } => {
-            let store = Store::connect(&db.db).await.map_err(s)?;
-            let (user, actor) = who.login(&store).await?;
-            let r = store
-                .approve_run(run, &user.username, user.role, &user.scope, &actor)
-                .await
-                .map_err(s)?;
-            print_run(&r);
-            Ok(ExitCode::SUCCESS)
-        }
+        BenefitsAction::Review { run, who, db } => sign(run, &who, &db, false).await,
+        BenefitsAction::Approve { run, who, db } => sign(run, &who, &db, true).await,
         BenefitsAction::Export { run, out, who, db } => {
             let store = Store::connect(&db.db).await.map_err(s)?;
             let (user, actor) = who.login(&store).await?;

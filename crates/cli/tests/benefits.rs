@@ -256,3 +256,58 @@ fn assess_score_prints_the_report_and_names_a_bad_item() {
     assert_ne!(code, 0);
     assert!(err.contains("memory"), "{err}");
 }
+
+fn yiyang_pw(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
+        .args(args)
+        .env("YIYANG_PASSWORD", "yiyang-demo-2026")
+        .env_remove("YIYANG_PACKS")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_run_is_computed_reviewed_approved_and_exported_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    assert_eq!(yiyang(&["demo", "--db", &db, "--people", "60"]).0, 0);
+    let (code, out, err) = yiyang(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("批次 1") && out.contains("待审核"), "{out}");
+    let (code, out, _) = yiyang(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("未重复计算"), "{out}");
+    let (code, out, err) = yiyang_pw(&["benefits", "review", "--db", &db, "--run", "1", "--user", "shenhe"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已审核"), "{out}");
+    let (code, _, err) = yiyang_pw(&["benefits", "approve", "--db", &db, "--run", "1", "--user", "shenhe"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("无权"), "{err}");
+    let (code, out, err) = yiyang_pw(&["benefits", "approve", "--db", &db, "--run", "1", "--user", "shenpi"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已审批"), "{out}");
+    let files = dir.path().join("out");
+    let (code, out, err) = yiyang_pw(&[
+        "benefits",
+        "export",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--user",
+        "shenpi",
+        "--out",
+        files.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已导出发放") && out.contains("汇总"), "{out}");
+}

@@ -858,6 +858,23 @@ impl Store {
     /// Writes one chunk's lines and advances the run's cursor, atomically.
     async fn store_chunk(&self, run_id: i64, lines: &[Line], cursor: i64, persons: i64, skipped: i64) -> Result<()> {
         let fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
+        // The run's cursor and counters move in the same transaction as the chunk's lines.
+        macro_rules! advance_cursor {
+            ($tx:ident) => {
+                sqlx::query(
+                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
+                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
+                )
+                .bind(run_id)
+                .bind(cursor)
+                .bind(persons)
+                .bind(lines.len() as i64)
+                .bind(fen)
+                .bind(skipped)
+                .execute(&mut *$tx)
+                .await?
+            };
+        }
         match &self.db {
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
@@ -891,18 +908,7 @@ impl Store {
                     }
                     q.execute(&mut *tx).await?;
                 }
-                sqlx::query(
-                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
-                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
-                )
-                .bind(run_id)
-                .bind(cursor)
-                .bind(persons)
-                .bind(lines.len() as i64)
-                .bind(fen)
-                .bind(skipped)
-                .execute(&mut *tx)
-                .await?;
+                advance_cursor!(tx);
                 tx.commit().await?;
             }
             Db::Postgres(pool) => {
@@ -936,18 +942,7 @@ impl Store {
                     copy.send(buf.into_bytes()).await?;
                     copy.finish().await?;
                 }
-                sqlx::query(
-                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
-                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
-                )
-                .bind(run_id)
-                .bind(cursor)
-                .bind(persons)
-                .bind(lines.len() as i64)
-                .bind(fen)
-                .bind(skipped)
-                .execute(&mut *tx)
-                .await?;
+                advance_cursor!(tx);
                 tx.commit().await?;
             }
         }

@@ -201,20 +201,33 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+/// 审核 or 审批 by the signed-in user; the store checks role, scope and who did what before.
+async fn sign(state: &AppState, user: &CurrentUser, id: i64, csrf: &str, approve: bool) -> Result<Redirect, AppError> {
+    user.check_csrf(csrf)?;
+    run_in_scope(state, user, id).await?;
+    let u = &user.session.user;
+    let actor = actor(user);
+    if approve {
+        state
+            .store
+            .approve_run(id, &u.username, u.role, user.scope(), &actor)
+            .await?;
+    } else {
+        state
+            .store
+            .review_run(id, &u.username, u.role, user.scope(), &actor)
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+}
+
 pub async fn review(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    run_in_scope(&state, &user, id).await?;
-    let u = &user.session.user;
-    state
-        .store
-        .review_run(id, &u.username, u.role, user.scope(), &actor(&user))
-        .await?;
-    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+    sign(&state, &user, id, &f.csrf, false).await
 }
 
 pub async fn approve(
@@ -223,14 +236,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    run_in_scope(&state, &user, id).await?;
-    let u = &user.session.user;
-    state
-        .store
-        .approve_run(id, &u.username, u.role, user.scope(), &actor(&user))
-        .await?;
-    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+    sign(&state, &user, id, &f.csrf, true).await
 }
 
 pub async fn export(

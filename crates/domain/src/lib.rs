@@ -1,6 +1,7 @@
 //! Yiyang's domain: the types and rules of the elderly-care service system, free of I/O.
 
 pub mod assessment;
+pub mod assessment_form;
 pub mod dates;
 pub mod division;
 pub mod id_number;

@@ -48,6 +48,19 @@ pub enum Permission {
     InstitutionWrite,
     /// Add beds and change a bed's status (institution staff: in their own institution).
     BedWrite,
+    /// Fill in and record a GB/T 42195-2022 assessment (two assessors).
+    AssessmentWrite,
+    /// Ask for an immediate reassessment when a person's condition changed.
+    AssessmentRequest,
+    /// Change platform settings (e.g. how long an assessment stays valid).
+    SettingsWrite,
+    /// Admit, transfer, give leave to, discharge residents and record deaths; keep the staff
+    /// roster (institution staff: in their own institution).
+    ResidentWrite,
+    /// Keep the public-institution waitlist: applications, offers and their decisions.
+    WaitlistWrite,
+    /// Record a GB/T 37276-2018 grading evaluation.
+    GradingWrite,
 }
 
 impl Role {
@@ -110,6 +123,12 @@ impl Role {
             InstitutionRead => matches!(self, CivilAffairs | Institution | Inspector | Auditor),
             InstitutionWrite => matches!(self, CivilAffairs),
             BedWrite => matches!(self, CivilAffairs | Institution),
+            AssessmentWrite => matches!(self, Assessor),
+            AssessmentRequest => matches!(self, CivilAffairs | Assessor),
+            SettingsWrite => matches!(self, CivilAffairs),
+            ResidentWrite => matches!(self, CivilAffairs | Institution),
+            WaitlistWrite => matches!(self, CivilAffairs),
+            GradingWrite => matches!(self, CivilAffairs),
         }
     }
 }

@@ -87,8 +87,18 @@ pub fn router(state: AppState) -> Router {
         .route("/benefits/runs/{id}/approve", post(pages::benefits::approve))
         .route("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export))
         .route("/people/{id}/benefits", get(pages::benefits::person_month))
-        .route("/people/{id}/assessments", get(pages::assessments::history))
+        .route(
+            "/people/{id}/assessments",
+            get(pages::assessments::history).post(pages::assessment_form::record),
+        )
+        .route("/people/{id}/assessments/new", get(pages::assessment_form::new_form))
+        .route(
+            "/people/{id}/assessments/request",
+            post(pages::assessment_form::request),
+        )
         .route("/assessments/due", get(pages::assessments::due))
+        .route("/assessments/settings", post(pages::assessment_form::settings))
+        .route("/assessments/{id}", get(pages::assessment_form::report))
         .route(
             "/institutions",
             get(pages::institutions::index).post(pages::institutions::create),

@@ -29,6 +29,13 @@
       setTimeout(function () { location.reload(); }, seconds * 1000);
     });
 
+    // Print buttons.
+    document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+
+    // The assessment form: one step (basic information, then one dimension) at a time, with the
+    // running score always visible. Without the script all steps show on one page.
+    document.querySelectorAll("form[data-steps]").forEach(stepper);
+
     // Inline check of an ID number while typing (GB 11643); the server checks again.
     document.querySelectorAll("input[data-check-id]").forEach(function (input) {
       var err = document.getElementById("err-" + input.name);
@@ -56,6 +63,53 @@
       setTimeout(poll, 500);
     }
   });
+
+  function stepper(form) {
+    var steps = Array.prototype.slice.call(form.querySelectorAll("section.step"));
+    var bar = document.getElementById("stepbar");
+    if (!steps.length || !bar) return;
+    form.classList.add("stepped");
+    var at = 0;
+    var missing = form.querySelector("fieldset.missing, [aria-invalid=true]");
+    if (missing) at = Math.max(0, steps.indexOf(missing.closest("section.step")));
+    var levels = [[90, 0], [66, 1], [46, 2], [30, 3], [0, 4]];
+    var show = function () {
+      steps.forEach(function (s, i) { s.hidden = i !== at; });
+      document.getElementById("step-name").textContent = (at + 1) + "/" + steps.length + " " + steps[at].getAttribute("data-step-title");
+      bar.querySelector("[data-step-prev]").disabled = at === 0;
+      bar.querySelector("[data-step-next]").hidden = at === steps.length - 1;
+      window.scrollTo(0, 0);
+    };
+    var score = function () {
+      var total = 0, answered = 0, dims = [];
+      form.querySelectorAll("section[data-dimension]").forEach(function (sec) {
+        var sub = 0;
+        sec.querySelectorAll("input[type=radio]:checked").forEach(function (r) { sub += parseInt(r.value, 10); answered++; });
+        total += sub;
+        dims.push(sec.getAttribute("data-step-title") + " " + sub);
+      });
+      document.getElementById("running-total").textContent = total;
+      document.getElementById("answered").textContent = answered;
+      document.getElementById("running-dims").textContent = dims.join(" · ");
+      var lvl = "—";
+      if (answered === 26) for (var i = 0; i < levels.length; i++) if (total >= levels[i][0]) { lvl = levels[i][1] + " 级"; break; }
+      document.getElementById("running-level").textContent = lvl;
+    };
+    bar.querySelector("[data-step-prev]").addEventListener("click", function () { if (at > 0) { at--; show(); } });
+    bar.querySelector("[data-step-next]").addEventListener("click", function () {
+      var open = Array.prototype.filter.call(steps[at].querySelectorAll("fieldset.item"), function (f) { return !f.querySelector("input:checked"); });
+      steps[at].querySelectorAll("fieldset.item").forEach(function (f) { f.classList.toggle("missing", open.indexOf(f) >= 0); });
+      if (open.length) { open[0].scrollIntoView(); return; }
+      if (at < steps.length - 1) { at++; show(); }
+    });
+    form.addEventListener("change", function (e) {
+      score();
+      var f = e.target.closest("fieldset.item");
+      if (f) f.classList.remove("missing");
+    });
+    score();
+    show();
+  }
 
   function idProblem(raw) {
     var s = raw.trim().replace(/[\uFF10-\uFF19\uFF38\uFF58]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }).toUpperCase();

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use serde::Deserialize;
 use yiyang_domain::assessment::LEVEL_LABELS;
+use yiyang_domain::assessment_form::Reason;
 use yiyang_domain::role::Permission;
 
 use super::people::person_for;
@@ -17,6 +18,9 @@ use crate::AppState;
 const NOTICE_DAYS: u64 = 30;
 
 pub struct Row {
+    pub id: i64,
+    pub reason: &'static str,
+    pub has_form: bool,
     pub person_id: i64,
     pub name: String,
     pub id_masked: String,
@@ -42,6 +46,11 @@ struct DuePage {
     layout: Layout,
     rows: Vec<Row>,
     notice_days: u64,
+    /// (person id, name, masked ID, division, reason, requested by, requested at)
+    requests: Vec<(i64, String, String, String, String, String, String)>,
+    validity_months: u32,
+    can_assess: bool,
+    can_settings: bool,
 }
 
 pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
@@ -55,6 +64,9 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
         .await?
         .into_iter()
         .map(|d| Row {
+            id: 0,
+            reason: "",
+            has_form: false,
             person_id: d.person_id,
             name: d.name,
             id_masked: yiyang_domain::id_number::mask(&d.id_number),
@@ -70,6 +82,29 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
         layout: Layout::new(&state, &user, "待复评名单", "assessments"),
         rows,
         notice_days: NOTICE_DAYS,
+        requests: state
+            .store
+            .open_reassessment_requests(user.scope())
+            .await?
+            .into_iter()
+            .map(|q| {
+                (
+                    q.person_id,
+                    q.name,
+                    yiyang_domain::id_number::mask(&q.id_number),
+                    r.division_path(&q.hukou_division),
+                    q.reason,
+                    q.requested_by,
+                    q.requested_at
+                        .with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                )
+            })
+            .collect(),
+        validity_months: state.store.assessment_validity_months().await?,
+        can_assess: user.may(Permission::AssessmentWrite),
+        can_settings: user.may(Permission::SettingsWrite),
     })
 }
 
@@ -79,6 +114,9 @@ struct HistoryPage {
     layout: Layout,
     person_id: i64,
     rows: Vec<Row>,
+    can_assess: bool,
+    can_request: bool,
+    open_request: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,6 +136,9 @@ pub async fn history(
         .await?
         .into_iter()
         .map(|a| Row {
+            id: a.id,
+            reason: a.reason.as_deref().and_then(Reason::parse).map_or("", |r| r.label()),
+            has_form: a.has_form,
             person_id: id,
             name: person.record.name.clone(),
             id_masked: String::new(),
@@ -118,5 +159,14 @@ pub async fn history(
         ),
         person_id: id,
         rows,
+        can_assess: user.may(Permission::AssessmentWrite),
+        can_request: user.may(Permission::AssessmentRequest),
+        open_request: state
+            .store
+            .open_reassessment_requests(user.scope())
+            .await?
+            .into_iter()
+            .find(|q| q.person_id == id)
+            .map(|q| format!("{}（{}）", q.reason, q.requested_by)),
     })
 }

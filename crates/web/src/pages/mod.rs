@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page shows the user's role and current division scope, and
 //! a navigation that fits the role.
 
+pub mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod benefits;
@@ -95,7 +96,7 @@ impl Layout {
         if user.may(Permission::PersonRead) {
             nav.push(NavItem {
                 href: "/assessments/due",
-                label: "待复评",
+                label: "能力评估",
                 active: active == "assessments",
             });
         }

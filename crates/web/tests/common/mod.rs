@@ -199,3 +199,21 @@ pub async fn person_in(store: &Store, division: &str, body17: &str) -> i64 {
         .unwrap();
     store.create_person(&rec, "", &actor()).await.unwrap()
 }
+
+/// Ids of living people in `scope`, in the register's default order.
+#[allow(dead_code)]
+pub async fn living_people(store: &Store, scope: &str) -> Vec<i64> {
+    store
+        .search_people(&yiyang_store::people::PersonQuery {
+            scope: scope.into(),
+            life: Some(yiyang_store::people::LifeFilter::Alive),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|p| p.id)
+        .collect()
+}

@@ -1,0 +1,410 @@
+//! The GB/T 42195-2022 assessment form for tablets (one dimension per step, the running score
+//! always visible), recording it, and the printable report.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use yiyang_domain::assessment::{self, Dimension, Settings, ITEMS, LEVEL_LABELS};
+use yiyang_domain::assessment_form::{self as form, BasicInput, Reason, INFORMANTS, RISK_EVENTS};
+use yiyang_domain::person::FieldError;
+use yiyang_domain::role::{Permission, Role};
+use yiyang_store::assessments::StoredForm;
+
+use super::people::person_for;
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+pub struct ItemView {
+    pub number: usize,
+    pub key: &'static str,
+    pub label: &'static str,
+    pub question: &'static str,
+    pub choices: Vec<form::Choice>,
+    pub chosen: Option<i64>,
+}
+
+impl ItemView {
+    pub fn is_chosen(&self, score: &u8) -> bool {
+        self.chosen == Some(*score as i64)
+    }
+}
+
+pub struct Step {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub max: u32,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_form.html")]
+struct FormPage {
+    layout: Layout,
+    person_id: i64,
+    person_name: String,
+    id_masked: String,
+    steps: Vec<Step>,
+    reasons: Vec<(&'static str, &'static str)>,
+    informants: Vec<(&'static str, &'static str)>,
+    risk_events: Vec<(&'static str, &'static str, String)>,
+    v: BTreeMap<String, String>,
+    errors: Vec<FieldError>,
+    validity_months: u32,
+    assessors: Vec<String>,
+}
+
+impl FormPage {
+    fn val(&self, key: &str) -> &str {
+        self.v.get(key).map_or("", |s| s.as_str())
+    }
+    fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+}
+
+fn steps(v: &BTreeMap<String, String>) -> Vec<Step> {
+    Dimension::ALL
+        .iter()
+        .map(|d| {
+            let items: Vec<ItemView> = ITEMS
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| it.dimension == *d)
+                .map(|(i, it)| ItemView {
+                    number: i + 1,
+                    key: it.key,
+                    label: it.label,
+                    question: form::WORDING[i].0,
+                    choices: form::choices(i),
+                    chosen: v.get(&format!("item_{}", it.key)).and_then(|s| s.parse().ok()),
+                })
+                .collect();
+            Step {
+                key: d.key(),
+                label: d.label(),
+                max: ITEMS
+                    .iter()
+                    .filter(|it| it.dimension == *d)
+                    .map(|it| it.max as u32)
+                    .sum(),
+                items,
+            }
+        })
+        .collect()
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    person_id: i64,
+    v: BTreeMap<String, String>,
+    errors: Vec<FieldError>,
+) -> Result<Html<String>, AppError> {
+    let person = person_for(state, user, Permission::PersonRead, person_id).await?;
+    let assessors = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Assessor && u.active)
+        .map(|u| u.display_name)
+        .collect();
+    render(&FormPage {
+        layout: Layout::new(state, user, format!("能力评估：{}", person.record.name), "assessments"),
+        person_id,
+        id_masked: person.record.id_number.masked(),
+        person_name: person.record.name,
+        steps: steps(&v),
+        reasons: Reason::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        informants: INFORMANTS.to_vec(),
+        risk_events: RISK_EVENTS
+            .iter()
+            .map(|(c, l)| (*c, *l, v.get(&format!("risk_{c}")).cloned().unwrap_or_default()))
+            .collect(),
+        validity_months: state.store.assessment_validity_months().await?,
+        assessors,
+        v,
+        errors,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::AssessmentWrite)?;
+    let today = chrono::Local::now().date_naive();
+    let had: bool = !state.store.assessment_history(id).await?.is_empty();
+    let open = state
+        .store
+        .open_reassessment_requests(user.scope())
+        .await?
+        .iter()
+        .any(|r| r.person_id == id);
+    let reason = match (had, open) {
+        (false, _) => Reason::First,
+        (true, true) => Reason::Immediate,
+        (true, false) => Reason::Routine,
+    };
+    let v = BTreeMap::from([
+        ("reason".to_string(), reason.code().to_string()),
+        ("assessed_on".to_string(), today.to_string()),
+        ("assessor1".to_string(), user.session.user.display_name.clone()),
+        ("informant".to_string(), "self".to_string()),
+    ]);
+    form_page(&state, &user, id, v, Vec::new()).await
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let v: BTreeMap<String, String> = fields.into_iter().collect();
+    user.check_csrf(v.get("_csrf").map_or("", |s| s.as_str()))?;
+    user.require(Permission::AssessmentWrite)?;
+    person_for(&state, &user, Permission::PersonRead, id).await?;
+    let get = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let input = BasicInput {
+        reason: get("reason"),
+        assessed_on: get("assessed_on"),
+        agency: get("agency"),
+        assessor1: get("assessor1"),
+        assessor2: get("assessor2"),
+        informant: get("informant"),
+        informant_name: get("informant_name"),
+        diagnoses: get("diagnoses"),
+        health_problems: get("health_problems"),
+        risk_events: RISK_EVENTS
+            .iter()
+            .map(|(c, _)| (c.to_string(), get(&format!("risk_{c}"))))
+            .collect(),
+        coma: v.get("coma").is_some_and(|s| s == "1"),
+    };
+    let today = chrono::Local::now().date_naive();
+    let mut errors = Vec::new();
+    let info = form::check_basic(&input, today).map_err(|e| errors.extend(e)).ok();
+    let mut items = BTreeMap::new();
+    for it in &ITEMS {
+        match v.get(&format!("item_{}", it.key)).map(|s| s.trim()) {
+            None | Some("") => errors.push(FieldError::new(
+                &format!("item_{}", it.key),
+                format!("请选择“{}”的得分", it.label),
+            )),
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) => {
+                    items.insert(it.key.to_string(), n);
+                }
+                Err(_) => errors.push(FieldError::new(
+                    &format!("item_{}", it.key),
+                    format!("“{}”的得分“{s}”不是整数", it.label),
+                )),
+            },
+        }
+    }
+    let report = match &info {
+        Some(info) if errors.is_empty() => match assessment::score(&info.answers(items.clone()), Settings::default()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(FieldError::new("items", e.to_string()));
+                None
+            }
+        },
+        _ => None,
+    };
+    let (Some(info), Some(report)) = (info, report) else {
+        let page = form_page(&state, &user, id, v, errors).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let aid = state
+        .store
+        .record_form_assessment(id, &info, &items, &report, &user.actor("web"))
+        .await?;
+    Ok(Redirect::to(&format!("/assessments/{aid}")).into_response())
+}
+
+pub struct ItemResult {
+    pub number: usize,
+    pub dimension: &'static str,
+    pub label: &'static str,
+    pub score: i64,
+    pub max: u8,
+    pub wording: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_report.html")]
+struct ReportPage {
+    layout: Layout,
+    person_id: i64,
+    person_name: String,
+    id_masked: String,
+    sex: &'static str,
+    birth_date: String,
+    a: yiyang_store::assessments::AssessmentRecord,
+    form: Option<StoredForm>,
+    reason: &'static str,
+    informant: &'static str,
+    risk_events: String,
+    dimensions: Vec<(&'static str, u32, u32)>,
+    items: Vec<ItemResult>,
+    initial_label: &'static str,
+    final_label: &'static str,
+    expired: bool,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(aid): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::PersonRead)?;
+    let a = state
+        .store
+        .assessment_in_scope(aid, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let person = person_for(&state, &user, Permission::PersonRead, a.person_id).await?;
+    state
+        .store
+        .audit(&user.actor("web").entry(
+            "view_assessment",
+            "person",
+            a.person_id,
+            serde_json::json!({"assessment": aid}),
+        ))
+        .await?;
+    let form = a.stored_form();
+    let (dimensions, items, reason, informant, risk_events) = match &form {
+        Some(f) => (
+            Dimension::ALL
+                .iter()
+                .map(|d| {
+                    let max = ITEMS
+                        .iter()
+                        .filter(|it| it.dimension == *d)
+                        .map(|it| it.max as u32)
+                        .sum();
+                    (d.label(), f.report.dimensions.get(d.key()).copied().unwrap_or(0), max)
+                })
+                .collect(),
+            ITEMS
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let score = f.items.get(it.key).copied().unwrap_or(0);
+                    ItemResult {
+                        number: i + 1,
+                        dimension: it.dimension.label(),
+                        label: it.label,
+                        score,
+                        max: it.max,
+                        wording: form::WORDING[i]
+                            .1
+                            .get((it.max as i64 - score) as usize)
+                            .copied()
+                            .unwrap_or(""),
+                    }
+                })
+                .collect(),
+            f.info.reason.label(),
+            INFORMANTS
+                .iter()
+                .find(|(c, _)| *c == f.info.informant)
+                .map_or("", |(_, l)| *l),
+            f.info
+                .risk_events
+                .iter()
+                .map(|(c, n)| {
+                    let label = RISK_EVENTS.iter().find(|(k, _)| k == c).map_or("", |(_, l)| *l);
+                    format!("{label} {n} 次")
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+        ),
+        None => (Vec::new(), Vec::new(), "", "", String::new()),
+    };
+    let today = chrono::Local::now().date_naive();
+    render(&ReportPage {
+        layout: Layout::new(
+            &state,
+            &user,
+            format!("老年人能力评估报告：{}", person.record.name),
+            "assessments",
+        ),
+        person_id: a.person_id,
+        person_name: person.record.name.clone(),
+        id_masked: person.record.id_number.masked(),
+        sex: person.record.sex.label(),
+        birth_date: person.record.birth_date.to_string(),
+        initial_label: a
+            .initial_level
+            .and_then(|l| LEVEL_LABELS.get(l as usize).copied())
+            .unwrap_or(""),
+        final_label: LEVEL_LABELS.get(a.final_level as usize).copied().unwrap_or(""),
+        expired: a.valid_until < today,
+        a,
+        form,
+        reason,
+        informant,
+        risk_events,
+        dimensions,
+        items,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct RequestForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    reason: String,
+}
+
+pub async fn request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RequestForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::AssessmentRequest)?;
+    person_for(&state, &user, Permission::PersonRead, id).await?;
+    state
+        .store
+        .request_reassessment(id, &f.reason, &user.actor("web"))
+        .await?;
+    Ok(Redirect::to(&format!("/people/{id}/assessments")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SettingsForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    validity_months: String,
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<SettingsForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::SettingsWrite)?;
+    let months = f
+        .validity_months
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| AppError::Invalid(vec![FieldError::new("validity_months", "有效期应为 1-36 个月")]))?;
+    state
+        .store
+        .set_assessment_validity_months(months, &user.actor("web"))
+        .await?;
+    Ok(Redirect::to("/assessments/due"))
+}

@@ -10,6 +10,7 @@ pub mod money;
 pub mod person;
 pub mod policy;
 pub mod role;
+pub mod staff;
 
 pub use division::DivisionCode;
 pub use id_number::IdNumber;

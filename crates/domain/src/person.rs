@@ -104,6 +104,7 @@ pub const DEATH_SOURCES: &[(&str, &str)] = &[
     ("health", "卫健死亡医学证明"),
     ("family", "家属报告"),
     ("verification", "民政核查"),
+    ("institution", "养老机构报告"),
 ];
 
 /// A person's entry as typed: every field a string, exactly as it came in.

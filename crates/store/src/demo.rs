@@ -210,14 +210,14 @@ impl Store {
         let summary = self.import_people(&path, DEMO_COUNTY, actor, &|_, _| {}).await;
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
-        self.load_demo_care(today).await?;
+        self.load_demo_care(today, actor).await?;
         Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
     }
 
     /// Assessments for about half the demo people and three institutions (public, 公建民营,
     /// private) with residents, so that the benefit run has levels and residences to work on.
     /// Skipped when the database already has institutions.
-    async fn load_demo_care(&self, today: chrono::NaiveDate) -> Result<()> {
+    async fn load_demo_care(&self, today: chrono::NaiveDate, actor: &Actor) -> Result<()> {
         let have: i64 =
             with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM institutions").fetch_one(pool).await?);
         if have > 0 {
@@ -261,8 +261,282 @@ impl Store {
                     .await?;
             }
         }
+        self.load_demo_institution_detail(&inst_ids, &people, today, actor)
+            .await
+    }
+
+    /// Filing facts, beds (residents placed on them), staff, gradings and a waitlist for the
+    /// three demo institutions.
+    async fn load_demo_institution_detail(
+        &self,
+        inst_ids: &[i64],
+        people: &[(i64, String)],
+        today: chrono::NaiveDate,
+        actor: &Actor,
+    ) -> Result<()> {
+        // (credit code body, address, longitude, latitude, filed, fire safety, licence, clinic)
+        let facts = [
+            (
+                "12360733MB1234567",
+                "会昌县文武坝镇文武路88号",
+                "115.7862",
+                "25.6003",
+                "2015-03-18",
+                "approved",
+                Some("会昌县中心敬老院医务室"),
+            ),
+            (
+                "12360733MB7654321",
+                "会昌县文武坝镇环城东路12号",
+                "115.7931",
+                "25.5978",
+                "2019-09-02",
+                "approved",
+                None,
+            ),
+            (
+                "52360733MJB987654",
+                "会昌县筠门岭镇康乐路6号",
+                "115.7911",
+                "25.5050",
+                "2021-06-15",
+                "pending",
+                Some("康乐护理院护理站"),
+            ),
+        ];
+        for (inst, (body, address, lon, lat, filed, fire, clinic)) in inst_ids.iter().zip(facts) {
+            let credit = credit_code(body);
+            with_pool!(self, pool => sqlx::query(
+                "UPDATE institutions SET credit_code = $2, address = $3, longitude = $4, latitude = $5, filed_on = $6, \
+                 fire_safety = $7, clinic = $8, medical_care = $9, credit_commitment = $10, licence_no = $11, licence_until = $12 WHERE id = $1")
+                .bind(inst).bind(&credit).bind(address).bind(lon).bind(lat)
+                .bind(filed.parse::<NaiveDate>().expect("date")).bind(fire).bind(clinic).bind(clinic.is_some()).bind(true)
+                .bind(format!("赣民养备{}", &body[8..14])).bind(NaiveDate::from_ymd_opt(2029, 12, 31))
+                .execute(pool).await.map(|_| ())?);
+        }
+        // (building, rooms, beds per room, nursing, dementia unit)
+        let layouts: [&[BedLayout]; 3] = [
+            &[
+                ("1号楼", 101..=110, 2, true, false),
+                ("1号楼", 201..=210, 2, true, false),
+                ("2号楼", 101..=110, 2, false, false),
+            ],
+            &[
+                ("康养楼", 101..=120, 2, true, false),
+                ("康养楼", 201..=220, 2, false, false),
+            ],
+            &[("A栋", 101..=115, 2, true, false), ("A栋", 301..=305, 2, true, true)],
+        ];
+        for (inst, layout) in inst_ids.iter().zip(layouts) {
+            for (building, rooms, per_room, nursing, dementia) in layout {
+                for room in rooms.clone() {
+                    self.add_beds(
+                        *inst,
+                        building,
+                        &room.to_string(),
+                        *per_room,
+                        *nursing,
+                        *dementia,
+                        actor,
+                    )
+                    .await?;
+                }
+            }
+            // Current residents take beds in order, nursing-type beds for the most dependent.
+            let residents: Vec<(i64,)> = with_pool!(self, pool => sqlx::query_as(
+                "SELECT r.id FROM residents r JOIN persons p ON p.id = r.person_id WHERE r.institution_id = $1 \
+                 AND r.left_on IS NULL AND p.death_date IS NULL ORDER BY r.id").bind(inst).fetch_all(pool).await?);
+            let beds = self.beds(*inst).await?;
+            for ((resident,), bed) in residents.iter().zip(beds.iter()) {
+                with_pool!(self, pool => {
+                    sqlx::query("UPDATE residents SET bed_id = $2 WHERE id = $1").bind(resident).bind(bed.id).execute(pool).await?;
+                    sqlx::query("UPDATE beds SET status = 'occupied' WHERE id = $1").bind(bed.id).execute(pool).await?;
+                });
+            }
+            // Residents of people who have died left on the day of death.
+            with_pool!(self, pool => sqlx::query(
+                "UPDATE residents SET status = 'died', left_on = (SELECT p.death_date FROM persons p WHERE p.id = residents.person_id) \
+                 WHERE institution_id = $1 AND left_on IS NULL AND person_id IN (SELECT id FROM persons WHERE death_date IS NOT NULL)")
+                .bind(inst).execute(pool).await.map(|_| ())?);
+            if let Some(b) = self.beds(*inst).await?.iter().rev().find(|b| b.status == "vacant") {
+                self.set_bed_status(*inst, b.id, "out_of_service", actor).await?;
+            }
+        }
+        // Staff: caregivers of several skill levels, a nurse, a doctor where there is a clinic,
+        // a fire-control operator and a cook; one certificate missing and one expired so that
+        // the roster shows its flags.
+        let roster: [&[DemoStaff]; 3] = [
+            &[
+                ("刘秀珍", "caregiver", "4", Some(("skill", "S3607330001", None)), true),
+                ("钟小红", "caregiver", "5", None, true),
+                ("赖春梅", "caregiver", "3", Some(("skill", "S3607330002", None)), true),
+                (
+                    "谢丽萍",
+                    "nurse",
+                    "",
+                    Some(("nurse", "202136000123", NaiveDate::from_ymd_opt(2030, 5, 31))),
+                    true,
+                ),
+                (
+                    "周建华",
+                    "doctor",
+                    "",
+                    Some(("physician", "110360000045678", None)),
+                    true,
+                ),
+                (
+                    "邱国强",
+                    "fire",
+                    "",
+                    Some(("fire", "XF3607330011", NaiveDate::from_ymd_opt(2025, 12, 31))),
+                    true,
+                ),
+                (
+                    "曾桂兰",
+                    "kitchen",
+                    "",
+                    Some(("health", "JK2026-0311", NaiveDate::from_ymd_opt(2027, 3, 10))),
+                    false,
+                ),
+            ],
+            &[
+                ("黄美玲", "caregiver", "4", Some(("skill", "S3607330003", None)), true),
+                ("陈玉芳", "caregiver", "5", None, true),
+                ("欧阳敏", "nurse", "", None, true),
+                ("林志远", "manager", "", None, true),
+            ],
+            &[
+                ("朱晓燕", "caregiver", "3", Some(("skill", "S3607330004", None)), true),
+                ("胡丽君", "caregiver", "4", Some(("skill", "S3607330005", None)), true),
+                ("罗建平", "rehab", "", Some(("rehab", "KF3607330021", None)), true),
+                (
+                    "徐文静",
+                    "nurse",
+                    "",
+                    Some(("nurse", "202136000456", NaiveDate::from_ymd_opt(2029, 8, 31))),
+                    false,
+                ),
+            ],
+        ];
+        for (inst, staff) in inst_ids.iter().zip(roster) {
+            for (name, position, skill, cert, trained) in staff {
+                let hired = today - chrono::Days::new(400);
+                let until = cert.and_then(|c| c.2).map(|d| d.to_string()).unwrap_or_default();
+                let id = self
+                    .add_staff(
+                        *inst,
+                        name,
+                        position,
+                        skill,
+                        &hired.to_string(),
+                        cert.map(|(k, n, _)| (k, n, until.as_str())),
+                        actor,
+                    )
+                    .await?;
+                if *trained {
+                    self.add_training(*inst, id, "pre_job", "养老护理岗前培训", 40, &hired.to_string(), actor)
+                        .await?;
+                }
+                self.add_training(
+                    *inst,
+                    id,
+                    "in_service",
+                    "消防安全与应急处置",
+                    8,
+                    &(today - chrono::Days::new(60)).to_string(),
+                    actor,
+                )
+                .await?;
+            }
+        }
+        // Gradings: the central home was graded (first time, capped at 3), the nursing home is
+        // too new to be graded.
+        use yiyang_domain::institution::GradeScores;
+        let g = |e, f, m, s| GradeScores {
+            environment: e,
+            facilities: f,
+            management: m,
+            services: s,
+        };
+        self.record_grading(
+            inst_ids[0],
+            g(98, 104, 120, 470),
+            "2023-10-20",
+            "赣州市养老机构等级评定委员会",
+            actor,
+        )
+        .await?;
+        self.record_grading(
+            inst_ids[0],
+            g(102, 110, 126, 492),
+            "2025-10-18",
+            "赣州市养老机构等级评定委员会",
+            actor,
+        )
+        .await?;
+        self.record_grading(
+            inst_ids[2],
+            g(90, 95, 100, 420),
+            &(today - chrono::Days::new(30)).to_string(),
+            "赣州市养老机构等级评定委员会",
+            actor,
+        )
+        .await?;
+        // A waitlist at the central home: living people not in any institution, with their
+        // applications spread over the last months.
+        let waiting: Vec<(i64, String)> = {
+            let mut v = Vec::new();
+            for (id, cats) in people.iter().rev() {
+                let (resident, dead): (i64, Option<NaiveDate>) = with_pool!(self, pool => sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM residents r WHERE r.person_id = p.id), p.death_date FROM persons p WHERE p.id = $1")
+                    .bind(id).fetch_one(pool).await?);
+                if resident == 0 && dead.is_none() && self.valid_assessment(*id, today).await?.is_some() {
+                    v.push((*id, cats.clone()));
+                }
+                if v.len() == 6 {
+                    break;
+                }
+            }
+            v
+        };
+        for (n, (id, cats)) in waiting.iter().enumerate() {
+            let number: String = with_pool!(self, pool => sqlx::query_scalar("SELECT id_number FROM persons WHERE id = $1")
+                .bind(id).fetch_one(pool).await?);
+            let applied = today - chrono::Days::new(15 + 20 * n as u64);
+            self.apply_for_bed(
+                inst_ids[0],
+                &number,
+                applied,
+                cats.contains(",tekun,"),
+                false,
+                n == 4,
+                actor,
+            )
+            .await?;
+        }
         Ok(())
     }
+}
+
+/// (building, rooms, beds per room, nursing-type, dementia unit)
+type BedLayout = (&'static str, std::ops::RangeInclusive<u32>, u32, bool, bool);
+/// (name, position, skill level, certificate (kind, number, valid until), pre-job trained)
+type DemoStaff = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str, Option<NaiveDate>)>,
+    bool,
+);
+
+/// A unified social credit code from its first 17 characters (the check character found by
+/// trying each of the 31 allowed ones).
+fn credit_code(body: &str) -> String {
+    "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        .chars()
+        .map(|c| format!("{body}{c}"))
+        .find(|c| yiyang_domain::institution::CreditCode::parse(c).is_ok())
+        .expect("one check character fits")
 }
 
 /// Writes people as a register spreadsheet with Chinese headers, as county staff hold it.

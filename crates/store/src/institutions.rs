@@ -20,6 +20,26 @@ pub struct InstitutionInput {
     pub address: String,
     pub filed_on: String,
     pub medical_care: bool,
+    pub clinic: String,
+    pub longitude: String,
+    pub latitude: String,
+    pub credit_commitment: bool,
+    pub fire_safety: String,
+    pub licence_no: String,
+    pub licence_until: String,
+}
+
+/// Changes to an institution's filing and supervision facts.
+#[derive(Debug, Clone, Default)]
+pub struct FilingInput {
+    pub status: String,
+    pub fire_safety: String,
+    pub licence_no: String,
+    pub licence_until: String,
+    pub credit_commitment: bool,
+    pub last_penalty_on: String,
+    pub dishonest: bool,
+    pub clinic: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -35,12 +55,31 @@ pub struct Institution {
     pub status: String,
     pub filed_on: Option<NaiveDate>,
     pub medical_care: bool,
+    pub clinic: Option<String>,
+    pub longitude: Option<String>,
+    pub latitude: Option<String>,
+    pub credit_commitment: bool,
+    pub fire_safety: String,
+    pub licence_no: Option<String>,
+    pub licence_until: Option<NaiveDate>,
+    pub last_penalty_on: Option<NaiveDate>,
+    pub dishonest: bool,
+    /// The grade of the latest GB/T 37276-2018 grading (0: not graded).
+    pub grade: i64,
     pub beds: i64,
     pub nursing_beds: i64,
     pub occupied: i64,
 }
 
 impl Institution {
+    pub fn status_label(&self) -> &'static str {
+        label_of(&INSTITUTION_STATUSES, &self.status)
+    }
+
+    pub fn fire_safety_label(&self) -> &'static str {
+        label_of(&FIRE_SAFETY, &self.fire_safety)
+    }
+
     pub fn kind_label(&self) -> &'static str {
         InstitutionKind::parse(&self.kind).map_or("", |k| k.label())
     }
@@ -67,6 +106,57 @@ pub struct Bed {
     pub status: String,
 }
 
+pub const INSTITUTION_STATUSES: [(&str, &str); 3] =
+    [("operating", "运营中"), ("suspended", "暂停运营"), ("closed", "已关闭")];
+
+/// Fire-safety approval (消防验收/备案) as filed.
+pub const FIRE_SAFETY: [(&str, &str); 4] = [
+    ("approved", "已通过消防验收或备案"),
+    ("pending", "整改中"),
+    ("none", "未取得"),
+    ("unknown", "未填报"),
+];
+
+fn label_of(table: &[(&'static str, &'static str)], code: &str) -> &'static str {
+    table.iter().find(|(c, _)| *c == code).map_or("", |(_, l)| l)
+}
+
+fn optional_date(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match raw.trim() {
+        "" => None,
+        s => match yiyang_domain::dates::parse_date(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(FieldError::new(field, e.to_string()));
+                None
+            }
+        },
+    }
+}
+
+/// A coordinate as decimal degrees inside China's extent, kept as text (it is not money, but
+/// it is not computed with either).
+fn coordinate(
+    field: &str,
+    raw: &str,
+    range: std::ops::RangeInclusive<f64>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match raw.trim() {
+        "" => None,
+        s => match s.parse::<f64>() {
+            Ok(v) if range.contains(&v) => Some(s.to_string()),
+            _ => {
+                errors.push(FieldError::new(
+                    field,
+                    format!("坐标“{s}”应为 {}-{} 之间的十进制度数", range.start(), range.end()),
+                ));
+                None
+            }
+        },
+    }
+}
+
 pub const BED_STATUSES: [(&str, &str); 4] = [
     ("vacant", "空闲"),
     ("occupied", "在住"),
@@ -76,7 +166,9 @@ pub const BED_STATUSES: [(&str, &str); 4] = [
 
 const SELECT: &str =
     "SELECT i.id, i.code, i.name, i.credit_code, i.kind, i.division, i.address, i.operator, i.status, \
-     i.filed_on, i.medical_care, \
+     i.filed_on, i.medical_care, i.clinic, i.longitude, i.latitude, i.credit_commitment, i.fire_safety, i.licence_no, \
+     i.licence_until, i.last_penalty_on, i.dishonest, \
+     COALESCE((SELECT g.grade FROM gradings g WHERE g.institution_id = i.id ORDER BY g.evaluated_on DESC, g.id DESC LIMIT 1), 0) AS grade, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id) AS beds, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.nursing) AS nursing_beds, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.status = 'occupied') AS occupied \
@@ -123,13 +215,17 @@ impl Store {
                 None
             }
         };
-        let filed_on = match input.filed_on.trim() {
-            "" => None,
-            s => match yiyang_domain::dates::parse_date(s) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    errors.push(FieldError::new("filed_on", e.to_string()));
-                    None
+        let filed_on = optional_date("filed_on", &input.filed_on, &mut errors);
+        let licence_until = optional_date("licence_until", &input.licence_until, &mut errors);
+        let longitude = coordinate("longitude", &input.longitude, 73.0..=136.0, &mut errors);
+        let latitude = coordinate("latitude", &input.latitude, 3.0..=54.0, &mut errors);
+        let fire_safety = match input.fire_safety.trim() {
+            "" => "unknown",
+            s => match FIRE_SAFETY.iter().find(|(c, l)| *c == s || *l == s) {
+                Some((c, _)) => c,
+                None => {
+                    errors.push(FieldError::new("fire_safety", format!("未知的消防审验状态“{s}”")));
+                    "unknown"
                 }
             },
         };
@@ -144,16 +240,52 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO institutions (code, name, kind, division, created_at, credit_code, address, filed_on, medical_care) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                "INSERT INTO institutions (code, name, kind, division, created_at, credit_code, address, filed_on, medical_care, \
+                 clinic, longitude, latitude, credit_commitment, fire_safety, licence_no, licence_until) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id")
                 .bind(code).bind(name).bind(kind.code()).bind(division.as_str()).bind(now())
                 .bind(credit.as_str()).bind(input.address.trim()).bind(filed_on).bind(input.medical_care)
+                .bind(Some(input.clinic.trim()).filter(|s| !s.is_empty())).bind(&longitude).bind(&latitude)
+                .bind(input.credit_commitment).bind(fire_safety).bind(Some(input.licence_no.trim()).filter(|s| !s.is_empty()))
+                .bind(licence_until)
                 .fetch_one(&mut *tx).await?;
             (*tx).append_audit(&actor.entry("create", "institution", id,
                 serde_json::json!({"code": code, "name": name, "credit_code": credit.as_str(), "kind": kind.code()}))).await?;
             tx.commit().await?;
             Ok(id)
         })
+    }
+
+    /// Updates the filing and supervision facts of an institution in `scope`.
+    pub async fn update_filing(&self, id: i64, f: &FilingInput, scope: &str, actor: &Actor) -> Result<()> {
+        self.institution_in_scope(id, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut errors = Vec::new();
+        if !INSTITUTION_STATUSES.iter().any(|(c, _)| *c == f.status) {
+            errors.push(FieldError::new("status", "请选择运营状态"));
+        }
+        if !FIRE_SAFETY.iter().any(|(c, _)| *c == f.fire_safety) {
+            errors.push(FieldError::new("fire_safety", "请选择消防审验状态"));
+        }
+        let licence_until = optional_date("licence_until", &f.licence_until, &mut errors);
+        let penalty = optional_date("last_penalty_on", &f.last_penalty_on, &mut errors);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE institutions SET status = $2, fire_safety = $3, licence_no = $4, licence_until = $5, \
+                         credit_commitment = $6, last_penalty_on = $7, dishonest = $8, clinic = $9 WHERE id = $1")
+                .bind(id).bind(&f.status).bind(&f.fire_safety).bind(opt(&f.licence_no)).bind(licence_until)
+                .bind(f.credit_commitment).bind(penalty).bind(f.dishonest).bind(opt(&f.clinic)).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("update_filing", "institution", id, serde_json::json!({
+                "status": f.status, "fire_safety": f.fire_safety, "dishonest": f.dishonest,
+                "last_penalty_on": penalty.map(|d| d.to_string())}))).await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Institutions located in `scope`, by division and name.
@@ -263,5 +395,15 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl Store {
+    /// The institution a bed belongs to.
+    pub async fn bed_institution(&self, bed_id: i64) -> Result<Option<i64>> {
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar("SELECT institution_id FROM beds WHERE id = $1")
+            .bind(bed_id).fetch_optional(pool).await?),
+        )
     }
 }

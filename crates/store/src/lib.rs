@@ -11,8 +11,11 @@ pub mod import;
 pub mod institutions;
 pub mod people;
 pub mod reference;
+pub mod residents;
+pub mod staff;
 pub mod testing;
 pub mod users;
+pub mod waitlist;
 
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};

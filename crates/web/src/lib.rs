@@ -109,6 +109,43 @@ pub fn router(state: AppState) -> Router {
             post(pages::institutions::assign_operator),
         )
         .route("/institutions/{id}/beds", post(pages::institutions::add_beds))
+        .route("/institutions/{id}/filing", post(pages::institutions::update_filing))
+        .route(
+            "/institutions/{id}/residents",
+            get(pages::institution_care::residents).post(pages::institution_care::admit),
+        )
+        .route(
+            "/institutions/{id}/residents/{resident}",
+            post(pages::institution_care::resident_step),
+        )
+        .route(
+            "/institutions/{id}/waitlist",
+            get(pages::institution_care::waitlist).post(pages::institution_care::apply),
+        )
+        .route(
+            "/institutions/{id}/waitlist/offer",
+            post(pages::institution_care::offer),
+        )
+        .route(
+            "/institutions/{id}/waitlist/{application}",
+            post(pages::institution_care::decide),
+        )
+        .route(
+            "/institutions/{id}/staff",
+            get(pages::institution_care::staff).post(pages::institution_care::add_staff),
+        )
+        .route(
+            "/institutions/{id}/staff/{member}",
+            post(pages::institution_care::staff_record),
+        )
+        .route(
+            "/institutions/{id}/grading",
+            get(pages::institution_care::grading).post(pages::institution_care::record_grading),
+        )
+        .route(
+            "/institutions/{id}/grading/thresholds",
+            post(pages::institution_care::thresholds),
+        )
         .route(
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),

@@ -107,6 +107,7 @@ async fn the_bed_board_shows_each_bed_by_status_and_the_ratios_follow() {
         let insts = store.institutions_in("360733").await.unwrap();
         let own = insts.iter().find(|i| i.code == "JG3607331001").unwrap().id;
         let other = insts.iter().find(|i| i.code == "JG3607332001").unwrap().id;
+        let before = store.beds(own).await.unwrap();
         // Institution staff manage the beds of their own institution.
         let mut staff = Client::login(&router, "jigou").await;
         let csrf = staff.csrf.clone();
@@ -130,18 +131,32 @@ async fn the_bed_board_shows_each_bed_by_status_and_the_ratios_follow() {
             )
             .await;
         let beds = store.beds(own).await.unwrap();
-        assert_eq!(beds.len(), 4, "{b}");
+        assert_eq!(beds.len(), before.len() + 4, "{b}");
+        let new: Vec<_> = beds.iter().filter(|x| before.iter().all(|y| y.id != x.id)).collect();
+        assert_eq!(new.len(), 4, "{b}");
+        assert_eq!(new.iter().filter(|x| x.nursing).count(), 3, "{b}");
         let r = staff
             .post_form(
-                &format!("/institutions/{own}/beds/{}/status", beds[0].id),
+                &format!("/institutions/{own}/beds/{}/status", new[0].id),
                 &[("_csrf", &csrf), ("status", "occupied")],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let page = staff.get(&format!("/institutions/{own}")).await.text();
-        assert_eq!(page.matches("data-status=\"vacant\"").count(), 3, "{b}");
-        assert_eq!(page.matches("data-status=\"occupied\"").count(), 1, "{b}");
-        assert!(page.contains("护理型 75%") && page.contains("入住率 25%"), "{b}");
+        let beds = store.beds(own).await.unwrap();
+        let with = |s: &str| beds.iter().filter(|x| x.status == s).count();
+        assert_eq!(page.matches("data-status=\"vacant\"").count(), with("vacant"), "{b}");
+        assert_eq!(
+            page.matches("data-status=\"occupied\"").count(),
+            with("occupied"),
+            "{b}"
+        );
+        let nursing = beds.iter().filter(|x| x.nursing).count() * 100 / beds.len();
+        let occupancy = with("occupied") * 100 / beds.len();
+        assert!(
+            page.contains(&format!("护理型 {nursing}%")) && page.contains(&format!("入住率 {occupancy}%")),
+            "{b}"
+        );
         // Staff see only their institution.
         let list = staff.get("/institutions").await.text();
         assert!(list.contains("JG3607331001") && !list.contains("JG3607332001"), "{b}");
@@ -158,9 +173,18 @@ async fn the_bed_board_shows_each_bed_by_status_and_the_ratios_follow() {
             .post_form("/institutions", &[("_csrf", &csrf), ("name", "x")])
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
-        // The county page aggregates: 3 of 4 beds are nursing-type.
+        // The county page aggregates over every institution's beds, and per township.
         let mut county = Client::login(&router, "huichang").await;
         let list = county.get("/institutions").await.text();
-        assert!(list.contains("id=\"nursing-pct\">75%"), "{b}");
+        let (mut all, mut nursing) = (0, 0);
+        for i in store.institutions_in("360733").await.unwrap() {
+            all += i.beds;
+            nursing += i.nursing_beds;
+        }
+        assert!(
+            list.contains(&format!("id=\"nursing-pct\">{}%", nursing * 100 / all)),
+            "{b}"
+        );
+        assert!(list.contains("id=\"by-division\"") && list.contains("文武坝镇"), "{b}");
     }
 }

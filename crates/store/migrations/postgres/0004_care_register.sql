@@ -116,5 +116,5 @@ ALTER TABLE institutions ADD COLUMN credit_commitment BOOLEAN NOT NULL DEFAULT F
 ALTER TABLE institutions ADD COLUMN fire_safety TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE institutions ADD COLUMN licence_no TEXT;
 ALTER TABLE institutions ADD COLUMN licence_until DATE;
-ALTER TABLE institutions ADD COLUMN penalty_until DATE;
+ALTER TABLE institutions ADD COLUMN last_penalty_on DATE;
 ALTER TABLE institutions ADD COLUMN dishonest BOOLEAN NOT NULL DEFAULT FALSE;

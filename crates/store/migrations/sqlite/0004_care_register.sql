@@ -116,5 +116,5 @@ ALTER TABLE institutions ADD COLUMN credit_commitment INTEGER NOT NULL DEFAULT 0
 ALTER TABLE institutions ADD COLUMN fire_safety TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE institutions ADD COLUMN licence_no TEXT;
 ALTER TABLE institutions ADD COLUMN licence_until TEXT;
-ALTER TABLE institutions ADD COLUMN penalty_until TEXT;
+ALTER TABLE institutions ADD COLUMN last_penalty_on TEXT;
 ALTER TABLE institutions ADD COLUMN dishonest INTEGER NOT NULL DEFAULT 0;

@@ -10,7 +10,9 @@ use yiyang_domain::institution::InstitutionKind;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
 use yiyang_store::audit::Actor;
-use yiyang_store::institutions::{Bed, Institution, InstitutionInput, BED_STATUSES};
+use yiyang_store::institutions::{
+    Bed, FilingInput, Institution, InstitutionInput, BED_STATUSES, FIRE_SAFETY, INSTITUTION_STATUSES,
+};
 use yiyang_store::StoreError;
 
 use super::{render, Layout};
@@ -18,7 +20,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 
-fn actor(user: &CurrentUser) -> Actor {
+pub(crate) fn actor(user: &CurrentUser) -> Actor {
     Actor {
         name: user.session.user.username.clone(),
         channel: "web",
@@ -27,7 +29,7 @@ fn actor(user: &CurrentUser) -> Actor {
 }
 
 /// Institution staff see only their own institution.
-fn visible(user: &CurrentUser, inst: &Institution) -> bool {
+pub(crate) fn visible(user: &CurrentUser, inst: &Institution) -> bool {
     user.role() != Role::Institution || user.session.user.institution_id.as_deref() == Some(inst.code.as_str())
 }
 
@@ -41,8 +43,53 @@ struct ListPage {
     public_occupancy_pct: i64,
     can_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
+    fire_safety: Vec<(&'static str, &'static str)>,
     input: FormInput,
     errors: Vec<FieldError>,
+    by_division: Vec<DivisionRatios>,
+}
+
+/// Beds, nursing-type share and occupancy of the institutions in one division below the
+/// user's scope.
+pub struct DivisionRatios {
+    pub code: String,
+    pub name: String,
+    pub institutions: usize,
+    pub beds: i64,
+    pub nursing_pct: i64,
+    pub occupancy_pct: i64,
+    pub public_occupancy_pct: i64,
+}
+
+fn by_division(state: &AppState, scope: &str, rows: &[Institution]) -> Vec<DivisionRatios> {
+    let r = state.store.reference();
+    r.children(scope)
+        .into_iter()
+        .filter_map(|(code, name)| {
+            let here: Vec<&Institution> = rows.iter().filter(|i| i.division.starts_with(&code)).collect();
+            if here.is_empty() {
+                return None;
+            }
+            let beds: i64 = here.iter().map(|i| i.beds).sum();
+            let pct = |n: i64, d: i64| (n * 100).checked_div(d).unwrap_or(0);
+            let public: Vec<&&Institution> = here
+                .iter()
+                .filter(|i| InstitutionKind::parse(&i.kind).is_some_and(|k| k.is_public()))
+                .collect();
+            Some(DivisionRatios {
+                institutions: here.len(),
+                beds,
+                nursing_pct: pct(here.iter().map(|i| i.nursing_beds).sum(), beds),
+                occupancy_pct: pct(here.iter().map(|i| i.occupied).sum(), beds),
+                public_occupancy_pct: pct(
+                    public.iter().map(|i| i.occupied).sum(),
+                    public.iter().map(|i| i.beds).sum(),
+                ),
+                code,
+                name,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -65,6 +112,20 @@ pub struct FormInput {
     filed_on: String,
     #[serde(default)]
     medical_care: String,
+    #[serde(default)]
+    clinic: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    credit_commitment: String,
+    #[serde(default)]
+    fire_safety: String,
+    #[serde(default)]
+    licence_no: String,
+    #[serde(default)]
+    licence_until: String,
 }
 
 async fn list_page(
@@ -89,6 +150,8 @@ async fn list_page(
     let (pub_beds, pub_occ) = public.iter().fold((0, 0), |(b, o), r| (b + r.beds, o + r.occupied));
     render(&ListPage {
         layout: Layout::new(state, user, "养老机构", "institutions"),
+        by_division: by_division(state, user.scope(), &rows),
+        fire_safety: FIRE_SAFETY.to_vec(),
         total_beds,
         nursing_pct: (nursing * 100).checked_div(total_beds).unwrap_or(0),
         public_occupancy_pct: (pub_occ * 100).checked_div(pub_beds).unwrap_or(0),
@@ -125,6 +188,13 @@ pub async fn create(
         address: f.address.clone(),
         filed_on: f.filed_on.clone(),
         medical_care: f.medical_care == "1",
+        clinic: f.clinic.clone(),
+        longitude: f.longitude.clone(),
+        latitude: f.latitude.clone(),
+        credit_commitment: f.credit_commitment == "1",
+        fire_safety: f.fire_safety.clone(),
+        licence_no: f.licence_no.clone(),
+        licence_until: f.licence_until.clone(),
     };
     match state
         .store
@@ -155,9 +225,12 @@ struct DetailPage {
     can_write: bool,
     can_beds: bool,
     message: String,
+    fire_safety: Vec<(&'static str, &'static str)>,
+    institution_statuses: Vec<(&'static str, &'static str)>,
+    tab: &'static str,
 }
 
-async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
+pub(crate) async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
     user.require(Permission::InstitutionRead)?;
     let inst = state
         .store
@@ -173,7 +246,7 @@ async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Resul
 #[derive(Deserialize, Default)]
 pub struct MessageParam {
     #[serde(default)]
-    msg: String,
+    pub(crate) msg: String,
 }
 
 pub async fn detail(
@@ -204,6 +277,9 @@ pub async fn detail(
         can_write: user.may(Permission::InstitutionWrite),
         can_beds: user.may(Permission::BedWrite),
         message: q.msg,
+        fire_safety: FIRE_SAFETY.to_vec(),
+        institution_statuses: INSTITUTION_STATUSES.to_vec(),
+        tab: "beds",
     })
 }
 
@@ -285,4 +361,50 @@ pub async fn bed_status(
     institution_for(&state, &user, id).await?;
     state.store.set_bed_status(id, bed, &f.status, &actor(&user)).await?;
     Ok(Redirect::to(&format!("/institutions/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct FilingForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    status: String,
+    fire_safety: String,
+    #[serde(default)]
+    licence_no: String,
+    #[serde(default)]
+    licence_until: String,
+    #[serde(default)]
+    credit_commitment: String,
+    #[serde(default)]
+    last_penalty_on: String,
+    #[serde(default)]
+    dishonest: String,
+    #[serde(default)]
+    clinic: String,
+}
+
+pub async fn update_filing(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<FilingForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::InstitutionWrite)?;
+    institution_for(&state, &user, id).await?;
+    let input = FilingInput {
+        status: f.status,
+        fire_safety: f.fire_safety,
+        licence_no: f.licence_no,
+        licence_until: f.licence_until,
+        credit_commitment: f.credit_commitment == "1",
+        last_penalty_on: f.last_penalty_on,
+        dishonest: f.dishonest == "1",
+        clinic: f.clinic,
+    };
+    state
+        .store
+        .update_filing(id, &input, user.scope(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!("/institutions/{id}?msg=备案信息已更新")))
 }

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod imports;
+pub mod institution_care;
 pub mod institutions;
 pub mod people;
 pub mod policy;

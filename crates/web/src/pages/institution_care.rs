@@ -1,0 +1,574 @@
+//! An institution's people: residents on beds (admission, transfer, leave, discharge,
+//! death), the public-institution waitlist, the staff roster, and GB/T 37276 grading.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use axum::Form;
+use serde::Deserialize;
+use yiyang_domain::institution::{GradeScores, SECTION_MAX};
+use yiyang_domain::role::Permission;
+use yiyang_domain::staff::{certificate_kinds, POSITIONS, SKILL_LEVELS};
+use yiyang_store::institutions::{Bed, Institution};
+use yiyang_store::residents::{ResidentEvent, ResidentRow};
+use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
+use yiyang_store::waitlist::WaitEntry;
+
+use super::institutions::{actor, institution_for, MessageParam};
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn date(raw: &str) -> Result<chrono::NaiveDate, AppError> {
+    if raw.trim().is_empty() {
+        return Ok(today());
+    }
+    yiyang_domain::dates::parse_date(raw)
+        .map_err(|e| AppError::Invalid(vec![yiyang_domain::person::FieldError::new("on", e.to_string())]))
+}
+
+fn back(id: i64, tab: &str, msg: &str) -> Redirect {
+    Redirect::to(&format!("/institutions/{id}/{tab}?msg={}", urlencoding_min(msg)))
+}
+
+/// Percent-encodes a short message for a query string.
+fn urlencoding_min(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn bed_label(b: &Bed) -> String {
+    format!(
+        "{}-{}-{}{}",
+        b.building,
+        b.room,
+        b.number,
+        if b.nursing { "（护理型）" } else { "" }
+    )
+}
+
+// ---- residents ----
+
+#[derive(Template)]
+#[template(path = "institution_residents.html")]
+struct ResidentsPage {
+    layout: Layout,
+    inst: Institution,
+    tab: &'static str,
+    message: String,
+    residents: Vec<(ResidentRow, String)>,
+    events: Vec<ResidentEvent>,
+    free_beds: Vec<(i64, String)>,
+    other_beds: Vec<(i64, String)>,
+    can_write: bool,
+    today: String,
+}
+
+pub async fn residents(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    let beds = state.store.beds(id).await?;
+    let free_beds = beds
+        .iter()
+        .filter(|b| b.status == "vacant" || b.status == "reserved")
+        .map(|b| (b.id, bed_label(b)))
+        .collect();
+    // Beds of other institutions in scope the user may also see, for transfers.
+    let mut other_beds = Vec::new();
+    for other in state.store.institutions_in(user.scope()).await? {
+        if other.id == id || !super::institutions::visible(&user, &other) {
+            continue;
+        }
+        for b in state.store.beds(other.id).await? {
+            if b.status == "vacant" {
+                other_beds.push((b.id, format!("{} {}", other.name, bed_label(&b))));
+            }
+        }
+    }
+    let residents = state
+        .store
+        .residents_of(id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let masked = yiyang_domain::id_number::mask(&r.id_number);
+            (r, masked)
+        })
+        .collect();
+    render(&ResidentsPage {
+        layout: Layout::new(&state, &user, format!("{}：入住老人", inst.name), "institutions"),
+        inst,
+        tab: "residents",
+        message: q.msg,
+        residents,
+        events: state.store.resident_events(id, 50).await?,
+        free_beds,
+        other_beds,
+        can_write: user.may(Permission::ResidentWrite),
+        today: today().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AdmitForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    id_number: String,
+    bed_id: i64,
+    #[serde(default)]
+    on: String,
+}
+
+pub async fn admit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AdmitForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::ResidentWrite)?;
+    institution_for(&state, &user, id).await?;
+    state
+        .store
+        .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, &actor(&user))
+        .await?;
+    Ok(back(id, "residents", "已办理入住"))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    kind: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    to_bed: Option<i64>,
+}
+
+pub async fn resident_step(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, resident)): Path<(i64, i64)>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::ResidentWrite)?;
+    institution_for(&state, &user, id).await?;
+    let on = date(&f.on)?;
+    if f.kind == "transfer" {
+        let to = f.to_bed.ok_or_else(|| {
+            AppError::Invalid(vec![yiyang_domain::person::FieldError::new("to_bed", "请选择目标床位")])
+        })?;
+        // The target bed must belong to an institution the user may act in.
+        let target = state.store.bed_institution(to).await?.ok_or(AppError::NotFound)?;
+        institution_for(&state, &user, target).await?;
+        state
+            .store
+            .transfer_resident(id, resident, to, on, &actor(&user))
+            .await?;
+        return Ok(back(id, "residents", "已办理调床或转出"));
+    }
+    state
+        .store
+        .resident_step(id, resident, &f.kind, on, &f.note, &actor(&user))
+        .await?;
+    Ok(back(id, "residents", "已记录"))
+}
+
+// ---- waitlist ----
+
+#[derive(Template)]
+#[template(path = "institution_waitlist.html")]
+struct WaitlistPage {
+    layout: Layout,
+    inst: Institution,
+    tab: &'static str,
+    message: String,
+    entries: Vec<(WaitEntry, String)>,
+    vacant: Vec<(i64, String)>,
+    can_write: bool,
+    today: String,
+}
+
+pub async fn waitlist(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    let entries = state
+        .store
+        .waitlist(id, today())
+        .await?
+        .into_iter()
+        .map(|e| {
+            let masked = yiyang_domain::id_number::mask(&e.id_number);
+            (e, masked)
+        })
+        .collect();
+    let vacant = state
+        .store
+        .beds(id)
+        .await?
+        .iter()
+        .filter(|b| b.status == "vacant")
+        .map(|b| (b.id, bed_label(b)))
+        .collect();
+    render(&WaitlistPage {
+        layout: Layout::new(&state, &user, format!("{}：入住评估轮候", inst.name), "institutions"),
+        inst,
+        tab: "waitlist",
+        message: q.msg,
+        entries,
+        vacant,
+        can_write: user.may(Permission::WaitlistWrite),
+        today: today().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    id_number: String,
+    #[serde(default)]
+    applied_on: String,
+    #[serde(default)]
+    tekun_central: String,
+    #[serde(default)]
+    special_contribution: String,
+    #[serde(default)]
+    youfu: String,
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ApplyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::WaitlistWrite)?;
+    institution_for(&state, &user, id).await?;
+    state
+        .store
+        .apply_for_bed(
+            id,
+            &f.id_number,
+            date(&f.applied_on)?,
+            f.tekun_central == "1",
+            f.special_contribution == "1",
+            f.youfu == "1",
+            &actor(&user),
+        )
+        .await?;
+    Ok(back(id, "waitlist", "已登记轮候申请"))
+}
+
+#[derive(Deserialize)]
+pub struct OfferForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    bed_id: i64,
+}
+
+pub async fn offer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<OfferForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::WaitlistWrite)?;
+    institution_for(&state, &user, id).await?;
+    state.store.offer_bed(id, f.bed_id, today(), &actor(&user)).await?;
+    Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    on: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, app)): Path<(i64, i64)>,
+    Form(f): Form<DecideForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::WaitlistWrite)?;
+    institution_for(&state, &user, id).await?;
+    let accept = f.decision == "accept";
+    state
+        .store
+        .decide_offer(id, app, accept, date(&f.on)?, &f.note, &actor(&user))
+        .await?;
+    Ok(back(id, "waitlist", if accept { "已入住" } else { "已记录放弃" }))
+}
+
+// ---- staff ----
+
+#[derive(Template)]
+#[template(path = "institution_staff.html")]
+struct StaffPage {
+    layout: Layout,
+    inst: Institution,
+    tab: &'static str,
+    message: String,
+    staff: Vec<StaffMember>,
+    summary: RosterSummary,
+    positions: Vec<(&'static str, &'static str)>,
+    skill_levels: Vec<(&'static str, &'static str)>,
+    certificate_kinds: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    today: String,
+}
+
+impl StaffPage {
+    fn cert_label(&self, kind: &str) -> &'static str {
+        certificate_kinds()
+            .into_iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("", |(_, l)| l)
+    }
+}
+
+pub async fn staff(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    let (staff, summary) = state.store.roster(id, today()).await?;
+    render(&StaffPage {
+        layout: Layout::new(&state, &user, format!("{}：工作人员", inst.name), "institutions"),
+        inst,
+        tab: "staff",
+        message: q.msg,
+        staff,
+        summary,
+        positions: POSITIONS.iter().map(|p| (p.code, p.label)).collect(),
+        skill_levels: SKILL_LEVELS.to_vec(),
+        certificate_kinds: certificate_kinds(),
+        can_write: user.may(Permission::ResidentWrite),
+        today: today().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StaffForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    name: String,
+    position: String,
+    #[serde(default)]
+    skill_level: String,
+    #[serde(default)]
+    hired_on: String,
+    #[serde(default)]
+    cert_kind: String,
+    #[serde(default)]
+    cert_number: String,
+    #[serde(default)]
+    cert_valid_until: String,
+}
+
+pub async fn add_staff(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StaffForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::ResidentWrite)?;
+    institution_for(&state, &user, id).await?;
+    let hired = if f.hired_on.trim().is_empty() {
+        today().to_string()
+    } else {
+        f.hired_on.clone()
+    };
+    state
+        .store
+        .add_staff(
+            id,
+            &f.name,
+            &f.position,
+            &f.skill_level,
+            &hired,
+            Some((&f.cert_kind, &f.cert_number, &f.cert_valid_until)),
+            &actor(&user),
+        )
+        .await?;
+    Ok(back(id, "staff", "已新增工作人员"))
+}
+
+#[derive(Deserialize)]
+pub struct StaffRecordForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    what: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    valid_until: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    on: String,
+}
+
+pub async fn staff_record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, member)): Path<(i64, i64)>,
+    Form(f): Form<StaffRecordForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::ResidentWrite)?;
+    institution_for(&state, &user, id).await?;
+    let a = actor(&user);
+    if f.what == "certificate" {
+        state
+            .store
+            .add_certificate(id, member, &f.kind, &f.number, &f.valid_until, &a)
+            .await?;
+    } else {
+        let hours = f.hours.trim().parse().unwrap_or(0);
+        let on = if f.on.trim().is_empty() {
+            today().to_string()
+        } else {
+            f.on.clone()
+        };
+        state
+            .store
+            .add_training(id, member, &f.kind, &f.title, hours, &on, &a)
+            .await?;
+    }
+    Ok(back(id, "staff", "已记录"))
+}
+
+// ---- grading ----
+
+#[derive(Template)]
+#[template(path = "institution_grading.html")]
+struct GradingPage {
+    layout: Layout,
+    inst: Institution,
+    tab: &'static str,
+    message: String,
+    gradings: Vec<Grading>,
+    thresholds: String,
+    section_max: [u32; 4],
+    can_write: bool,
+    can_settings: bool,
+    today: String,
+}
+
+pub async fn grading(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    render(&GradingPage {
+        layout: Layout::new(&state, &user, format!("{}：等级评定", inst.name), "institutions"),
+        inst,
+        tab: "grading",
+        message: q.msg,
+        gradings: state.store.gradings(id).await?,
+        thresholds: state.store.grade_thresholds().await?.to_setting(),
+        section_max: SECTION_MAX,
+        can_write: user.may(Permission::GradingWrite),
+        can_settings: user.may(Permission::SettingsWrite),
+        today: today().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct GradingForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    environment: u32,
+    facilities: u32,
+    management: u32,
+    services: u32,
+    #[serde(default)]
+    evaluated_on: String,
+    evaluator: String,
+}
+
+pub async fn record_grading(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<GradingForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::GradingWrite)?;
+    institution_for(&state, &user, id).await?;
+    let scores = GradeScores {
+        environment: f.environment,
+        facilities: f.facilities,
+        management: f.management,
+        services: f.services,
+    };
+    let on = if f.evaluated_on.trim().is_empty() {
+        today().to_string()
+    } else {
+        f.evaluated_on.clone()
+    };
+    state
+        .store
+        .record_grading(id, scores, &on, &f.evaluator, &actor(&user))
+        .await?;
+    Ok(back(id, "grading", "已记录评定结果"))
+}
+
+#[derive(Deserialize)]
+pub struct ThresholdsForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    thresholds: String,
+}
+
+pub async fn thresholds(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ThresholdsForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::SettingsWrite)?;
+    state.store.set_grade_thresholds(&f.thresholds, &actor(&user)).await?;
+    Ok(back(id, "grading", "已更新评定标准"))
+}

@@ -116,6 +116,28 @@ enum ImportWhat {
         #[arg(long, default_value = "")]
         scope: String,
     },
+    /// Institutions (机构编号, 机构名称, 统一社会信用代码, 机构性质, 区划代码, …).
+    Institutions(CareImportArgs),
+    /// Beds (机构编号, 楼栋, 房间, 床号, 护理型, 失智照护单元).
+    Beds(CareImportArgs),
+    /// Residents (机构编号, 身份证号, 楼栋, 房间, 床号, 入住日期); needs a valid assessment.
+    Residents(CareImportArgs),
+    /// Assessment results, including legacy MZ/T 039-2013 levels (身份证号, 评估标准, 评估等级,
+    /// 评估日期, 有效期至).
+    Assessments(CareImportArgs),
+}
+
+#[derive(clap::Args)]
+struct CareImportArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
+    /// Write the rejected rows to this .xlsx file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Only accept rows inside this division (default: any).
+    #[arg(long, default_value = "")]
+    scope: String,
 }
 
 #[derive(Subcommand)]
@@ -281,6 +303,46 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 println!("问题报告已写入 {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { what } => {
+            use yiyang_store::care_import::CareFile;
+            let (kind, a) = match what {
+                ImportWhat::Institutions(a) => (CareFile::Institutions, a),
+                ImportWhat::Beds(a) => (CareFile::Beds, a),
+                ImportWhat::Residents(a) => (CareFile::Residents, a),
+                ImportWhat::Assessments(a) => (CareFile::Assessments, a),
+                ImportWhat::Elders { .. } => unreachable!("handled above"),
+            };
+            let store = Store::connect(&a.db.db).await?;
+            let summary = store.import_care(&a.file, kind, &a.scope, &cli_actor()).await?;
+            println!(
+                "{}导入完成：共 {} 行，新增 {}，已存在 {}，未导入 {} 条问题。",
+                kind.label(),
+                summary.total_rows,
+                summary.imported,
+                summary.unchanged,
+                summary.errors.len()
+            );
+            for e in summary.errors.iter().take(50) {
+                println!("  第 {} 行 {}（{}）：{}", e.row_no, e.field, e.value, e.message);
+            }
+            if let Some(path) = a.report {
+                let job = yiyang_store::import::ImportJob {
+                    file_name: a.file.display().to_string(),
+                    total_rows: summary.total_rows as i64,
+                    inserted: summary.imported as i64,
+                    unchanged: summary.unchanged as i64,
+                    rejected: summary.errors.len() as i64,
+                    ..Default::default()
+                };
+                std::fs::write(&path, yiyang_store::import::error_report_xlsx(&job, &summary.errors)?)?;
+                println!("问题报告已写入 {}", path.display());
+            }
+            Ok(if summary.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Demo { db, people } => {
             let store = Store::connect(&db.db).await?;

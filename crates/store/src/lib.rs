@@ -5,6 +5,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod benefits;
+pub mod care_import;
 pub mod demo;
 pub mod disbursement;
 pub mod import;

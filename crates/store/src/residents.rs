@@ -104,10 +104,27 @@ impl Store {
         note: &str,
         actor: &Actor,
     ) -> Result<i64> {
+        self.admit_checked(institution_id, person, bed_id, on, on, note, actor)
+            .await
+    }
+
+    /// Admission with the assessment checked on `check_on` (the admission date, except for
+    /// residents imported long after they came in).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn admit_checked(
+        &self,
+        institution_id: i64,
+        person: i64,
+        bed_id: i64,
+        on: NaiveDate,
+        check_on: NaiveDate,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
         let kind = "admit";
-        if self.valid_assessment(person, on).await?.is_none() {
+        if self.valid_assessment(person, check_on).await?.is_none() {
             return Err(StoreError::Refused(format!(
-                "入住须有在 {on} 有效的老年人能力评估（GB/T 42195-2022），请先评估"
+                "入住须有在 {check_on} 有效的老年人能力评估（GB/T 42195-2022），请先评估"
             )));
         }
         with_pool!(self, pool => {

@@ -103,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             "/institutions",
             get(pages::institutions::index).post(pages::institutions::create),
         )
+        .route(
+            "/institutions/import",
+            get(pages::care_import::form).post(pages::care_import::upload),
+        )
         .route("/institutions/{id}", get(pages::institutions::detail))
         .route(
             "/institutions/{id}/operator",

@@ -315,3 +315,124 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
     assert!(facts.contains(&format!("入住率 {pct}%")), "{facts}");
     screenshot(&c, "bed-board").await;
 }
+
+/// The assessment form on a tablet-sized screen: one step at a time, the running score
+/// following every answer, an unanswered item stopping the step, and the report at the end.
+#[tokio::test]
+async fn an_assessor_fills_in_the_form_step_by_step_and_gets_the_report() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(820, 1180).await.unwrap();
+    login(&c, &base, "pinggu").await;
+    c.goto(&format!("{base}/people")).await.unwrap();
+    let href = c
+        .find(Locator::Css("table.list tbody tr td a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{base}{href}/assessments/new")).await.unwrap();
+    c.wait().for_element(Locator::Id("stepbar")).await.unwrap();
+    // Only the first step (basic information) shows.
+    assert_eq!(count(&c, "section.step:not([hidden])").await, 1);
+    assert!(c
+        .find(Locator::Id("step-info"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap());
+    c.find(Locator::Css("input[name=agency]"))
+        .await
+        .unwrap()
+        .send_keys("会昌县老年人能力评估中心")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=assessor2]"))
+        .await
+        .unwrap()
+        .send_keys("评估员 陈志强")
+        .await
+        .unwrap();
+    let next = c.find(Locator::Css("[data-step-next]")).await.unwrap();
+    next.click().await.unwrap();
+    assert!(c
+        .find(Locator::Id("step-self_care"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap());
+    // Next with nothing answered stays and marks the open items.
+    next.click().await.unwrap();
+    assert!(c
+        .find(Locator::Id("step-self_care"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap());
+    assert_eq!(count(&c, "#step-self_care fieldset.item.missing").await, 8);
+    let mut expected = 0;
+    for step in ["self_care", "mobility", "mental", "perception_social"] {
+        let items = c
+            .find_all(Locator::Css(&format!("#step-{step} fieldset.item")))
+            .await
+            .unwrap();
+        for (i, item) in items.iter().enumerate() {
+            // The highest score everywhere except the first item of each step (one below).
+            let radios = item.find_all(Locator::Css("input[type=radio]")).await.unwrap();
+            let pick = if i == 0 { 1 } else { 0 };
+            let score: u32 = radios[pick].attr("value").await.unwrap().unwrap().parse().unwrap();
+            // Bring the choice above the sticky step bar, as a finger would scroll to it.
+            c.execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&radios[pick]).unwrap()],
+            )
+            .await
+            .unwrap();
+            radios[pick].click().await.unwrap();
+            expected += score;
+        }
+        let shown = c
+            .find(Locator::Id("running-total"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(shown, expected.to_string(), "running total after {step}");
+        c.find(Locator::Css("[data-step-next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    assert_eq!(expected, 86);
+    assert_eq!(
+        c.find(Locator::Id("answered")).await.unwrap().text().await.unwrap(),
+        "26"
+    );
+    assert_eq!(
+        c.find(Locator::Id("running-level"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "1 级"
+    );
+    screenshot(&c, "assessment-form").await;
+    click(&c, "submit-assessment").await;
+    c.wait().for_element(Locator::Id("assessment-report")).await.unwrap();
+    assert_eq!(c.find(Locator::Id("total")).await.unwrap().text().await.unwrap(), "86");
+    let final_level = c.find(Locator::Id("final-level")).await.unwrap().text().await.unwrap();
+    assert!(final_level.contains("1 级"), "{final_level}");
+    let assessors = c.find(Locator::Id("assessors")).await.unwrap().text().await.unwrap();
+    assert!(assessors.contains("陈志强"), "{assessors}");
+    screenshot(&c, "assessment-report").await;
+}

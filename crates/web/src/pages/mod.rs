@@ -5,6 +5,7 @@ pub mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod benefits;
+pub mod care_import;
 pub mod imports;
 pub mod institution_care;
 pub mod institutions;

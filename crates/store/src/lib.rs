@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod care_import;
+pub mod construction;
 pub mod demo;
 pub mod disbursement;
 pub mod import;

@@ -115,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .route("/institutions/{id}/beds", post(pages::institutions::add_beds))
         .route("/institutions/{id}/filing", post(pages::institutions::update_filing))
         .route(
+            "/institutions/{id}/construction-subsidy",
+            post(pages::institutions::grant_construction),
+        )
+        .route(
             "/institutions/{id}/residents",
             get(pages::institution_care::residents).post(pages::institution_care::admit),
         )

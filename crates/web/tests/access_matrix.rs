@@ -34,6 +34,21 @@ async fn every_role_against_every_route() {
         let api_inside = format!("/api/v1/people/{inside}");
         let api_outside = format!("/api/v1/people/{outside}");
         let job_r = format!("/imports/{job}");
+        let insts = store.institutions_in("360733").await.unwrap();
+        let own = insts.iter().find(|i| i.code == "JG3607331001").unwrap().id;
+        let other = insts.iter().find(|i| i.code == "JG3607332001").unwrap().id;
+        let care: Vec<String> = ["", "/residents", "/waitlist", "/staff", "/grading"]
+            .iter()
+            .flat_map(|tab| {
+                [
+                    format!("/institutions/{own}{tab}"),
+                    format!("/institutions/{other}{tab}"),
+                ]
+            })
+            .collect();
+        let new_inside = format!("/people/{inside}/assessments/new");
+        let new_outside = format!("/people/{outside}/assessments/new");
+        let history_inside = format!("/people/{inside}/assessments");
         let matrix: Vec<(&str, [S; 6])> = vec![
             ("/", [OK, OK, OK, OK, OK, OK]),
             ("/people", [OK, NO, NO, OK, NO, OK]),
@@ -50,7 +65,19 @@ async fn every_role_against_every_route() {
             ("/api/v1/people", [OK, NO, NO, OK, NO, OK]),
             (&api_inside, [OK, NF, NF, OK, NF, OK]),
             (&api_outside, [NF, NF, NF, NF, NF, NF]),
+            ("/assessments/due", [OK, NO, NO, OK, NO, OK]),
+            (&history_inside, [OK, NF, NF, OK, NF, OK]),
+            (&new_inside, [NO, NO, NO, OK, NO, NO]),
+            (&new_outside, [NO, NO, NO, NF, NO, NO]),
+            ("/institutions", [OK, OK, NO, NO, OK, OK]),
+            ("/institutions/import", [OK, NO, NO, NO, NO, NO]),
         ];
+        let mut matrix = matrix;
+        for (n, route) in care.iter().enumerate() {
+            // Institution staff see their own institution only.
+            let staff = if n % 2 == 0 { OK } else { NF };
+            matrix.push((route, [OK, staff, NO, NO, OK, OK]));
+        }
         let users = ["huichang", "jigou", "fuwu", "pinggu", "jiancha", "shenji"];
         for (i, user) in users.iter().enumerate() {
             let mut c = Client::login(&router, user).await;

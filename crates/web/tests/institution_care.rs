@@ -509,3 +509,49 @@ async fn a_grading_checks_prerequisites_and_the_grade_shows_on_the_institution()
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
     }
 }
+
+#[tokio::test]
+async fn the_construction_subsidy_pays_each_nursing_bed_once() {
+    for (b, store, router) in apps(10).await {
+        // The central home: 40 nursing-type beds, 医养结合, filed in 2015 (Huichang pack:
+        // 5,000 yuan a bed).
+        let inst = institution(&store, "JG3607331001").await;
+        let mut c = Client::login(&router, "huichang").await;
+        let csrf = c.csrf.clone();
+        let page = c.get(&format!("/institutions/{inst}")).await.text();
+        assert!(page.contains("id=\"construction-beds\">40<"), "{b}: {page}");
+        assert!(
+            page.contains("id=\"construction-amount\">¥200,000.00"),
+            "{b}: {}",
+            &page[page.find("construction-amount").unwrap()..][..80]
+        );
+        let url = format!("/institutions/{inst}/construction-subsidy");
+        let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        // Again: nothing left to pay.
+        let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        // New nursing beds are paid; the old ones are not paid again.
+        store
+            .add_beds(inst, "3号楼", "301", 2, true, false, &actor())
+            .await
+            .unwrap();
+        let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        let p = store
+            .construction_preview(
+                inst,
+                &yiyang_domain::policy::shipped::packs(),
+                chrono::Local::now().date_naive(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.paid_beds, p.paid_fen, p.decision.beds), (42, 21_000_000, 0), "{b}");
+        // Granting is the preparing clerk's step: a reviewer may not.
+        let mut reviewer = Client::login(&router, "shenhe").await;
+        let csrf = reviewer.csrf.clone();
+        let r = reviewer.post_form(&url, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+    }
+}

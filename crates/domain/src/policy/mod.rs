@@ -8,6 +8,7 @@
 //! - [`input_row`]: the benchmark's `elders.csv` row format (`benefits simulate`).
 
 pub mod cases;
+pub mod construction;
 pub mod expr;
 pub mod facts;
 pub mod input_row;

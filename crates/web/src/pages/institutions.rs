@@ -228,6 +228,14 @@ struct DetailPage {
     fire_safety: Vec<(&'static str, &'static str)>,
     institution_statuses: Vec<(&'static str, &'static str)>,
     tab: &'static str,
+    construction: Option<yiyang_store::construction::ConstructionPreview>,
+    can_grant: bool,
+}
+
+impl DetailPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yiyang_domain::Fen(*fen).to_string()
+    }
 }
 
 pub(crate) async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
@@ -280,6 +288,15 @@ pub async fn detail(
         fire_safety: FIRE_SAFETY.to_vec(),
         institution_statuses: INSTITUTION_STATUSES.to_vec(),
         tab: "beds",
+        construction: if user.may(Permission::BenefitRead) || user.may(Permission::InstitutionWrite) {
+            state
+                .store
+                .construction_preview(id, &state.packs, chrono::Local::now().date_naive())
+                .await?
+        } else {
+            None
+        },
+        can_grant: user.may(Permission::BenefitPrepare),
     })
 }
 
@@ -407,4 +424,30 @@ pub async fn update_filing(
         .update_filing(id, &input, user.scope(), &actor(&user))
         .await?;
     Ok(Redirect::to(&format!("/institutions/{id}?msg=备案信息已更新")))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Grants the one-off construction subsidy for the nursing-type beds not yet paid.
+pub async fn grant_construction(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BenefitPrepare)?;
+    institution_for(&state, &user, id).await?;
+    let (beds, fen) = state
+        .store
+        .grant_construction_subsidy(id, &state.packs, chrono::Local::now().date_naive(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/institutions/{id}?msg=已核定{beds}张护理型床位的一次性建设补助{}",
+        yiyang_domain::Fen(fen)
+    )))
 }

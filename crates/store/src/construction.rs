@@ -1,0 +1,115 @@
+//! Granting the one-off construction subsidy per nursing-type bed under the pack in force
+//! where the institution is; each bed is recorded once, so a second grant pays only beds
+//! added since.
+
+use chrono::NaiveDate;
+use yiyang_domain::dates::Month;
+use yiyang_domain::policy::construction::{decide, ConstructionDecision, ConstructionFacts, ConstructionParams};
+use yiyang_domain::policy::Pack;
+
+use crate::audit::{Actor, AuditAppend};
+use crate::benefits::PackChoice;
+use crate::{now, with_pool, Result, Store, StoreError};
+
+/// What a grant would pay now, with the subsidy so far.
+#[derive(Debug, Clone)]
+pub struct ConstructionPreview {
+    pub params: ConstructionParams,
+    pub decision: ConstructionDecision,
+    pub paid_beds: i64,
+    pub paid_fen: i64,
+}
+
+impl Store {
+    /// The construction subsidy for `institution_id` on `today`; `None` when the pack in force
+    /// there sets none.
+    pub async fn construction_preview(
+        &self,
+        institution_id: i64,
+        packs: &[Pack],
+        today: NaiveDate,
+    ) -> Result<Option<ConstructionPreview>> {
+        let row: Option<(String, bool, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT division, medical_care, filed_on FROM institutions WHERE id = $1").bind(institution_id).fetch_optional(pool).await?);
+        let (division, medical_care, filed_on) = row.ok_or(StoreError::NotFound)?;
+        let mut choice = PackChoice::new(packs, Month::of(today), None)?;
+        let Some(params) = choice
+            .program(&division)
+            .and_then(|p| ConstructionParams::from_pack(p.pack, today))
+        else {
+            return Ok(None);
+        };
+        let (nursing, unpaid, paid_beds, paid_fen): (i64, i64, i64, i64) = with_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing), \
+             (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
+                AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id)), \
+             (SELECT COUNT(*) FROM bed_subsidies s WHERE s.institution_id = $1), \
+             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM bed_subsidies s WHERE s.institution_id = $1)")
+            .bind(institution_id).fetch_one(pool).await?);
+        let decision = decide(
+            &ConstructionFacts {
+                medical_care,
+                filed_on,
+                nursing_beds: nursing as u32,
+                unpaid_nursing_beds: unpaid as u32,
+                paid_fen,
+                today,
+            },
+            &params,
+        );
+        Ok(Some(ConstructionPreview {
+            params,
+            decision,
+            paid_beds,
+            paid_fen,
+        }))
+    }
+
+    /// Grants the subsidy the preview shows: records each paid bed once. Returns (beds, fen).
+    pub async fn grant_construction_subsidy(
+        &self,
+        institution_id: i64,
+        packs: &[Pack],
+        today: NaiveDate,
+        actor: &Actor,
+    ) -> Result<(u32, i64)> {
+        let p = self
+            .construction_preview(institution_id, packs, today)
+            .await?
+            .ok_or_else(|| StoreError::Refused("当地政策包没有规定护理型床位一次性建设补助".into()))?;
+        if !p.decision.eligible() {
+            let unmet: Vec<&str> = p
+                .decision
+                .conditions
+                .iter()
+                .filter(|c| !c.1)
+                .map(|c| c.0.as_str())
+                .collect();
+            return Err(StoreError::Refused(format!("不符合建设补助条件：{}", unmet.join("；"))));
+        }
+        if p.decision.beds == 0 {
+            return Err(StoreError::Refused("没有尚未补助的护理型床位，或已达到补助上限".into()));
+        }
+        let granted = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let beds: Vec<i64> = sqlx::query_scalar(
+                "SELECT b.id FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
+                 AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id) ORDER BY b.id LIMIT $2")
+                .bind(institution_id).bind(p.decision.beds as i64).fetch_all(&mut *tx).await?;
+            let mut n = 0u32;
+            for bed in &beds {
+                n += sqlx::query(
+                    "INSERT INTO bed_subsidies (bed_id, institution_id, amount_fen, pack_id, pack_version, clause, granted_by, granted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (bed_id) DO NOTHING")
+                    .bind(bed).bind(institution_id).bind(p.decision.per_bed_fen).bind(&p.params.pack_id)
+                    .bind(&p.params.pack_version).bind(&p.params.clause).bind(&actor.name).bind(now())
+                    .execute(&mut *tx).await?.rows_affected() as u32;
+            }
+            (*tx).append_audit(&actor.entry("construction_subsidy", "institution", institution_id, serde_json::json!({
+                "beds": n, "per_bed_fen": p.decision.per_bed_fen, "pack": p.params.pack_id, "clause": p.params.clause}))).await?;
+            tx.commit().await?;
+            n
+        });
+        Ok((granted, granted as i64 * p.decision.per_bed_fen))
+    }
+}

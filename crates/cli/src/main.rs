@@ -105,17 +105,7 @@ enum Command {
 #[derive(Subcommand)]
 enum ImportWhat {
     /// Older people (老年人信息). Rows are upserted by ID number; rejected rows are listed.
-    Elders {
-        file: PathBuf,
-        #[command(flatten)]
-        db: DbArg,
-        /// Write the rejected rows to this .xlsx file.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Only accept rows inside this division (default: any).
-        #[arg(long, default_value = "")]
-        scope: String,
-    },
+    Elders(CareImportArgs),
     /// Institutions (机构编号, 机构名称, 统一社会信用代码, 机构性质, 区划代码, …).
     Institutions(CareImportArgs),
     /// Beds (机构编号, 楼栋, 房间, 床号, 护理型, 失智照护单元).
@@ -127,6 +117,7 @@ enum ImportWhat {
     Assessments(CareImportArgs),
 }
 
+/// A register file to import.
 #[derive(clap::Args)]
 struct CareImportArgs {
     file: PathBuf,
@@ -261,12 +252,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         }
         Command::Import {
             what:
-                ImportWhat::Elders {
+                ImportWhat::Elders(CareImportArgs {
                     file,
                     db,
                     report,
                     scope,
-                },
+                }),
         } => {
             let store = Store::connect(&db.db).await?;
             let bar = ProgressBar::new(0);
@@ -311,7 +302,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 ImportWhat::Beds(a) => (CareFile::Beds, a),
                 ImportWhat::Residents(a) => (CareFile::Residents, a),
                 ImportWhat::Assessments(a) => (CareFile::Assessments, a),
-                ImportWhat::Elders { .. } => unreachable!("handled above"),
+                ImportWhat::Elders(_) => unreachable!("handled above"),
             };
             let store = Store::connect(&a.db.db).await?;
             let summary = store.import_care(&a.file, kind, &a.scope, &cli_actor()).await?;

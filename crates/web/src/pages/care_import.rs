@@ -52,29 +52,11 @@ pub async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
 pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Html<String>, AppError> {
     user.require(Permission::InstitutionWrite)?;
-    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let upload = super::imports::read_upload(form).await?;
+    let (csrf, kind, file) = (upload.field("_csrf"), upload.field("kind"), upload.file);
     user.check_csrf(&csrf)?;
     let kind_ = CareFile::parse(&kind).ok_or_else(|| AppError::BadRequest("请选择导入内容".into()))?;
     let mut page = ImportPage {
@@ -93,7 +75,7 @@ pub async fn upload(
         .and_then(|e| e.to_str())
         .unwrap_or("csv")
         .to_lowercase();
-    let dir = std::env::temp_dir().join(format!("yiyang-care-import-{}", uuid_like()));
+    let dir = std::env::temp_dir().join(format!("yiyang-care-import-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let path = dir.join(format!("upload.{ext}"));
     std::fs::write(&path, &bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -108,16 +90,4 @@ pub async fn upload(
         Err(e) => return Err(e.into()),
     }
     render(&page)
-}
-
-/// A name for a temporary folder unique enough for concurrent uploads.
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
 }

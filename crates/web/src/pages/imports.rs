@@ -33,32 +33,11 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
 
 /// Saves the upload, registers the job and runs it in the background; the browser is sent
 /// to the job's page, which follows its progress.
-pub async fn upload(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    mut form: Multipart,
-) -> Result<Response, AppError> {
+pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Multipart) -> Result<Response, AppError> {
     user.require(Permission::PersonWrite)?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let upload = read_upload(form).await?;
+    let csrf = upload.field("_csrf");
+    let file = upload.file;
     user.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let jobs = state.store.import_jobs(user.scope(), 20).await?;
@@ -94,6 +73,48 @@ pub async fn upload(
         let _ = std::fs::remove_dir_all(&dir);
     });
     Ok(Redirect::to(&format!("/imports/{job_id}")).into_response())
+}
+
+/// A multipart upload: its text fields and the file (name, bytes), if any.
+pub struct Upload {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads an upload form: the field named `file` is the file, the others are text.
+pub async fn read_upload(mut form: Multipart) -> Result<Upload, AppError> {
+    let mut upload = Upload {
+        fields: Vec::new(),
+        file: None,
+    };
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("upload.csv").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::BadRequest(format!("上传失败：{e}")))?;
+            upload.file = Some((file_name, bytes.to_vec()));
+        } else {
+            upload.fields.push((name, field.text().await.unwrap_or_default()));
+        }
+    }
+    Ok(upload)
 }
 
 async fn job_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<ImportJob, AppError> {

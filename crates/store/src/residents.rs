@@ -54,17 +54,40 @@ pub struct ResidentEvent {
 
 impl ResidentEvent {
     pub fn kind_label(&self) -> &'static str {
-        match self.kind.as_str() {
-            "admit" => "入住",
-            "transfer_in" => "转入",
-            "move" => "调换床位",
-            "transfer_out" => "转出",
-            "leave" => "请假外出",
-            "return" => "销假返回",
-            "discharge" => "出院",
-            "death" => "死亡",
-            _ => "",
-        }
+        event_label(&self.kind)
+    }
+}
+
+pub fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "admit" => "入住",
+        "transfer_in" => "转入",
+        "move" => "调换床位",
+        "transfer_out" => "转出",
+        "leave" => "请假外出",
+        "return" => "销假返回",
+        "discharge" => "出院",
+        "death" => "死亡",
+        _ => "",
+    }
+}
+
+/// One step of a person's stay, with the institution it happened in.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PersonStayEvent {
+    pub resident_id: i64,
+    pub institution_id: i64,
+    pub institution: String,
+    pub kind: String,
+    pub on_date: NaiveDate,
+    pub bed: Option<String>,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+impl PersonStayEvent {
+    pub fn kind_label(&self) -> &'static str {
+        event_label(&self.kind)
     }
 }
 
@@ -182,6 +205,17 @@ impl Store {
              e.note, e.recorded_by FROM resident_events e JOIN residents r ON r.id = e.resident_id \
              JOIN persons p ON p.id = r.person_id WHERE r.institution_id = $1 ORDER BY e.id DESC LIMIT $2")
             .bind(institution_id).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// A person's stays in institutions, every step, oldest first — the history shown on
+    /// the person's page, whichever institution recorded it.
+    pub async fn person_stays(&self, person_id: i64) -> Result<Vec<PersonStayEvent>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT e.resident_id, r.institution_id, i.name AS institution, e.kind, e.on_date, \
+             (SELECT b.building || '-' || b.room || '-' || b.number FROM beds b WHERE b.id = e.bed_id) AS bed, \
+             e.note, e.recorded_by FROM resident_events e JOIN residents r ON r.id = e.resident_id \
+             JOIN institutions i ON i.id = r.institution_id WHERE r.person_id = $1 ORDER BY e.on_date, e.id")
+            .bind(person_id).fetch_all(pool).await?))
     }
 
     /// A current residency of `institution_id`: (person, bed, admitted on, status).

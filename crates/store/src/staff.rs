@@ -206,6 +206,49 @@ impl Store {
         Ok(())
     }
 
+    /// Records that a staff member left on `on` (离职). They leave the roster and its figures;
+    /// their record stays, listed as former staff. Leaving before the hiring date is refused.
+    pub async fn staff_left(
+        &self,
+        institution_id: i64,
+        staff_id: i64,
+        on: &str,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let on = date_field("left_on", on, true)?.expect("required");
+        let row: Option<(NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT hired_on, left_on FROM staff WHERE id = $1 AND institution_id = $2")
+            .bind(staff_id).bind(institution_id).fetch_optional(pool).await?);
+        let (hired, left) = row.ok_or(StoreError::NotFound)?;
+        if left.is_some() {
+            return Err(StoreError::Refused("该工作人员已登记离职".into()));
+        }
+        if on < hired {
+            return Err(invalid("left_on", format!("离职日期不能早于入职日期 {hired}")));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE staff SET left_on = $2 WHERE id = $1 AND left_on IS NULL")
+                .bind(staff_id).bind(on).execute(&mut *tx).await?;
+            (*tx).append_audit(&actor.entry("staff_left", "institution", institution_id,
+                serde_json::json!({"staff": staff_id, "on": on.to_string(), "reason": reason.trim()}))).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Staff who have left, latest first: (name, position label, hired on, left on).
+    pub async fn former_staff(&self, institution_id: i64) -> Result<Vec<(String, &'static str, NaiveDate, NaiveDate)>> {
+        let rows: Vec<(String, String, NaiveDate, NaiveDate)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT name, position, hired_on, left_on FROM staff WHERE institution_id = $1 AND left_on IS NOT NULL \
+             ORDER BY left_on DESC, id DESC").bind(institution_id).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(n, p, h, l)| (n, position(&p).map_or("", |x| x.label), h, l))
+            .collect())
+    }
+
     async fn staff_in(&self, institution_id: i64, staff_id: i64) -> Result<()> {
         let n: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM staff WHERE id = $1 AND institution_id = $2")
             .bind(staff_id).bind(institution_id).fetch_one(pool).await?);

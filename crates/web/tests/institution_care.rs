@@ -192,6 +192,32 @@ async fn residents_are_admitted_with_a_valid_assessment_and_their_moves_are_kept
         assert_eq!(events, ["transfer_out", "move", "return", "leave", "admit"], "{b}");
         let page = county.get(&format!("/institutions/{other}/residents")).await.text();
         assert!(page.contains("转入") && page.contains("死亡"), "{b}");
+        // The person's own page tells the whole stay across both institutions, in order.
+        let stays: Vec<(i64, String)> = store
+            .person_stays(p)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.institution_id, e.kind))
+            .collect();
+        let expect: Vec<(i64, String)> = [
+            (own, "admit"),
+            (own, "leave"),
+            (own, "return"),
+            (own, "move"),
+            (own, "transfer_out"),
+            (other, "transfer_in"),
+            (other, "death"),
+        ]
+        .into_iter()
+        .map(|(i, k)| (i, k.to_string()))
+        .collect();
+        assert_eq!(stays, expect, "{b}");
+        let page = county.get(&format!("/people/{p}")).await.text();
+        assert!(
+            page.contains("id=\"stays\"") && page.contains("转出") && page.contains("销假返回"),
+            "{b}"
+        );
     }
 }
 
@@ -404,6 +430,40 @@ async fn the_roster_flags_missing_certificates_and_counts_pre_job_training() {
         assert!(nurse.pre_job_trained && nurse.training_hours == 40, "{b}");
         let page = staff.get(&format!("/institutions/{own}/staff")).await.text();
         assert!(page.contains("新护士") && page.contains("id=\"pre-job-rate\""), "{b}");
+        // Leaving: not before the hiring date; then off the roster and its figures, listed
+        // as former staff; a second leaving is refused.
+        let leave = |on: &'static str| {
+            vec![
+                ("_csrf".to_string(), csrf.clone()),
+                ("what".to_string(), "left".to_string()),
+                ("on".to_string(), on.to_string()),
+                ("title".to_string(), "辞职".to_string()),
+            ]
+        };
+        assert_eq!(
+            post(&mut staff, url.clone(), leave("2026-10-01")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        let before = store.roster(own, today).await.unwrap().1.staff;
+        assert_eq!(
+            post(&mut staff, url.clone(), leave("2026-11-20")).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let (roster, summary) = store.roster(own, today).await.unwrap();
+        assert!(roster.iter().all(|m| m.name != "新护士"), "{b}");
+        assert_eq!(summary.staff, before - 1, "{b}");
+        let former = store.former_staff(own).await.unwrap();
+        assert_eq!(former[0].0, "新护士", "{b}");
+        assert_eq!(former[0].3, d("2026-11-20"), "{b}");
+        assert_ne!(
+            post(&mut staff, url.clone(), leave("2026-11-21")).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let page = staff.get(&format!("/institutions/{own}/staff")).await.text();
+        assert!(page.contains("id=\"former-staff\""), "{b}");
         // Another institution's roster is out of reach.
         let other = institution(&store, "JG3607332001").await;
         assert_eq!(

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::Form;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use yiyang_domain::institution::{GradeScores, SECTION_MAX};
 use yiyang_domain::role::Permission;
@@ -344,6 +345,8 @@ struct StaffPage {
     positions: Vec<(&'static str, &'static str)>,
     skill_levels: Vec<(&'static str, &'static str)>,
     certificate_kinds: Vec<(&'static str, &'static str)>,
+    /// (name, position, hired on, left on)
+    former: Vec<(String, &'static str, NaiveDate, NaiveDate)>,
     can_write: bool,
     today: String,
 }
@@ -365,7 +368,9 @@ pub async fn staff(
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let (staff, summary) = state.store.roster(id, today()).await?;
+    let former = state.store.former_staff(id).await?;
     render(&StaffPage {
+        former,
         layout: Layout::new(&state, &user, format!("{}：工作人员", inst.name), "institutions"),
         inst,
         tab: "staff",
@@ -456,6 +461,15 @@ pub async fn staff_record(
     user.require(Permission::ResidentWrite)?;
     institution_for(&state, &user, id).await?;
     let a = actor(&user);
+    if f.what == "left" {
+        let on = if f.on.trim().is_empty() {
+            today().to_string()
+        } else {
+            f.on.clone()
+        };
+        state.store.staff_left(id, member, &on, &f.title, &a).await?;
+        return Ok(back(id, "staff", "已登记离职"));
+    }
     if f.what == "certificate" {
         state
             .store

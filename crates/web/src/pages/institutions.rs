@@ -215,12 +215,43 @@ pub struct BedCell {
     pub label: &'static str,
 }
 
+/// One building of the bed board: its rooms in order, each with its beds.
+pub struct BuildingGroup {
+    pub name: String,
+    pub beds: usize,
+    pub vacant: usize,
+    pub rooms: Vec<(String, Vec<BedCell>)>,
+}
+
+/// Groups beds (ordered by building, room, number) into buildings and rooms.
+fn group_beds(cells: Vec<BedCell>) -> Vec<BuildingGroup> {
+    let mut out: Vec<BuildingGroup> = Vec::new();
+    for c in cells {
+        if out.last().is_none_or(|b| b.name != c.bed.building) {
+            out.push(BuildingGroup {
+                name: c.bed.building.clone(),
+                beds: 0,
+                vacant: 0,
+                rooms: Vec::new(),
+            });
+        }
+        let b = out.last_mut().expect("pushed above");
+        b.beds += 1;
+        b.vacant += usize::from(c.bed.status == "vacant");
+        match b.rooms.last_mut() {
+            Some((room, beds)) if *room == c.bed.room => beds.push(c),
+            _ => b.rooms.push((c.bed.room.clone(), vec![c])),
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "institution.html")]
 struct DetailPage {
     layout: Layout,
     inst: Institution,
-    cells: Vec<BedCell>,
+    buildings: Vec<BuildingGroup>,
     statuses: Vec<(&'static str, &'static str)>,
     can_write: bool,
     can_beds: bool,
@@ -264,7 +295,7 @@ pub async fn detail(
     Query(q): Query<MessageParam>,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
-    let cells = state
+    let cells: Vec<BedCell> = state
         .store
         .beds(id)
         .await?
@@ -280,7 +311,7 @@ pub async fn detail(
     render(&DetailPage {
         layout: Layout::new(&state, &user, inst.name.clone(), "institutions"),
         inst,
-        cells,
+        buildings: group_beds(cells),
         statuses: BED_STATUSES.to_vec(),
         can_write: user.may(Permission::InstitutionWrite),
         can_beds: user.may(Permission::BedWrite),
@@ -450,4 +481,54 @@ pub async fn grant_construction(
         "/institutions/{id}?msg=已核定{beds}张护理型床位的一次性建设补助{}",
         yiyang_domain::Fen(fen)
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(building: &str, room: &str, number: &str, status: &str) -> BedCell {
+        BedCell {
+            bed: Bed {
+                id: 0,
+                building: building.into(),
+                room: room.into(),
+                number: number.into(),
+                nursing: false,
+                dementia_unit: false,
+                status: status.into(),
+            },
+            label: "",
+        }
+    }
+
+    #[test]
+    fn beds_group_into_buildings_and_rooms_in_order() {
+        let groups = group_beds(vec![
+            cell("1号楼", "101", "1", "vacant"),
+            cell("1号楼", "101", "2", "occupied"),
+            cell("1号楼", "102", "1", "vacant"),
+            cell("2号楼", "201", "1", "reserved"),
+        ]);
+        type Shape<'a> = (&'a str, usize, usize, Vec<(&'a str, usize)>);
+        let shape: Vec<Shape> = groups
+            .iter()
+            .map(|b| {
+                (
+                    b.name.as_str(),
+                    b.beds,
+                    b.vacant,
+                    b.rooms.iter().map(|(r, c)| (r.as_str(), c.len())).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("1号楼", 3, 2, vec![("101", 2), ("102", 1)]),
+                ("2号楼", 1, 0, vec![("201", 1)]),
+            ]
+        );
+        assert!(group_beds(Vec::new()).is_empty());
+    }
 }

@@ -390,6 +390,9 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             if out.backpay_lines > 0 {
                 println!("含补发 {} 笔。", out.backpay_lines);
             }
+            if out.recovery_lines > 0 {
+                println!("含追回 {} 笔（负数金额，单列追回清单）。", out.recovery_lines);
+            }
             print_run(&out.run);
             Ok(ExitCode::SUCCESS)
         }

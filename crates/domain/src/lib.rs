@@ -2,6 +2,7 @@
 
 pub mod assessment;
 pub mod assessment_form;
+pub mod category_history;
 pub mod dates;
 pub mod division;
 pub mod id_number;

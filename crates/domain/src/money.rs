@@ -15,6 +15,13 @@ impl Fen {
     pub fn from_yuan(yuan: i64) -> Fen {
         Fen(yuan * 100)
     }
+
+    /// Yuan with two decimals and no symbol or grouping, for files: `-1234.50`.
+    pub fn plain(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
 }
 
 impl Add for Fen {
@@ -69,6 +76,9 @@ mod tests {
         assert_eq!(Fen(123450).to_string(), "¥1,234.50");
         assert_eq!(Fen(5).to_string(), "¥0.05");
         assert_eq!(Fen(-100_000_000).to_string(), "-¥1,000,000.00");
+        assert_eq!(Fen(-5050).plain(), "-50.50");
+        assert_eq!(Fen(-5).plain(), "-0.05");
+        assert_eq!(Fen(123450).plain(), "1234.50");
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub struct PersonInput {
     pub hukou_type: String,
     /// Codes or names separated by 、，,；; or space.
     pub categories: String,
+    /// When a change of `categories` takes effect (the approval date), if not today. Only
+    /// read on an update; a date before months already paid makes the next run pay back or
+    /// recover the difference.
+    pub categories_effective: String,
     pub death_date: String,
     pub death_source: String,
     pub contact_name: String,
@@ -144,6 +148,10 @@ pub struct PersonRecord {
     pub residence_division: DivisionCode,
     pub hukou_type: HukouType,
     pub categories: Vec<String>,
+    /// When this entry's change of categories takes effect; not stored on the record but in
+    /// the change log (`person_changes`), and `None` on a record read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories_effective: Option<NaiveDate>,
     pub death_date: Option<NaiveDate>,
     pub death_source: Option<String>,
     pub contact_name: Option<String>,
@@ -230,6 +238,7 @@ impl PersonInput {
             "hukou_division" => &mut self.hukou_division,
             "residence_division" => &mut self.residence_division,
             "hukou_type" => &mut self.hukou_type,
+            "categories_effective" => &mut self.categories_effective,
             "categories" => {
                 if !self.categories.is_empty() && !value.is_empty() {
                     self.categories.push(',');
@@ -388,6 +397,21 @@ impl PersonInput {
         }
         categories.sort();
 
+        let categories_effective = match opt(&self.categories_effective) {
+            None => None,
+            Some(s) => match parse_date(&s) {
+                Ok(d) if d > today => {
+                    errors.push(FieldError::new("categories_effective", "类别变更生效日期晚于今天"));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(FieldError::new("categories_effective", e.to_string()));
+                    None
+                }
+            },
+        };
+
         let death_date = match opt(&self.death_date) {
             None => None,
             Some(s) => match parse_date(&s) {
@@ -441,6 +465,7 @@ impl PersonInput {
             residence_division: residence_division.expect("no errors"),
             hukou_type: hukou_type.expect("no errors"),
             categories,
+            categories_effective,
             death_date,
             death_source: if death_date.is_some() { death_source } else { None },
             contact_name: opt(&self.contact_name),
@@ -465,6 +490,7 @@ impl PersonRecord {
             residence_division: self.residence_division.to_string(),
             hukou_type: self.hukou_type.code().to_string(),
             categories: self.categories.join(","),
+            categories_effective: self.categories_effective.map(|d| d.to_string()).unwrap_or_default(),
             death_date: self.death_date.map(|d| d.to_string()).unwrap_or_default(),
             death_source: self.death_source.clone().unwrap_or_default(),
             contact_name: self.contact_name.clone().unwrap_or_default(),
@@ -553,6 +579,20 @@ mod tests {
         let errs = i.validate(&reference(), today()).unwrap_err();
         assert_eq!(errs[0].field, "categories");
         assert!(errs[0].message.contains("五保"));
+    }
+
+    #[test]
+    fn a_category_change_takes_effect_on_a_given_past_date_never_a_future_one() {
+        let mut i = input();
+        i.categories = "低保".into();
+        i.categories_effective = "2026-03-20".into();
+        let p = i.validate(&reference(), today()).unwrap();
+        assert_eq!(p.categories_effective, NaiveDate::from_ymd_opt(2026, 3, 20));
+        i.categories_effective = "2026-12-01".into();
+        let errs = i.validate(&reference(), today()).unwrap_err();
+        assert_eq!(errs[0].field, "categories_effective");
+        i.categories_effective = "2026-13-01".into();
+        assert_eq!(i.validate(&reference(), today()).unwrap_err()[0].field, "categories_effective");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use yiyang_domain::category_history::{categories_in_force, CategoryChange};
 use yiyang_domain::dates::{age_on, Month};
 use yiyang_domain::policy::facts::MAX_AGE;
 use yiyang_domain::policy::program::BenefitTrace;
@@ -211,6 +212,10 @@ pub struct PersonFacts {
     pub assessments: Vec<(i64, NaiveDate, NaiveDate, DateTime<Utc>, String)>,
     /// (institution code, kind, institution's division, admitted on, left on), oldest first.
     pub stays: Vec<(String, String, String, NaiveDate, Option<NaiveDate>)>,
+    /// Logged changes of the category list, in the order recorded.
+    pub category_changes: Vec<CategoryChange>,
+    /// Every logged change (categories, death): (takes effect on, recorded at).
+    pub changes: Vec<(NaiveDate, DateTime<Utc>)>,
 }
 
 impl PersonFacts {
@@ -248,6 +253,28 @@ impl PersonFacts {
             .map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_str()))
     }
 
+    /// The categories in force on any day of `month` (see [`categories_in_force`]).
+    pub fn categories_in(&self, month: Month) -> std::borrow::Cow<'_, str> {
+        if self.category_changes.is_empty() {
+            std::borrow::Cow::Borrowed(&self.categories)
+        } else {
+            std::borrow::Cow::Owned(categories_in_force(
+                &self.categories,
+                &self.category_changes,
+                month.first_day(),
+                month.last_day(),
+            ))
+        }
+    }
+
+    /// Something that bears on `month` was recorded after `at`: an assessment dated on or
+    /// before the month's end, or a category change or death taking effect by then. Such a
+    /// month, once settled, is computed again and the difference paid or recovered.
+    pub fn changed_for(&self, month: Month, at: DateTime<Utc>) -> bool {
+        let end = month.last_day();
+        self.assessments.iter().any(|a| a.3 > at && a.1 <= end) || self.changes.iter().any(|c| c.1 > at && c.0 <= end)
+    }
+
     /// The facts a pack's rules see for `month`.
     pub fn facts(&self, month: Month, pack: &Pack) -> Facts {
         let jurisdiction = pack.jurisdiction.as_ref();
@@ -266,7 +293,8 @@ impl PersonFacts {
             residence,
             ..Facts::default()
         };
-        let codes: Vec<&str> = self.categories.split(',').filter(|c| !c.is_empty()).collect();
+        let categories = self.categories_in(month);
+        let codes: Vec<&str> = categories.split(',').filter(|c| !c.is_empty()).collect();
         let has = |c: &str| codes.contains(&c);
         // 经济困难 covers 低保 and 低保边缘 households, as the provincial practice defines it.
         f.set_flag(
@@ -422,6 +450,80 @@ pub fn lines_for(
     out
 }
 
+/// (person, benefit, month)
+pub type PaidKey = (i64, String, String);
+
+/// What was paid for one (person, benefit, month) across all runs and kinds.
+#[derive(Debug, Clone)]
+pub struct Paid {
+    pub fen: i64,
+    pub payee_kind: String,
+    pub payee: String,
+    pub county: String,
+    pub rule_id: String,
+    pub pack_id: String,
+    pub pack_version: String,
+}
+
+/// The lines that settle `month` for `p` given what was `paid`: for each benefit, what is due
+/// now less what was paid — positive as `backpay`, negative as `recovery` (a benefit paid but
+/// no longer due at all, e.g. after a late-reported death, is recovered in full).
+pub fn corrections(
+    p: &PersonFacts,
+    month: Month,
+    choice: &mut PackChoice<'_>,
+    scope: &str,
+    paid: &HashMap<PaidKey, Paid>,
+) -> Vec<Line> {
+    let month_s = month.to_string();
+    let mut out = Vec::new();
+    let due = lines_for(p, month, choice, scope, "backpay");
+    for mut l in due.iter().cloned() {
+        let already = paid
+            .get(&(p.id, l.benefit.clone(), month_s.clone()))
+            .map_or(0, |x| x.fen);
+        l.amount_fen -= already;
+        if l.amount_fen < 0 {
+            l.kind = "recovery";
+        }
+        if l.amount_fen != 0 {
+            out.push(l);
+        }
+    }
+    let mut gone: Vec<(&PaidKey, &Paid)> = paid
+        .iter()
+        .filter(|((person, benefit, m), x)| {
+            *person == p.id && *m == month_s && x.fen > 0 && !due.iter().any(|l| l.benefit == *benefit)
+        })
+        .collect();
+    gone.sort_by(|a, b| a.0.cmp(b.0));
+    for ((_, benefit, _), x) in gone {
+        // Only what this run's scope pays: the person's own benefits where they are
+        // registered, an institution's where it is.
+        if !x.county.starts_with(scope) && !scope.starts_with(x.county.as_str()) {
+            continue;
+        }
+        out.push(Line {
+            person_id: p.id,
+            benefit_month: month_s.clone(),
+            benefit: benefit.clone(),
+            kind: "recovery",
+            payee_kind: if x.payee_kind == "institution" {
+                "institution"
+            } else {
+                "person"
+            },
+            payee: x.payee.clone(),
+            county: x.county.clone(),
+            amount_fen: -x.fen,
+            rule_id: x.rule_id.clone(),
+            pack_id: x.pack_id.clone(),
+            pack_version: x.pack_version.clone(),
+        });
+    }
+    out
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunOutcome {
     pub run: RunInfo,
@@ -430,6 +532,8 @@ pub struct RunOutcome {
     /// The run had been interrupted and was continued from its last chunk.
     pub resumed: bool,
     pub backpay_lines: i64,
+    /// Lines recovering an earlier overpayment (negative amounts).
+    pub recovery_lines: i64,
 }
 
 /// One county's line of a what-if.
@@ -449,6 +553,27 @@ pub struct RunTotal {
     pub kind: String,
     pub count: i64,
     pub amount_fen: i64,
+}
+
+/// 正常 / 补发 / 追回 for a line's kind.
+pub fn line_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "backpay" => "补发",
+        "recovery" => "追回",
+        _ => "正常",
+    }
+}
+
+impl RunTotal {
+    pub fn kind_label(&self) -> &'static str {
+        line_kind_label(&self.kind)
+    }
+}
+
+impl StoredLine {
+    pub fn kind_label(&self) -> &'static str {
+        line_kind_label(&self.kind)
+    }
 }
 
 /// A stored line with the person's name and ID number, for exports and pages.
@@ -514,6 +639,8 @@ fn to_person(r: PersonRow) -> PersonFacts {
         death_date: r.8,
         assessments: Vec::new(),
         stays: Vec::new(),
+        category_changes: Vec::new(),
+        changes: Vec::new(),
     }
 }
 
@@ -564,6 +691,8 @@ impl Store {
                         death_date: if f[6].is_empty() { None } else { Some(date(f[6])?) },
                         assessments: Vec::new(),
                         stays: Vec::new(),
+                        category_changes: Vec::new(),
+                        changes: Vec::new(),
                     });
                 }
                 people.sort_by_key(|p| p.id);
@@ -604,6 +733,24 @@ impl Store {
         for (pid, code, kind, division, on, left) in stays {
             if let Some(&i) = index.get(&pid) {
                 people[i].stays.push((code, kind, division, on, left));
+            }
+        }
+        type ChangeRow = (i64, String, Option<String>, Option<String>, NaiveDate, DateTime<Utc>);
+        let changes: Vec<ChangeRow> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, kind, old_value, new_value, effective_on, recorded_at FROM person_changes \
+             WHERE person_id >= $1 AND person_id <= $2 ORDER BY person_id, id")
+            .bind(first).bind(last).fetch_all(pool).await?);
+        for (pid, kind, old, new, on, at) in changes {
+            if let Some(&i) = index.get(&pid) {
+                let p = &mut people[i];
+                p.changes.push((on, at));
+                if kind == "categories" {
+                    p.category_changes.push(CategoryChange {
+                        effective_on: on,
+                        old: old.unwrap_or_default(),
+                        new: new.unwrap_or_default(),
+                    });
+                }
             }
         }
         Ok(())
@@ -684,6 +831,7 @@ impl Store {
                     already_complete: true,
                     resumed: false,
                     backpay_lines: 0,
+                    recovery_lines: 0,
                 })
             }
             None => {
@@ -717,12 +865,13 @@ impl Store {
         for _ in 0..req.backpay_months {
             m = m.prev();
             if let Some(r) = self.find_run(&m.to_string(), req.scope, pack_key).await? {
-                if let (true, Some(at)) = (r.status.is_final(), r.computed_at) {
-                    settled.push((m, at));
+                // From when the run started: anything recorded later may be missing from it.
+                if r.status.is_final() {
+                    settled.push((m, r.created_at));
                 }
             }
         }
-        let mut backpay_lines = 0i64;
+        let (mut backpay_lines, mut recovery_lines) = (0i64, 0i64);
         let (mut t_load, mut t_compute, mut t_store) = (0f64, 0f64, 0f64);
         loop {
             let t0 = std::time::Instant::now();
@@ -735,17 +884,15 @@ impl Store {
             for p in &people {
                 lines.extend(lines_for(p, req.month, &mut choice, req.scope, "regular"));
             }
-            // Back-pay candidates: someone with an assessment recorded after a settled month's
-            // run, dated on or before that month's end.
+            // Corrections of settled months: someone with a change recorded after that month's
+            // run started (an assessment, a category change or a death taking effect by the
+            // month's end) is computed again for it; what is due now less what was paid is
+            // paid as `backpay` or, when negative, recovered as `recovery`.
             let mut backpay = Vec::new();
             if !settled.is_empty() {
                 let late: Vec<&PersonFacts> = people
                     .iter()
-                    .filter(|p| {
-                        p.assessments
-                            .iter()
-                            .any(|a| settled.iter().any(|(m, at)| a.3 > *at && a.1 <= m.last_day()))
-                    })
+                    .filter(|p| settled.iter().any(|(m, at)| p.changed_for(*m, *at)))
                     .collect();
                 if !late.is_empty() {
                     let paid = self
@@ -756,16 +903,9 @@ impl Store {
                         )
                         .await?;
                     for p in late {
-                        for (m, _) in &settled {
-                            for mut l in lines_for(p, *m, &mut choice, req.scope, "backpay") {
-                                let already = paid
-                                    .get(&(p.id, l.benefit.clone(), l.benefit_month.clone()))
-                                    .copied()
-                                    .unwrap_or(0);
-                                if l.amount_fen > already {
-                                    l.amount_fen -= already;
-                                    backpay.push(l);
-                                }
+                        for (m, at) in &settled {
+                            if p.changed_for(*m, *at) {
+                                backpay.extend(corrections(p, *m, &mut choice, req.scope, &paid));
                             }
                         }
                     }
@@ -776,7 +916,8 @@ impl Store {
             let before = lines.len();
             lines.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
             let skipped = (before - lines.len()) as i64;
-            backpay_lines += backpay.len() as i64;
+            recovery_lines += backpay.iter().filter(|l| l.kind == "recovery").count() as i64;
+            backpay_lines += backpay.iter().filter(|l| l.kind == "backpay").count() as i64;
             lines.extend(backpay);
             t_compute += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
@@ -804,6 +945,7 @@ impl Store {
             already_complete: false,
             resumed,
             backpay_lines,
+            recovery_lines,
         })
     }
 
@@ -835,21 +977,31 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// What has been paid per (person, benefit, month) for the given months, all kinds.
-    async fn paid_by_key(
-        &self,
-        first: i64,
-        last: i64,
-        months: &[String],
-    ) -> Result<HashMap<(i64, String, String), i64>> {
-        let mut out = HashMap::new();
+    /// What has been paid per (person, benefit, month) for the given months, all kinds, with
+    /// the payee and rule of the regular line (a recovery goes back to whoever was paid).
+    async fn paid_by_key(&self, first: i64, last: i64, months: &[String]) -> Result<HashMap<PaidKey, Paid>> {
+        let mut out: HashMap<PaidKey, Paid> = HashMap::new();
         for m in months {
-            let rows: Vec<(i64, String, i64)> = with_pool!(self, pool => sqlx::query_as(
-                "SELECT person_id, benefit, CAST(SUM(amount_fen) AS BIGINT) FROM payment_lines WHERE benefit_month = $1 \
-                 AND person_id >= $2 AND person_id <= $3 GROUP BY person_id, benefit")
+            type Row = (i64, String, String, String, String, String, i64, String, String, String);
+            let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(
+                "SELECT person_id, benefit, kind, payee_kind, payee, county, amount_fen, rule_id, pack_id, pack_version \
+                 FROM payment_lines WHERE benefit_month = $1 AND person_id >= $2 AND person_id <= $3")
                 .bind(m).bind(first).bind(last).fetch_all(pool).await?);
-            for (p, b, fen) in rows {
-                out.insert((p, b, m.clone()), fen);
+            for (p, b, kind, payee_kind, payee, county, fen, rule_id, pack_id, pack_version) in rows {
+                let e = out.entry((p, b, m.clone())).or_insert_with(|| Paid {
+                    fen: 0,
+                    payee_kind: payee_kind.clone(),
+                    payee: payee.clone(),
+                    county: county.clone(),
+                    rule_id: rule_id.clone(),
+                    pack_id: pack_id.clone(),
+                    pack_version: pack_version.clone(),
+                });
+                e.fen += fen;
+                if kind == "regular" {
+                    (e.payee_kind, e.payee, e.county) = (payee_kind, payee, county);
+                    (e.rule_id, e.pack_id, e.pack_version) = (rule_id, pack_id, pack_version);
+                }
             }
         }
         Ok(out)

@@ -1,5 +1,8 @@
 //! Disbursement files of an approved run: one CSV and one .xlsx per benefit and county (the
 //! unit a county finance office pays by), and a summary whose total reconciles to the run.
+//! Recoveries (追回: negative lines for months overpaid, e.g. after a late-reported death) are
+//! never mixed into a payment list — a bank pays no negative amounts — but listed in their own
+//! file per benefit and county, and in the summary as their own rows.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,16 +27,13 @@ const HEADER: [&str; 13] = [
     "政策包",
 ];
 
-fn kind_label(kind: &str) -> &'static str {
-    if kind == "backpay" {
-        "补发"
-    } else {
-        "正常"
-    }
+fn yuan(fen: i64) -> String {
+    yiyang_domain::Fen(fen).plain()
 }
 
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
+/// Payment lines and recovery lines go to different files.
+fn is_recovery(l: &StoredLine) -> bool {
+    l.kind == "recovery"
 }
 
 fn row(i: usize, l: &StoredLine) -> [String; 13] {
@@ -44,7 +44,7 @@ fn row(i: usize, l: &StoredLine) -> [String; 13] {
         l.county.clone(),
         l.benefit.clone(),
         l.benefit_month.clone(),
-        kind_label(&l.kind).into(),
+        l.kind_label().into(),
         if l.payee_kind == "institution" {
             format!("机构 {}", l.payee)
         } else {
@@ -59,10 +59,10 @@ fn row(i: usize, l: &StoredLine) -> [String; 13] {
 }
 
 pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut groups: BTreeMap<(&str, &str), Vec<&StoredLine>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, bool), Vec<&StoredLine>> = BTreeMap::new();
     for l in lines {
         groups
-            .entry((l.benefit.as_str(), l.county.as_str()))
+            .entry((l.benefit.as_str(), l.county.as_str(), is_recovery(l)))
             .or_default()
             .push(l);
     }
@@ -70,13 +70,21 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::
     let mut summary = csv::Writer::from_writer(Vec::new());
     summary.write_record(["区县", "待遇", "笔数", "金额（元）", "金额（分）"])?;
     let mut grand = 0i64;
-    for ((benefit, county), group) in &groups {
-        let base = format!("{}_{}_{}_{}", run.month, county, benefit, run.id);
+    for ((benefit, county, recovery), group) in &groups {
+        let base = if *recovery {
+            format!("{}_{}_{}_追回_{}", run.month, county, benefit, run.id)
+        } else {
+            format!("{}_{}_{}_{}", run.month, county, benefit, run.id)
+        };
         let total: i64 = group.iter().map(|l| l.amount_fen).sum();
         grand += total;
         summary.write_record([
             county.to_string(),
-            benefit.to_string(),
+            if *recovery {
+                format!("{benefit}（追回）")
+            } else {
+                benefit.to_string()
+            },
             group.len().to_string(),
             yuan(total),
             total.to_string(),
@@ -152,29 +160,38 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::
     Ok(files)
 }
 
-/// All lines of a run in one workbook (sheet 发放明细) with a totals sheet (汇总), for download.
+/// All lines of a run in one workbook: sheet 发放明细 (payments), 追回清单 (recoveries, if
+/// any) and 汇总 (totals by county, benefit and payment/recovery; they sum to the run's total).
 pub fn workbook(run: &RunInfo, lines: &[StoredLine]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet().set_name("发放明细")?;
-    for (c, h) in HEADER.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, l) in lines.iter().enumerate() {
-        for (c, v) in row(i, l).iter().enumerate() {
-            let r = (i + 1) as u32;
-            if c == 9 {
-                ws.write_number(r, c as u16, l.amount_fen as f64)?;
-            } else {
-                ws.write_string(r, c as u16, v)?;
+    let (recoveries, payments): (Vec<&StoredLine>, Vec<&StoredLine>) = lines.iter().partition(|l| is_recovery(l));
+    for (name, part) in [("发放明细", &payments), ("追回清单", &recoveries)] {
+        if name == "追回清单" && part.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet().set_name(name)?;
+        for (c, h) in HEADER.iter().enumerate() {
+            ws.write_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (i, l) in part.iter().enumerate() {
+            for (c, v) in row(i, l).iter().enumerate() {
+                let r = (i + 1) as u32;
+                if c == 9 {
+                    ws.write_number(r, c as u16, l.amount_fen as f64)?;
+                } else {
+                    ws.write_string(r, c as u16, v)?;
+                }
             }
         }
+        ws.set_column_width(2, 22)?;
+        ws.set_column_width(11, 40)?;
     }
-    ws.set_column_width(2, 22)?;
-    ws.set_column_width(11, 40)?;
-    let mut groups: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, bool), (i64, i64)> = BTreeMap::new();
     for l in lines {
-        let g = groups.entry((l.county.as_str(), l.benefit.as_str())).or_default();
+        let g = groups
+            .entry((l.county.as_str(), l.benefit.as_str(), is_recovery(l)))
+            .or_default();
         g.0 += 1;
         g.1 += l.amount_fen;
     }
@@ -183,9 +200,13 @@ pub fn workbook(run: &RunInfo, lines: &[StoredLine]) -> Result<Vec<u8>, rust_xls
         ws.write_with_format(0, c as u16, *h, &bold)?;
     }
     let mut r = 1u32;
-    for ((county, benefit), (n, fen)) in &groups {
+    for ((county, benefit, recovery), (n, fen)) in &groups {
         ws.write_string(r, 0, *county)?;
-        ws.write_string(r, 1, *benefit)?;
+        if *recovery {
+            ws.write_string(r, 1, format!("{benefit}（追回）"))?;
+        } else {
+            ws.write_string(r, 1, *benefit)?;
+        }
         ws.write_number(r, 2, *n as f64)?;
         ws.write_string(r, 3, yuan(*fen))?;
         ws.write_number(r, 4, *fen as f64)?;

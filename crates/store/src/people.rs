@@ -63,6 +63,7 @@ impl PersonRow {
                     HukouType::Rural
                 },
                 categories: decode_categories(&self.categories),
+                categories_effective: None,
                 death_date: self.death_date,
                 death_source: self.death_source,
                 contact_name: self.contact_name,
@@ -338,7 +339,15 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::Conflict);
             }
-            (*tx).append_audit(&actor.entry("update", "person", id, serde_json::json!({"fields": changed}))).await?;
+            // The trigger logged a change of categories as taking effect today; an earlier
+            // approval date from the form replaces that.
+            if let (true, Some(on)) = (changed.contains(&"categories"), r.categories_effective) {
+                sqlx::query("UPDATE person_changes SET effective_on = $2 WHERE id = \
+                             (SELECT MAX(id) FROM person_changes WHERE person_id = $1 AND kind = 'categories')")
+                    .bind(id).bind(on).execute(&mut *tx).await?;
+            }
+            (*tx).append_audit(&actor.entry("update", "person", id,
+                serde_json::json!({"fields": changed, "categories_effective": r.categories_effective.map(|d| d.to_string())}))).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -385,6 +385,144 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
     }
 }
 
+/// Computes, reviews and approves `month` over Huichang.
+async fn settle(s: &Store, packs: &[Pack], month: &str) -> i64 {
+    let run = s
+        .run_benefits(&RunRequest::new(m(month), "360733"), packs, &actor("clerk"), &|_, _| {})
+        .await
+        .unwrap()
+        .run;
+    s.review_run(run.id, "rev", Role::Reviewer, "360733", &actor("rev"))
+        .await
+        .unwrap();
+    s.approve_run(run.id, "boss", Role::Approver, "360733", &actor("boss"))
+        .await
+        .unwrap();
+    run.id
+}
+
+/// Changes a person's record as the edit form does.
+async fn edit(s: &Store, id: i64, change: impl FnOnce(&mut yiyang_domain::person::PersonRecord)) {
+    let p = s.person_in_scope(id, "36").await.unwrap().unwrap();
+    let mut rec = p.record.clone();
+    change(&mut rec);
+    s.update_person(id, p.version, &rec, "36", &actor("clerk"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_death_reported_late_is_recovered_and_listed_apart_from_payments() {
+    for (b, s) in stores().await {
+        let p = setup(&s).await;
+        let packs = packs();
+        let may = settle(&s, &packs, "2025-05").await;
+        let june = settle(&s, &packs, "2025-06").await;
+        let gaoling = amount(&lines(&s, june).await, p.b, "gaoling").expect("aged 95: paid in June");
+        assert_eq!(amount(&lines(&s, may).await, p.b, "gaoling"), Some(gaoling), "{b}");
+        // The cremation record of a death on 20 May arrives in July.
+        edit(&s, p.b, |r| {
+            r.death_date = Some(d("2025-05-20"));
+            r.death_source = Some("cremation".into());
+        })
+        .await;
+        let july = settle(&s, &packs, "2025-07").await;
+        let mine: Vec<_> = lines(&s, july).await.into_iter().filter(|l| l.0 == p.b).collect();
+        // May is due (alive on its first day); June is not: recovered in full, once.
+        assert_eq!(
+            mine,
+            [(
+                p.b,
+                "gaoling".to_string(),
+                "2025-06".to_string(),
+                "recovery".to_string(),
+                mine[0].4.clone(),
+                -gaoling
+            )],
+            "{b}"
+        );
+        let run = s.benefit_run(july).await.unwrap();
+        let sum: i64 = lines(&s, july).await.iter().map(|l| l.5).sum();
+        assert_eq!(sum, run.total_fen, "{b}: totals include the recovery");
+        // The next month nets to zero: nothing more is recovered or paid.
+        let august = settle(&s, &packs, "2025-08").await;
+        assert!(lines(&s, august).await.iter().all(|l| l.0 != p.b), "{b}");
+        // The recovery has its own file; payment files hold no negative amount; all reconcile.
+        let dir = tempfile::tempdir().unwrap();
+        let files = s
+            .export_run(july, "boss", Role::Approver, dir.path(), &actor("boss"))
+            .await
+            .unwrap();
+        let mut sum = 0i64;
+        let mut recovery_files = 0;
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "csv") && !f.to_string_lossy().contains("汇总"))
+        {
+            let recovery = f.to_string_lossy().contains("追回");
+            recovery_files += recovery as usize;
+            for r in csv::Reader::from_path(f).unwrap().records() {
+                let r = r.unwrap();
+                if &r[0] != "合计" {
+                    let fen: i64 = r[9].parse().unwrap();
+                    assert_eq!(fen < 0, recovery, "{b}: {f:?}");
+                    assert_eq!(&r[6], if recovery { "追回" } else { "正常" }, "{b}");
+                    sum += fen;
+                }
+            }
+        }
+        assert_eq!(recovery_files, 1, "{b}");
+        assert_eq!(sum, run.total_fen, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn categories_count_from_when_they_take_effect_for_back_pay_and_for_past_months() {
+    for (b, s) in stores().await {
+        let p = setup(&s).await;
+        let packs = packs();
+        settle(&s, &packs, "2025-05").await;
+        let june = settle(&s, &packs, "2025-06").await;
+        assert_eq!(amount(&lines(&s, june).await, p.f, "fuwu"), None, "{b}");
+        let fuwu_a = amount(&lines(&s, june).await, p.a, "fuwu").expect("经济困难: service subsidy");
+        // In July, f is found to be 经济困难 from 10 May (the approval date); a ceases to be,
+        // from today (no date given): that must not reach back into 2025.
+        edit(&s, p.f, |r| {
+            r.categories = vec!["econ_hardship".into()];
+            r.categories_effective = Some(d("2025-05-10"));
+        })
+        .await;
+        edit(&s, p.a, |r| r.categories.clear()).await;
+        let july = settle(&s, &packs, "2025-07").await;
+        let all = lines(&s, july).await;
+        let fuwu_f = amount(&all, p.f, "fuwu").expect("paid from July");
+        let back: Vec<(String, i64)> = all
+            .iter()
+            .filter(|l| l.0 == p.f && l.1 == "fuwu" && l.3 == "backpay")
+            .map(|l| (l.2.clone(), l.5))
+            .collect();
+        assert_eq!(
+            back,
+            [("2025-05".to_string(), fuwu_f), ("2025-06".to_string(), fuwu_f)],
+            "{b}"
+        );
+        assert_eq!(
+            amount(&all, p.a, "fuwu"),
+            Some(fuwu_a),
+            "{b}: still 经济困难 in July 2025"
+        );
+        assert!(
+            all.iter().all(|l| !(l.0 == p.a && l.3 == "recovery")),
+            "{b}: nothing recovered from a"
+        );
+        let again = settle(&s, &packs, "2025-08").await;
+        assert!(
+            lines(&s, again).await.iter().all(|l| l.3 == "regular"),
+            "{b}: settled once"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_institutions_subsidy_follows_where_the_institution_is_not_where_the_resident_is_registered() {
     for (b, s) in stores().await {

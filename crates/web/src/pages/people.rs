@@ -324,6 +324,7 @@ struct DetailPage {
     death_source: String,
     can_write: bool,
     history: Vec<(String, String, String, String)>,
+    stays: Vec<yiyang_store::residents::PersonStayEvent>,
 }
 
 pub async fn detail(
@@ -376,6 +377,7 @@ pub async fn detail(
             .map(|(_, l)| l.to_string())
             .unwrap_or_default(),
         can_write: user.may(Permission::PersonWrite),
+        stays: state.store.person_stays(id).await?,
         id_shown,
         history,
         p,
@@ -500,6 +502,14 @@ fn form_fields(input: &PersonInput, errors: &HashMap<String, String>, r: &yiyang
         f("address", "居住地址", "text", &input.address, false, ""),
         f("hukou_type", "户籍性质", "select", &input.hukou_type, true, ""),
         f("categories", "人员类别", "checkboxes", &input.categories, false, ""),
+        f(
+            "categories_effective",
+            "类别变更生效日期",
+            "date",
+            &input.categories_effective,
+            false,
+            "修改人员类别时填写认定（审批）生效日期，不填为今天；早于已发放月份的，下次发放时补发或追回差额",
+        ),
         f("contact_name", "紧急联系人", "text", &input.contact_name, false, ""),
         f(
             "contact_relation",

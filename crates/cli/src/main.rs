@@ -305,9 +305,15 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 ImportWhat::Elders(_) => unreachable!("handled above"),
             };
             let store = Store::connect(&a.db.db).await?;
-            let summary = store.import_care(&a.file, kind, &a.scope, &cli_actor()).await?;
+            let file_name = a
+                .file
+                .file_name()
+                .map_or_else(|| a.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let (job_id, summary) = store
+                .import_care(&a.file, &file_name, kind, &a.scope, &cli_actor())
+                .await?;
             println!(
-                "{}导入完成：共 {} 行，新增 {}，已存在 {}，未导入 {} 条问题。",
+                "{}导入完成（导入任务 {job_id}）：共 {} 行，新增 {}，已存在 {}，未导入 {} 条问题。",
                 kind.label(),
                 summary.total_rows,
                 summary.imported,
@@ -318,14 +324,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 println!("  第 {} 行 {}（{}）：{}", e.row_no, e.field, e.value, e.message);
             }
             if let Some(path) = a.report {
-                let job = yiyang_store::import::ImportJob {
-                    file_name: a.file.display().to_string(),
-                    total_rows: summary.total_rows as i64,
-                    inserted: summary.imported as i64,
-                    unchanged: summary.unchanged as i64,
-                    rejected: summary.errors.len() as i64,
-                    ..Default::default()
-                };
+                let job = store.import_job(job_id).await?.expect("just recorded");
                 std::fs::write(&path, yiyang_store::import::error_report_xlsx(&job, &summary.errors)?)?;
                 println!("问题报告已写入 {}", path.display());
             }

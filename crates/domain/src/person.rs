@@ -592,7 +592,10 @@ mod tests {
         let errs = i.validate(&reference(), today()).unwrap_err();
         assert_eq!(errs[0].field, "categories_effective");
         i.categories_effective = "2026-13-01".into();
-        assert_eq!(i.validate(&reference(), today()).unwrap_err()[0].field, "categories_effective");
+        assert_eq!(
+            i.validate(&reference(), today()).unwrap_err()[0].field,
+            "categories_effective"
+        );
     }
 
     #[test]

@@ -196,16 +196,61 @@ fn column_index(kind: CareFile, sheet: &Sheet) -> Result<Vec<(&'static str, &'st
 }
 
 impl Store {
-    /// Imports a file of `kind`; rows outside `scope` are refused.
+    /// Imports a file of `kind` as a recorded import job (kind = the file kind's code): the
+    /// job history and the downloadable report of rejected rows are the same as for the
+    /// older-people import. Rows outside `scope` are refused. A file that cannot be read at
+    /// all ends the job as failed, with the reason.
     pub async fn import_care(
         &self,
         path: &Path,
+        file_name: &str,
         kind: CareFile,
         scope: &str,
         actor: &Actor,
-    ) -> Result<CareImportSummary> {
-        let sheet = read_sheet(path)?;
-        self.import_care_sheet(&sheet, kind, scope, actor).await
+    ) -> Result<(i64, CareImportSummary)> {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取文件：{e}")))?;
+        let job = self
+            .start_job(
+                kind.code(),
+                file_name,
+                &hex::encode(Sha256::digest(&bytes)),
+                actor,
+                scope,
+            )
+            .await?;
+        let sheet = match read_sheet(path) {
+            Ok(s) => s,
+            Err(e) => {
+                self.finish_job_failed(job, &e.to_string()).await?;
+                return Err(e);
+            }
+        };
+        self.set_job_total(job, sheet.rows.len() as i64).await?;
+        let summary = match self.import_care_sheet(&sheet, kind, scope, actor).await {
+            Ok(s) => s,
+            Err(e) => {
+                self.finish_job_failed(job, &e.to_string()).await?;
+                return Err(e);
+            }
+        };
+        let rejected = summary
+            .errors
+            .iter()
+            .map(|e| e.row_no)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as i64;
+        self.finish_job(
+            job,
+            &summary.errors,
+            summary.imported as i64,
+            0,
+            summary.unchanged as i64,
+            rejected,
+            actor,
+        )
+        .await?;
+        Ok((job, summary))
     }
 
     pub async fn import_care_sheet(
@@ -238,14 +283,6 @@ impl Store {
                 Err(mut e) => summary.errors.append(&mut e),
             }
         }
-        self.audit(&actor.entry(
-            "import_care",
-            "import",
-            kind.code(),
-            serde_json::json!({"rows": summary.total_rows, "imported": summary.imported,
-                "unchanged": summary.unchanged, "errors": summary.errors.len()}),
-        ))
-        .await?;
         Ok(summary)
     }
 

@@ -695,7 +695,14 @@ impl Store {
         Ok((ins, upd))
     }
 
-    async fn start_job(&self, kind: &str, file_name: &str, sha: &str, actor: &Actor, scope: &str) -> Result<i64> {
+    pub(crate) async fn start_job(
+        &self,
+        kind: &str,
+        file_name: &str,
+        sha: &str,
+        actor: &Actor,
+        scope: &str,
+    ) -> Result<i64> {
         Ok(with_pool!(self, pool => sqlx::query_scalar(
             "INSERT INTO import_jobs (kind, file_name, file_sha256, actor, scope, status, started_at) \
              VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id")
@@ -703,7 +710,7 @@ impl Store {
             .fetch_one(pool).await?))
     }
 
-    async fn set_job_total(&self, id: i64, total: i64) -> Result<()> {
+    pub(crate) async fn set_job_total(&self, id: i64, total: i64) -> Result<()> {
         with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET total_rows = $1 WHERE id = $2")
             .bind(total).bind(id).execute(pool).await?.rows_affected());
         Ok(())
@@ -715,14 +722,14 @@ impl Store {
         Ok(())
     }
 
-    async fn finish_job_failed(&self, id: i64, message: &str) -> Result<()> {
+    pub(crate) async fn finish_job_failed(&self, id: i64, message: &str) -> Result<()> {
         with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET status = 'failed', message = $1, finished_at = $2 WHERE id = $3")
             .bind(message).bind(now()).bind(id).execute(pool).await?.rows_affected());
         Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn finish_job(
+    pub(crate) async fn finish_job(
         &self,
         id: i64,
         errors: &[RowError],
@@ -772,10 +779,14 @@ impl Store {
         )
     }
 
-    pub async fn import_jobs(&self, scope: &str, limit: i64) -> Result<Vec<ImportJob>> {
+    /// The latest import jobs in `scope`: of older people (`people`), or of the care
+    /// register (institutions, beds, residents, assessments).
+    pub async fn import_jobs(&self, scope: &str, people: bool, limit: i64) -> Result<Vec<ImportJob>> {
         let (lo, hi) = scope_range(scope);
-        Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT * FROM import_jobs WHERE scope >= $1 AND scope < $2 ORDER BY id DESC LIMIT $3")
+        let kind = if people { "kind = 'people'" } else { "kind <> 'people'" };
+        let sql =
+            format!("SELECT * FROM import_jobs WHERE scope >= $1 AND scope < $2 AND {kind} ORDER BY id DESC LIMIT $3");
+        Ok(with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(&lo).bind(&hi).bind(limit).fetch_all(pool).await?))
     }
 

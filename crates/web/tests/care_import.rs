@@ -68,15 +68,54 @@ async fn the_care_register_is_imported_row_by_row_and_twice_adds_nothing() {
             "{b}: row 3 names the field"
         );
         assert!(html.contains("<td>4</td><td>区划代码</td>"), "{b}");
+        // The import is a recorded job: its rejected rows download as a report.
+        let report = html
+            .split("id=\"import-report\" href=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a report link")
+            .to_string();
+        let r = c.get(&report).await;
+        assert_eq!(r.status, StatusCode::OK, "{b}");
+        assert!(r.body.starts_with(b"PK"), "{b}: an .xlsx file");
         let r = c.send(send(ct, body)).await;
-        assert!(r.text().contains("id=\"imported\">0<"), "{b}: a re-import adds nothing");
-        // Institution staff may not import.
+        let html = r.text();
+        assert!(html.contains("id=\"imported\">0<"), "{b}: a re-import adds nothing");
+        // Both imports are in the history, newest first, with their counts.
+        let jobs = store.import_jobs("360733", false, 10).await.unwrap();
+        assert_eq!(jobs.len(), 2, "{b}");
+        assert_eq!(
+            (
+                jobs[0].kind.as_str(),
+                jobs[0].inserted,
+                jobs[0].unchanged,
+                jobs[0].rejected
+            ),
+            ("institutions", 0, 1, 2),
+            "{b}"
+        );
+        assert_eq!(jobs[1].inserted, 1, "{b}");
+        assert!(
+            html.contains("id=\"care-import-jobs\"") && html.contains("机构.csv"),
+            "{b}"
+        );
+        assert!(
+            store
+                .import_jobs("360733", true, 10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|j| j.kind == "people"),
+            "{b}"
+        );
+        // Institution staff may not import, nor read the report.
         let mut staff = Client::login(&router, "jigou").await;
         assert_eq!(
             staff.get("/institutions/import").await.status,
             StatusCode::FORBIDDEN,
             "{b}"
         );
+        assert_eq!(staff.get(&report).await.status, StatusCode::NOT_FOUND, "{b}");
 
         let import = |kind: CareFile, csv: String| {
             let store = store.clone();

@@ -7,6 +7,7 @@ use axum::extract::{Multipart, State};
 use axum::response::Html;
 use yiyang_domain::role::Permission;
 use yiyang_store::care_import::{CareFile, CareImportSummary};
+use yiyang_store::import::ImportJob;
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -20,7 +21,17 @@ struct ImportPage {
     kinds: Vec<(&'static str, &'static str, String)>,
     chosen: String,
     result: Option<CareImportSummary>,
+    /// The import job just recorded, for its report.
+    job: Option<i64>,
+    /// Recent care-register imports in scope.
+    jobs: Vec<ImportJob>,
     error: String,
+}
+
+impl ImportPage {
+    fn kind_label(&self, code: &str) -> &'static str {
+        CareFile::parse(code).map_or("", |k| k.label())
+    }
 }
 
 fn kinds() -> Vec<(&'static str, &'static str, String)> {
@@ -45,6 +56,8 @@ pub async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
         kinds: kinds(),
         chosen: "institutions".into(),
         result: None,
+        job: None,
+        jobs: state.store.import_jobs(user.scope(), false, 20).await?,
         error: String::new(),
     })
 }
@@ -64,10 +77,13 @@ pub async fn upload(
         kinds: kinds(),
         chosen: kind,
         result: None,
+        job: None,
+        jobs: Vec::new(),
         error: String::new(),
     };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         page.error = "请选择要导入的 .csv 或 .xlsx 文件".into();
+        page.jobs = state.store.import_jobs(user.scope(), false, 20).await?;
         return render(&page);
     };
     let ext = std::path::Path::new(&name)
@@ -81,13 +97,17 @@ pub async fn upload(
     std::fs::write(&path, &bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let outcome = state
         .store
-        .import_care(&path, kind_, user.scope(), &user.actor("web"))
+        .import_care(&path, &name, kind_, user.scope(), &user.actor("web"))
         .await;
     let _ = std::fs::remove_dir_all(&dir);
     match outcome {
-        Ok(summary) => page.result = Some(summary),
+        Ok((job, summary)) => {
+            page.job = Some(job);
+            page.result = Some(summary);
+        }
         Err(yiyang_store::StoreError::File(m)) => page.error = m,
         Err(e) => return Err(e.into()),
     }
+    page.jobs = state.store.import_jobs(user.scope(), false, 20).await?;
     render(&page)
 }

@@ -23,7 +23,7 @@ struct IndexPage {
 
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
     user.require(Permission::PersonWrite)?;
-    let jobs = state.store.import_jobs(user.scope(), 20).await?;
+    let jobs = state.store.import_jobs(user.scope(), true, 20).await?;
     render(&IndexPage {
         layout: Layout::new(&state, &user, "批量导入老年人信息", "imports"),
         jobs,
@@ -40,7 +40,7 @@ pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Mult
     let file = upload.file;
     user.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let jobs = state.store.import_jobs(user.scope(), 20).await?;
+        let jobs = state.store.import_jobs(user.scope(), true, 20).await?;
         let page = IndexPage {
             layout: Layout::new(&state, &user, "批量导入老年人信息", "imports"),
             jobs,
@@ -118,11 +118,15 @@ pub async fn read_upload(mut form: Multipart) -> Result<Upload, AppError> {
 }
 
 async fn job_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<ImportJob, AppError> {
-    if !user.may(Permission::PersonWrite) {
-        return Err(AppError::NotFound);
-    }
     let job = state.store.import_job(id).await?.ok_or(AppError::NotFound)?;
-    if !job.scope.starts_with(&user.session.user.scope) {
+    // Older-people imports belong to the register's clerks, care-register imports to those
+    // who keep institutions.
+    let needed = if job.kind == "people" {
+        Permission::PersonWrite
+    } else {
+        Permission::InstitutionWrite
+    };
+    if !user.may(needed) || !job.scope.starts_with(&user.session.user.scope) {
         return Err(AppError::NotFound);
     }
     Ok(job)

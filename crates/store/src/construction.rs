@@ -4,7 +4,9 @@
 
 use chrono::NaiveDate;
 use yiyang_domain::dates::Month;
-use yiyang_domain::policy::construction::{decide, ConstructionDecision, ConstructionFacts, ConstructionParams};
+use yiyang_domain::policy::construction::{
+    decide, ConstructionDecision, ConstructionFacts, ConstructionParams, Premises,
+};
 use yiyang_domain::policy::Pack;
 
 use crate::audit::{Actor, AuditAppend};
@@ -29,9 +31,11 @@ impl Store {
         packs: &[Pack],
         today: NaiveDate,
     ) -> Result<Option<ConstructionPreview>> {
-        let row: Option<(String, bool, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT division, medical_care, filed_on FROM institutions WHERE id = $1").bind(institution_id).fetch_optional(pool).await?);
-        let (division, medical_care, filed_on) = row.ok_or(StoreError::NotFound)?;
+        type Row = (String, bool, Option<NaiveDate>, Option<String>, Option<i64>);
+        let row: Option<Row> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT division, medical_care, filed_on, premises, lease_years FROM institutions WHERE id = $1")
+            .bind(institution_id).fetch_optional(pool).await?);
+        let (division, medical_care, filed_on, premises, lease_years) = row.ok_or(StoreError::NotFound)?;
         let mut choice = PackChoice::new(packs, Month::of(today), None)?;
         let Some(params) = choice
             .program(&division)
@@ -54,6 +58,8 @@ impl Store {
                 unpaid_nursing_beds: unpaid as u32,
                 paid_fen,
                 today,
+                premises: premises.as_deref().and_then(Premises::parse),
+                lease_years,
             },
             &params,
         );
@@ -99,14 +105,15 @@ impl Store {
             let mut n = 0u32;
             for bed in &beds {
                 n += sqlx::query(
-                    "INSERT INTO bed_subsidies (bed_id, institution_id, amount_fen, pack_id, pack_version, clause, granted_by, granted_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (bed_id) DO NOTHING")
+                    "INSERT INTO bed_subsidies (bed_id, institution_id, amount_fen, pack_id, pack_version, clause, granted_by, granted_at, schedule) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (bed_id) DO NOTHING")
                     .bind(bed).bind(institution_id).bind(p.decision.per_bed_fen).bind(&p.params.pack_id)
                     .bind(&p.params.pack_version).bind(&p.params.clause).bind(&actor.name).bind(now())
+                    .bind(p.decision.schedule)
                     .execute(&mut *tx).await?.rows_affected() as u32;
             }
             (*tx).append_audit(&actor.entry("construction_subsidy", "institution", institution_id, serde_json::json!({
-                "beds": n, "per_bed_fen": p.decision.per_bed_fen, "pack": p.params.pack_id, "clause": p.params.clause}))).await?;
+                "beds": n, "per_bed_fen": p.decision.per_bed_fen, "schedule": p.decision.schedule, "pack": p.params.pack_id, "clause": p.params.clause}))).await?;
             tx.commit().await?;
             n
         });

@@ -308,10 +308,14 @@ impl Store {
             let credit = credit_code(body);
             with_pool!(self, pool => sqlx::query(
                 "UPDATE institutions SET credit_code = $2, address = $3, longitude = $4, latitude = $5, filed_on = $6, \
-                 fire_safety = $7, clinic = $8, medical_care = $9, credit_commitment = $10, licence_no = $11, licence_until = $12 WHERE id = $1")
+                 fire_safety = $7, clinic = $8, medical_care = $9, credit_commitment = $10, licence_no = $11, licence_until = $12, \
+                 premises = $13, lease_years = $14 WHERE id = $1")
                 .bind(inst).bind(&credit).bind(address).bind(lon).bind(lat)
                 .bind(filed.parse::<NaiveDate>().expect("date")).bind(fire).bind(clinic).bind(clinic.is_some()).bind(true)
                 .bind(format!("赣民养备{}", &body[8..14])).bind(NaiveDate::from_ymd_opt(2029, 12, 31))
+                // The private home rents its building on a ten-year lease; the others own theirs.
+                .bind(if clinic.is_some() && fire == "pending" { "rented" } else { "built" })
+                .bind(if clinic.is_some() && fire == "pending" { Some(10i64) } else { None })
                 .execute(pool).await.map(|_| ())?);
         }
         // (building, rooms, beds per room, nursing, dementia unit)

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use yiyang_domain::institution::{check_operator_assignment, CreditCode, InstitutionKind};
 use yiyang_domain::person::FieldError;
+use yiyang_domain::policy::construction::Premises;
 use yiyang_domain::DivisionCode;
 
 use crate::audit::{Actor, AuditAppend};
@@ -40,6 +41,10 @@ pub struct FilingInput {
     pub last_penalty_on: String,
     pub dishonest: bool,
     pub clinic: String,
+    /// 用房来源: built, bought, rebuilt, rented (code or label), or empty if not known.
+    pub premises: String,
+    /// Lease term in years, for rented premises.
+    pub lease_years: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -64,6 +69,8 @@ pub struct Institution {
     pub licence_until: Option<NaiveDate>,
     pub last_penalty_on: Option<NaiveDate>,
     pub dishonest: bool,
+    pub premises: Option<String>,
+    pub lease_years: Option<i64>,
     /// The grade of the latest GB/T 37276-2018 grading (0: not graded).
     pub grade: i64,
     pub beds: i64,
@@ -82,6 +89,13 @@ impl Institution {
 
     pub fn kind_label(&self) -> &'static str {
         InstitutionKind::parse(&self.kind).map_or("", |k| k.label())
+    }
+
+    pub fn premises_label(&self) -> &'static str {
+        self.premises
+            .as_deref()
+            .and_then(Premises::parse)
+            .map_or("未登记", |p| p.label())
     }
 
     /// Occupied beds as a share of all beds, in percent (0 when there are no beds).
@@ -167,7 +181,7 @@ pub const BED_STATUSES: [(&str, &str); 4] = [
 const SELECT: &str =
     "SELECT i.id, i.code, i.name, i.credit_code, i.kind, i.division, i.address, i.operator, i.status, \
      i.filed_on, i.medical_care, i.clinic, i.longitude, i.latitude, i.credit_commitment, i.fire_safety, i.licence_no, \
-     i.licence_until, i.last_penalty_on, i.dishonest, \
+     i.licence_until, i.last_penalty_on, i.dishonest, i.premises, i.lease_years, \
      COALESCE((SELECT g.grade FROM gradings g WHERE g.institution_id = i.id ORDER BY g.evaluated_on DESC, g.id DESC LIMIT 1), 0) AS grade, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id) AS beds, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.nursing) AS nursing_beds, \
@@ -270,6 +284,30 @@ impl Store {
         }
         let licence_until = optional_date("licence_until", &f.licence_until, &mut errors);
         let penalty = optional_date("last_penalty_on", &f.last_penalty_on, &mut errors);
+        let premises = match f.premises.trim() {
+            "" => None,
+            s => match Premises::parse(s) {
+                Some(p) => Some(p),
+                None => {
+                    errors.push(FieldError::new("premises", "用房来源应为自建、购买、改建或租用"));
+                    None
+                }
+            },
+        };
+        let lease_years: Option<i64> = match f.lease_years.trim() {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(y) if (1..=99).contains(&y) => Some(y),
+                _ => {
+                    errors.push(FieldError::new("lease_years", "租期应为 1-99 的整数（年）"));
+                    None
+                }
+            },
+        };
+        if premises == Some(Premises::Rented) && lease_years.is_none() && errors.is_empty() {
+            errors.push(FieldError::new("lease_years", "租用的用房请填写租期（年）"));
+        }
+        let lease_years = lease_years.filter(|_| premises == Some(Premises::Rented));
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
@@ -277,12 +315,15 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE institutions SET status = $2, fire_safety = $3, licence_no = $4, licence_until = $5, \
-                         credit_commitment = $6, last_penalty_on = $7, dishonest = $8, clinic = $9 WHERE id = $1")
+                         credit_commitment = $6, last_penalty_on = $7, dishonest = $8, clinic = $9, premises = $10, \
+                         lease_years = $11 WHERE id = $1")
                 .bind(id).bind(&f.status).bind(&f.fire_safety).bind(opt(&f.licence_no)).bind(licence_until)
-                .bind(f.credit_commitment).bind(penalty).bind(f.dishonest).bind(opt(&f.clinic)).execute(&mut *tx).await?;
+                .bind(f.credit_commitment).bind(penalty).bind(f.dishonest).bind(opt(&f.clinic))
+                .bind(premises.map(|p| p.code())).bind(lease_years).execute(&mut *tx).await?;
             (*tx).append_audit(&actor.entry("update_filing", "institution", id, serde_json::json!({
                 "status": f.status, "fire_safety": f.fire_safety, "dishonest": f.dishonest,
-                "last_penalty_on": penalty.map(|d| d.to_string())}))).await?;
+                "last_penalty_on": penalty.map(|d| d.to_string()),
+                "premises": premises.map(|p| p.code()), "lease_years": lease_years}))).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -608,6 +608,59 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
             .unwrap()
             .unwrap();
         assert_eq!((p.paid_beds, p.paid_fen, p.decision.beds), (42, 21_000_000, 0), "{b}");
+        // The private home rents its building on a ten-year lease: the rebuilt-or-rented
+        // schedule (3,000 yuan a bed with 医养结合, cap 500,000 yuan).
+        let rented = institution(&store, "JG3607332001").await;
+        let page = c.get(&format!("/institutions/{rented}")).await.text();
+        assert!(page.contains("id=\"construction-schedule\">改建或租用<"), "{b}");
+        assert!(
+            page.contains("床位每张 ¥3,000.00（医养结合），每机构最高 ¥500,000.00"),
+            "{b}"
+        );
+        assert!(page.contains("租用，租期 10 年"), "{b}");
+        // A three-year lease does not count (改建或租用期5年以上).
+        let filing = |premises: &'static str, years: &'static str| {
+            let csrf = csrf.clone();
+            vec![
+                ("_csrf".to_string(), csrf),
+                ("status".to_string(), "operating".to_string()),
+                ("fire_safety".to_string(), "pending".to_string()),
+                ("premises".to_string(), premises.to_string()),
+                ("lease_years".to_string(), years.to_string()),
+            ]
+        };
+        let furl = format!("/institutions/{rented}/filing");
+        assert_eq!(
+            post(&mut c, furl.clone(), filing("rented", "")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: a lease needs its term"
+        );
+        assert_eq!(
+            post(&mut c, furl.clone(), filing("rented", "3")).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let page = c.get(&format!("/institutions/{rented}")).await.text();
+        assert!(page.contains("id=\"construction-beds\">0<"), "{b}");
+        assert!(page.contains("租用期不少于 5 年（登记 3 年）"), "{b}");
+        let r = c
+            .post_form(
+                &format!("/institutions/{rented}/construction-subsidy"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        // Bought premises: the new-build schedule.
+        assert_eq!(
+            post(&mut c, furl, filing("bought", "")).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let page = c.get(&format!("/institutions/{rented}")).await.text();
+        assert!(
+            page.contains("床位每张 ¥5,000.00（医养结合），每机构最高 ¥1,000,000.00"),
+            "{b}"
+        );
         // Granting is the preparing clerk's step: a reviewer may not.
         let mut reviewer = Client::login(&router, "shenhe").await;
         let csrf = reviewer.csrf.clone();

@@ -258,6 +258,7 @@ struct DetailPage {
     message: String,
     fire_safety: Vec<(&'static str, &'static str)>,
     institution_statuses: Vec<(&'static str, &'static str)>,
+    premises: Vec<(&'static str, &'static str)>,
     tab: &'static str,
     construction: Option<yiyang_store::construction::ConstructionPreview>,
     can_grant: bool,
@@ -318,6 +319,10 @@ pub async fn detail(
         message: q.msg,
         fire_safety: FIRE_SAFETY.to_vec(),
         institution_statuses: INSTITUTION_STATUSES.to_vec(),
+        premises: yiyang_domain::policy::construction::Premises::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect(),
         tab: "beds",
         construction: if user.may(Permission::BenefitRead) || user.may(Permission::InstitutionWrite) {
             state
@@ -429,6 +434,10 @@ pub struct FilingForm {
     dishonest: String,
     #[serde(default)]
     clinic: String,
+    #[serde(default)]
+    premises: String,
+    #[serde(default)]
+    lease_years: String,
 }
 
 pub async fn update_filing(
@@ -449,6 +458,8 @@ pub async fn update_filing(
         last_penalty_on: f.last_penalty_on,
         dishonest: f.dishonest == "1",
         clinic: f.clinic,
+        premises: f.premises,
+        lease_years: f.lease_years,
     };
     state
         .store

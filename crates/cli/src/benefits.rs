@@ -511,7 +511,7 @@ pub fn benefits(action: BenefitsAction) -> Result<ExitCode, String> {
 
 /// The text of `benefits explain` (the web page shows the same).
 pub fn explain_text(pm: &yiyang_store::benefits::PersonMonth<'_>) -> String {
-    use yiyang_domain::policy::{Fact, RuleStatus};
+    use yiyang_domain::policy::Fact;
     use yiyang_domain::Fen;
     let p = &pm.person;
     let mut s = format!(
@@ -526,16 +526,26 @@ pub fn explain_text(pm: &yiyang_store::benefits::PersonMonth<'_>) -> String {
             p.death_date.map(|d| d.to_string()).unwrap_or_default()
         ));
     }
-    let Some(program) = &pm.program else {
+    if pm.own.is_none() {
         s.push_str("没有适用于其户籍地的政策包。\n");
-        return s;
-    };
-    let pack = program.pack;
-    s.push_str(&format!(
-        "适用政策包：{}（{}，{} 版）\n",
-        pack.title, pack.document, pack.version
-    ));
-    if let Some(f) = &pm.facts {
+    }
+    for (heading, part) in [
+        ("发给本人的待遇", &pm.own),
+        ("按入住人数发给养老机构的补贴", &pm.institution),
+    ] {
+        let Some(e) = part else { continue };
+        let pack = e.program.pack;
+        s.push_str(&format!(
+            "\n{heading}{}——适用政策包：{}（{}，{} 版）\n",
+            e.institution
+                .as_deref()
+                .map(|c| format!("（机构 {c}）"))
+                .unwrap_or_default(),
+            pack.title,
+            pack.document,
+            pack.version
+        ));
+        let f = &e.facts;
         s.push_str(&format!(
             "事实：年龄 {}（按月末计）；能力等级 {}；照护等级 {}；户籍 {}；居住 {}\n",
             f.age,
@@ -544,32 +554,25 @@ pub fn explain_text(pm: &yiyang_store::benefits::PersonMonth<'_>) -> String {
             f.display(Fact::Hukou),
             f.display(Fact::Residence)
         ));
-    }
-    for b in &pm.traces {
-        let benefit = &pack.benefits[b.benefit];
-        if b.paid.amount > 0 {
-            s.push_str(&format!("\n■ {}：发放 {}\n", benefit.title, Fen(b.paid.amount)));
-        } else {
-            s.push_str(&format!("\n□ {}：不发放\n", benefit.title));
-        }
-        for t in &b.rules {
-            let r = &pack.rules[t.rule];
-            let facts: Vec<String> = t.facts.iter().map(|(_, label, v)| format!("{label}={v}")).collect();
-            let status = match &t.status {
-                RuleStatus::Paid => format!("适用，{}", Fen(t.amount)),
-                RuleStatus::NotMet => "条件不满足".to_string(),
-                RuleStatus::ZeroAmount => "条件满足但金额为 0（参数未配置）".to_string(),
-                RuleStatus::Superseded { by_rule } => format!("同一待遇由规则 {by_rule} 发放（取高）"),
-                RuleStatus::Coordinated { by_benefit, clause } => format!("因衔接规则改发 {by_benefit}（{clause}）"),
-            };
-            s.push_str(&format!(
-                "  - {}：{}\n    条件 {}；事实 {}\n    依据 {}\n",
-                r.title,
-                status,
-                r.when_src,
-                facts.join("，"),
-                r.clause
-            ));
+        for b in &e.traces {
+            let benefit = &pack.benefits[b.benefit];
+            if b.paid.amount > 0 {
+                s.push_str(&format!("\n■ {}：发放 {}\n", benefit.title, Fen(b.paid.amount)));
+            } else {
+                s.push_str(&format!("\n□ {}：不发放\n", benefit.title));
+            }
+            for t in &b.rules {
+                let r = &pack.rules[t.rule];
+                let facts: Vec<String> = t.facts.iter().map(|(_, label, v)| format!("{label}={v}")).collect();
+                s.push_str(&format!(
+                    "  - {}：{}\n    条件 {}；事实 {}\n    依据 {}\n",
+                    r.title,
+                    t.status.describe(t.amount),
+                    r.when_src,
+                    facts.join("，"),
+                    r.clause
+                ));
+            }
         }
     }
     if !pm.lines.is_empty() {
@@ -579,7 +582,7 @@ pub fn explain_text(pm: &yiyang_store::benefits::PersonMonth<'_>) -> String {
                 "  批次 {} {} {} {}（规则 {}）\n",
                 l.run_id,
                 l.benefit,
-                if l.kind == "backpay" { "补发" } else { "正常" },
+                l.kind_label(),
                 Fen(l.amount_fen),
                 l.rule_id
             ));

@@ -596,15 +596,28 @@ pub struct StoredLine {
     pub run_id: i64,
 }
 
-/// A person's month explained: the facts, the pack, every rule's outcome, and what was stored.
+/// A person's month explained: for each payer's pack, the facts and every rule's outcome;
+/// and what was stored.
 pub struct PersonMonth<'p> {
     pub person: PersonFacts,
     pub month: Month,
-    pub program: Option<MonthProgram<'p>>,
-    pub facts: Option<Facts>,
-    pub traces: Vec<BenefitTrace>,
+    /// The pack of the person's household registration, for benefits paid to the person.
+    pub own: Option<PackExplanation<'p>>,
+    /// The pack where the person's institution is, for benefits paid to the institution per
+    /// resident-month (it can differ from the registration's: someone registered in one
+    /// county may live in another county's home).
+    pub institution: Option<PackExplanation<'p>>,
     pub payable: bool,
     pub lines: Vec<StoredLine>,
+}
+
+/// One pack's part of a month: the facts its rules read and the benefits of one payee kind.
+pub struct PackExplanation<'p> {
+    pub program: MonthProgram<'p>,
+    pub facts: Facts,
+    pub traces: Vec<BenefitTrace>,
+    /// The institution (its platform code) for the institution part.
+    pub institution: Option<String>,
 }
 
 fn person_select(filter: &str) -> String {
@@ -1110,15 +1123,33 @@ impl Store {
     }
 
     pub async fn run_lines(&self, run_id: i64, county: Option<&str>, benefit: Option<&str>) -> Result<Vec<StoredLine>> {
+        Ok(self.run_lines_page(run_id, county, benefit, i64::MAX, 0).await?.0)
+    }
+
+    /// One page of a run's lines (in the order of the disbursement files) and how many there
+    /// are in all, for pages and the API: a province's run has millions.
+    pub async fn run_lines_page(
+        &self,
+        run_id: i64,
+        county: Option<&str>,
+        benefit: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<StoredLine>, i64)> {
+        let (county, benefit) = (county.unwrap_or(""), benefit.unwrap_or(""));
         let sql =
             "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
                    l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
                    WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
-                   ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month";
-        Ok(with_pool!(self, pool => sqlx::query_as(sql)
-            .bind(run_id).bind(county.unwrap_or("")).bind(benefit.unwrap_or("")).fetch_all(pool).await?))
+                   ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month, l.kind LIMIT $4 OFFSET $5";
+        let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(run_id).bind(county).bind(benefit).bind(limit).bind(offset.max(0)).fetch_all(pool).await?);
+        let total: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payment_lines l WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3)")
+            .bind(run_id).bind(county).bind(benefit).fetch_one(pool).await?);
+        Ok((lines, total))
     }
 
     /// 审核: draft → reviewed, by a reviewer whose scope covers the run.
@@ -1332,17 +1363,37 @@ impl Store {
         self.attach_facts(&mut people).await?;
         let person = people.pop().expect("one");
         let (d0, d1) = (month.first_day(), month.last_day());
-        let code = DivisionCode::from_canonical(person.hukou_division.clone());
-        let pack = packs
-            .iter()
-            .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
-            .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()));
-        let program = pack.map(|p| MonthProgram::direct(p, month));
-        let facts = program.as_ref().map(|pr| person.facts(month, pr.pack));
-        let traces = match (&program, &facts) {
-            (Some(pr), Some(f)) if person.payable(month) => pr.explain(f),
-            _ => Vec::new(),
+        let pack_for = |division: &str| {
+            let code = DivisionCode::from_canonical(division.to_string());
+            packs
+                .iter()
+                .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
+                .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()))
         };
+        let payable = person.payable(month);
+        let explain = |pack: &'p Pack, payee: Payee, institution: Option<String>| {
+            let program = MonthProgram::direct(pack, month);
+            let facts = person.facts(month, pack);
+            let traces = if payable {
+                program
+                    .explain(&facts)
+                    .into_iter()
+                    .filter(|t| pack.benefits[t.benefit].payee == payee)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            PackExplanation {
+                program,
+                facts,
+                traces,
+                institution,
+            }
+        };
+        let own = pack_for(&person.hukou_division).map(|p| explain(p, Payee::Person, None));
+        let institution = person.stay(month).and_then(|(code, _, division)| {
+            pack_for(division).map(|p| explain(p, Payee::Institution, Some(code.to_string())))
+        });
         let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(
             "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
              l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
@@ -1350,13 +1401,11 @@ impl Store {
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
              WHERE l.person_id = $1 AND l.benefit_month = $2 ORDER BY l.benefit, l.kind")
             .bind(person_id).bind(month.to_string()).fetch_all(pool).await?);
-        let payable = person.payable(month);
         Ok(PersonMonth {
             person,
             month,
-            program,
-            facts,
-            traces,
+            own,
+            institution,
             payable,
             lines,
         })

@@ -581,6 +581,27 @@ async fn an_institutions_subsidy_follows_where_the_institution_is_not_where_the_
         let zl = lines(&s, zhanggong.id).await;
         assert_eq!(amount(&zl, outsider, "gaoling"), Some(5000), "{b}");
         assert_eq!(amount(&zl, outsider, "yunying"), None, "{b}");
+        // The explanation follows the same split: the person's benefits under Jiangxi's pack
+        // (no county pack for 章贡区), the institution's under Huichang's.
+        let pm = s.person_month(outsider, m("2025-06"), &packs).await.unwrap();
+        let own = pm.own.as_ref().expect("a pack for the registration");
+        let there = pm.institution.as_ref().expect("a pack where the institution is");
+        assert_eq!(
+            (own.program.pack.id.as_str(), there.program.pack.id.as_str()),
+            ("jiangxi-2022", "huichang-2021"),
+            "{b}"
+        );
+        assert_eq!(there.institution.as_deref(), Some("JG3607332002"), "{b}");
+        let paid = |e: &yiyang_store::benefits::PackExplanation<'_>| -> Vec<(String, i64)> {
+            e.traces
+                .iter()
+                .filter(|t| t.paid.amount > 0)
+                .map(|t| (e.program.pack.benefits[t.benefit].code.clone(), t.paid.amount))
+                .collect()
+        };
+        assert_eq!(paid(there), [("yunying".to_string(), 20000)], "{b}");
+        assert!(paid(own).contains(&("gaoling".to_string(), 5000)), "{b}");
+        assert!(paid(own).iter().all(|(c, _)| c != "yunying"), "{b}");
         let _ = p;
     }
 }

@@ -49,6 +49,9 @@ async fn every_role_against_every_route() {
         let new_inside = format!("/people/{inside}/assessments/new");
         let new_outside = format!("/people/{outside}/assessments/new");
         let history_inside = format!("/people/{inside}/assessments");
+        let benefits_inside = format!("/people/{inside}/benefits");
+        let api_benefits_inside = format!("/api/v1/people/{inside}/benefits");
+        let api_benefits_outside = format!("/api/v1/people/{outside}/benefits");
         let matrix: Vec<(&str, [S; 6])> = vec![
             ("/", [OK, OK, OK, OK, OK, OK]),
             ("/people", [OK, NO, NO, OK, NO, OK]),
@@ -71,6 +74,11 @@ async fn every_role_against_every_route() {
             (&new_outside, [NO, NO, NO, NF, NO, NO]),
             ("/institutions", [OK, OK, NO, NO, OK, OK]),
             ("/institutions/import", [OK, NO, NO, NO, NO, NO]),
+            ("/benefits", [OK, NO, NO, NO, NO, OK]),
+            ("/api/v1/benefit-runs", [OK, NO, NO, NO, NO, OK]),
+            (&benefits_inside, [OK, NF, NF, OK, NF, OK]),
+            (&api_benefits_inside, [OK, NF, NF, OK, NF, OK]),
+            (&api_benefits_outside, [NF, NF, NF, NF, NF, NF]),
         ];
         let mut matrix = matrix;
         for (n, route) in care.iter().enumerate() {

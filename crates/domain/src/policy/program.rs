@@ -35,6 +35,21 @@ pub enum RuleStatus {
     Coordinated { by_benefit: String, clause: String },
 }
 
+impl RuleStatus {
+    /// The outcome in words, as the explanation page and `benefits explain` show it.
+    pub fn describe(&self, amount: i64) -> String {
+        match self {
+            RuleStatus::Paid => format!("适用：{}", crate::Fen(amount)),
+            RuleStatus::NotMet => "条件不满足".into(),
+            RuleStatus::ZeroAmount => "条件满足，但金额参数为 0（待本地核定）".into(),
+            RuleStatus::Superseded { by_rule } => format!("同一待遇按规则 {by_rule} 就高发放"),
+            RuleStatus::Coordinated { by_benefit, clause } => {
+                format!("按衔接规则改发 {by_benefit}（{clause}）")
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RuleTrace {
     pub rule: usize,

@@ -5,6 +5,7 @@
 //! Authentication: `POST /api/v1/session` returns a token for `Authorization: Bearer`.
 //! A browser session cookie also works; then state-changing calls need `X-CSRF-Token`.
 
+pub mod benefits;
 pub mod people;
 
 use askama::Template;
@@ -22,13 +23,17 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "颐养 Yiyang API", description = "养老服务平台接口：老年人信息库。所有接口都只返回调用者管辖区划内的数据；管辖范围外的记录一律返回 404。"),
-    paths(login, logout, people::list, people::get, people::create, people::update),
+    info(title = "颐养 Yiyang API", description = "养老服务平台接口：老年人信息库与按月发放。所有接口都只返回调用者管辖区划内的数据；管辖范围外的记录一律返回 404。"),
+    paths(login, logout, people::list, people::get, people::create, people::update,
+        benefits::list, benefits::start, benefits::get, benefits::lines, benefits::review, benefits::approve, benefits::person_month),
     components(schemas(LoginRequest, LoginResponse, ApiError, people::PersonSummary, people::PersonDetail, people::PeoplePage,
-        people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError)),
+        people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError,
+        benefits::Run, benefits::RunTotal, benefits::RunDetail, benefits::Line, benefits::LinesPage, benefits::StartRun,
+        benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"))
+    tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"),
+        (name = "benefits", description = "按月发放：批次、明细、审核审批与待遇说明"))
 )]
 pub struct ApiDoc;
 
@@ -61,6 +66,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/session", post(login).delete(logout))
         .route("/api/v1/people", get(people::list).post(people::create))
         .route("/api/v1/people/{id}", get(people::get).put(people::update))
+        .route("/api/v1/people/{id}/benefits", get(benefits::person_month))
+        .route("/api/v1/benefit-runs", get(benefits::list).post(benefits::start))
+        .route("/api/v1/benefit-runs/{id}", get(benefits::get))
+        .route("/api/v1/benefit-runs/{id}/lines", get(benefits::lines))
+        .route("/api/v1/benefit-runs/{id}/review", post(benefits::review))
+        .route("/api/v1/benefit-runs/{id}/approve", post(benefits::approve))
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

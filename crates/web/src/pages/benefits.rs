@@ -11,7 +11,7 @@ use yiyang_domain::policy::{Fact, MonthProgram, RuleStatus};
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
 use yiyang_store::audit::Actor;
-use yiyang_store::benefits::{RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
+use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
 
 use super::people::{person_for, xlsx_download};
 use super::{render, Layout};
@@ -163,9 +163,8 @@ pub async fn run(
 ) -> Result<Html<String>, AppError> {
     let run = run_in_scope(&state, &user, id).await?;
     let totals = state.store.run_totals(id).await?;
-    let mut lines = state.store.run_lines(id, None, None).await?;
-    let more = lines.len().saturating_sub(200);
-    lines.truncate(200);
+    let (mut lines, all) = state.store.run_lines_page(id, None, None, 200, 0).await?;
+    let more = (all as usize).saturating_sub(lines.len());
     for l in &mut lines {
         l.id_number = yiyang_domain::id_number::mask(&l.id_number);
     }
@@ -283,7 +282,7 @@ struct PersonMonthPage {
     pack: String,
     facts: Vec<(String, String)>,
     dead_note: String,
-    benefits: Vec<BenefitView>,
+    sections: Vec<(String, Vec<BenefitView>)>,
     lines: Vec<StoredLine>,
 }
 
@@ -307,69 +306,29 @@ pub async fn person_month(
     };
     let month = Month::parse(&month_s).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let pm = state.store.person_month(id, month, &state.packs).await?;
-    let mut facts = Vec::new();
-    if let Some(f) = &pm.facts {
-        for fact in [
-            Fact::Age,
-            Fact::CapabilityLevel,
-            Fact::Tier,
-            Fact::Hukou,
-            Fact::Residence,
-        ] {
-            facts.push((fact.label().to_string(), f.display(fact)));
-        }
-        for fact in Fact::all().filter(|f| matches!(f, Fact::Flag(_))) {
-            if f.value(fact) != 0 {
-                facts.push((fact.label().to_string(), "是".into()));
-            }
-        }
-    }
-    let mut benefits = Vec::new();
-    if let Some(program) = &pm.program {
-        let pack = program.pack;
-        for b in &pm.traces {
-            let rules = b
-                .rules
-                .iter()
-                .map(|t| {
-                    let r = &pack.rules[t.rule];
-                    TraceView {
-                        title: r.title.clone(),
-                        paid: t.status == RuleStatus::Paid,
-                        status: match &t.status {
-                            RuleStatus::Paid => format!("适用：{}", Fen(t.amount)),
-                            RuleStatus::NotMet => "条件不满足".into(),
-                            RuleStatus::ZeroAmount => "条件满足，但金额参数为 0（待本地核定）".into(),
-                            RuleStatus::Superseded { by_rule } => format!("同一待遇按规则 {by_rule} 就高发放"),
-                            RuleStatus::Coordinated { by_benefit, clause } => {
-                                format!("按衔接规则改发 {by_benefit}（{clause}）")
-                            }
-                        },
-                        condition: r.when_src.clone(),
-                        facts: t
-                            .facts
-                            .iter()
-                            .map(|(_, l, v)| format!("{l}：{v}"))
-                            .collect::<Vec<_>>()
-                            .join("；"),
-                        clause: r.clause.clone(),
-                    }
-                })
-                .collect();
-            benefits.push(BenefitView {
-                title: pack.benefits[b.benefit].title.clone(),
-                amount: Fen(b.paid.amount).to_string(),
-                paid: b.paid.amount > 0,
-                rules,
-            });
-        }
-    }
-    let pack = pm
-        .program
+    let facts = pm
+        .own
         .as_ref()
-        .map_or("没有适用于其户籍地的政策包".to_string(), |p| {
-            format!("{}（{}，{} 版）", p.pack.title, p.pack.document, p.pack.version)
-        });
+        .or(pm.institution.as_ref())
+        .map_or_else(Vec::new, |e| fact_rows(&e.facts));
+    let mut sections = Vec::new();
+    if let Some(e) = &pm.own {
+        sections.push(("发给本人的待遇".to_string(), benefit_views(e)));
+    }
+    if let Some(e) = &pm.institution {
+        sections.push((
+            format!(
+                "按入住人数发给养老机构 {} 的补贴（{}）",
+                e.institution.as_deref().unwrap_or(""),
+                e.program.pack.title
+            ),
+            benefit_views(e),
+        ));
+    }
+    let pack = pm.own.as_ref().map_or("没有适用于其户籍地的政策包".to_string(), |e| {
+        let p = e.program.pack;
+        format!("{}（{}，{} 版）", p.title, p.document, p.version)
+    });
     let dead_note = if pm.payable {
         String::new()
     } else {
@@ -396,9 +355,62 @@ pub async fn person_month(
         pack,
         facts,
         dead_note,
-        benefits,
+        sections,
         lines,
     })
+}
+
+/// The facts a month was computed with, as (label, value) rows.
+fn fact_rows(f: &yiyang_domain::policy::Facts) -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    for fact in [
+        Fact::Age,
+        Fact::CapabilityLevel,
+        Fact::Tier,
+        Fact::Hukou,
+        Fact::Residence,
+    ] {
+        facts.push((fact.label().to_string(), f.display(fact)));
+    }
+    for fact in Fact::all().filter(|f| matches!(f, Fact::Flag(_))) {
+        if f.value(fact) != 0 {
+            facts.push((fact.label().to_string(), "是".into()));
+        }
+    }
+    facts
+}
+
+/// Each benefit of one pack's part with every rule's outcome, in words.
+fn benefit_views(e: &PackExplanation<'_>) -> Vec<BenefitView> {
+    let pack = e.program.pack;
+    e.traces
+        .iter()
+        .map(|b| BenefitView {
+            title: pack.benefits[b.benefit].title.clone(),
+            amount: Fen(b.paid.amount).to_string(),
+            paid: b.paid.amount > 0,
+            rules: b
+                .rules
+                .iter()
+                .map(|t| {
+                    let r = &pack.rules[t.rule];
+                    TraceView {
+                        title: r.title.clone(),
+                        paid: t.status == RuleStatus::Paid,
+                        status: t.status.describe(t.amount),
+                        condition: r.when_src.clone(),
+                        facts: t
+                            .facts
+                            .iter()
+                            .map(|(_, l, v)| format!("{l}：{v}"))
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        clause: r.clause.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 #[derive(Template)]

@@ -57,6 +57,10 @@ pub enum Permission {
     /// Admit, transfer, give leave to, discharge residents and record deaths; keep the staff
     /// roster (institution staff: in their own institution).
     ResidentWrite,
+    /// See community and rural facilities (mutual-aid sites, day-care centres) and their subsidies.
+    FacilityRead,
+    /// Register facilities and change their status.
+    FacilityWrite,
     /// Keep the public-institution waitlist: applications, offers and their decisions.
     WaitlistWrite,
     /// Record a GB/T 37276-2018 grading evaluation.
@@ -129,6 +133,8 @@ impl Role {
             ResidentWrite => matches!(self, CivilAffairs | Institution),
             WaitlistWrite => matches!(self, CivilAffairs),
             GradingWrite => matches!(self, CivilAffairs),
+            FacilityRead => matches!(self, CivilAffairs | Provider | Inspector | Auditor),
+            FacilityWrite => matches!(self, CivilAffairs),
         }
     }
 }

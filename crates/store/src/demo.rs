@@ -518,6 +518,88 @@ impl Store {
             )
             .await?;
         }
+        self.load_demo_facilities(today, actor).await
+    }
+
+    /// Rural mutual-aid sites and a community centre: one opened years ago (build subsidy and
+    /// yearly operation granted for past years), one recognised as a demonstration site, one
+    /// opened this year, one suspended.
+    async fn load_demo_facilities(&self, today: chrono::NaiveDate, actor: &Actor) -> Result<()> {
+        let sites = [
+            (
+                "SS3607331012001",
+                "门岭村互助养老服务站",
+                "mutual_aid",
+                "360733101200",
+                4,
+                "operating",
+                true,
+            ),
+            (
+                "SS3607331012002",
+                "盘古村互助养老服务站",
+                "mutual_aid",
+                "360733101201",
+                2,
+                "operating",
+                false,
+            ),
+            (
+                "SS3607331022001",
+                "西江村互助养老服务站",
+                "mutual_aid",
+                "360733102200",
+                0,
+                "operating",
+                false,
+            ),
+            (
+                "SS3607331022002",
+                "兰陂村互助养老服务站",
+                "mutual_aid",
+                "360733102201",
+                3,
+                "suspended",
+                false,
+            ),
+            (
+                "SS3607331000001",
+                "文武坝镇社区养老服务中心",
+                "community_center",
+                "360733100",
+                5,
+                "operating",
+                false,
+            ),
+        ];
+        for (code, name, kind, division, years, status, demo) in sites {
+            let division = if self.reference().division_name(division).is_some() {
+                division
+            } else {
+                &division[..9]
+            };
+            let opened = today
+                .checked_sub_months(chrono::Months::new(12 * years + 2))
+                .unwrap_or(today);
+            let id = self
+                .create_facility(
+                    &crate::facilities::FacilityInput {
+                        code: code.into(),
+                        name: name.into(),
+                        kind: kind.into(),
+                        division: division.into(),
+                        opened_on: opened.to_string(),
+                        demo_site: demo,
+                        ..Default::default()
+                    },
+                    DEMO_COUNTY,
+                    actor,
+                )
+                .await?;
+            if status != "operating" {
+                self.update_facility(id, status, demo, DEMO_COUNTY, actor).await?;
+            }
+        }
         Ok(())
     }
 }

@@ -135,7 +135,7 @@ fn label_of(table: &[(&'static str, &'static str)], code: &str) -> &'static str 
     table.iter().find(|(c, _)| *c == code).map_or("", |(_, l)| l)
 }
 
-fn optional_date(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+pub(crate) fn optional_date(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     match raw.trim() {
         "" => None,
         s => match yiyang_domain::dates::parse_date(s) {
@@ -150,7 +150,7 @@ fn optional_date(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option
 
 /// A coordinate as decimal degrees inside China's extent, kept as text (it is not money, but
 /// it is not computed with either).
-fn coordinate(
+pub(crate) fn coordinate(
     field: &str,
     raw: &str,
     range: std::ops::RangeInclusive<f64>,
@@ -189,6 +189,33 @@ const SELECT: &str =
      FROM institutions i";
 
 impl Store {
+    /// A division code that exists and lies inside `scope`; otherwise an error on `division`.
+    pub(crate) fn division_in_scope(
+        &self,
+        raw: &str,
+        scope: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<DivisionCode> {
+        match DivisionCode::parse(raw) {
+            Ok(d) if self.reference().division_name(d.as_str()).is_none() => {
+                errors.push(FieldError::new("division", format!("区划代码 {} 不存在", d.as_str())));
+                None
+            }
+            Ok(d) if !d.as_str().starts_with(scope) => {
+                errors.push(FieldError::new(
+                    "division",
+                    format!("区划 {} 不在您的管辖范围内", d.as_str()),
+                ));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(FieldError::new("division", e.to_string()));
+                None
+            }
+        }
+    }
+
     /// Checks and adds an institution inside `scope`. Errors name the field.
     pub async fn create_institution(&self, input: &InstitutionInput, scope: &str, actor: &Actor) -> Result<i64> {
         let mut errors = Vec::new();
@@ -211,24 +238,7 @@ impl Store {
         if kind.is_none() {
             errors.push(FieldError::new("kind", "请选择机构性质"));
         }
-        let division = match DivisionCode::parse(&input.division) {
-            Ok(d) if self.reference().division_name(d.as_str()).is_none() => {
-                errors.push(FieldError::new("division", format!("区划代码 {} 不存在", d.as_str())));
-                None
-            }
-            Ok(d) if !d.as_str().starts_with(scope) => {
-                errors.push(FieldError::new(
-                    "division",
-                    format!("区划 {} 不在您的管辖范围内", d.as_str()),
-                ));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                errors.push(FieldError::new("division", e.to_string()));
-                None
-            }
-        };
+        let division = self.division_in_scope(&input.division, scope, &mut errors);
         let filed_on = optional_date("filed_on", &input.filed_on, &mut errors);
         let licence_until = optional_date("licence_until", &input.licence_until, &mut errors);
         let longitude = coordinate("longitude", &input.longitude, 73.0..=136.0, &mut errors);

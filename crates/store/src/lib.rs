@@ -9,6 +9,7 @@ pub mod care_import;
 pub mod construction;
 pub mod demo;
 pub mod disbursement;
+pub mod facilities;
 pub mod import;
 pub mod institutions;
 pub mod people;

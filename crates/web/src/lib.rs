@@ -158,6 +158,15 @@ pub fn router(state: AppState) -> Router {
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),
         )
+        .route(
+            "/facilities",
+            get(pages::facilities::index).post(pages::facilities::create),
+        )
+        .route(
+            "/facilities/{id}",
+            get(pages::facilities::detail).post(pages::facilities::update),
+        )
+        .route("/facilities/{id}/subsidies", post(pages::facilities::grant))
         .route("/policy", get(pages::policy::index))
         .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))

@@ -10,6 +10,7 @@
 pub mod cases;
 pub mod construction;
 pub mod expr;
+pub mod facility;
 pub mod facts;
 pub mod input_row;
 pub mod pack;

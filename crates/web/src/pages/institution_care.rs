@@ -34,17 +34,10 @@ fn date(raw: &str) -> Result<chrono::NaiveDate, AppError> {
 }
 
 fn back(id: i64, tab: &str, msg: &str) -> Redirect {
-    Redirect::to(&format!("/institutions/{id}/{tab}?msg={}", urlencoding_min(msg)))
-}
-
-/// Percent-encodes a short message for a query string.
-fn urlencoding_min(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    Redirect::to(&format!(
+        "/institutions/{id}/{tab}?msg={}",
+        crate::error::urlencode(msg)
+    ))
 }
 
 fn bed_label(b: &Bed) -> String {

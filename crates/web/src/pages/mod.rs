@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod care_import;
+pub mod facilities;
 pub mod imports;
 pub mod institution_care;
 pub mod institutions;
@@ -107,6 +108,13 @@ impl Layout {
                 href: "/institutions",
                 label: "养老机构",
                 active: active == "institutions",
+            });
+        }
+        if user.may(Permission::FacilityRead) {
+            nav.push(NavItem {
+                href: "/facilities",
+                label: "服务设施",
+                active: active == "facilities",
             });
         }
         if user.may(Permission::BenefitRead) {

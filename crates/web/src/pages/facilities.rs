@@ -1,0 +1,234 @@
+//! Community and rural facilities (农村互助养老服务站点, 日间照料中心, …): the register, and the
+//! subsidies each is due under the pack in force where it is, granted once per period.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use yiyang_domain::person::FieldError;
+use yiyang_domain::policy::facility::FACILITY_KINDS;
+use yiyang_domain::role::Permission;
+use yiyang_domain::Fen;
+use yiyang_store::facilities::{Facility, FacilityInput, FacilityPreview, FACILITY_STATUSES};
+use yiyang_store::StoreError;
+
+use super::institutions::{actor, MessageParam};
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::{urlencode, AppError};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct FacilityForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    division: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    opened_on: String,
+    #[serde(default)]
+    demo_site: String,
+}
+
+#[derive(Template)]
+#[template(path = "facilities.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Facility>,
+    /// (kind label, count, operating)
+    by_kind: Vec<(&'static str, usize, usize)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    input: FacilityForm,
+    errors: Vec<FieldError>,
+}
+
+impl ListPage {
+    fn yuan(&self, fen: &i64) -> String {
+        Fen(*fen).to_string()
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    input: FacilityForm,
+    errors: Vec<FieldError>,
+) -> Result<Html<String>, AppError> {
+    let rows = state.store.facilities_in(user.scope()).await?;
+    let by_kind = FACILITY_KINDS
+        .iter()
+        .map(|(c, l)| {
+            let of: Vec<&Facility> = rows.iter().filter(|f| f.kind == *c).collect();
+            (*l, of.len(), of.iter().filter(|f| f.status == "operating").count())
+        })
+        .filter(|k| k.1 > 0)
+        .collect();
+    render(&ListPage {
+        layout: Layout::new(state, user, "养老服务设施", "facilities"),
+        rows,
+        by_kind,
+        kinds: FACILITY_KINDS.to_vec(),
+        can_write: user.may(Permission::FacilityWrite),
+        input,
+        errors,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    user.require(Permission::FacilityRead)?;
+    let input = FacilityForm {
+        division: user.scope().to_string(),
+        kind: "mutual_aid".into(),
+        ..FacilityForm::default()
+    };
+    list_page(&state, &user, input, Vec::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<FacilityForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::FacilityWrite)?;
+    let input = FacilityInput {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        kind: f.kind.clone(),
+        division: f.division.clone(),
+        address: f.address.clone(),
+        longitude: f.longitude.clone(),
+        latitude: f.latitude.clone(),
+        opened_on: f.opened_on.clone(),
+        demo_site: f.demo_site == "1",
+    };
+    match state.store.create_facility(&input, user.scope(), &actor(&user)).await {
+        Ok(id) => Ok(Redirect::to(&format!("/facilities/{id}")).into_response()),
+        Err(StoreError::Invalid(errors)) => {
+            let page = list_page(&state, &user, f, errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "facility.html")]
+struct DetailPage {
+    layout: Layout,
+    f: Facility,
+    preview: FacilityPreview,
+    statuses: Vec<(&'static str, &'static str)>,
+    message: String,
+    can_write: bool,
+    can_grant: bool,
+}
+
+impl DetailPage {
+    fn yuan(&self, fen: &i64) -> String {
+        Fen(*fen).to_string()
+    }
+    fn subsidy_label(&self, code: &str) -> &'static str {
+        match code {
+            "build" => "一次性建设补助",
+            "operate" => "运营补助",
+            "demo" => "示范站点奖补",
+            _ => "",
+        }
+    }
+}
+
+async fn facility_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Facility, AppError> {
+    user.require(Permission::FacilityRead)?;
+    state
+        .store
+        .facility_in_scope(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let f = facility_for(&state, &user, id).await?;
+    let preview = state.store.facility_preview(id, &state.packs, today()).await?;
+    render(&DetailPage {
+        layout: Layout::new(&state, &user, f.name.clone(), "facilities"),
+        f,
+        preview,
+        statuses: FACILITY_STATUSES.to_vec(),
+        message: q.msg,
+        can_write: user.may(Permission::FacilityWrite),
+        can_grant: user.may(Permission::BenefitPrepare),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    demo_site: String,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::FacilityWrite)?;
+    facility_for(&state, &user, id).await?;
+    state
+        .store
+        .update_facility(id, &f.status, f.demo_site == "1", user.scope(), &actor(&user))
+        .await?;
+    Ok(Redirect::to(&format!("/facilities/{id}?msg={}", urlencode("已保存"))))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Grants every subsidy now due, each period once (经办: the benefit clerk's step).
+pub async fn grant(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BenefitPrepare)?;
+    facility_for(&state, &user, id).await?;
+    let (n, fen) = state
+        .store
+        .grant_facility_subsidies(id, &state.packs, today(), &actor(&user))
+        .await?;
+    let msg = format!("已核定 {n} 项，共 {}", Fen(fen));
+    Ok(Redirect::to(&format!("/facilities/{id}?msg={}", urlencode(&msg))))
+}

@@ -16,6 +16,7 @@ pub mod people;
 pub mod reference;
 pub mod residents;
 pub mod staff;
+pub mod staff_awards;
 pub mod testing;
 pub mod users;
 pub mod waitlist;

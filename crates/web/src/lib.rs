@@ -147,6 +147,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::institution_care::staff_record),
         )
         .route(
+            "/institutions/{id}/awards",
+            get(pages::institution_care::awards).post(pages::institution_care::grant_awards),
+        )
+        .route("/institutions/{id}/interns", post(pages::institution_care::add_intern))
+        .route(
             "/institutions/{id}/grading",
             get(pages::institution_care::grading).post(pages::institution_care::record_grading),
         )

@@ -37,7 +37,7 @@ async fn every_role_against_every_route() {
         let insts = store.institutions_in("360733").await.unwrap();
         let own = insts.iter().find(|i| i.code == "JG3607331001").unwrap().id;
         let other = insts.iter().find(|i| i.code == "JG3607332001").unwrap().id;
-        let care: Vec<String> = ["", "/residents", "/waitlist", "/staff", "/grading"]
+        let care: Vec<String> = ["", "/residents", "/waitlist", "/staff", "/grading", "/awards"]
             .iter()
             .flat_map(|tab| {
                 [

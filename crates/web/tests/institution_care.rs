@@ -668,3 +668,107 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
     }
 }
+
+#[tokio::test]
+async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_for_local_amounts() {
+    for (b, store, router) in apps(10).await {
+        let own = institution(&store, "JG3607331001").await;
+        let mut staff = Client::login(&router, "jigou").await;
+        let csrf = staff.csrf.clone();
+        let intern = |name: &'static str, from: &'static str, to: &'static str, retained: bool| {
+            let mut f = vec![
+                ("_csrf".to_string(), csrf.clone()),
+                ("name".to_string(), name.to_string()),
+                ("started_on".to_string(), from.to_string()),
+                ("ended_on".to_string(), to.to_string()),
+            ];
+            if retained {
+                f.push(("retained".to_string(), "1".to_string()));
+            }
+            f
+        };
+        let url = format!("/institutions/{own}/interns");
+        let bad = post(
+            &mut staff,
+            url.clone(),
+            intern("倒序", "2025-06-30", "2025-01-01", false),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        for f in [
+            intern("见习甲", "2025-01-01", "2025-06-30", true),
+            intern("见习乙", "2025-01-01", "2025-06-30", false),
+            intern("见习丙", "2026-10-01", "2027-03-31", false),
+        ] {
+            assert_eq!(
+                post(&mut staff, url.clone(), f).await.status,
+                StatusCode::SEE_OTHER,
+                "{b}"
+            );
+        }
+        // A graduate of an elderly-care major, three years at this public home: eligible for
+        // the entry subsidy (会府发〔2021〕7号 第二十二条), whose amount the county has not set.
+        let r = staff
+            .post_form(
+                &format!("/institutions/{own}/staff"),
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "毕业生小王"),
+                    ("position", "caregiver"),
+                    ("hired_on", "2021-07-01"),
+                    ("education", "college"),
+                    ("elderly_care_major", "1"),
+                    ("contract_years", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let today = chrono::Local::now().date_naive();
+        let packs = yiyang_domain::policy::shipped::packs();
+        let p = store.awards_preview(own, &packs, today).await.unwrap();
+        let wang = p.staff.iter().find(|s| s.name == "毕业生小王").unwrap();
+        let entry = wang.decisions.iter().find(|d| d.award == "entry").unwrap();
+        assert!(entry.eligible() && !entry.payable(), "{b}: {entry:?}");
+        // Interns (赣府厅发〔2022〕3号 第六章第五节; 会府发〔2021〕7号 第二十三条): six months at
+        // 70% of the 1,610-yuan minimum wage each; half stayed, so the one who stayed gets
+        // 100% once more. The third has not finished.
+        let wage = 161_000;
+        let base = 6 * wage * 70 / 100;
+        assert_eq!(p.payable_fen(), base + wage + base, "{b}");
+        let page = staff.get(&format!("/institutions/{own}/awards")).await.text();
+        assert!(page.contains("见习未结束") && page.contains("金额待核定"), "{b}");
+        // Institution staff record; the benefit clerk grants, once.
+        assert_eq!(
+            post(
+                &mut staff,
+                format!("/institutions/{own}/awards"),
+                vec![("_csrf".into(), csrf.clone())]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        let mut clerk = Client::login(&router, "huichang").await;
+        let cc = clerk.csrf.clone();
+        let r = clerk
+            .post_form(&format!("/institutions/{own}/awards"), &[("_csrf", &cc)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let p = store.awards_preview(own, &packs, today).await.unwrap();
+        assert_eq!(p.payable_fen(), 0, "{b}");
+        let granted: i64 = p.interns.iter().filter_map(|i| i.granted_fen).sum();
+        assert_eq!(granted, base + wage + base, "{b}");
+        let r = clerk
+            .post_form(&format!("/institutions/{own}/awards"), &[("_csrf", &cc)])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        // Another institution's tab is out of the institution user's reach.
+        let other = institution(&store, "JG3607332001").await;
+        assert_eq!(
+            staff.get(&format!("/institutions/{other}/awards")).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ pub mod input_row;
 pub mod pack;
 pub mod program;
 pub mod shipped;
+pub mod staff_awards;
 
 pub use facts::{Fact, Facts, Flag};
 pub use pack::{load, Pack, PackError, Payee};

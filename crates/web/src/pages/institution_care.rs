@@ -338,6 +338,7 @@ struct StaffPage {
     positions: Vec<(&'static str, &'static str)>,
     skill_levels: Vec<(&'static str, &'static str)>,
     certificate_kinds: Vec<(&'static str, &'static str)>,
+    education: Vec<(&'static str, &'static str)>,
     /// (name, position, hired on, left on)
     former: Vec<(String, &'static str, NaiveDate, NaiveDate)>,
     can_write: bool,
@@ -373,6 +374,7 @@ pub async fn staff(
         positions: POSITIONS.iter().map(|p| (p.code, p.label)).collect(),
         skill_levels: SKILL_LEVELS.to_vec(),
         certificate_kinds: certificate_kinds(),
+        education: yiyang_domain::policy::staff_awards::EDUCATION.to_vec(),
         can_write: user.may(Permission::ResidentWrite),
         today: today().to_string(),
     })
@@ -394,6 +396,12 @@ pub struct StaffForm {
     cert_number: String,
     #[serde(default)]
     cert_valid_until: String,
+    #[serde(default)]
+    education: String,
+    #[serde(default)]
+    elderly_care_major: String,
+    #[serde(default)]
+    contract_years: String,
 }
 
 pub async fn add_staff(
@@ -410,7 +418,7 @@ pub async fn add_staff(
     } else {
         f.hired_on.clone()
     };
-    state
+    let member = state
         .store
         .add_staff(
             id,
@@ -422,6 +430,19 @@ pub async fn add_staff(
             &actor(&user),
         )
         .await?;
+    if !(f.education.is_empty() && f.contract_years.is_empty() && f.elderly_care_major.is_empty()) {
+        state
+            .store
+            .set_staff_background(
+                id,
+                member,
+                &f.education,
+                f.elderly_care_major == "1",
+                &f.contract_years,
+                &actor(&user),
+            )
+            .await?;
+    }
     Ok(back(id, "staff", "已新增工作人员"))
 }
 
@@ -442,6 +463,12 @@ pub struct StaffRecordForm {
     hours: String,
     #[serde(default)]
     on: String,
+    #[serde(default)]
+    education: String,
+    #[serde(default)]
+    elderly_care_major: String,
+    #[serde(default)]
+    contract_years: String,
 }
 
 pub async fn staff_record(
@@ -454,6 +481,20 @@ pub async fn staff_record(
     user.require(Permission::ResidentWrite)?;
     institution_for(&state, &user, id).await?;
     let a = actor(&user);
+    if f.what == "background" {
+        state
+            .store
+            .set_staff_background(
+                id,
+                member,
+                &f.education,
+                f.elderly_care_major == "1",
+                &f.contract_years,
+                &a,
+            )
+            .await?;
+        return Ok(back(id, "staff", "已记录"));
+    }
     if f.what == "left" {
         let on = if f.on.trim().is_empty() {
             today().to_string()
@@ -578,4 +619,106 @@ pub async fn thresholds(
     user.require(Permission::SettingsWrite)?;
     state.store.set_grade_thresholds(&f.thresholds, &actor(&user)).await?;
     Ok(back(id, "grading", "已更新评定标准"))
+}
+
+// ---- staff incentives ----
+
+#[derive(Template)]
+#[template(path = "institution_awards.html")]
+struct AwardsPage {
+    layout: Layout,
+    inst: Institution,
+    tab: &'static str,
+    message: String,
+    preview: yiyang_store::staff_awards::AwardsPreview,
+    can_grant: bool,
+    can_write: bool,
+}
+
+impl AwardsPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yiyang_domain::Fen(*fen).to_string()
+    }
+}
+
+pub async fn awards(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<MessageParam>,
+) -> Result<Html<String>, AppError> {
+    let inst = institution_for(&state, &user, id).await?;
+    let preview = state.store.awards_preview(id, &state.packs, today()).await?;
+    render(&AwardsPage {
+        layout: Layout::new(&state, &user, format!("{}：人才补贴", inst.name), "institutions"),
+        inst,
+        tab: "awards",
+        message: q.msg,
+        preview,
+        can_grant: user.may(Permission::BenefitPrepare),
+        can_write: user.may(Permission::ResidentWrite),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Grants every staff incentive payable now (经办: the benefit clerk's step).
+pub async fn grant_awards(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::BenefitPrepare)?;
+    institution_for(&state, &user, id).await?;
+    let (n, fen) = state
+        .store
+        .grant_staff_awards(id, &state.packs, today(), &actor(&user))
+        .await?;
+    Ok(back(
+        id,
+        "awards",
+        &format!("已核定 {n} 项，共 {}", yiyang_domain::Fen(fen)),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct InternForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    started_on: String,
+    #[serde(default)]
+    ended_on: String,
+    #[serde(default)]
+    retained: String,
+}
+
+pub async fn add_intern(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<InternForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::ResidentWrite)?;
+    institution_for(&state, &user, id).await?;
+    state
+        .store
+        .add_intern(
+            id,
+            &f.name,
+            &f.started_on,
+            &f.ended_on,
+            f.retained == "1",
+            &actor(&user),
+        )
+        .await?;
+    Ok(back(id, "awards", "已登记见习人员"))
 }

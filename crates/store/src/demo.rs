@@ -453,6 +453,35 @@ impl Store {
                 .await?;
             }
         }
+        // Staff incentives: a graduate of an elderly-care major three and a half years at the
+        // central home (entry subsidy: eligible, amount left to the county), and interns — two
+        // finished last year, one retained (the higher rate), one still on placement.
+        let graduate = self
+            .add_staff(
+                inst_ids[0],
+                "钟雨晴",
+                "caregiver",
+                "4",
+                &(today - chrono::Days::new(1280)).to_string(),
+                None,
+                actor,
+            )
+            .await?;
+        self.set_staff_background(inst_ids[0], graduate, "college", true, "5", actor)
+            .await?;
+        let year = chrono::Datelike::year(&today) - 1;
+        for (name, from, to, retained) in [
+            ("刘思远", format!("{year}-03-01"), format!("{year}-08-31"), true),
+            ("王佳怡", format!("{year}-03-01"), format!("{year}-08-31"), false),
+            (
+                "赖嘉诚",
+                (today - chrono::Days::new(60)).to_string(),
+                (today + chrono::Days::new(120)).to_string(),
+                false,
+            ),
+        ] {
+            self.add_intern(inst_ids[0], name, &from, &to, retained, actor).await?;
+        }
         // Gradings: the central home was graded (first time, capped at 3), the nursing home is
         // too new to be graded.
         use yiyang_domain::institution::GradeScores;

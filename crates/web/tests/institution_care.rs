@@ -687,6 +687,9 @@ async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_
             }
             f
         };
+        let today = chrono::Local::now().date_naive();
+        let packs = yiyang_domain::policy::shipped::packs();
+        let before = store.awards_preview(own, &packs, today).await.unwrap().payable_fen();
         let url = format!("/institutions/{own}/interns");
         let bad = post(
             &mut staff,
@@ -723,8 +726,6 @@ async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        let today = chrono::Local::now().date_naive();
-        let packs = yiyang_domain::policy::shipped::packs();
         let p = store.awards_preview(own, &packs, today).await.unwrap();
         let wang = p.staff.iter().find(|s| s.name == "毕业生小王").unwrap();
         let entry = wang.decisions.iter().find(|d| d.award == "entry").unwrap();
@@ -734,7 +735,7 @@ async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_
         // 100% once more. The third has not finished.
         let wage = 161_000;
         let base = 6 * wage * 70 / 100;
-        assert_eq!(p.payable_fen(), base + wage + base, "{b}");
+        assert_eq!(p.payable_fen() - before, base + wage + base, "{b}");
         let page = staff.get(&format!("/institutions/{own}/awards")).await.text();
         assert!(page.contains("见习未结束") && page.contains("金额待核定"), "{b}");
         // Institution staff record; the benefit clerk grants, once.
@@ -757,7 +758,12 @@ async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         let p = store.awards_preview(own, &packs, today).await.unwrap();
         assert_eq!(p.payable_fen(), 0, "{b}");
-        let granted: i64 = p.interns.iter().filter_map(|i| i.granted_fen).sum();
+        let granted: i64 = p
+            .interns
+            .iter()
+            .filter(|i| i.intern.name.starts_with("见习"))
+            .filter_map(|i| i.granted_fen)
+            .sum();
         assert_eq!(granted, base + wage + base, "{b}");
         let r = clerk
             .post_form(&format!("/institutions/{own}/awards"), &[("_csrf", &cc)])

@@ -7,7 +7,8 @@
 //! - entry: `ruzhi_award`, `ruzhi_years` (continuous service), `ruzhi_contract_years`,
 //!   `ruzhi_needs_major` (养老服务类专业), `ruzhi_degree_only` (本、专科), `ruzhi_nonprofit_only`
 //!   — 会府发〔2021〕7号 第二十二条; 并政办发〔2020〕53号 第（十九）条.
-//! - qualification: `skill_award`, `skill_years` — 并政办发〔2020〕53号 第（十九）条.
+//! - qualification: `skill_award`, `skill_years` — 并政办发〔2020〕53号 第（十九）条; or
+//!   `skill_level_subsidy` (no service condition) — 青神县三年行动方案 第22条.
 //! - internship: `min_wage_month`, `jianxi_share`, `jianxi_share_retained`,
 //!   `jianxi_retention_threshold`, `jianxi_retained_one_off`, `jianxi_max_months` —
 //!   赣府厅发〔2022〕3号 第六章第五节; 会府发〔2021〕7号 第二十三条.
@@ -67,7 +68,8 @@ impl AwardParams {
             entry_needs_major: v("ruzhi_needs_major") == Some(1),
             entry_degree_only: v("ruzhi_degree_only") == Some(1),
             entry_nonprofit_only: v("ruzhi_nonprofit_only") == Some(1),
-            skill: with_clause("skill_award"),
+            // 青神县三年行动方案 第22条 names a skill-level subsidy without conditions of service.
+            skill: with_clause("skill_award").or_else(|| with_clause("skill_level_subsidy")),
             skill_years: v("skill_years").unwrap_or(0),
             internship,
             share_pct: v("jianxi_share").unwrap_or(0),
@@ -427,6 +429,18 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert!(s.iter().all(|x| x.amount_fen == x.months * wage * 70 / 100), "{s:?}");
         assert_eq!(s[2].months, 4);
+    }
+
+    #[test]
+    fn qingshen_names_a_skill_level_subsidy_without_a_service_condition() {
+        let p = pack("qingshen-2023");
+        let a = staff_awards(&graduate(), &p, d("2025-06-01"));
+        let skill = a.iter().find(|x| x.award == "skill").unwrap();
+        assert!(
+            skill.eligible() && !skill.payable(),
+            "amount left to Sichuan's rules: {skill:?}"
+        );
+        assert!(skill.clause.contains("第22条"));
     }
 
     proptest! {

@@ -333,30 +333,7 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
         setup(&s).await;
         let late = add(&s, "360733103", "1950-09-09", "091", "经济困难", "").await;
         let packs = packs();
-        let settle = |month: &'static str| {
-            let s = s.clone();
-            let packs = packs.clone();
-            async move {
-                let run = s
-                    .run_benefits(
-                        &RunRequest::new(m(month), "360733"),
-                        &packs,
-                        &actor("clerk"),
-                        &|_, _| {},
-                    )
-                    .await
-                    .unwrap()
-                    .run;
-                s.review_run(run.id, "rev", Role::Reviewer, "360733", &actor("rev"))
-                    .await
-                    .unwrap();
-                s.approve_run(run.id, "boss", Role::Approver, "360733", &actor("boss"))
-                    .await
-                    .unwrap();
-                run.id
-            }
-        };
-        let may = settle("2025-05").await;
+        let may = settle(&s, &packs, "2025-05").await;
         assert_eq!(
             amount(&lines(&s, may).await, late, "huli"),
             None,
@@ -366,7 +343,7 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
         s.record_assessment(late, "GB/T 42195-2022", 3, d("2025-05-03"), d("2026-05-02"))
             .await
             .unwrap();
-        let june = settle("2025-06").await;
+        let june = settle(&s, &packs, "2025-06").await;
         let june_lines = lines(&s, june).await;
         let huli: Vec<_> = june_lines.iter().filter(|l| l.0 == late && l.1 == "huli").collect();
         assert_eq!(huli.len(), 2, "{b}: {huli:?}");
@@ -379,7 +356,7 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
             "{b}"
         );
         // July looks back at May and June again: both are paid in full now.
-        let july = settle("2025-07").await;
+        let july = settle(&s, &packs, "2025-07").await;
         let backpay: Vec<_> = lines(&s, july).await.into_iter().filter(|l| l.3 == "backpay").collect();
         assert!(backpay.is_empty(), "{b}: {backpay:?}");
     }

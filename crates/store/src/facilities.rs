@@ -72,6 +72,14 @@ pub struct FacilityGrant {
     pub pack_id: String,
     pub clause: String,
     pub granted_by: String,
+    /// prepared → reviewed → approved → exported (see [`crate::grants`]).
+    pub status: String,
+}
+
+impl FacilityGrant {
+    pub fn status_label(&self) -> &'static str {
+        crate::grants::status_label(&self.status)
+    }
 }
 
 /// What granting would pay now, why the rest is not due, and what was granted.
@@ -190,7 +198,7 @@ impl Store {
             .bind(id).fetch_optional(pool).await?)
         .ok_or(StoreError::NotFound)?;
         let granted: Vec<FacilityGrant> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT subsidy, period, amount_fen, pack_id, clause, granted_by FROM facility_subsidies \
+            "SELECT subsidy, period, amount_fen, pack_id, clause, granted_by, status FROM facility_subsidies \
              WHERE facility_id = $1 ORDER BY granted_at, subsidy, period").bind(id).fetch_all(pool).await?);
         let mut choice = PackChoice::new(packs, Month::of(today), None)?;
         let Some(program) = choice.program(&f.division) else {

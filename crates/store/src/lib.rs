@@ -10,6 +10,7 @@ pub mod construction;
 pub mod demo;
 pub mod disbursement;
 pub mod facilities;
+pub mod grants;
 pub mod import;
 pub mod institutions;
 pub mod people;

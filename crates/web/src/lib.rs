@@ -172,6 +172,9 @@ pub fn router(state: AppState) -> Router {
             get(pages::facilities::detail).post(pages::facilities::update),
         )
         .route("/facilities/{id}/subsidies", post(pages::facilities::grant))
+        .route("/grants", get(pages::grants::index))
+        .route("/grants/sign", post(pages::grants::sign))
+        .route("/grants/export.xlsx", get(pages::grants::export))
         .route("/policy", get(pages::policy::index))
         .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))

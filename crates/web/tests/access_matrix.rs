@@ -76,6 +76,7 @@ async fn every_role_against_every_route() {
             ("/institutions/import", [OK, NO, NO, NO, NO, NO]),
             ("/benefits", [OK, NO, NO, NO, NO, OK]),
             ("/facilities", [OK, NO, OK, NO, OK, OK]),
+            ("/grants", [OK, NO, NO, NO, NO, OK]),
             ("/api/v1/benefit-runs", [OK, NO, NO, NO, NO, OK]),
             (&benefits_inside, [OK, NF, NF, OK, NF, OK]),
             (&api_benefits_inside, [OK, NF, NF, OK, NF, OK]),

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod benefits;
 pub mod care_import;
 pub mod facilities;
+pub mod grants;
 pub mod imports;
 pub mod institution_care;
 pub mod institutions;
@@ -122,6 +123,11 @@ impl Layout {
                 href: "/benefits",
                 label: "补贴发放",
                 active: active == "benefits",
+            });
+            nav.push(NavItem {
+                href: "/grants",
+                label: "一次性补助",
+                active: active == "grants",
             });
         }
         nav.push(NavItem {

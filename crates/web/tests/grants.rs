@@ -1,0 +1,163 @@
+//! Grants outside the monthly run go through 经办 → 审核 → 审批 → 拨付 by three different
+//! people, and are exported for payment once.
+
+mod common;
+
+use axum::http::{header, StatusCode};
+use common::*;
+
+async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
+    store
+        .institutions_in("360733")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == code)
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
+    for (b, store, router) in apps(10).await {
+        let inst = institution(&store, "JG3607331001").await;
+        let site = store
+            .facilities_in("360733")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.code == "SS3607331012001")
+            .unwrap()
+            .id;
+        // 经办: the clerk grants a construction subsidy, a site's subsidies and staff awards.
+        let mut clerk = Client::login(&router, "huichang").await;
+        let csrf = clerk.csrf.clone();
+        for url in [
+            format!("/institutions/{inst}/construction-subsidy"),
+            format!("/facilities/{site}/subsidies"),
+            format!("/institutions/{inst}/awards"),
+        ] {
+            let r = clerk.post_form(&url, &[("_csrf", &csrf)]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {url}: {}", r.text());
+        }
+        let groups = store.grant_groups("360733").await.unwrap();
+        assert_eq!(groups.len(), 3, "{b}: {groups:?}");
+        assert!(
+            groups
+                .iter()
+                .all(|g| g.status == "prepared" && g.prepared_by == "huichang"),
+            "{b}"
+        );
+        let page = clerk.get("/grants").await.text();
+        assert!(
+            page.contains("待审核") && !page.contains("审核通过"),
+            "{b}: the clerk signs nothing"
+        );
+        let sign = |kind: &'static str, owner: i64, to: &'static str, csrf: String| {
+            vec![
+                ("_csrf".to_string(), csrf),
+                ("kind".to_string(), kind.to_string()),
+                ("owner".to_string(), owner.to_string()),
+                ("to".to_string(), to.to_string()),
+            ]
+        };
+        let post = |c: &mut Client, f: Vec<(String, String)>| {
+            let body = f
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}={}",
+                        yiyang_web::error::urlencode(k),
+                        yiyang_web::error::urlencode(v)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let req = axum::http::Request::post("/grants/sign")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let mut c = c.clone();
+            async move { c.send(req).await.status }
+        };
+        // The clerk may not review; approving before review is refused.
+        assert_eq!(
+            post(&mut clerk, sign("construction", inst, "reviewed", csrf.clone())).await,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        let mut reviewer = Client::login(&router, "shenhe").await;
+        let rc = reviewer.csrf.clone();
+        assert!(reviewer.get("/grants").await.text().contains("审核通过"), "{b}");
+        assert_eq!(
+            post(&mut reviewer, sign("construction", inst, "approved", rc.clone())).await,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
+            assert_eq!(
+                post(&mut reviewer, sign(kind, owner, "reviewed", rc.clone())).await,
+                StatusCode::SEE_OTHER,
+                "{b}: {kind}"
+            );
+        }
+        // Reviewed once: a second review finds nothing waiting.
+        assert_eq!(
+            post(&mut reviewer, sign("facility", site, "reviewed", rc.clone())).await,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        let mut approver = Client::login(&router, "shenpi").await;
+        let ac = approver.csrf.clone();
+        for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
+            assert_eq!(
+                post(&mut approver, sign(kind, owner, "approved", ac.clone())).await,
+                StatusCode::SEE_OTHER,
+                "{b}: {kind}"
+            );
+        }
+        let total: i64 = store
+            .grant_groups("360733")
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.amount_fen)
+            .sum();
+        assert!(
+            approver.get("/grants").await.text().contains("id=\"grants-export\""),
+            "{b}"
+        );
+        // The reviewer may not export; the approver exports once.
+        assert_eq!(
+            reviewer.get("/grants/export.xlsx").await.status,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        let x = approver.get("/grants/export.xlsx").await;
+        assert_eq!(x.status, StatusCode::OK, "{b}");
+        assert!(x.body.starts_with(b"PK"), "{b}");
+        let groups = store.grant_groups("360733").await.unwrap();
+        assert!(groups.iter().all(|g| g.status == "exported"), "{b}");
+        assert_eq!(groups.iter().map(|g| g.amount_fen).sum::<i64>(), total, "{b}");
+        assert_eq!(
+            approver.get("/grants/export.xlsx").await.status,
+            StatusCode::CONFLICT,
+            "{b}: nothing left"
+        );
+        // Scope: a township clerk sees none of it and cannot sign it.
+        let mut town = Client::login(&router, "wenwuba").await;
+        assert!(!town.get("/grants").await.text().contains("门岭村"), "{b}");
+        // Inspectors see no grants.
+        let mut inspector = Client::login(&router, "jiancha").await;
+        assert_eq!(inspector.get("/grants").await.status, StatusCode::FORBIDDEN, "{b}");
+        let audit = store
+            .audit_entries(Some(("grant", &format!("construction:{inst}"))), 10, 0)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert!(
+            actions.contains(&"reviewed") && actions.contains(&"approved"),
+            "{b}: {actions:?}"
+        );
+    }
+}

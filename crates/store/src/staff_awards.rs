@@ -224,7 +224,7 @@ impl Store {
             .bind(institution_id).fetch_all(pool).await?);
         let mut choice = PackChoice::new(packs, Month::of(today), None)?;
         let params = choice.program(&division).map(|p| AwardParams::from_pack(p.pack, today));
-        let staff_rows = staff
+        let staff_rows: Vec<StaffAwardRow> = staff
             .into_iter()
             .map(
                 |(id, name, position, hired_on, left_on, education, major, contract, skill)| StaffAwardRow {
@@ -254,6 +254,14 @@ impl Store {
                 },
             )
             .collect();
+        // Those who qualify first (payable, then eligible), the rest after, in roster order.
+        let mut staff_rows: Vec<StaffAwardRow> = staff_rows;
+        staff_rows.sort_by_key(|r| {
+            (
+                !r.decisions.iter().any(|d| d.payable()),
+                !r.decisions.iter().any(|d| d.eligible()),
+            )
+        });
         let facts: Vec<InternFacts> = interns
             .iter()
             .map(|i| InternFacts {

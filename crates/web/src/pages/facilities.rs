@@ -131,6 +131,7 @@ pub async fn create(
 struct DetailPage {
     layout: Layout,
     f: Facility,
+    division_path: String,
     preview: FacilityPreview,
     statuses: Vec<(&'static str, &'static str)>,
     message: String,
@@ -175,6 +176,7 @@ pub async fn detail(
     let preview = state.store.facility_preview(id, &state.packs, today()).await?;
     render(&DetailPage {
         layout: Layout::new(&state, &user, f.name.clone(), "facilities"),
+        division_path: state.store.reference().division_path(&f.division),
         f,
         preview,
         statuses: FACILITY_STATUSES.to_vec(),

@@ -58,7 +58,8 @@ pub struct DivisionRatios {
     pub beds: i64,
     pub nursing_pct: i64,
     pub occupancy_pct: i64,
-    pub public_occupancy_pct: i64,
+    /// `None` where the division has no public beds.
+    pub public_occupancy_pct: Option<i64>,
 }
 
 fn by_division(state: &AppState, scope: &str, rows: &[Institution]) -> Vec<DivisionRatios> {
@@ -81,10 +82,8 @@ fn by_division(state: &AppState, scope: &str, rows: &[Institution]) -> Vec<Divis
                 beds,
                 nursing_pct: pct(here.iter().map(|i| i.nursing_beds).sum(), beds),
                 occupancy_pct: pct(here.iter().map(|i| i.occupied).sum(), beds),
-                public_occupancy_pct: pct(
-                    public.iter().map(|i| i.occupied).sum(),
-                    public.iter().map(|i| i.beds).sum(),
-                ),
+                public_occupancy_pct: (public.iter().map(|i| i.occupied).sum::<i64>() * 100)
+                    .checked_div(public.iter().map(|i| i.beds).sum()),
                 code,
                 name,
             })

@@ -44,6 +44,16 @@ struct PersonRow {
     version: i64,
 }
 
+/// One logged change of a person's categories or death date.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PersonChange {
+    pub kind: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub effective_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+}
+
 impl PersonRow {
     fn into_person(self) -> Person {
         Person {
@@ -301,6 +311,14 @@ impl Store {
             tx.commit().await?;
             Ok(id)
         })
+    }
+
+    /// A person's dated changes of categories and death, newest first: (kind, before, after,
+    /// takes effect on, recorded at). The benefit run reads categories through them.
+    pub async fn person_changes(&self, id: i64) -> Result<Vec<PersonChange>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT kind, old_value, new_value, effective_on, recorded_at FROM person_changes \
+             WHERE person_id = $1 ORDER BY id DESC").bind(id).fetch_all(pool).await?))
     }
 
     /// Replaces a record if it is still at `version` (optimistic locking), within `scope`.

@@ -206,6 +206,49 @@ async fn the_form_shows_inline_errors_keeps_input_and_creates_valid_records() {
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
         assert!(r.text().contains("已被他人修改"));
 
+        // A category approved earlier is entered with its approval date; a future date is
+        // refused. The person's page lists the change with the date it takes effect.
+        let p = store.person_in_scope(id, "360733").await.unwrap().unwrap();
+        let v = p.version.to_string();
+        let csrf = c.csrf.clone();
+        let with_category = |effective: &'static str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("version", v.clone()),
+                ("name", "钟满妹".into()),
+                ("id_number", good.clone()),
+                ("hukou_division", "360733100".into()),
+                ("hukou_type", "rural".into()),
+                ("phone", "13907970001".into()),
+                ("categories", "dibao".into()),
+                ("categories_effective", effective.into()),
+            ]
+        };
+        let pairs = with_category("2099-01-01");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form(&format!("/people/{id}/edit"), &pairs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(r.text().contains("类别变更生效日期晚于今天"), "{b}");
+        let pairs = with_category("2026-01-15");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form(&format!("/people/{id}/edit"), &pairs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let changes = store.person_changes(id).await.unwrap();
+        assert_eq!(
+            (
+                changes[0].kind.as_str(),
+                changes[0].new_value.as_deref(),
+                changes[0].effective_on.to_string()
+            ),
+            ("categories", Some(",dibao,"), "2026-01-15".to_string()),
+            "{b}"
+        );
+        let page = c.get(&format!("/people/{id}")).await.text();
+        assert!(
+            page.contains("id=\"changes\"") && page.contains("2026-01-15") && page.contains("低保"),
+            "{b}"
+        );
+
         // A form without its CSRF token is refused.
         let r = c.post_form("/people/new", &[("name", "x")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);

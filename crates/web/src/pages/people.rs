@@ -325,6 +325,8 @@ struct DetailPage {
     can_write: bool,
     history: Vec<(String, String, String, String)>,
     stays: Vec<yiyang_store::residents::PersonStayEvent>,
+    /// (what, before, after, takes effect, recorded)
+    changes: Vec<(String, String, String, String, String)>,
 }
 
 pub async fn detail(
@@ -378,6 +380,49 @@ pub async fn detail(
             .unwrap_or_default(),
         can_write: user.may(Permission::PersonWrite),
         stays: state.store.person_stays(id).await?,
+        changes: state
+            .store
+            .person_changes(id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let names = |v: &Option<String>| {
+                    let v = v.as_deref().unwrap_or("");
+                    if c.kind == "death" {
+                        return if v.is_empty() {
+                            "在世".to_string()
+                        } else {
+                            v.to_string()
+                        };
+                    }
+                    let n: Vec<&str> = v
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(|x| r.catalogue.name_of(x))
+                        .collect();
+                    if n.is_empty() {
+                        "无".into()
+                    } else {
+                        n.join("、")
+                    }
+                };
+                (
+                    if c.kind == "death" {
+                        "死亡日期"
+                    } else {
+                        "人员类别"
+                    }
+                    .to_string(),
+                    names(&c.old_value),
+                    names(&c.new_value),
+                    c.effective_on.to_string(),
+                    c.recorded_at
+                        .with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                )
+            })
+            .collect(),
         id_shown,
         history,
         p,

@@ -191,6 +191,7 @@ pub fn field_label(field: &str) -> &'static str {
         "residence_division" => "居住地区划代码",
         "hukou_type" => "户籍性质",
         "categories" => "人员类别",
+        "categories_effective" => "类别生效日期",
         "death_date" => "死亡日期",
         "death_source" => "死亡信息来源",
         "contact_name" => "紧急联系人",

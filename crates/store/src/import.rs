@@ -19,6 +19,10 @@ use crate::audit::{Actor, AuditAppend};
 use crate::people::encode_categories;
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
+/// Gives the category change logged by this chunk's upsert of one person its approval date.
+const DATE_CATEGORY_CHANGE: &str = "UPDATE person_changes SET effective_on = $1 WHERE kind = 'categories' \
+     AND recorded_at = $2 AND person_id = (SELECT id FROM persons WHERE id_number = $3)";
+
 /// Rows per upsert statement and rows per committed chunk.
 const STATEMENT_ROWS: usize = 1000;
 const CHUNK_ROWS: usize = 20_000;
@@ -138,6 +142,16 @@ const HEADER_VARIANTS: &[(&str, &[&str])] = &[
         "categories",
         &["人员类别", "类别", "老人类别", "特殊群体类别", "困难类别", "categories"],
     ),
+    (
+        "categories_effective",
+        &[
+            "类别生效日期",
+            "类别认定日期",
+            "认定日期",
+            "审批日期",
+            "categories_effective",
+        ],
+    ),
     ("death_date", &["死亡日期", "death_date"]),
     ("death_source", &["死亡信息来源", "死亡来源", "death_source"]),
     (
@@ -239,6 +253,7 @@ fn field_value(p: &PersonInput, field: &str) -> String {
         "residence_division" => &p.residence_division,
         "hukou_type" => &p.hukou_type,
         "categories" => &p.categories,
+        "categories_effective" => &p.categories_effective,
         "death_date" => &p.death_date,
         "death_source" => &p.death_source,
         "contact_phone" => &p.contact_phone,
@@ -620,7 +635,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Upserts rows in one transaction; returns (inserted, updated).
+    /// Upserts rows in one transaction; returns (inserted, updated). A row with a 类别生效日期
+    /// dates the category change its upsert just logged (the trigger dates it on the day of
+    /// the import).
     async fn upsert_chunk(&self, rows: &[&PersonRecord], map: &ColumnMap) -> Result<(i64, i64)> {
         let ts = now();
         if let crate::Db::Postgres(pool) = &self.db {
@@ -655,6 +672,18 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
             let ins = versions.iter().filter(|v| **v == 1).count() as i64;
+            let mut tx = pool.begin().await?;
+            for r in rows {
+                if let Some(on) = r.categories_effective {
+                    sqlx::query(DATE_CATEGORY_CHANGE)
+                        .bind(on)
+                        .bind(ts)
+                        .bind(r.id_number.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
             return Ok((ins, versions.len() as i64 - ins));
         }
         let ph = |i| self.ph(i);
@@ -688,6 +717,11 @@ impl Store {
                 }
                 for v in q.fetch_all(&mut *tx).await? {
                     if v == 1 { ins += 1 } else { upd += 1 }
+                }
+            }
+            for r in rows {
+                if let Some(on) = r.categories_effective {
+                    sqlx::query(DATE_CATEGORY_CHANGE).bind(on).bind(ts).bind(r.id_number.as_str()).execute(&mut *tx).await?;
                 }
             }
             tx.commit().await?;

@@ -501,6 +501,54 @@ async fn categories_count_from_when_they_take_effect_for_back_pay_and_for_past_m
 }
 
 #[tokio::test]
+async fn an_imported_category_approval_is_back_paid_from_its_date() {
+    for (b, s) in stores().await {
+        let p = setup(&s).await;
+        let packs = packs();
+        settle(&s, &packs, "2025-05").await;
+        settle(&s, &packs, "2025-06").await;
+        // The 经济困难 roster of July arrives as a file with each approval date.
+        let f = s.person_in_scope(p.f, "36").await.unwrap().unwrap().record;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("经济困难认定.csv");
+        std::fs::write(
+            &path,
+            format!(
+                "姓名,身份证号,区划代码,户籍性质,人员类别,类别生效日期\n{},{},{},农村,经济困难,2025-06-05\n{},{},{},农村,经济困难,2099-01-01\n",
+                f.name, f.id_number, f.hukou_division, "某人", "36073319500707031X", "360733101"
+            ),
+        )
+        .unwrap();
+        let summary = s
+            .import_people(&path, "360733", &actor("clerk"), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(summary.job.updated, 1, "{b}: {:?} {:?}", summary.job, summary.errors);
+        assert!(
+            summary
+                .errors
+                .iter()
+                .any(|e| e.row_no == 3 && e.field == "类别生效日期"),
+            "{b}: {:?}",
+            summary.errors
+        );
+        let july = settle(&s, &packs, "2025-07").await;
+        let all = lines(&s, july).await;
+        let fuwu = amount(&all, p.f, "fuwu").expect("paid from July");
+        let back: Vec<(String, String, i64)> = all
+            .iter()
+            .filter(|l| l.0 == p.f && l.1 == "fuwu" && l.3 != "regular")
+            .map(|l| (l.2.clone(), l.3.clone(), l.5))
+            .collect();
+        assert_eq!(
+            back,
+            [("2025-06".to_string(), "backpay".to_string(), fuwu)],
+            "{b}: June only"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_institutions_subsidy_follows_where_the_institution_is_not_where_the_resident_is_registered() {
     for (b, s) in stores().await {
         let p = setup(&s).await;

@@ -379,7 +379,12 @@ impl<'a> RowValidator<'a> {
         let mut errors = Vec::new();
         let scope = self.scope;
         for (row_no, cells) in rows {
-            let input = self.map.to_input(cells);
+            let mut input = self.map.to_input(cells);
+            // A file without 户籍性质 can only update people already registered (checked
+            // against the register before writing); the column is then left as it is.
+            if !self.map.has("hukou_type") {
+                input.hukou_type = "rural".into();
+            }
             match input.validate(self.reference, self.today) {
                 Ok(rec) => {
                     let in_scope = rec.hukou_division.as_str().starts_with(scope)
@@ -571,9 +576,23 @@ impl Store {
             let t0 = std::time::Instant::now();
             let outside = self.registered_outside(&chunk, scope).await?;
             let t1 = t0.elapsed();
+            let known = if map.has("hukou_type") {
+                None
+            } else {
+                Some(self.registered_ids(&chunk).await?)
+            };
             let mut rows: Vec<&PersonRecord> = Vec::with_capacity(chunk.len());
             for (row_no, rec) in &chunk {
-                if let Some(div) = outside.get(rec.id_number.as_str()) {
+                if known.as_ref().is_some_and(|k| !k.contains(rec.id_number.as_str())) {
+                    errors.push(RowError {
+                        row_no: *row_no,
+                        field: field_label("hukou_type").into(),
+                        value: String::new(),
+                        message:
+                            "此人尚未登记：新登记须有“户籍性质”列（城镇/农村）；没有此列的文件只能更新已登记的人员"
+                                .into(),
+                    });
+                } else if let Some(div) = outside.get(rec.id_number.as_str()) {
                     errors.push(RowError::id_number(
                         *row_no,
                         rec,
@@ -608,6 +627,25 @@ impl Store {
             errors,
             ignored_columns: map.ignored,
         })
+    }
+
+    /// ID numbers in `chunk` already in the register, wherever.
+    async fn registered_ids(&self, chunk: &[(i64, PersonRecord)]) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for part in chunk.chunks(STATEMENT_ROWS) {
+            let placeholders: Vec<String> = (0..part.len()).map(|i| self.ph(i + 1)).collect();
+            let sql = format!(
+                "SELECT id_number FROM persons WHERE id_number IN ({})",
+                placeholders.join(",")
+            );
+            let found: Vec<String> = with_pool!(self, pool => {
+                let mut q = sqlx::query_scalar(&sql);
+                for (_, r) in part { q = q.bind(r.id_number.as_str()); }
+                q.fetch_all(pool).await?
+            });
+            out.extend(found);
+        }
+        Ok(out)
     }
 
     /// ID numbers in `chunk` already registered with divisions outside `scope`.

@@ -511,11 +511,13 @@ async fn an_imported_category_approval_is_back_paid_from_its_date() {
         let f = s.person_in_scope(p.f, "36").await.unwrap().unwrap().record;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("经济困难认定.csv");
+        let body = "36073319420202441";
+        let newcomer = format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()));
         std::fs::write(
             &path,
             format!(
-                "姓名,身份证号,区划代码,户籍性质,人员类别,类别生效日期\n{},{},{},农村,经济困难,2025-06-05\n{},{},{},农村,经济困难,2099-01-01\n",
-                f.name, f.id_number, f.hukou_division, "某人", "36073319500707031X", "360733101"
+                "姓名,身份证号,区划代码,人员类别,类别生效日期\n{},{},{},经济困难,2025-06-05\n{},{},{},经济困难,2099-01-01\n新人,{},360733101,低保,2025-06-01\n",
+                f.name, f.id_number, f.hukou_division, "某人", "36073319500707031X", "360733101", newcomer
             ),
         )
         .unwrap();

@@ -15,7 +15,7 @@ use yiyang_store::residents::{ResidentEvent, ResidentRow};
 use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::waitlist::WaitEntry;
 
-use super::institutions::{actor, institution_for, MessageParam};
+use super::institutions::{actor, institution_for, institution_to_change, MessageParam};
 use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -132,9 +132,7 @@ pub async fn admit(
     Path(id): Path<i64>,
     Form(f): Form<AdmitForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::ResidentWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     state
         .store
         .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, &actor(&user))
@@ -161,9 +159,7 @@ pub async fn resident_step(
     Path((id, resident)): Path<(i64, i64)>,
     Form(f): Form<StepForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::ResidentWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let on = date(&f.on)?;
     if f.kind == "transfer" {
         let to = f.to_bed.ok_or_else(|| {
@@ -258,9 +254,7 @@ pub async fn apply(
     Path(id): Path<i64>,
     Form(f): Form<ApplyForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::WaitlistWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     state
         .store
         .apply_for_bed(
@@ -289,9 +283,7 @@ pub async fn offer(
     Path(id): Path<i64>,
     Form(f): Form<OfferForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::WaitlistWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     state.store.offer_bed(id, f.bed_id, today(), &actor(&user)).await?;
     Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
 }
@@ -313,9 +305,7 @@ pub async fn decide(
     Path((id, app)): Path<(i64, i64)>,
     Form(f): Form<DecideForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::WaitlistWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     let accept = f.decision == "accept";
     state
         .store
@@ -410,9 +400,7 @@ pub async fn add_staff(
     Path(id): Path<i64>,
     Form(f): Form<StaffForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::ResidentWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let hired = if f.hired_on.trim().is_empty() {
         today().to_string()
     } else {
@@ -477,9 +465,7 @@ pub async fn staff_record(
     Path((id, member)): Path<(i64, i64)>,
     Form(f): Form<StaffRecordForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::ResidentWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let a = actor(&user);
     if f.what == "background" {
         state
@@ -581,9 +567,7 @@ pub async fn record_grading(
     Path(id): Path<i64>,
     Form(f): Form<GradingForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::GradingWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::GradingWrite).await?;
     let scores = GradeScores {
         environment: f.environment,
         facilities: f.facilities,
@@ -673,9 +657,7 @@ pub async fn grant_awards(
     Path(id): Path<i64>,
     Form(f): Form<CsrfOnly>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::BenefitPrepare)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
     let (n, fen) = state
         .store
         .grant_staff_awards(id, &state.packs, today(), &actor(&user))
@@ -706,9 +688,7 @@ pub async fn add_intern(
     Path(id): Path<i64>,
     Form(f): Form<InternForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::ResidentWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     state
         .store
         .add_intern(

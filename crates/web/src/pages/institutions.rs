@@ -269,6 +269,20 @@ impl DetailPage {
     }
 }
 
+/// The prologue of every change to an institution: the form's CSRF token, the permission the
+/// change needs, and the institution within the user's scope (404 outside it).
+pub(crate) async fn institution_to_change(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    csrf: &str,
+    permission: Permission,
+) -> Result<Institution, AppError> {
+    user.check_csrf(csrf)?;
+    user.require(permission)?;
+    institution_for(state, user, id).await
+}
+
 pub(crate) async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
     user.require(Permission::InstitutionRead)?;
     let inst = state
@@ -348,9 +362,7 @@ pub async fn assign_operator(
     Path(id): Path<i64>,
     Form(f): Form<OperatorForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::InstitutionWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::InstitutionWrite).await?;
     state
         .store
         .assign_operator(id, &f.operator, user.scope(), &actor(&user))
@@ -377,9 +389,7 @@ pub async fn add_beds(
     Path(id): Path<i64>,
     Form(f): Form<BedsForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::BedWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::BedWrite).await?;
     let n = state
         .store
         .add_beds(
@@ -408,9 +418,7 @@ pub async fn bed_status(
     Path((id, bed)): Path<(i64, i64)>,
     Form(f): Form<StatusForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::BedWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::BedWrite).await?;
     state.store.set_bed_status(id, bed, &f.status, &actor(&user)).await?;
     Ok(Redirect::to(&format!("/institutions/{id}")))
 }
@@ -445,9 +453,7 @@ pub async fn update_filing(
     Path(id): Path<i64>,
     Form(f): Form<FilingForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::InstitutionWrite)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::InstitutionWrite).await?;
     let input = FilingInput {
         status: f.status,
         fire_safety: f.fire_safety,
@@ -480,9 +486,7 @@ pub async fn grant_construction(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::BenefitPrepare)?;
-    institution_for(&state, &user, id).await?;
+    institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
     let (beds, fen) = state
         .store
         .grant_construction_subsidy(id, &state.packs, chrono::Local::now().date_naive(), &actor(&user))

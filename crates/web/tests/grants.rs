@@ -87,6 +87,12 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             "{b}"
         );
         let mut reviewer = Client::login(&router, "shenhe").await;
+        // The reviewer's home page says what waits.
+        let home = reviewer.get("/").await.text();
+        assert!(
+            home.contains("<span class=\"num\">3</span><span>待审核的一次性补助</span>"),
+            "{b}: {home}"
+        );
         let rc = reviewer.csrf.clone();
         assert!(reviewer.get("/grants").await.text().contains("审核通过"), "{b}");
         assert_eq!(
@@ -108,6 +114,11 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             "{b}"
         );
         let mut approver = Client::login(&router, "shenpi").await;
+        let home = approver.get("/").await.text();
+        assert!(
+            home.contains("<span class=\"num\">3</span><span>待审批的一次性补助</span>"),
+            "{b}"
+        );
         let ac = approver.csrf.clone();
         for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
             assert_eq!(

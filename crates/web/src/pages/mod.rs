@@ -192,6 +192,72 @@ struct HomePage {
     total: i64,
     alive: i64,
     by_category: Vec<(String, i64)>,
+    /// What waits for this user's role: (label, count, link).
+    todo: Vec<(&'static str, usize, String)>,
+}
+
+/// What waits for the signed-in user: runs and grants to review or approve (not their own),
+/// approved grants to export, reassessment requests, their institution.
+async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static str, usize, String)>, AppError> {
+    use yiyang_store::benefits::RunStatus;
+    let me = user.session.user.username.as_str();
+    let mut out = Vec::new();
+    let (review, approve) = (
+        user.may(Permission::BenefitReview),
+        user.may(Permission::BenefitApprove),
+    );
+    if review || approve {
+        let runs = state.store.list_benefit_runs(user.scope()).await?;
+        let grants = state.store.grant_groups(user.scope()).await?;
+        if review {
+            let n = runs
+                .iter()
+                .filter(|r| r.status == RunStatus::Draft && r.created_by != me)
+                .count();
+            out.push(("待审核的发放批次", n, "/benefits".to_string()));
+            let n = grants
+                .iter()
+                .filter(|g| g.status == "prepared" && g.prepared_by != me)
+                .count();
+            out.push(("待审核的一次性补助", n, "/grants".to_string()));
+        }
+        if approve {
+            let n = runs
+                .iter()
+                .filter(|r| {
+                    r.status == RunStatus::Reviewed && r.created_by != me && r.reviewed_by.as_deref() != Some(me)
+                })
+                .count();
+            out.push(("待审批的发放批次", n, "/benefits".to_string()));
+            let n = grants
+                .iter()
+                .filter(|g| g.status == "reviewed" && g.prepared_by != me && g.reviewed_by.as_deref() != Some(me))
+                .count();
+            out.push(("待审批的一次性补助", n, "/grants".to_string()));
+            let n = grants.iter().filter(|g| g.status == "approved").count();
+            out.push(("已审批待导出拨付", n, "/grants".to_string()));
+        }
+    }
+    if user.may(Permission::AssessmentWrite) || user.may(Permission::AssessmentRequest) {
+        let n = state.store.open_reassessment_requests(user.scope()).await?.len();
+        out.push(("待处理的立即复评申请", n, "/assessments/due".to_string()));
+    }
+    if let Some(code) = user.session.user.institution_id.as_deref() {
+        if let Some(i) = state
+            .store
+            .institutions_in(user.scope())
+            .await?
+            .into_iter()
+            .find(|i| i.code == code)
+        {
+            out.push((
+                "本机构在住老人",
+                i.occupied as usize,
+                format!("/institutions/{}/residents", i.id),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
@@ -222,6 +288,7 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
         }
     }
     render(&HomePage {
+        todo: todo_for(&state, &user).await?,
         layout: Layout::new(&state, &user, "首页", "home"),
         can_read,
         can_write: user.may(Permission::PersonWrite),

@@ -373,3 +373,33 @@ async fn the_demo_county_loads_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_headline_counts_agree_with_the_searches_they_replace() {
+    for (b, s) in stores().await {
+        s.load_demo(120, &actor()).await.unwrap();
+        for scope in ["360733", "360733100"] {
+            let codes = ["tekun", "dibao", "alone"];
+            let (total, alive, by) = s.register_counts(scope, &codes).await.unwrap();
+            let count = |category: Option<&str>, life: Option<LifeFilter>| {
+                let s = s.clone();
+                let q = PersonQuery {
+                    scope: scope.to_string(),
+                    category: category.map(String::from),
+                    life,
+                    limit: 1,
+                    ..Default::default()
+                };
+                async move { s.search_people(&q).await.unwrap().total }
+            };
+            assert_eq!(total, count(None, None).await, "{b} {scope}");
+            assert_eq!(alive, count(None, Some(LifeFilter::Alive)).await, "{b} {scope}");
+            for (c, n) in codes.iter().zip(&by) {
+                assert_eq!(*n, count(Some(c), Some(LifeFilter::Alive)).await, "{b} {scope} {c}");
+            }
+            if scope == "360733" {
+                assert!(total > 0 && by.iter().any(|n| *n > 0), "{b}: {total} {by:?}");
+            }
+        }
+    }
+}

@@ -264,28 +264,22 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
     let can_read = user.may(Permission::PersonRead);
     let (mut total, mut alive, mut by_category) = (0, 0, Vec::new());
     if can_read {
-        use yiyang_store::people::{LifeFilter, PersonQuery};
-        let q = |category: Option<String>, life: Option<LifeFilter>| PersonQuery {
-            scope: user.scope().to_string(),
-            category,
-            life,
-            limit: 1,
-            ..Default::default()
-        };
-        total = state.store.search_people(&q(None, None)).await?.total;
-        alive = state
-            .store
-            .search_people(&q(None, Some(LifeFilter::Alive)))
-            .await?
-            .total;
-        for c in state.store.reference().catalogue.categories.iter().take(10) {
-            let n = state
-                .store
-                .search_people(&q(Some(c.code.clone()), Some(LifeFilter::Alive)))
-                .await?
-                .total;
-            by_category.push((c.name.clone(), n));
-        }
+        let r = state.store.reference();
+        let shown: Vec<(&str, &str)> = r
+            .catalogue
+            .categories
+            .iter()
+            .take(10)
+            .map(|c| (c.code.as_str(), c.name.as_str()))
+            .collect();
+        let codes: Vec<&str> = shown.iter().map(|(c, _)| *c).collect();
+        let (t, a, by) = state.store.register_counts(user.scope(), &codes).await?;
+        (total, alive) = (t, a);
+        by_category = shown
+            .iter()
+            .zip(by)
+            .map(|((_, name), n)| (name.to_string(), n))
+            .collect();
     }
     render(&HomePage {
         todo: todo_for(&state, &user).await?,

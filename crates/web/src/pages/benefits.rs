@@ -14,7 +14,7 @@ use yiyang_store::audit::Actor;
 use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
 
 use super::people::{person_for, xlsx_download};
-use super::{render, Layout};
+use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -192,12 +192,6 @@ pub async fn run(
         lines,
         more,
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
 }
 
 /// 审核 or 审批 by the signed-in user; the store checks role, scope and who did what before.

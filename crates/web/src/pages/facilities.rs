@@ -14,7 +14,7 @@ use yiyang_store::facilities::{Facility, FacilityInput, FacilityPreview, FACILIT
 use yiyang_store::StoreError;
 
 use super::institutions::{actor, MessageParam};
-use super::{render, Layout};
+use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
 use crate::error::{urlencode, AppError};
 use crate::AppState;
@@ -209,12 +209,6 @@ pub async fn update(
         .update_facility(id, &f.status, f.demo_site == "1", user.scope(), &actor(&user))
         .await?;
     Ok(Redirect::to(&format!("/facilities/{id}?msg={}", urlencode("已保存"))))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
 }
 
 /// Grants every subsidy now due, each period once (经办: the benefit clerk's step).

@@ -16,7 +16,7 @@ use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::waitlist::WaitEntry;
 
 use super::institutions::{actor, institution_for, institution_to_change, MessageParam};
-use super::{render, Layout};
+use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -644,18 +644,12 @@ pub async fn awards(
     })
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-}
-
 /// Grants every staff incentive payable now (经办: the benefit clerk's step).
 pub async fn grant_awards(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
     let (n, fen) = state

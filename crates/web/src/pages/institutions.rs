@@ -15,7 +15,7 @@ use yiyang_store::institutions::{
 };
 use yiyang_store::StoreError;
 
-use super::{render, Layout};
+use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -471,12 +471,6 @@ pub async fn update_filing(
         .update_filing(id, &input, user.scope(), &actor(&user))
         .await?;
     Ok(Redirect::to(&format!("/institutions/{id}?msg=备案信息已更新")))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
 }
 
 /// Grants the one-off construction subsidy for the nursing-type beds not yet paid.

@@ -443,19 +443,21 @@ pub async fn login(
         .into_response()
 }
 
+/// A form that carries nothing but its CSRF token (logout, and the buttons that sign, grant
+/// or review something named by the URL).
 #[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    _csrf: String,
+pub struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
 }
 
 pub async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
     jar: CookieJar,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&f._csrf)?;
+    user.check_csrf(&f.csrf)?;
     state.store.delete_session(&user.token).await?;
     Ok((
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),

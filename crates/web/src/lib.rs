@@ -7,10 +7,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -62,7 +64,8 @@ async fn js() -> impl IntoResponse {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let secure = state.secure_cookies;
+    let routes = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -75,7 +78,12 @@ pub fn router(state: AppState) -> Router {
             "/people/{id}/edit",
             get(pages::people::edit_form).post(pages::people::update),
         )
-        .route("/imports", get(pages::imports::index).post(pages::imports::upload))
+        .route(
+            "/imports",
+            get(pages::imports::index)
+                .post(pages::imports::upload)
+                .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        )
         .route("/imports/{id}", get(pages::imports::job))
         .route("/imports/{id}/status", get(pages::imports::status))
         .route("/imports/{id}/report.xlsx", get(pages::imports::report))
@@ -105,7 +113,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/institutions/import",
-            get(pages::care_import::form).post(pages::care_import::upload),
+            get(pages::care_import::form)
+                .post(pages::care_import::upload)
+                .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
         )
         .route("/institutions/{id}", get(pages::institutions::detail))
         .route(
@@ -174,17 +184,30 @@ pub fn router(state: AppState) -> Router {
         .route("/facilities/{id}/subsidies", post(pages::facilities::grant))
         .route("/grants", get(pages::grants::index))
         .route("/grants/sign", post(pages::grants::sign))
-        .route("/grants/export.xlsx", get(pages::grants::export))
+        .route("/grants/export.xlsx", post(pages::grants::export))
         .route("/policy", get(pages::policy::index))
         .route("/policy/{id}", get(pages::policy::pack))
         .route("/api/docs", get(api::docs_page))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .merge(api::routes())
+        .merge(api::routes());
+    harden(routes, secure).with_state(state)
+}
+
+/// The layers every route sits behind: the error pages, the body limit, panics as 500 pages,
+/// the security headers, request tracing. Public so that tests can put a route of their own
+/// (one that panics) behind exactly these.
+pub fn harden(routes: Router<AppState>, secure_cookies: bool) -> Router<AppState> {
+    routes
         .layer(axum::middleware::from_fn(error::render_errors))
-        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(security::BODY_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panic_response,
+        ))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security::headers(secure_cookies, req, next)
+        }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Serves until Ctrl-C.

@@ -29,6 +29,11 @@
       setTimeout(function () { location.reload(); }, seconds * 1000);
     });
 
+    // "Back" links (error pages): the previous page when there is one, else the home page.
+    document.querySelectorAll("a[data-back]").forEach(function (a) {
+      a.addEventListener("click", function (e) { if (history.length > 1) { e.preventDefault(); history.back(); } });
+    });
+
     // Print buttons.
     document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 

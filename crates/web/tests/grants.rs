@@ -139,19 +139,41 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             "{b}"
         );
         // The reviewer may not export; the approver exports once.
+        // Exporting changes state: a GET does nothing, a POST without the token is refused.
         assert_eq!(
-            reviewer.get("/grants/export.xlsx").await.status,
+            approver.get("/grants/export.xlsx").await.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{b}"
+        );
+        assert_eq!(
+            approver
+                .post_form("/grants/export.xlsx", &[("_csrf", "forged")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        reviewer.get("/grants").await;
+        let rc = reviewer.csrf.clone();
+        assert_eq!(
+            reviewer
+                .post_form("/grants/export.xlsx", &[("_csrf", &rc)])
+                .await
+                .status,
             StatusCode::CONFLICT,
             "{b}"
         );
-        let x = approver.get("/grants/export.xlsx").await;
+        let x = approver.post_form("/grants/export.xlsx", &[("_csrf", &ac)]).await;
         assert_eq!(x.status, StatusCode::OK, "{b}");
         assert!(x.body.starts_with(b"PK"), "{b}");
         let groups = store.grant_groups("360733").await.unwrap();
         assert!(groups.iter().all(|g| g.status == "exported"), "{b}");
         assert_eq!(groups.iter().map(|g| g.amount_fen).sum::<i64>(), total, "{b}");
         assert_eq!(
-            approver.get("/grants/export.xlsx").await.status,
+            approver
+                .post_form("/grants/export.xlsx", &[("_csrf", &ac)])
+                .await
+                .status,
             StatusCode::CONFLICT,
             "{b}: nothing left"
         );

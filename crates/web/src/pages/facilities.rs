@@ -1,8 +1,9 @@
 //! Community and rural facilities (农村互助养老服务站点, 日间照料中心, …): the register, and the
 //! subsidies each is due under the pack in force where it is, granted once per period.
 
+use crate::security::{flashed, Flashed};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -13,10 +14,10 @@ use yiyang_domain::Fen;
 use yiyang_store::facilities::{Facility, FacilityInput, FacilityPreview, FACILITY_STATUSES};
 use yiyang_store::StoreError;
 
-use super::institutions::{actor, MessageParam};
+use super::institutions::actor;
 use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
-use crate::error::{urlencode, AppError};
+use crate::error::AppError;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -170,7 +171,7 @@ pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let f = facility_for(&state, &user, id).await?;
     let preview = state.store.facility_preview(id, &state.packs, today()).await?;
@@ -180,7 +181,7 @@ pub async fn detail(
         f,
         preview,
         statuses: FACILITY_STATUSES.to_vec(),
-        message: q.msg,
+        message: flash.0,
         can_write: user.may(Permission::FacilityWrite),
         can_grant: user.may(Permission::BenefitPrepare),
     })
@@ -200,7 +201,7 @@ pub async fn update(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<StatusForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     user.check_csrf(&f.csrf)?;
     user.require(Permission::FacilityWrite)?;
     facility_for(&state, &user, id).await?;
@@ -208,7 +209,7 @@ pub async fn update(
         .store
         .update_facility(id, &f.status, f.demo_site == "1", user.scope(), &actor(&user))
         .await?;
-    Ok(Redirect::to(&format!("/facilities/{id}?msg={}", urlencode("已保存"))))
+    Ok(flashed(format!("/facilities/{id}"), "已保存"))
 }
 
 /// Grants every subsidy now due, each period once (经办: the benefit clerk's step).
@@ -217,7 +218,7 @@ pub async fn grant(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitPrepare)?;
     facility_for(&state, &user, id).await?;
@@ -226,5 +227,5 @@ pub async fn grant(
         .grant_facility_subsidies(id, &state.packs, today(), &actor(&user))
         .await?;
     let msg = format!("已核定 {n} 项，共 {}", Fen(fen));
-    Ok(Redirect::to(&format!("/facilities/{id}?msg={}", urlencode(&msg))))
+    Ok(flashed(format!("/facilities/{id}"), msg))
 }

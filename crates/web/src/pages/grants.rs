@@ -89,7 +89,13 @@ pub async fn sign(
     Ok(Redirect::to("/grants"))
 }
 
-pub async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+/// Exporting marks the grants as paid out, so it is a POST with the form's CSRF token.
+pub async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<super::CsrfForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitRead)?;
     let u = &user.session.user;
     let bytes = state

@@ -1,9 +1,10 @@
 //! An institution's people: residents on beds (admission, transfer, leave, discharge,
 //! death), the public-institution waitlist, the staff roster, and GB/T 37276 grading.
 
+use crate::security::{flashed, Flashed};
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::extract::{Path, State};
+use axum::response::Html;
 use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -15,7 +16,7 @@ use yiyang_store::residents::{ResidentEvent, ResidentRow};
 use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::waitlist::WaitEntry;
 
-use super::institutions::{actor, institution_for, institution_to_change, MessageParam};
+use super::institutions::{actor, institution_for, institution_to_change};
 use super::{render, CsrfForm, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -33,11 +34,8 @@ fn date(raw: &str) -> Result<chrono::NaiveDate, AppError> {
         .map_err(|e| AppError::Invalid(vec![yiyang_domain::person::FieldError::new("on", e.to_string())]))
 }
 
-fn back(id: i64, tab: &str, msg: &str) -> Redirect {
-    Redirect::to(&format!(
-        "/institutions/{id}/{tab}?msg={}",
-        crate::error::urlencode(msg)
-    ))
+fn back(id: i64, tab: &str, msg: &str) -> Flashed {
+    flashed(format!("/institutions/{id}/{tab}"), msg)
 }
 
 fn bed_label(b: &Bed) -> String {
@@ -71,7 +69,7 @@ pub async fn residents(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let beds = state.store.beds(id).await?;
@@ -106,7 +104,7 @@ pub async fn residents(
         layout: Layout::new(&state, &user, format!("{}：入住老人", inst.name), "institutions"),
         inst,
         tab: "residents",
-        message: q.msg,
+        message: flash.0,
         residents,
         events: state.store.resident_events(id, 50).await?,
         free_beds,
@@ -131,7 +129,7 @@ pub async fn admit(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<AdmitForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     state
         .store
@@ -158,7 +156,7 @@ pub async fn resident_step(
     user: CurrentUser,
     Path((id, resident)): Path<(i64, i64)>,
     Form(f): Form<StepForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let on = date(&f.on)?;
     if f.kind == "transfer" {
@@ -200,7 +198,7 @@ pub async fn waitlist(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let entries = state
@@ -225,7 +223,7 @@ pub async fn waitlist(
         layout: Layout::new(&state, &user, format!("{}：入住评估轮候", inst.name), "institutions"),
         inst,
         tab: "waitlist",
-        message: q.msg,
+        message: flash.0,
         entries,
         vacant,
         can_write: user.may(Permission::WaitlistWrite),
@@ -253,7 +251,7 @@ pub async fn apply(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<ApplyForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     state
         .store
@@ -282,7 +280,7 @@ pub async fn offer(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<OfferForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     state.store.offer_bed(id, f.bed_id, today(), &actor(&user)).await?;
     Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
@@ -304,7 +302,7 @@ pub async fn decide(
     user: CurrentUser,
     Path((id, app)): Path<(i64, i64)>,
     Form(f): Form<DecideForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
     let accept = f.decision == "accept";
     state
@@ -348,7 +346,7 @@ pub async fn staff(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let (staff, summary) = state.store.roster(id, today()).await?;
@@ -358,7 +356,7 @@ pub async fn staff(
         layout: Layout::new(&state, &user, format!("{}：工作人员", inst.name), "institutions"),
         inst,
         tab: "staff",
-        message: q.msg,
+        message: flash.0,
         staff,
         summary,
         positions: POSITIONS.iter().map(|p| (p.code, p.label)).collect(),
@@ -399,7 +397,7 @@ pub async fn add_staff(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<StaffForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let hired = if f.hired_on.trim().is_empty() {
         today().to_string()
@@ -464,7 +462,7 @@ pub async fn staff_record(
     user: CurrentUser,
     Path((id, member)): Path<(i64, i64)>,
     Form(f): Form<StaffRecordForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     let a = actor(&user);
     if f.what == "background" {
@@ -531,14 +529,14 @@ pub async fn grading(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     render(&GradingPage {
         layout: Layout::new(&state, &user, format!("{}：等级评定", inst.name), "institutions"),
         inst,
         tab: "grading",
-        message: q.msg,
+        message: flash.0,
         gradings: state.store.gradings(id).await?,
         thresholds: state.store.grade_thresholds().await?.to_setting(),
         section_max: SECTION_MAX,
@@ -566,7 +564,7 @@ pub async fn record_grading(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<GradingForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::GradingWrite).await?;
     let scores = GradeScores {
         environment: f.environment,
@@ -598,7 +596,7 @@ pub async fn thresholds(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<ThresholdsForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     user.check_csrf(&f.csrf)?;
     user.require(Permission::SettingsWrite)?;
     state.store.set_grade_thresholds(&f.thresholds, &actor(&user)).await?;
@@ -629,7 +627,7 @@ pub async fn awards(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let preview = state.store.awards_preview(id, &state.packs, today()).await?;
@@ -637,7 +635,7 @@ pub async fn awards(
         layout: Layout::new(&state, &user, format!("{}：人才补贴", inst.name), "institutions"),
         inst,
         tab: "awards",
-        message: q.msg,
+        message: flash.0,
         preview,
         can_grant: user.may(Permission::BenefitPrepare),
         can_write: user.may(Permission::ResidentWrite),
@@ -650,7 +648,7 @@ pub async fn grant_awards(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
     let (n, fen) = state
         .store
@@ -681,7 +679,7 @@ pub async fn add_intern(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<InternForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     state
         .store

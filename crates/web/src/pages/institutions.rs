@@ -1,8 +1,9 @@
 //! The institutions register: list with bed ratios, registration with the credit code
 //! checked, 公建民营 operator assignment, and the bed board.
 
+use crate::security::{flashed, Flashed};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -296,17 +297,11 @@ pub(crate) async fn institution_for(state: &AppState, user: &CurrentUser, id: i6
     Ok(inst)
 }
 
-#[derive(Deserialize, Default)]
-pub struct MessageParam {
-    #[serde(default)]
-    pub(crate) msg: String,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<MessageParam>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
     let cells: Vec<BedCell> = state
@@ -329,7 +324,7 @@ pub async fn detail(
         statuses: BED_STATUSES.to_vec(),
         can_write: user.may(Permission::InstitutionWrite),
         can_beds: user.may(Permission::BedWrite),
-        message: q.msg,
+        message: flash.0,
         fire_safety: FIRE_SAFETY.to_vec(),
         institution_statuses: INSTITUTION_STATUSES.to_vec(),
         premises: yiyang_domain::policy::construction::Premises::ALL
@@ -388,7 +383,7 @@ pub async fn add_beds(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<BedsForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::BedWrite).await?;
     let n = state
         .store
@@ -402,7 +397,7 @@ pub async fn add_beds(
             &actor(&user),
         )
         .await?;
-    Ok(Redirect::to(&format!("/institutions/{id}?msg=已新增{n}张床位")))
+    Ok(flashed(format!("/institutions/{id}"), format!("已新增{n}张床位")))
 }
 
 #[derive(Deserialize)]
@@ -452,7 +447,7 @@ pub async fn update_filing(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<FilingForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::InstitutionWrite).await?;
     let input = FilingInput {
         status: f.status,
@@ -470,7 +465,7 @@ pub async fn update_filing(
         .store
         .update_filing(id, &input, user.scope(), &actor(&user))
         .await?;
-    Ok(Redirect::to(&format!("/institutions/{id}?msg=备案信息已更新")))
+    Ok(flashed(format!("/institutions/{id}"), "备案信息已更新"))
 }
 
 /// Grants the one-off construction subsidy for the nursing-type beds not yet paid.
@@ -479,16 +474,16 @@ pub async fn grant_construction(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
     let (beds, fen) = state
         .store
         .grant_construction_subsidy(id, &state.packs, chrono::Local::now().date_naive(), &actor(&user))
         .await?;
-    Ok(Redirect::to(&format!(
-        "/institutions/{id}?msg=已核定{beds}张护理型床位的一次性建设补助{}",
-        yiyang_domain::Fen(fen)
-    )))
+    Ok(flashed(
+        format!("/institutions/{id}"),
+        format!("已核定{beds}张护理型床位的一次性建设补助{}", yiyang_domain::Fen(fen)),
+    ))
 }
 
 #[cfg(test)]

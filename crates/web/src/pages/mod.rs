@@ -316,15 +316,6 @@ fn random_hex() -> String {
     hex::encode(b)
 }
 
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
-}
-
 fn login_page(
     jar: CookieJar,
     secure: bool,
@@ -438,7 +429,7 @@ pub async fn login(
         .build();
     (
         jar.add(cookie).remove(Cookie::from(LOGIN_CSRF_COOKIE)),
-        Redirect::to(&safe_next(&f.next)),
+        Redirect::to(&crate::security::safe_path(&f.next)),
     )
         .into_response()
 }
@@ -489,7 +480,7 @@ pub async fn switch_scope(
         return Err(AppError::BadRequest(format!("区划“{}”不在您的管辖范围内", f.scope)));
     }
     state.store.set_session_scope(&user.token, &f.scope).await?;
-    let back = safe_next(&f.back);
+    let back = crate::security::safe_path(&f.back);
     // A record page may fall outside the new scope; go to its list instead.
     let back = if back.starts_with("/people/") {
         "/people".to_string()

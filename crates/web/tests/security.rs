@@ -1,0 +1,240 @@
+//! What every response carries and what no request can do: security headers, no caching of
+//! pages, bounded bodies, no open redirect, no message put in the banner by a link, a panic
+//! answered with a 500 page.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::routing::get;
+use common::*;
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_are_not_cached() {
+    for (b, _store, router) in apps(5).await {
+        let mut c = Client::login(&router, "huichang").await;
+        let r = c.get("/people").await;
+        let h = |n: header::HeaderName| {
+            r.headers
+                .get(n)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        let csp = h(header::CONTENT_SECURITY_POLICY);
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{b}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{b}");
+        assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{b}");
+        assert_eq!(h(header::REFERRER_POLICY), "same-origin", "{b}");
+        assert_eq!(h(header::CACHE_CONTROL), "no-store", "{b}");
+        assert!(
+            h(header::STRICT_TRANSPORT_SECURITY).is_empty(),
+            "{b}: no HSTS over plain HTTP"
+        );
+        // Static assets may be cached.
+        let css = c.get("/static/app.css").await;
+        assert!(
+            css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"),
+            "{b}"
+        );
+        // The API is not cached either.
+        let api = c.get("/api/v1/people").await;
+        assert_eq!(api.headers[header::CACHE_CONTROL], "no-store", "{b}");
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_behind_https() {
+    let (_, url) = yiyang_store::testing::fresh_database_urls().await.remove(0);
+    let store = yiyang_store::Store::connect(&url).await.unwrap();
+    let mut state = yiyang_web::AppState::new(store);
+    state.secure_cookies = true;
+    let router = yiyang_web::router(state);
+    let r = router
+        .oneshot(Request::get("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(r.headers()[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+}
+
+#[test]
+fn no_template_has_inline_script_style_or_handlers() {
+    // The CSP forbids them; a template that used one would break silently in the browser.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lower = text.to_lowercase();
+        for bad in [
+            " style=\"",
+            "<style",
+            " onclick=",
+            " onchange=",
+            " onsubmit=",
+            " onload=",
+            "javascript:",
+        ] {
+            assert!(!lower.contains(bad), "{}: {bad}", path.display());
+        }
+        for (i, _) in lower.match_indices("<script") {
+            let tag_end = i + lower[i..].find('>').unwrap();
+            assert!(
+                lower[i..tag_end].contains(" src="),
+                "{}: inline <script>",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_message_in_the_url_is_never_shown_but_the_servers_flash_is_shown_once() {
+    for (b, store, router) in apps(5).await {
+        let mut c = Client::login(&router, "huichang").await;
+        let inst = store.institutions_in("360733").await.unwrap()[0].id;
+        let phish = "请立即拨打 400-000-0000 核实账户";
+        let page = c.get(&format!("/institutions/{inst}?msg={}", urlencode(phish))).await;
+        assert_eq!(page.status, StatusCode::OK, "{b}");
+        assert!(!page.text().contains(phish), "{b}: the URL's text is not shown");
+        let csrf = c.csrf.clone();
+        let r = c
+            .post_form(
+                &format!("/institutions/{inst}/beds"),
+                &[("_csrf", &csrf), ("building", "9号楼"), ("room", "901"), ("count", "2")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert_eq!(r.location(), format!("/institutions/{inst}"), "{b}");
+        let shown = c.get(&r.location()).await;
+        assert!(shown.text().contains("已新增2张床位"), "{b}");
+        let again = c.get(&r.location()).await;
+        assert!(!again.text().contains("已新增2张床位"), "{b}: shown once");
+    }
+}
+
+#[tokio::test]
+async fn login_follows_only_same_site_paths() {
+    for (b, _store, router) in apps(1).await {
+        for next in [
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+        ] {
+            let mut c = Client::new(&router);
+            c.get("/login").await;
+            let csrf = c.csrf.clone();
+            let r = c
+                .post_form(
+                    "/login",
+                    &[
+                        ("_csrf", &csrf),
+                        ("username", "huichang"),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+            assert_eq!(r.location(), "/", "{b}: next={next:?}");
+        }
+        let mut c = Client::new(&router);
+        c.get("/login").await;
+        let csrf = c.csrf.clone();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "huichang"),
+                    ("password", PASSWORD),
+                    ("next", "/people?page=2"),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), "/people?page=2", "{b}");
+    }
+}
+
+#[tokio::test]
+async fn large_bodies_are_refused_except_on_upload_routes() {
+    for (b, _store, router) in apps(1).await {
+        // An unauthenticated login of 2 MB is refused before anything reads it whole.
+        let mut c = Client::new(&router);
+        c.get("/login").await;
+        let big = "a".repeat(2 * 1024 * 1024);
+        let csrf = c.csrf.clone();
+        let r = c
+            .post_form(
+                "/login",
+                &[("_csrf", &csrf), ("username", "huichang"), ("password", &big)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
+        // The JSON API too.
+        let mut c = Client::login(&router, "huichang").await;
+        c.get("/").await;
+        let csrf = c.csrf.clone();
+        let r = c
+            .send(
+                Request::post("/api/v1/people")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("x-csrf-token", csrf)
+                    .body(Body::from(format!("{{\"name\":\"{big}\"}}")))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
+        // An upload of 2 MB is read (and judged on its content).
+        let boundary = "XyZ";
+        let csv = format!("姓名,身份证号,区划代码,户籍性质\n{}\n", "x,".repeat(1024 * 1024));
+        let csrf = c.csrf.clone();
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        );
+        let r = c
+            .send(
+                Request::post("/imports")
+                    .header(
+                        header::CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_gets_the_500_page_not_a_dropped_connection() {
+    let (_, url) = yiyang_store::testing::fresh_database_urls().await.remove(0);
+    let store = yiyang_store::Store::connect(&url).await.unwrap();
+    let state = yiyang_web::AppState::new(store);
+    let routes = axum::Router::new().route("/boom", get(boom));
+    let app = yiyang_web::harden(routes, false).with_state(state);
+    let r = app
+        .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = http_body_util::BodyExt::collect(r.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("服务器内部错误"));
+}
+
+async fn boom() -> &'static str {
+    panic!("boom")
+}

@@ -421,7 +421,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             let month = Month::parse(&month).map_err(s)?;
             let store = Store::connect(&db.db).await.map_err(s)?;
             let id = store
-                .person_id_by_number(&person)
+                .person_id_by_number_in(&person, "")
                 .await
                 .map_err(s)?
                 .ok_or_else(|| format!("登记册中没有 {person}"))?;

@@ -195,6 +195,9 @@ fn column_index(kind: CareFile, sheet: &Sheet) -> Result<Vec<(&'static str, &'st
     Ok(out)
 }
 
+/// One answer for an ID number that is unknown and one registered outside the importer's scope.
+const NOT_REGISTERED: &str = "老年人信息库中没有此人，请先导入老年人信息";
+
 impl Store {
     /// Imports a file of `kind` as a recorded import job (kind = the file kind's code): the
     /// job history and the downloadable report of rejected rows are the same as for the
@@ -390,10 +393,8 @@ impl Store {
         if let Err(e) = yiyang_domain::IdNumber::parse(&number) {
             return Ok(Err(vec![row.err("id_number", e.to_string())]));
         }
-        let Some(person) = self.person_id_by_number(&number).await? else {
-            return Ok(Err(vec![
-                row.err("id_number", "老年人信息库中没有此人，请先导入老年人信息")
-            ]));
+        let Some(person) = self.person_id_by_number_in(&number, scope).await? else {
+            return Ok(Err(vec![row.err("id_number", NOT_REGISTERED)]));
         };
         let bed: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT id FROM beds WHERE institution_id = $1 AND building = $2 AND room = $3 AND number = $4")
@@ -434,14 +435,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<Result<bool, Vec<RowError>>> {
         let number = row.get("id_number").to_ascii_uppercase();
-        let Some(person) = self.person_id_by_number(&number).await? else {
-            return Ok(Err(vec![
-                row.err("id_number", "老年人信息库中没有此人，请先导入老年人信息")
-            ]));
+        let Some(person) = self.person_id_by_number_in(&number, scope).await? else {
+            return Ok(Err(vec![row.err("id_number", NOT_REGISTERED)]));
         };
-        if self.person_in_scope(person, scope).await?.is_none() {
-            return Ok(Err(vec![row.err("id_number", "此人不在您的管辖范围内")]));
-        }
         let mut errors = Vec::new();
         let standard = match row.get("standard").replace(' ', "").as_str() {
             s if s.contains("42195") => "GB/T 42195-2022",

@@ -543,6 +543,7 @@ impl Store {
                 cats.contains(",tekun,"),
                 false,
                 n == 4,
+                "",
                 actor,
             )
             .await?;

@@ -579,7 +579,7 @@ impl Store {
             let known = if map.has("hukou_type") {
                 None
             } else {
-                Some(self.registered_ids(&chunk).await?)
+                Some(self.registered_ids(&chunk, scope).await?)
             };
             let mut rows: Vec<&PersonRecord> = Vec::with_capacity(chunk.len());
             for (row_no, rec) in &chunk {
@@ -592,11 +592,11 @@ impl Store {
                             "此人尚未登记：新登记须有“户籍性质”列（城镇/农村）；没有此列的文件只能更新已登记的人员"
                                 .into(),
                     });
-                } else if let Some(div) = outside.get(rec.id_number.as_str()) {
+                } else if outside.contains(rec.id_number.as_str()) {
                     errors.push(RowError::id_number(
                         *row_no,
                         rec,
-                        format!("此人已在您管辖范围以外的区划 {div} 登记，请联系该地民政部门办理迁移"),
+                        crate::people::ALREADY_REGISTERED.to_string(),
                     ));
                 } else {
                     rows.push(rec);
@@ -629,42 +629,40 @@ impl Store {
         })
     }
 
-    /// ID numbers in `chunk` already in the register, wherever.
-    async fn registered_ids(&self, chunk: &[(i64, PersonRecord)]) -> Result<HashSet<String>> {
-        let mut out = HashSet::new();
-        for part in chunk.chunks(STATEMENT_ROWS) {
-            let placeholders: Vec<String> = (0..part.len()).map(|i| self.ph(i + 1)).collect();
-            let sql = format!(
-                "SELECT id_number FROM persons WHERE id_number IN ({})",
-                placeholders.join(",")
-            );
-            let found: Vec<String> = with_pool!(self, pool => {
-                let mut q = sqlx::query_scalar(&sql);
-                for (_, r) in part { q = q.bind(r.id_number.as_str()); }
-                q.fetch_all(pool).await?
-            });
-            out.extend(found);
-        }
-        Ok(out)
+    /// ID numbers in `chunk` already registered inside `scope`: a file without 户籍性质 may
+    /// update these, and treats everyone else (unknown, or registered elsewhere) alike.
+    async fn registered_ids(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashSet<String>> {
+        self.registered_where(chunk, scope, false).await
     }
 
-    /// ID numbers in `chunk` already registered with divisions outside `scope`.
-    async fn registered_outside(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashMap<String, String>> {
+    /// ID numbers in `chunk` already registered outside `scope` (refused with the neutral
+    /// [`crate::people::ALREADY_REGISTERED`], never naming where).
+    async fn registered_outside(&self, chunk: &[(i64, PersonRecord)], scope: &str) -> Result<HashSet<String>> {
+        self.registered_where(chunk, scope, true).await
+    }
+
+    async fn registered_where(
+        &self,
+        chunk: &[(i64, PersonRecord)],
+        scope: &str,
+        outside: bool,
+    ) -> Result<HashSet<String>> {
         let (lo, hi) = scope_range(scope);
-        let mut out = HashMap::new();
+        let mut out = HashSet::new();
         for part in chunk.chunks(STATEMENT_ROWS) {
             let placeholders: Vec<String> = (0..part.len()).map(|i| self.ph(i + 5)).collect();
             let sql = format!(
-                "SELECT id_number, hukou_division FROM persons WHERE NOT ((hukou_division >= {} AND hukou_division < {}) \
+                "SELECT id_number FROM persons WHERE {} ((hukou_division >= {} AND hukou_division < {}) \
                  OR (residence_division >= {} AND residence_division < {})) AND id_number IN ({})",
+                if outside { "NOT" } else { "" },
                 self.ph(1),
                 self.ph(2),
                 self.ph(3),
                 self.ph(4),
                 placeholders.join(",")
             );
-            let found: Vec<(String, String)> = with_pool!(self, pool => {
-                let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(&lo).bind(&hi);
+            let found: Vec<String> = with_pool!(self, pool => {
+                let mut q = sqlx::query_scalar(&sql).bind(&lo).bind(&hi).bind(&lo).bind(&hi);
                 for (_, r) in part { q = q.bind(r.id_number.as_str()); }
                 q.fetch_all(pool).await?
             });

@@ -431,12 +431,28 @@ impl Store {
             .bind(institution_id).fetch_all(pool).await?))
     }
 
+    /// Changes a bed's status by hand: between 空闲, 预留 and 停用 only, and only for a bed no
+    /// current resident holds. 在住 follows admission, bed moves, transfers, discharge and
+    /// death, never a click on the board (which once let a second person onto an occupied bed).
     pub async fn set_bed_status(&self, institution_id: i64, bed_id: i64, status: &str, actor: &Actor) -> Result<()> {
         if !BED_STATUSES.iter().any(|(c, _)| *c == status) {
             return Err(StoreError::Invalid(vec![FieldError::new("status", "未知的床位状态")]));
         }
+        if status == "occupied" {
+            return Err(StoreError::Refused(
+                "床位的“在住”状态随入住办理自动设置，不能手工设置".into(),
+            ));
+        }
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM residents WHERE bed_id = $1 AND left_on IS NULL AND status IN ('in', 'leave')")
+                .bind(bed_id).fetch_one(&mut *tx).await?;
+            if held > 0 {
+                return Err(StoreError::Refused(
+                    "该床位有在住（或请假外出）的老人，不能手工改变状态；请先办理调床、转出或出院".into(),
+                ));
+            }
             let n = sqlx::query("UPDATE beds SET status = $3, updated_at = $4 WHERE id = $2 AND institution_id = $1")
                 .bind(institution_id).bind(bed_id).bind(status).bind(now()).execute(&mut *tx).await?.rows_affected();
             if n != 1 {

@@ -144,6 +144,10 @@ pub struct PersonQuery {
     pub desc: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Whether `q` may match the start of an ID number. Only for roles that may see full ID
+    /// numbers (and their searches are audited): otherwise 29 prefix searches recover a
+    /// number the list shows masked. Without it an ID-like `q` matches a whole number only.
+    pub id_prefix: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -153,6 +157,13 @@ pub struct Page<T> {
 }
 
 impl PersonQuery {
+    /// `q` as an ID number (or its start), if it looks like one.
+    pub fn id_search(&self) -> Option<String> {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())?;
+        let q = yiyang_domain::id_number::normalize_width(q).to_uppercase();
+        (q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit() || b == b'X')).then_some(q)
+    }
+
     /// WHERE clause and its string parameters.
     fn filter(&self) -> (String, Vec<String>) {
         let mut binds = Vec::new();
@@ -171,10 +182,14 @@ impl PersonQuery {
             clauses.push(range(d, &mut binds));
         }
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let q = yiyang_domain::id_number::normalize_width(q).to_uppercase();
-            if q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
-                binds.push(format!("{q}%"));
-                clauses.push(format!("id_number LIKE ${}", binds.len()));
+            if let Some(id) = self.id_search() {
+                if self.id_prefix {
+                    binds.push(format!("{id}%"));
+                    clauses.push(format!("id_number LIKE ${}", binds.len()));
+                } else {
+                    binds.push(id);
+                    clauses.push(format!("id_number = ${}", binds.len()));
+                }
             } else {
                 binds.push(format!("%{q}%"));
                 clauses.push(format!("name LIKE ${}", binds.len()));
@@ -247,6 +262,17 @@ fn changed_fields(a: &PersonRecord, b: &PersonRecord) -> Vec<&'static str> {
     out
 }
 
+/// What creating, changing or importing a record says when its ID number is registered
+/// already: the same words wherever the record is, naming neither its division nor anything
+/// else about it (an ID number is unique, so that it exists cannot be hidden from a clerk who
+/// registers it; what it is, can).
+pub const ALREADY_REGISTERED: &str = "该身份证号已登记，不能重复登记；如此人已迁入本辖区，请联系上级民政部门办理迁移";
+
+/// The most rows one search returns: a page, an export, an API page. One number for every
+/// caller, so an export cannot promise more than the store gives (it once asked for 100,000
+/// and silently got 10,000); callers compare `total` with the rows they got and say so.
+pub const MAX_ROWS: i64 = 50_000;
+
 impl Store {
     pub async fn search_people(&self, query: &PersonQuery) -> Result<Page<Person>> {
         let (filter, binds) = query.filter();
@@ -255,7 +281,7 @@ impl Store {
         let list_sql = format!(
             "SELECT * FROM persons WHERE {filter} ORDER BY {} {dir}, id {dir} LIMIT {} OFFSET {}",
             query.sort.column(),
-            query.limit.clamp(1, 10_000),
+            query.limit.clamp(1, MAX_ROWS),
             query.offset.max(0)
         );
         with_pool!(self, pool => {
@@ -310,9 +336,23 @@ impl Store {
         Ok(row.map(PersonRow::into_person))
     }
 
-    pub async fn person_id_by_number(&self, id_number: &str) -> Result<Option<i64>> {
+    /// The register's id for an ID number, wherever it is registered. Only for uniqueness
+    /// checks whose answer is the same neutral [`ALREADY_REGISTERED`] for every caller; every
+    /// lookup on a user's behalf goes through [`Store::person_id_by_number_in`].
+    pub(crate) async fn person_id_by_number(&self, id_number: &str) -> Result<Option<i64>> {
         Ok(with_pool!(self, pool =>
             sqlx::query_scalar("SELECT id FROM persons WHERE id_number = $1").bind(id_number).fetch_optional(pool).await?))
+    }
+
+    /// The register's id for an ID number registered inside `scope` (by registered or actual
+    /// residence); `None` both for an unknown number and for one registered elsewhere, so no
+    /// answer, message or timing-free branch tells the two apart.
+    pub async fn person_id_by_number_in(&self, id_number: &str, scope: &str) -> Result<Option<i64>> {
+        let (lo, hi) = scope_range(scope);
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM persons WHERE id_number = $1 AND ((hukou_division >= $2 AND hukou_division < $3) \
+             OR (residence_division >= $2 AND residence_division < $3))")
+            .bind(id_number).bind(&lo).bind(&hi).fetch_optional(pool).await?))
     }
 
     /// Records that `actor` saw the full record (full ID number) of person `id`.
@@ -328,7 +368,7 @@ impl Store {
         if self.person_id_by_number(r.id_number.as_str()).await?.is_some() {
             return Err(StoreError::Invalid(vec![FieldError::new(
                 "id_number",
-                "该身份证号已登记",
+                ALREADY_REGISTERED,
             )]));
         }
         let sql = format!(
@@ -368,7 +408,7 @@ impl Store {
                 if other != id {
                     return Err(StoreError::Invalid(vec![FieldError::new(
                         "id_number",
-                        "该身份证号已被其他记录使用",
+                        ALREADY_REGISTERED,
                     )]));
                 }
             }

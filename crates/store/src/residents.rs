@@ -98,20 +98,23 @@ fn invalid(field: &str, msg: impl Into<String>) -> StoreError {
 }
 
 impl Store {
-    /// Admits the person with `id_number` to `bed_id` of `institution_id` on `on`. Refused
-    /// without an assessment valid on that day, when the person is already resident
-    /// somewhere, has died, or the bed is not free.
+    /// Admits the person with `id_number`, registered inside `scope`, to `bed_id` of
+    /// `institution_id` on `on`. Refused without an assessment valid on that day, when the
+    /// person is already resident somewhere, has died, or the bed is not free. Someone
+    /// registered outside `scope` is "not in the register", word for word as an unknown number.
+    #[allow(clippy::too_many_arguments)]
     pub async fn admit_to_bed(
         &self,
         institution_id: i64,
         id_number: &str,
         bed_id: i64,
         on: NaiveDate,
+        scope: &str,
         actor: &Actor,
     ) -> Result<i64> {
         let id_number = id_number.trim().to_ascii_uppercase();
         let person = self
-            .person_id_by_number(&id_number)
+            .person_id_by_number_in(&id_number, scope)
             .await?
             .ok_or_else(|| invalid("id_number", format!("老年人信息库中没有身份证号 {id_number}，请先登记")))?;
         self.admit_person(institution_id, person, bed_id, on, "", actor).await

@@ -75,6 +75,7 @@ impl Store {
         tekun_central: bool,
         special_contribution: bool,
         youfu: bool,
+        scope: &str,
         actor: &Actor,
     ) -> Result<i64> {
         let kind: Option<String> = with_pool!(self, pool => sqlx::query_scalar("SELECT kind FROM institutions WHERE id = $1")
@@ -86,8 +87,12 @@ impl Store {
             ));
         }
         let id_number = id_number.trim().to_ascii_uppercase();
+        // Only someone registered inside the clerk's scope is found; anyone else reads as unknown.
+        let (lo, hi) = crate::scope_range(scope);
         let person: Option<(i64, String, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, categories, death_date FROM persons WHERE id_number = $1").bind(&id_number).fetch_optional(pool).await?);
+            "SELECT id, categories, death_date FROM persons WHERE id_number = $1 AND ((hukou_division >= $2 AND hukou_division < $3) \
+             OR (residence_division >= $2 AND residence_division < $3))")
+            .bind(&id_number).bind(&lo).bind(&hi).fetch_optional(pool).await?);
         let Some((person, categories, death)) = person else {
             return Err(invalid(
                 "id_number",

@@ -27,6 +27,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The most rows one register export holds (the store's own cap unless lowered).
+    pub export_rows: i64,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             packs: Arc::new(yiyang_domain::policy::shipped::packs()),
             limiter: Arc::new(auth::LoginLimiter::default()),
             secure_cookies: false,
+            export_rows: yiyang_store::people::MAX_ROWS,
         }
     }
 }

@@ -290,19 +290,26 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         "two new vacant beds"
     );
 
-    // Choosing a status submits at once (no button with JavaScript on).
+    // Choosing a status submits at once (no button with JavaScript on). 在住 is not offered:
+    // it follows admission, never a click; occupied beds have no status control at all.
+    assert_eq!(count(&c, "#bed-board .bed select option[value=occupied]").await, 0);
+    assert_eq!(count(&c, "#bed-board .bed[data-status=occupied] select").await, 0);
+    let stopped0 = count(&c, "#bed-board .bed[data-status=out_of_service]").await;
     let select = c
         .find(Locator::Css("#bed-board .bed[data-status=vacant] select"))
         .await
         .unwrap();
-    select.select_by_value("occupied").await.unwrap();
+    select.select_by_value("out_of_service").await.unwrap();
     for _ in 0..100 {
-        if count(&c, "#bed-board .bed[data-status=occupied]").await == occupied0 + 1 {
+        if count(&c, "#bed-board .bed[data-status=out_of_service]").await == stopped0 + 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(count(&c, "#bed-board .bed[data-status=occupied]").await, occupied0 + 1);
+    assert_eq!(
+        count(&c, "#bed-board .bed[data-status=out_of_service]").await,
+        stopped0 + 1
+    );
     assert_eq!(count(&c, "#bed-board .bed[data-status=vacant]").await, vacant0 + 1);
     let facts = c
         .find(Locator::Id("institution-facts"))
@@ -311,7 +318,7 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         .text()
         .await
         .unwrap();
-    let pct = (occupied0 + 1) * 100 / (total0 + 2);
+    let pct = occupied0 * 100 / (total0 + 2);
     assert!(facts.contains(&format!("入住率 {pct}%")), "{facts}");
     screenshot(&c, "bed-board").await;
 }

@@ -169,7 +169,7 @@ async fn the_care_register_is_imported_row_by_row_and_twice_adds_nothing() {
             [(3, "评估等级"), (4, "评估日期")],
             "{b}"
         );
-        let id1 = store.person_id_by_number(&p1).await.unwrap().unwrap();
+        let id1 = store.person_id_by_number_in(&p1, "").await.unwrap().unwrap();
         let a = store.valid_assessment(id1, today).await.unwrap().unwrap();
         assert_eq!((a.standard.as_str(), a.final_level), ("MZ/T 039-2013", 2), "{b}");
         let residents = format!(

@@ -431,7 +431,7 @@ async fn an_upload_is_imported_in_the_background_with_progress_and_a_report() {
         assert!(page.contains("身份证号应为 18 位，实际为 17 位"), "{b}");
         let report = c.get(&format!("{job_url}/report.xlsx")).await;
         assert!(report.body.starts_with(b"PK"));
-        assert!(store.person_id_by_number(&good).await.unwrap().is_some());
+        assert!(store.person_id_by_number_in(&good, "").await.unwrap().is_some());
 
         // Another county's staff cannot see this job.
         let mut wenwuba = Client::login(&router, "wenwuba").await;

@@ -138,7 +138,7 @@ async fn the_bed_board_shows_each_bed_by_status_and_the_ratios_follow() {
         let r = staff
             .post_form(
                 &format!("/institutions/{own}/beds/{}/status", new[0].id),
-                &[("_csrf", &csrf), ("status", "occupied")],
+                &[("_csrf", &csrf), ("status", "out_of_service")],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");

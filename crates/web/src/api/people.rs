@@ -128,7 +128,7 @@ pub async fn list(
 ) -> Result<Json<PeoplePage>, AppError> {
     user.require(Permission::PersonRead)?;
     let per_page = q.per_page.unwrap_or(50).clamp(1, 1000);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let params = ListParams {
         q: q.q.unwrap_or_default(),
         division: q.division.unwrap_or_default(),
@@ -138,8 +138,9 @@ pub async fn list(
         desc: q.desc.unwrap_or_default(),
         page: String::new(),
     };
-    let query: PersonQuery = params.to_query(user.scope(), per_page, (page - 1) * per_page);
+    let query: PersonQuery = params.query_for(&user, per_page, (page - 1) * per_page);
     let result = state.store.search_people(&query).await?;
+    crate::pages::people::audit_id_search(&state, &user, "api", &query).await?;
     let today = chrono::Local::now().date_naive();
     Ok(Json(PeoplePage {
         items: result.items.iter().map(|p| summary(p, today)).collect(),

@@ -133,7 +133,7 @@ pub async fn admit(
     institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
     state
         .store
-        .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, &actor(&user))
+        .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, user.scope(), &actor(&user))
         .await?;
     Ok(back(id, "residents", "已办理入住"))
 }
@@ -262,6 +262,7 @@ pub async fn apply(
             f.tekun_central == "1",
             f.special_contribution == "1",
             f.youfu == "1",
+            user.scope(),
             &actor(&user),
         )
         .await?;

@@ -20,7 +20,6 @@ use crate::error::{urlencode, AppError};
 use crate::AppState;
 
 pub const PER_PAGE: i64 = 20;
-const EXPORT_MAX: i64 = 100_000;
 
 /// The list's query string; all optional and lenient, since it comes from links and forms.
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -60,7 +59,7 @@ impl ListParams {
     }
 
     pub fn page_no(&self) -> i64 {
-        self.page.parse::<i64>().unwrap_or(1).max(1)
+        self.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000)
     }
 
     pub fn to_query(&self, scope: &str, limit: i64, offset: i64) -> PersonQuery {
@@ -74,6 +73,16 @@ impl ListParams {
             desc: self.desc == "1" || (self.desc.is_empty() && self.sort_key() == SortKey::Updated),
             limit,
             offset,
+            id_prefix: false,
+        }
+    }
+
+    /// The store query for `user`: in their scope, with ID-prefix search only for a role that
+    /// may see full ID numbers.
+    pub fn query_for(&self, user: &CurrentUser, limit: i64, offset: i64) -> PersonQuery {
+        PersonQuery {
+            id_prefix: user.may(Permission::PersonFullId),
+            ..self.to_query(user.scope(), limit, offset)
         }
     }
 
@@ -190,8 +199,9 @@ pub async fn list(
     let page = p.page_no();
     let result = state
         .store
-        .search_people(&p.to_query(user.scope(), PER_PAGE, (page - 1) * PER_PAGE))
+        .search_people(&p.query_for(&user, PER_PAGE, (page - 1).saturating_mul(PER_PAGE)))
         .await?;
+    audit_id_search(&state, &user, "web", &p.query_for(&user, 0, 0)).await?;
     let r = state.store.reference();
     let today = chrono::Local::now().date_naive();
     let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -225,11 +235,12 @@ pub async fn export(
     user.require(Permission::PersonRead)?;
     let result = state
         .store
-        .search_people(&p.to_query(user.scope(), EXPORT_MAX, 0))
+        .search_people(&p.query_for(&user, state.export_rows, 0))
         .await?;
     let r = state.store.reference();
     let today = chrono::Local::now().date_naive();
-    let bytes = people_xlsx(&result.items, &r, today, result.total > EXPORT_MAX).map_err(|e| {
+    let left_out = result.total - result.items.len() as i64;
+    let bytes = people_xlsx(&result.items, &r, today, left_out).map_err(|e| {
         tracing::error!(error = %e, "xlsx");
         AppError::Internal
     })?;
@@ -239,7 +250,7 @@ pub async fn export(
             "export",
             "person_list",
             user.scope(),
-            serde_json::json!({"rows": result.items.len(), "filter": p.with("page", "")}),
+            serde_json::json!({"rows": result.items.len(), "left_out": left_out, "filter": p.with("page", "")}),
         ))
         .await?;
     let name = format!("老年人信息-{}-{}.xlsx", user.scope(), today.format("%Y%m%d"));
@@ -250,7 +261,7 @@ fn people_xlsx(
     people: &[Person],
     r: &yiyang_store::RefData,
     today: chrono::NaiveDate,
-    truncated: bool,
+    left_out: i64,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
@@ -298,11 +309,14 @@ fn people_xlsx(
             ws.write_string(row, c as u16, v)?;
         }
     }
-    if truncated {
+    if left_out > 0 {
         ws.write_string(
             people.len() as u32 + 2,
             0,
-            format!("仅导出前 {EXPORT_MAX} 行，请缩小筛选范围"),
+            format!(
+                "仅导出前 {} 行，另有 {left_out} 行未导出，请缩小筛选范围后分批导出",
+                people.len()
+            ),
         )?;
     }
     ws.set_column_width(1, 22)?;
@@ -445,6 +459,28 @@ pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// A search by (the start of) an ID number is a look at personal data: audited with what was
+/// searched, like a view of a full record.
+pub async fn audit_id_search(
+    state: &AppState,
+    user: &CurrentUser,
+    channel: &'static str,
+    query: &PersonQuery,
+) -> Result<(), AppError> {
+    if let Some(q) = query.id_search() {
+        state
+            .store
+            .audit(&user.actor(channel).entry(
+                "search_id",
+                "person_list",
+                user.scope(),
+                serde_json::json!({"q": q, "prefix": query.id_prefix}),
+            ))
+            .await?;
+    }
+    Ok(())
 }
 
 /// The record `id` if the user's role has `perm` and the record lies in their scope; 404
@@ -734,6 +770,8 @@ pub async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let p = person_for(&state, &user, Permission::PersonWrite, id).await?;
+    // The form shows the full ID number, phone and address: a full view, audited as one.
+    state.store.record_full_view(id, &user.actor("web")).await?;
     let title = format!("修改 {} 的信息", p.record.name);
     form_page(
         &state,

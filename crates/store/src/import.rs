@@ -263,6 +263,7 @@ fn field_value(p: &PersonInput, field: &str) -> String {
 }
 
 /// A spreadsheet read into rows of text, with each row's number as the user sees it.
+#[derive(Debug)]
 pub struct Sheet {
     pub headers: Vec<String>,
     pub rows: Vec<(i64, Vec<String>)>,
@@ -278,7 +279,10 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
                 std::fs::read(path).map_err(|e| StoreError::File(format!("无法读取 {}：{e}", path.display())))?;
             read_csv_bytes(&bytes)
         }
-        "xlsx" | "xlsm" | "xls" => read_xlsx(path),
+        "xlsx" | "xlsm" => crate::xlsx_read::read_xlsx(path, &crate::xlsx_read::XlsxCaps::default()),
+        "xls" => Err(StoreError::File(
+            "不支持旧版 Excel 97-2003 文件（.xls）：请在 Excel 或 WPS 中另存为 .xlsx 后再导入".into(),
+        )),
         _ => Err(StoreError::File(format!(
             "不支持的文件类型“{ext}”（请用 .csv 或 .xlsx）"
         ))),
@@ -306,41 +310,6 @@ pub fn read_csv_bytes(bytes: &[u8]) -> Result<Sheet> {
             Err(e) => return Err(StoreError::File(format!("第 {row_no} 行无法解析：{e}"))),
         }
     }
-    Ok(Sheet { headers, rows })
-}
-
-fn read_xlsx(path: &Path) -> Result<Sheet> {
-    use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path).map_err(|e| StoreError::File(format!("无法打开 Excel 文件：{e}")))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| StoreError::File("Excel 文件中没有工作表".into()))?
-        .map_err(|e| StoreError::File(format!("无法读取工作表：{e}")))?;
-    let first_row = range.start().map(|(r, _)| r as i64).unwrap_or(0);
-    let cell = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            // Integral floats are how Excel holds codes and (mangled) ID numbers.
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e20 => format!("{}", *f as i128),
-            Data::Float(f) => f.to_string(),
-            Data::Int(i) => i.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => yiyang_domain::dates::from_excel_serial(dt.as_f64().trunc() as i64).to_string(),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }
-    };
-    let mut rows_iter = range.rows();
-    let headers = rows_iter
-        .next()
-        .map(|r| r.iter().map(cell).collect())
-        .unwrap_or_default();
-    let rows = rows_iter
-        .enumerate()
-        .map(|(i, r)| (first_row + i as i64 + 2, r.iter().map(cell).collect::<Vec<String>>()))
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .collect();
     Ok(Sheet { headers, rows })
 }
 

@@ -21,6 +21,7 @@ pub mod staff_awards;
 pub mod testing;
 pub mod users;
 pub mod waitlist;
+pub mod xlsx_read;
 
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};

@@ -1,5 +1,6 @@
 //! Yiyang's domain: the types and rules of the elderly-care service system, free of I/O.
 
+pub mod account;
 pub mod assessment;
 pub mod assessment_form;
 pub mod category_history;

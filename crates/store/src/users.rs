@@ -69,6 +69,13 @@ pub struct Session {
 }
 
 pub const SESSION_HOURS: i64 = 12;
+/// A session unused this long ends (a screen left open in a township office).
+pub const IDLE_MINUTES: i64 = 30;
+
+/// The form in which a typed user name is looked up: trimmed, full-width folded, lower case.
+pub fn login_name(typed: &str) -> String {
+    yiyang_domain::id_number::normalize_width(typed.trim()).to_lowercase()
+}
 
 fn random_token() -> String {
     let mut b = [0u8; 32];
@@ -98,10 +105,13 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| has
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, actor: &Actor) -> Result<i64> {
-        if u.password.chars().count() < 8 {
+        let username = yiyang_domain::account::Username::parse(u.username).map_err(|e| StoreError::Invalid(vec![e]))?;
+        yiyang_domain::account::check_password(u.password, username.as_str())
+            .map_err(|e| StoreError::Invalid(vec![e]))?;
+        if self.user_exists(username.as_str()).await? {
             return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
-                "password",
-                "密码至少 8 位",
+                "username",
+                format!("用户名“{}”已被使用（不区分大小写）", username.as_str()),
             )]));
         }
         let scope = yiyang_domain::DivisionCode::parse(u.scope)
@@ -118,11 +128,11 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, scope, institution_id, active, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-                .bind(u.username).bind(u.display_name).bind(&hash).bind(u.role.code()).bind(scope.as_str())
+                .bind(username.as_str()).bind(u.display_name).bind(&hash).bind(u.role.code()).bind(scope.as_str())
                 .bind(u.institution_id).bind(true).bind(now())
                 .fetch_one(&mut *tx).await?;
             (*tx).append_audit(&actor.entry("create", "user", id,
-                serde_json::json!({"username": u.username, "role": u.role.code(), "scope": scope.as_str()}))).await?;
+                serde_json::json!({"username": username.as_str(), "role": u.role.code(), "scope": scope.as_str()}))).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -130,7 +140,8 @@ impl Store {
 
     pub async fn user_exists(&self, username: &str) -> Result<bool> {
         let n: i64 = with_pool!(self, pool =>
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1").bind(username).fetch_one(pool).await?);
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(username) = $1")
+                .bind(username.trim().to_lowercase()).fetch_one(pool).await?);
         Ok(n > 0)
     }
 
@@ -143,7 +154,8 @@ impl Store {
     /// Checks a password; `None` for an unknown user, a wrong password or a disabled account.
     pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
         let row: Option<UserRow> = with_pool!(self, pool =>
-            sqlx::query_as("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(pool).await?);
+            sqlx::query_as("SELECT * FROM users WHERE lower(username) = $1")
+                .bind(crate::users::login_name(username)).fetch_optional(pool).await?);
         let password = password.to_string();
         let hash = row
             .as_ref()
@@ -161,7 +173,7 @@ impl Store {
         let ts = now();
         with_pool!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ts).execute(pool).await?;
-            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, scope, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $5)")
                 .bind(token_hash(&token)).bind(user.id).bind(random_token()).bind(&user.scope).bind(ts)
                 .bind(ts + Duration::hours(SESSION_HOURS))
                 .execute(pool).await?;
@@ -175,14 +187,24 @@ impl Store {
             csrf: String,
             scope: String,
             expires_at: DateTime<Utc>,
+            last_seen_at: Option<DateTime<Utc>>,
             user_id: i64,
         }
+        let hash = token_hash(token);
         let row: Option<Row> = with_pool!(self, pool =>
-            sqlx::query_as("SELECT csrf, scope, expires_at, user_id FROM sessions WHERE token_hash = $1")
-                .bind(token_hash(token)).fetch_optional(pool).await?);
-        let Some(row) = row.filter(|r| r.expires_at > Utc::now()) else {
+            sqlx::query_as("SELECT csrf, scope, expires_at, last_seen_at, user_id FROM sessions WHERE token_hash = $1")
+                .bind(&hash).fetch_optional(pool).await?);
+        let now = Utc::now();
+        let idle = Duration::minutes(IDLE_MINUTES);
+        let Some(row) = row.filter(|r| r.expires_at > now && r.last_seen_at.is_none_or(|t| t + idle > now)) else {
             return Ok(None);
         };
+        // Touching the session on every request would make each read a write: once a minute
+        // is exact enough for a 30-minute idle limit.
+        if row.last_seen_at.is_none_or(|t| now - t > Duration::seconds(60)) {
+            with_pool!(self, pool => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now).bind(&hash).execute(pool).await.map(|_| ())?);
+        }
         let user: Option<UserRow> = with_pool!(self, pool =>
             sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(row.user_id).fetch_optional(pool).await?);
         Ok(user.filter(|u| u.active).map(|u| Session {

@@ -351,7 +351,7 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
         let nu = NewUser {
             username: "zhang",
             display_name: "张",
-            password: "long enough pw",
+            password: "long enough pw 2026",
             role: Role::CivilAffairs,
             scope: "360733",
             institution_id: None,
@@ -362,14 +362,46 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
             "{b}"
         );
         assert!(
-            s.authenticate("nobody", "long enough pw").await.unwrap().is_none(),
+            s.authenticate("nobody", "long enough pw 2026").await.unwrap().is_none(),
             "{b}"
         );
         let u = s
-            .authenticate("zhang", "long enough pw")
+            .authenticate(" Zhang", "long enough pw 2026")
             .await
             .unwrap()
-            .expect("valid login");
+            .expect("valid login, whatever the case of the name");
+        // One identity whatever the case: "Zhang" cannot be created beside "zhang".
+        assert!(
+            matches!(
+                s.create_user(
+                    &NewUser {
+                        username: "ZHANG",
+                        ..nu
+                    },
+                    &actor()
+                )
+                .await,
+                Err(StoreError::Invalid(_))
+            ),
+            "{b}"
+        );
+        for weak in ["12345678", "        ", "", "password123"] {
+            assert!(
+                matches!(
+                    s.create_user(
+                        &NewUser {
+                            username: "li",
+                            password: weak,
+                            ..nu
+                        },
+                        &actor()
+                    )
+                    .await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{b}: {weak:?}"
+            );
+        }
         let token = s.create_session(&u).await.unwrap();
         let sess = s.session(&token).await.unwrap().unwrap();
         assert_eq!(sess.scope, "360733");
@@ -377,6 +409,17 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
         assert_eq!(s.session(&token).await.unwrap().unwrap().scope, "360733100");
         s.delete_session(&token).await.unwrap();
         assert!(s.session(&token).await.unwrap().is_none(), "{b}");
+        // A session left unused past the idle limit ends.
+        let token = s.create_session(&u).await.unwrap();
+        assert!(s.session(&token).await.unwrap().is_some(), "{b}");
+        let stale =
+            (chrono::Utc::now() - chrono::Duration::minutes(yiyang_store::users::IDLE_MINUTES + 1)).to_rfc3339();
+        let sql = match b {
+            "sqlite" => format!("UPDATE sessions SET last_seen_at = '{stale}'"),
+            _ => format!("UPDATE sessions SET last_seen_at = '{stale}'::timestamptz"),
+        };
+        s.execute_raw_for_tests(&sql).await.unwrap();
+        assert!(s.session(&token).await.unwrap().is_none(), "{b}: idle session ended");
         let bad = NewUser { scope: "999999", ..nu };
         assert!(matches!(
             s.create_user(&NewUser { username: "x", ..bad }, &actor()).await,

@@ -119,58 +119,103 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// Counts failed logins per user name and per client address in a sliding window.
+/// Slows password guessing without letting anyone lock anyone out. Failed logins are counted
+/// per (user name, address), per address and per user name; past a few free failures each key
+/// must wait, the wait doubling with every further failure up to its cap. A guesser at one
+/// address soon waits 15 minutes per try; a crowd of addresses aimed at one account makes
+/// its owner wait at most a minute (never the hard lockout that five wrong passwords from
+/// anywhere once caused). A key forgets its failures after a quiet window.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    keys: Mutex<HashMap<String, Backoff>>,
     pub window: Duration,
-    pub max_per_user: usize,
-    pub max_per_ip: usize,
 }
+
+#[derive(Clone, Copy)]
+struct Backoff {
+    failures: u32,
+    last: Instant,
+}
+
+/// (free failures, longest wait) per kind of key.
+const PAIR: (u32, Duration) = (5, Duration::from_secs(15 * 60));
+const ADDRESS: (u32, Duration) = (20, Duration::from_secs(15 * 60));
+const ACCOUNT: (u32, Duration) = (10, Duration::from_secs(60));
+/// Keys kept at most; past it the quiet ones are dropped, then all (bounded memory under a
+/// flood of made-up user names).
+const MAX_KEYS: usize = 100_000;
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         LoginLimiter {
-            failures: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
             window: Duration::from_secs(15 * 60),
-            max_per_user: 5,
-            max_per_ip: 20,
         }
     }
 }
 
 impl LoginLimiter {
-    fn keys(username: &str, ip: &str) -> [(String, bool); 2] {
+    fn keys(username: &str, ip: &str) -> [(String, (u32, Duration)); 3] {
+        let user = yiyang_store::users::login_name(username);
         [
-            (format!("u:{}", username.trim().to_lowercase()), true),
-            (format!("ip:{ip}"), false),
+            (format!("p:{user}@{ip}"), PAIR),
+            (format!("ip:{ip}"), ADDRESS),
+            (format!("u:{user}"), ACCOUNT),
         ]
     }
 
-    /// `Err(seconds to wait)` if either key is over its limit.
+    fn wait(b: &Backoff, (free, cap): (u32, Duration)) -> Duration {
+        if b.failures < free {
+            return Duration::ZERO;
+        }
+        let doublings = (b.failures - free).min(20);
+        Duration::from_secs(1u64 << doublings).min(cap)
+    }
+
+    /// `Err(seconds to wait)` while any key is in its back-off.
     pub fn check(&self, username: &str, ip: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut map = self.failures.lock().expect("limiter lock");
-        for (key, is_user) in Self::keys(username, ip) {
-            let list = map.entry(key).or_default();
-            list.retain(|t| now.duration_since(*t) < self.window);
-            let max = if is_user { self.max_per_user } else { self.max_per_ip };
-            if list.len() >= max {
-                let wait = self.window - now.duration_since(list[0]);
-                return Err(wait.as_secs().max(1));
+        let map = self.keys.lock().expect("limiter lock");
+        let mut longest = Duration::ZERO;
+        for (key, rule) in Self::keys(username, ip) {
+            if let Some(b) = map.get(&key) {
+                if now.duration_since(b.last) >= self.window {
+                    continue;
+                }
+                let until = Self::wait(b, rule).saturating_sub(now.duration_since(b.last));
+                longest = longest.max(until);
             }
         }
-        Ok(())
+        if longest.is_zero() {
+            Ok(())
+        } else {
+            Err(longest.as_secs().max(1))
+        }
     }
 
     pub fn failed(&self, username: &str, ip: &str) {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let now = Instant::now();
+        let mut map = self.keys.lock().expect("limiter lock");
+        if map.len() >= MAX_KEYS {
+            let window = self.window;
+            map.retain(|_, b| now.duration_since(b.last) < window);
+            if map.len() >= MAX_KEYS {
+                map.clear();
+            }
+        }
         for (key, _) in Self::keys(username, ip) {
-            map.entry(key).or_default().push(Instant::now());
+            let b = map.entry(key).or_insert(Backoff { failures: 0, last: now });
+            if now.duration_since(b.last) >= self.window {
+                b.failures = 0;
+            }
+            b.failures += 1;
+            b.last = now;
         }
     }
 
+    /// A right password clears its (user, address) pair; the address and account counts
+    /// stay, so one known password cannot be used to reset a guessing run.
     pub fn succeeded(&self, username: &str, ip: &str) {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.keys.lock().expect("limiter lock");
         map.remove(&Self::keys(username, ip)[0].0);
     }
 }
@@ -184,22 +229,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sixth_failure_for_a_user_within_the_window_is_refused() {
+    fn a_guesser_at_one_address_waits_longer_with_every_failure() {
         let l = LoginLimiter::default();
         for _ in 0..5 {
             assert!(l.check("zhang", "1.2.3.4").is_ok());
             l.failed("zhang", "1.2.3.4");
         }
-        assert!(l.check("zhang", "9.9.9.9").is_err());
-        assert!(l.check("li", "9.9.9.9").is_ok());
+        let first = l.check("zhang", "1.2.3.4").unwrap_err();
+        l.failed("zhang", "1.2.3.4");
+        l.failed("zhang", "1.2.3.4");
+        let later = l.check("Zhang", "1.2.3.4").unwrap_err();
+        assert!(later > first, "{later} > {first}");
     }
 
     #[test]
-    fn many_user_names_from_one_address_are_refused_too() {
+    fn nobody_can_lock_an_account_out_for_more_than_a_minute() {
         let l = LoginLimiter::default();
-        for i in 0..20 {
+        // A crowd of addresses aims at one account.
+        for i in 0..200 {
+            l.failed("shenhe", &format!("10.0.{}.{}", i / 250, i % 250));
+        }
+        let wait = l.check("shenhe", "192.0.2.7").unwrap_err();
+        assert!(wait <= 60, "{wait}");
+        // Other accounts are untouched.
+        assert!(l.check("shenpi", "192.0.2.7").is_ok());
+    }
+
+    #[test]
+    fn many_user_names_from_one_address_slow_that_address() {
+        let l = LoginLimiter::default();
+        for i in 0..25 {
             l.failed(&format!("user{i}"), "5.5.5.5");
         }
         assert!(l.check("fresh", "5.5.5.5").is_err());
+        assert!(l.check("fresh", "6.6.6.6").is_ok());
+    }
+
+    #[test]
+    fn made_up_user_names_do_not_grow_memory_without_bound() {
+        let l = LoginLimiter::default();
+        for i in 0..(MAX_KEYS + 10) {
+            l.failed(&format!("u{i}"), "7.7.7.7");
+        }
+        assert!(l.keys.lock().unwrap().len() <= MAX_KEYS + 3);
     }
 }

@@ -749,6 +749,28 @@ impl Store {
             .fetch_one(pool).await?))
     }
 
+    /// Marks every import still "running" as failed: called when a server starts, so a job
+    /// whose process died (killed, crashed, power cut) does not show "导入中" forever. What it
+    /// committed stays; importing the same file again completes it (the import is an upsert).
+    /// Returns how many jobs were marked, each with an audit entry.
+    pub async fn fail_interrupted_imports(&self, actor: &Actor) -> Result<u64> {
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id").fetch_all(pool).await?);
+        for id in &ids {
+            with_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE import_jobs SET status = 'failed', finished_at = $2, message = $3 \
+                             WHERE id = $1 AND status = 'running'")
+                    .bind(id).bind(now())
+                    .bind("导入进行中服务被中断：已处理的行已保存，请重新导入同一文件以完成（重复导入不会重复登记）")
+                    .execute(&mut *tx).await?;
+                (*tx).append_audit(&actor.entry("import_interrupted", "import_job", id, serde_json::json!({}))).await?;
+                tx.commit().await?;
+            });
+        }
+        Ok(ids.len() as u64)
+    }
+
     pub(crate) async fn set_job_total(&self, id: i64, total: i64) -> Result<()> {
         with_pool!(self, pool => sqlx::query("UPDATE import_jobs SET total_rows = $1 WHERE id = $2")
             .bind(total).bind(id).execute(pool).await?.rows_affected());

@@ -471,3 +471,24 @@ async fn the_headline_counts_agree_with_the_searches_they_replace() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_import_whose_process_died_is_marked_failed_when_a_server_starts() {
+    for (b, s) in stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "姓名,身份证号,区划代码,户籍性质\n").unwrap();
+        // Begun and never run: what a kill -9 in the middle leaves behind.
+        let job = s.begin_people_import(&path, "a.csv", "360733", &actor()).await.unwrap();
+        assert_eq!(s.import_job(job).await.unwrap().unwrap().status, "running", "{b}");
+        assert_eq!(s.fail_interrupted_imports(&actor()).await.unwrap(), 1, "{b}");
+        let j = s.import_job(job).await.unwrap().unwrap();
+        assert_eq!(j.status, "failed", "{b}");
+        assert!(j.message.unwrap_or_default().contains("重新导入"), "{b}");
+        assert_eq!(s.fail_interrupted_imports(&actor()).await.unwrap(), 0, "{b}: once");
+        assert!(
+            matches!(s.verify_audit().await.unwrap(), Verification::Intact { .. }),
+            "{b}"
+        );
+    }
+}

@@ -220,6 +220,17 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // Imports left "running" by a process that died are over: say so before serving.
+    let system = yiyang_store::audit::Actor {
+        name: "system".into(),
+        channel: "web",
+        source: "startup".into(),
+    };
+    match state.store.fail_interrupted_imports(&system).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last shutdown marked failed"),
+        Err(e) => tracing::error!(error = %e, "marking interrupted imports"),
+    }
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -26,6 +26,28 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 pub const FLASH_COOKIE: &str = "yiyang_flash";
 
+/// Writes an uploaded file where only this process's user can read it (a fresh 0700 folder,
+/// the file 0600), for the caller to remove when the import is done. Uploads are registers of
+/// people: never world-readable in a shared temporary folder.
+pub fn private_upload(
+    prefix: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = std::env::temp_dir().join(format!("{prefix}-{:016x}", rand::random::<u64>()));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    let path = dir.join(format!("upload.{ext}"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    f.write_all(bytes)?;
+    Ok((dir, path))
+}
+
 /// Adds the security headers; marks dynamic responses `no-store`; clears a flash message
 /// that the page has now shown. `secure` adds HSTS (set with `--secure-cookies`, behind HTTPS).
 pub async fn headers(secure: bool, req: Request, next: Next) -> Response {
@@ -198,6 +220,15 @@ mod tests {
         ] {
             assert_eq!(safe_path(good), good);
         }
+    }
+
+    #[test]
+    fn uploads_are_readable_by_this_user_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, path) = private_upload("yiyang-test", "csv", b"a,b\n").unwrap();
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

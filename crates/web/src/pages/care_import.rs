@@ -91,10 +91,10 @@ pub async fn upload(
         .and_then(|e| e.to_str())
         .unwrap_or("csv")
         .to_lowercase();
-    let dir = std::env::temp_dir().join(format!("yiyang-care-import-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let path = dir.join(format!("upload.{ext}"));
-    std::fs::write(&path, &bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let (dir, path) = crate::security::private_upload("yiyang-care-import", &ext, &bytes).map_err(|e| {
+        tracing::error!(error = %e, "saving an upload");
+        AppError::Internal
+    })?;
     let outcome = state
         .store
         .import_care(&path, &name, kind_, user.scope(), &user.actor("web"))

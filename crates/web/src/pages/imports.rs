@@ -58,10 +58,10 @@ pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Mult
             "不支持的文件类型“{ext}”，请上传 .csv 或 .xlsx 文件"
         )));
     }
-    let dir = std::env::temp_dir().join(format!("yiyang-upload-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).map_err(|_| AppError::Internal)?;
-    let path = dir.join(format!("upload.{ext}"));
-    std::fs::write(&path, &bytes).map_err(|_| AppError::Internal)?;
+    let (dir, path) = crate::security::private_upload("yiyang-upload", &ext, &bytes).map_err(|e| {
+        tracing::error!(error = %e, "saving an upload");
+        AppError::Internal
+    })?;
     let actor = user.actor("web");
     let scope = user.scope().to_string();
     let job_id = state.store.begin_people_import(&path, &name, &scope, &actor).await?;

@@ -46,7 +46,7 @@ pub enum BenchWhat {
 pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyError> {
     match what {
         BenchWhat::Run { people, db, month } => {
-            let store = Store::connect(&db).await?;
+            let store = crate::open_store(&db).await?;
             let have = store.count_people_in("36").await?;
             if have < people as i64 {
                 let path = std::env::temp_dir().join(format!("yiyang-bench-{people}.csv"));
@@ -91,7 +91,7 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
             Ok(std::process::ExitCode::SUCCESS)
         }
         BenchWhat::Import { rows, db, csv } => {
-            let store = Store::connect(&db).await?;
+            let store = crate::open_store(&db).await?;
             let path = csv.unwrap_or_else(|| std::env::temp_dir().join(format!("yiyang-bench-{rows}.csv")));
             if !path.exists() {
                 eprintln!("生成 {rows} 行测试数据 → {}", path.display());

@@ -334,7 +334,7 @@ fn print_run(r: &yiyang_store::benefits::RunInfo) {
 
 /// 审核 (`approve` false) or 审批 as the account in `who`.
 async fn sign(run: i64, who: &UserArg, db: &crate::DbArg, approve: bool) -> Result<ExitCode, String> {
-    let store = Store::connect(&db.db).await.map_err(s)?;
+    let store = crate::open_store(&db.db).await.map_err(s)?;
     let (user, actor) = who.login(&store).await?;
     let r = if approve {
         store
@@ -362,7 +362,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
         } => {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
-            let store = Store::connect(&db.db).await.map_err(s)?;
+            let store = crate::open_store(&db.db).await.map_err(s)?;
             let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {pos}/{len} 人 {bar:30} {per_sec} 剩余 {eta}")
@@ -399,7 +399,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
         BenefitsAction::Review { run, who, db } => sign(run, &who, &db, false).await,
         BenefitsAction::Approve { run, who, db } => sign(run, &who, &db, true).await,
         BenefitsAction::Export { run, out, who, db } => {
-            let store = Store::connect(&db.db).await.map_err(s)?;
+            let store = crate::open_store(&db.db).await.map_err(s)?;
             let (user, actor) = who.login(&store).await?;
             let files = store
                 .export_run(run, &user.username, user.role, &out, &actor)
@@ -419,7 +419,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
         } => {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
-            let store = Store::connect(&db.db).await.map_err(s)?;
+            let store = crate::open_store(&db.db).await.map_err(s)?;
             let id = store
                 .person_id_by_number_in(&person, "")
                 .await

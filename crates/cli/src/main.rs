@@ -164,8 +164,20 @@ enum UserAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Check the hash chain; exits non-zero and names the first broken entry if it is broken.
+    /// Check the hash chain and the checkpoints kept outside the database; exits 2 and names
+    /// the first broken entry, or the cut tail, if it is broken.
     Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write a signed checkpoint of the chain's head (if it moved) and print the newest, for
+    /// publication (e.g. in a monthly notice) so that the log cannot later be cut unseen.
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Key new entries with a fresh key; the old keys stay in the key file for verification.
+    RotateKey {
         #[command(flatten)]
         db: DbArg,
     },
@@ -205,13 +217,35 @@ fn main() -> std::process::ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match rt.block_on(run(cli)) {
+    let code = match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误：{e}");
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    // Whatever the command wrote to the audit log is sealed by a signed checkpoint outside
+    // the database before the process ends.
+    rt.block_on(async {
+        let opened = std::mem::take(&mut *OPENED.lock().expect("opened stores"));
+        for store in opened {
+            if let Err(e) = store.checkpoint_audit().await {
+                eprintln!("警告：未能写入审计检查点：{e}");
+            }
+        }
+    });
+    code
+}
+
+/// The databases this command opened, to checkpoint their audit chains at the end.
+static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
+
+/// Opens (creating and migrating) a database for a command, remembering it for the closing
+/// audit checkpoint.
+pub(crate) async fn open_store(url: &str) -> Result<Store, yiyang_store::StoreError> {
+    let store = Store::connect(url).await?;
+    OPENED.lock().expect("opened stores").push(store.clone());
+    Ok(store)
 }
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
@@ -227,7 +261,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             packs,
         } => {
             let packs = packs.load()?;
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             if demo && store.count_people("").await? == 0 {
                 eprintln!("正在载入演示数据（会昌县）……");
                 let n = store.load_demo(3000, &cli_actor()).await?;
@@ -259,7 +293,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                     scope,
                 }),
         } => {
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 预计剩余 {eta}")
@@ -304,7 +338,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 ImportWhat::Assessments(a) => (CareFile::Assessments, a),
                 ImportWhat::Elders(_) => unreachable!("handled above"),
             };
-            let store = Store::connect(&a.db.db).await?;
+            let store = crate::open_store(&a.db.db).await?;
             let file_name = a
                 .file
                 .file_name()
@@ -335,7 +369,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             })
         }
         Command::Demo { db, people } => {
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             let n = store.load_demo(people, &cli_actor()).await?;
             println!(
                 "演示数据已载入：{n} 名老年人，{} 个账号（密码 {DEMO_PASSWORD}）。",
@@ -365,7 +399,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                         .join("、")
                 )
             })?;
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             let nu = NewUser {
                 username: &username,
                 display_name: &name,
@@ -391,7 +425,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         Command::User {
             action: UserAction::List { db },
         } => {
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             for u in store.list_users().await? {
                 println!(
                     "{:<12} {:<10} {:<10} {}",
@@ -406,7 +440,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         Command::Audit {
             action: AuditAction::Verify { db },
         } => {
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             match store.verify_audit().await? {
                 Verification::Intact { entries } => {
                     println!("审计日志完整：共 {entries} 条，哈希链校验通过。");
@@ -418,10 +452,36 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 }
             }
         }
+        Command::Audit {
+            action: AuditAction::Checkpoint { db },
+        } => {
+            let store = open_store(&db.db).await?;
+            match store.checkpoint_audit().await? {
+                Some(c) => {
+                    println!("最新检查点：共 {} 条，链头哈希 {}，时间 {}", c.seq, c.hash, c.at);
+                    println!("{}", c.line);
+                }
+                None => println!("审计日志还没有记录。"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditAction::RotateKey { db },
+        } => {
+            let store = open_store(&db.db).await?;
+            // Seal what the old key signed before switching.
+            store.checkpoint_audit().await?;
+            let kid = store.rotate_audit_key()?;
+            store
+                .audit(&cli_actor().entry("rotate_key", "audit", &kid, serde_json::json!({})))
+                .await?;
+            println!("已启用新的审计密钥 {kid}；旧密钥保留在密钥文件中，用于校验以前的记录。");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Divisions {
             action: DivisionAction::Load { file, db },
         } => {
-            let store = Store::connect(&db.db).await?;
+            let store = crate::open_store(&db.db).await?;
             let text = std::fs::read_to_string(&file)?;
             let rows = yiyang_store::reference::parse_divisions(&text)?;
             let n = store.load_divisions(&rows).await?;

@@ -114,6 +114,41 @@ async fn demo_import_user_and_audit_verify_work_from_the_command_line() {
 }
 
 #[tokio::test]
+async fn a_published_checkpoint_reveals_a_cut_tail_and_a_rotated_key_keeps_verifying() {
+    for (b, url) in fresh_database_urls().await {
+        let (code, out) = yiyang(&["demo", "--db", &url, "--people", "5"]);
+        assert_eq!(code, 0, "{b}: {out}");
+        let (code, out) = yiyang(&["audit", "rotate-key", "--db", &url]);
+        assert_eq!(code, 0, "{b}: {out}");
+        assert!(out.contains("已启用新的审计密钥"), "{out}");
+        let (code, out) = yiyang(&["audit", "checkpoint", "--db", &url]);
+        assert_eq!(code, 0, "{b}: {out}");
+        assert!(out.contains("最新检查点：共"), "{out}");
+        let (code, out) = yiyang(&["audit", "verify", "--db", &url]);
+        assert_eq!(code, 0, "{b}: {out}");
+        // Cut the last two entries and move the head back, as someone with the database's
+        // password but not the data folder could.
+        let store = Store::connect(&url).await.unwrap();
+        let n = store.audit_entries(None, 1, 0).await.unwrap()[0].seq;
+        store
+            .execute_raw_for_tests(&format!("DELETE FROM audit_log WHERE seq > {}", n - 2))
+            .await
+            .unwrap();
+        store
+            .execute_raw_for_tests(&format!(
+                "UPDATE audit_head SET seq = {0}, hash = (SELECT hash FROM audit_log WHERE seq = {0}) WHERE id = 1",
+                n - 2
+            ))
+            .await
+            .unwrap();
+        let (code, out) = yiyang(&["audit", "verify", "--db", &url]);
+        assert_eq!(code, 2, "{b}: {out}");
+        assert!(out.contains("末尾的记录被删除"), "{out}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
 async fn an_import_killed_midway_is_completed_by_running_it_again() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("big.csv");

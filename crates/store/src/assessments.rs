@@ -137,7 +137,7 @@ impl Store {
             sqlx::query("INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
                          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
                 .bind(key).bind(value).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("setting", "setting", key, serde_json::json!({"value": value}))).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("setting", "setting", key, serde_json::json!({"value": value}))).await?;
             tx.commit().await?;
         });
         Ok(())
@@ -199,7 +199,7 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             sqlx::query("UPDATE reassessment_requests SET assessment_id = $2 WHERE person_id = $1 AND assessment_id IS NULL")
                 .bind(person_id).bind(id).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("assess", "person", person_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("assess", "person", person_id, serde_json::json!({
                 "assessment": id, "reason": info.reason.code(), "total": report.total,
                 "final_level": report.final_level, "valid_until": valid_until.to_string()}))).await?;
             tx.commit().await?;
@@ -240,7 +240,7 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO reassessment_requests (person_id, reason, requested_by, requested_at) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(person_id).bind(reason).bind(&actor.name).bind(now()).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("request_reassessment", "person", person_id, serde_json::json!({"reason": reason}))).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("request_reassessment", "person", person_id, serde_json::json!({"reason": reason}))).await?;
             tx.commit().await?;
             Ok(id)
         })

@@ -1,13 +1,16 @@
 //! The audit log: every create, update and delete, and every view of a person's full
-//! record, appended with who, when, what and from where. Entries are hash-chained
-//! (SHA-256 over the previous hash and the entry's fields), so changing, deleting or
-//! inserting a past entry breaks the chain at that point; `verify` finds it.
+//! record, appended with who, when, what and from where. Entries are hash-chained with a key
+//! kept outside the database (HMAC-SHA256 over the previous hash and the entry's fields, see
+//! [`crate::audit_keys`]), so changing, deleting or inserting a past entry breaks the chain at
+//! that point and cannot be papered over by recomputing the hashes; signed checkpoints of the
+//! head, also outside the database, reveal a cut tail. `verify` finds both.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, SqliteConnection};
 
+use crate::audit_keys::AuditKeys;
 use crate::{now, with_pool, Result, Store};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -38,6 +41,8 @@ pub struct AuditRecord {
     pub source: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The key the hash was made with; `None` for entries written before the chain was keyed.
+    pub key_id: Option<String>,
 }
 
 /// Who acts: carried from the web session or the CLI into every audited store call.
@@ -62,8 +67,11 @@ impl Actor {
     }
 }
 
+/// The entry's hash: HMAC-SHA256 under `key`, or plain SHA-256 for entries written before
+/// the chain was keyed.
 #[allow(clippy::too_many_arguments)]
 fn chain_hash(
+    key: Option<&[u8]>,
     prev: &str,
     seq: i64,
     at: &DateTime<Utc>,
@@ -75,28 +83,28 @@ fn chain_hash(
     detail: &str,
     source: &str,
 ) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &seq.to_string(),
-        &at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        actor,
-        channel,
-        action,
-        entity,
-        entity_id,
-        detail,
-        source,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
+    let seq = seq.to_string();
+    let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let parts = [
+        prev, &seq, &at, actor, channel, action, entity, entity_id, detail, source,
+    ];
+    match key {
+        Some(key) => AuditKeys::mac(key, &parts),
+        None => {
+            let mut h = Sha256::new();
+            for part in parts {
+                h.update(part.as_bytes());
+                h.update([0x1f]);
+            }
+            hex::encode(h.finalize())
+        }
     }
-    hex::encode(h.finalize())
 }
 
 impl AuditRecord {
-    fn expected_hash(&self) -> String {
+    fn expected_hash(&self, key: Option<&[u8]>) -> String {
         chain_hash(
+            key,
             &self.prev_hash,
             self.seq,
             &self.at,
@@ -111,16 +119,22 @@ impl AuditRecord {
     }
 }
 
+/// The hash a forger computes for `r` with a key of their own (or none): for the tests that
+/// show such a chain is refused.
+pub(crate) fn forged_hash(r: &AuditRecord, key: Option<&[u8]>) -> String {
+    r.expected_hash(key)
+}
+
 /// Appending inside the caller's transaction, so an entry exists exactly when the change
 /// it records was committed.
 pub(crate) trait AuditAppend {
-    async fn append_audit(&mut self, e: &AuditEntry) -> Result<i64>;
+    async fn append_audit(&mut self, keys: &AuditKeys, e: &AuditEntry) -> Result<i64>;
 }
 
 macro_rules! impl_append {
     ($conn:ty) => {
         impl AuditAppend for $conn {
-            async fn append_audit(&mut self, e: &AuditEntry) -> Result<i64> {
+            async fn append_audit(&mut self, keys: &AuditKeys, e: &AuditEntry) -> Result<i64> {
                 // Updating the head first takes the write lock (SQLite) or the row lock
                 // (PostgreSQL): concurrent appenders queue here and the chain never forks.
                 let (seq, prev): (i64, String) =
@@ -129,14 +143,15 @@ macro_rules! impl_append {
                         .await?;
                 let at = now();
                 let detail = e.detail.to_string();
-                let hash = chain_hash(&prev, seq, &at, &e.actor, &e.channel, &e.action, &e.entity, &e.entity_id, &detail, &e.source);
+                let (kid, key) = keys.current();
+                let hash = chain_hash(Some(key), &prev, seq, &at, &e.actor, &e.channel, &e.action, &e.entity, &e.entity_id, &detail, &e.source);
                 sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *self).await?;
                 sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, channel, action, entity, entity_id, detail, source, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    "INSERT INTO audit_log (seq, at, actor, channel, action, entity, entity_id, detail, source, prev_hash, hash, key_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(seq).bind(at).bind(&e.actor).bind(&e.channel).bind(&e.action).bind(&e.entity)
-                .bind(&e.entity_id).bind(&detail).bind(&e.source).bind(&prev).bind(&hash)
+                .bind(&e.entity_id).bind(&detail).bind(&e.source).bind(&prev).bind(&hash).bind(kid)
                 .execute(&mut *self)
                 .await?;
                 Ok(seq)
@@ -155,11 +170,54 @@ pub enum Verification {
 }
 
 impl Store {
+    /// Writes a signed checkpoint of the chain's head (as committed) outside the database, if
+    /// it moved since the last one. The server does this every few seconds, the CLI after each
+    /// command; entries after the last checkpoint are protected by the key alone.
+    pub async fn checkpoint_audit(&self) -> Result<Option<crate::audit_keys::Checkpoint>> {
+        let (seq, hash): (i64, String) = with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
+        if seq == 0 {
+            return Ok(None);
+        }
+        let keys = self.audit_keys();
+        keys.write_checkpoint(seq, &hash)?;
+        Ok(keys.checkpoints()?.pop())
+    }
+
+    /// The newest checkpoint, for publication.
+    pub fn latest_audit_checkpoint(&self) -> Result<Option<crate::audit_keys::Checkpoint>> {
+        Ok(self.audit_keys().checkpoints()?.pop())
+    }
+
+    /// Starts keying new entries with a fresh key (the old ones stay for verification).
+    pub fn rotate_audit_key(&self) -> Result<String> {
+        let current = self.audit_keys();
+        let dir = current
+            .key_file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let stem = current
+            .key_file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".audit-keys"))
+            .unwrap_or("yiyang")
+            .to_string();
+        let mut keys = AuditKeys::load_or_create(&dir, &stem)?;
+        let kid = keys.rotate()?;
+        *self.audit_keys.write().expect("audit keys lock") = std::sync::Arc::new(keys);
+        Ok(kid)
+    }
+
+    pub(crate) fn audit_keys(&self) -> std::sync::Arc<AuditKeys> {
+        self.audit_keys.read().expect("audit keys lock").clone()
+    }
+
     /// Appends one entry in its own transaction.
     pub async fn audit(&self, e: &AuditEntry) -> Result<i64> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let seq = (*tx).append_audit(e).await?;
+            let seq = (*tx).append_audit(&self.audit_keys(), e).await?;
             tx.commit().await?;
             Ok(seq)
         })
@@ -189,11 +247,18 @@ impl Store {
         )
     }
 
-    /// Walks the whole chain in order and reports the first entry that does not fit.
+    /// Walks the whole chain in order and reports the first entry that does not fit, then
+    /// checks it against the signed checkpoints kept outside the database.
     pub async fn verify_audit(&self) -> Result<Verification> {
         const PAGE: i64 = 10_000;
+        let keys = self.audit_keys();
+        let checkpoints = keys.checkpoints()?;
+        let mut next_checkpoint = checkpoints.iter().peekable();
         let mut prev = GENESIS.to_string();
         let mut expected_seq = 1i64;
+        // Entries from before the chain was keyed are accepted only before the first keyed
+        // one: an unkeyed entry after it is someone recomputing hashes without the key.
+        let mut keyed_seen = false;
         loop {
             let page: Vec<AuditRecord> = with_pool!(self, pool =>
                 sqlx::query_as("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
@@ -216,11 +281,40 @@ impl Store {
                         ),
                     });
                 }
-                if r.expected_hash() != r.hash {
+                let key = match r.key_id.as_deref() {
+                    None if keyed_seen => {
+                        return Ok(Verification::Broken {
+                            seq: r.seq,
+                            reason: format!("第 {} 条记录没有密钥签名：该记录被改写过", r.seq),
+                        })
+                    }
+                    None => None,
+                    Some(kid) => match keys.get(kid) {
+                        Some(k) => {
+                            keyed_seen = true;
+                            Some(k)
+                        }
+                        None => {
+                            return Ok(Verification::Broken {
+                                seq: r.seq,
+                                reason: format!("第 {} 条记录所用的密钥 {kid} 不在密钥文件中", r.seq),
+                            })
+                        }
+                    },
+                };
+                if r.expected_hash(key) != r.hash {
                     return Ok(Verification::Broken {
                         seq: r.seq,
                         reason: format!("第 {} 条记录的内容与其哈希不符：该记录被改动过", r.seq),
                     });
+                }
+                while let Some(c) = next_checkpoint.next_if(|c| c.seq <= r.seq) {
+                    if c.seq == r.seq && c.hash != r.hash {
+                        return Ok(Verification::Broken {
+                            seq: r.seq,
+                            reason: format!("第 {} 条记录与 {} 的检查点不符：其后的记录被改写过", r.seq, c.at),
+                        });
+                    }
                 }
                 prev = r.hash;
                 expected_seq += 1;
@@ -228,6 +322,21 @@ impl Store {
             if n < PAGE {
                 break;
             }
+        }
+        if let Some(c) = checkpoints
+            .iter()
+            .max_by_key(|c| c.seq)
+            .filter(|c| c.seq > expected_seq - 1)
+        {
+            return Ok(Verification::Broken {
+                seq: expected_seq,
+                reason: format!(
+                    "{} 的检查点记载共 {} 条，数据库中只有 {} 条：末尾的记录被删除",
+                    c.at,
+                    c.seq,
+                    expected_seq - 1
+                ),
+            });
         }
         let (head_seq, head_hash): (i64, String) = with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
         if head_seq != expected_seq - 1 || head_hash != prev {

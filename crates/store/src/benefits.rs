@@ -826,7 +826,7 @@ impl Store {
                     sqlx::query("UPDATE benefit_runs SET status = 'computing', cursor = 0, persons = 0, lines = 0, \
                                  total_fen = 0, skipped = 0, computed_at = NULL WHERE id = $1")
                         .bind(run.id).execute(&mut *tx).await?;
-                    (*tx).append_audit(&actor.entry("recompute", "benefit_run", run.id, serde_json::json!({"month": month_s, "scope": req.scope}))).await?;
+                    (*tx).append_audit(&self.audit_keys(), &actor.entry("recompute", "benefit_run", run.id, serde_json::json!({"month": month_s, "scope": req.scope}))).await?;
                     tx.commit().await?;
                 });
                 self.benefit_run(run.id).await?
@@ -856,7 +856,7 @@ impl Store {
                          VALUES ($1, $2, $3, 'computing', $4, $5) RETURNING id")
                         .bind(&month_s).bind(req.scope).bind(pack_key).bind(&actor.name).bind(at)
                         .fetch_one(&mut *tx).await?;
-                    (*tx).append_audit(&actor.entry("create", "benefit_run", id,
+                    (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "benefit_run", id,
                         serde_json::json!({"month": month_s, "scope": req.scope, "pack": pack_key}))).await?;
                     tx.commit().await?;
                     id
@@ -949,7 +949,7 @@ impl Store {
                 .bind(run.id).bind(at).execute(&mut *tx).await?;
             let (lines, fen): (i64, i64) = sqlx::query_as("SELECT lines, total_fen FROM benefit_runs WHERE id = $1")
                 .bind(run.id).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("compute", "benefit_run", run.id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("compute", "benefit_run", run.id,
                 serde_json::json!({"month": month_s, "scope": req.scope, "pack": pack_key, "lines": lines, "total_fen": fen, "resumed": resumed}))).await?;
             tx.commit().await?;
         });
@@ -1239,7 +1239,7 @@ impl Store {
             if n != 1 {
                 return Err(StoreError::Conflict);
             }
-            (*tx).append_audit(&actor.entry(to.code(), "benefit_run", run_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(to.code(), "benefit_run", run_id,
                 serde_json::json!({"month": run.month, "scope": run.scope, "total_fen": run.total_fen}))).await?;
             tx.commit().await?;
         });
@@ -1276,7 +1276,7 @@ impl Store {
             sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = COALESCE(exported_by, $2), \
                          exported_at = COALESCE(exported_at, $3) WHERE id = $1")
                 .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("export", "benefit_run", run_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
                 serde_json::json!({"lines": lines.len(), "total_fen": run.total_fen}))).await?;
             tx.commit().await?;
         });
@@ -1347,7 +1347,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = $2, exported_at = $3 WHERE id = $1")
                 .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("export", "benefit_run", run_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
                 serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen}))).await?;
             tx.commit().await?;
         });

@@ -112,7 +112,7 @@ impl Store {
                     .bind(p.decision.schedule)
                     .execute(&mut *tx).await?.rows_affected() as u32;
             }
-            (*tx).append_audit(&actor.entry("construction_subsidy", "institution", institution_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("construction_subsidy", "institution", institution_id, serde_json::json!({
                 "beds": n, "per_bed_fen": p.decision.per_bed_fen, "schedule": p.decision.schedule, "pack": p.params.pack_id, "clause": p.params.clause}))).await?;
             tx.commit().await?;
             n

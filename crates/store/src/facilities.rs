@@ -147,7 +147,7 @@ impl Store {
                 .bind(code).bind(name).bind(kind).bind(division.as_str()).bind(opt(&input.address))
                 .bind(&longitude).bind(&latitude).bind(opened_on).bind(input.demo_site).bind(now())
                 .fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("create", "facility", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "facility", id,
                 serde_json::json!({"code": code, "name": name, "kind": kind, "division": division.as_str()}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -185,7 +185,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE facilities SET status = $2, demo_site = $3 WHERE id = $1")
                 .bind(id).bind(status).bind(demo_site).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("update", "facility", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("update", "facility", id,
                 serde_json::json!({"status": status, "demo_site": demo_site}))).await?;
             tx.commit().await?;
         });
@@ -258,7 +258,7 @@ impl Store {
                     fen += d.amount_fen;
                 }
             }
-            (*tx).append_audit(&actor.entry("grant_subsidies", "facility", id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("grant_subsidies", "facility", id, serde_json::json!({
                 "grants": p.due.iter().map(|d| serde_json::json!({"subsidy": d.subsidy, "period": d.period, "amount_fen": d.amount_fen})).collect::<Vec<_>>(),
                 "pack": pack_id}))).await?;
             tx.commit().await?;

@@ -168,7 +168,7 @@ impl Store {
                  AND granted_by <> $4 AND COALESCE(reviewed_by, '') <> $4"))
                 .bind(owner_id).bind(from).bind(to).bind(user).bind(now())
                 .execute(&mut *tx).await?.rows_affected() as i64;
-            (*tx).append_audit(&actor.entry(to, "grant", format!("{kind}:{owner_id}"),
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(to, "grant", format!("{kind}:{owner_id}"),
                 serde_json::json!({"kind": kind, "owner": owner_id, "grants": n}))).await?;
             tx.commit().await?;
             n
@@ -204,7 +204,7 @@ impl Store {
                      (SELECT id FROM {owners} WHERE division >= $1 AND division < $2)"))
                     .bind(&lo).bind(&hi).bind(at).execute(&mut *tx).await?;
             }
-            (*tx).append_audit(&actor.entry("export", "grant", scope,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "grant", scope,
                 serde_json::json!({"payees": groups.len(), "total_fen": total, "by": user}))).await?;
             tx.commit().await?;
         });

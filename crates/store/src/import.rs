@@ -764,7 +764,7 @@ impl Store {
                     .bind(id).bind(now())
                     .bind("导入进行中服务被中断：已处理的行已保存，请重新导入同一文件以完成（重复导入不会重复登记）")
                     .execute(&mut *tx).await?;
-                (*tx).append_audit(&actor.entry("import_interrupted", "import_job", id, serde_json::json!({}))).await?;
+                (*tx).append_audit(&self.audit_keys(), &actor.entry("import_interrupted", "import_job", id, serde_json::json!({}))).await?;
                 tx.commit().await?;
             });
         }
@@ -820,7 +820,7 @@ impl Store {
                 .bind(inserted).bind(updated).bind(unchanged).bind(rejected).bind(now()).bind(id)
                 .execute(&mut *tx).await?;
             let job: ImportJob = sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("import", "import_job", id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("import", "import_job", id, serde_json::json!({
                 "file": job.file_name, "sha256": job.file_sha256, "rows": job.total_rows,
                 "inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rejected,
             }))).await?;

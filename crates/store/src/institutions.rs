@@ -273,7 +273,7 @@ impl Store {
                 .bind(input.credit_commitment).bind(fire_safety).bind(Some(input.licence_no.trim()).filter(|s| !s.is_empty()))
                 .bind(licence_until)
                 .fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("create", "institution", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "institution", id,
                 serde_json::json!({"code": code, "name": name, "credit_code": credit.as_str(), "kind": kind.code()}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -330,7 +330,7 @@ impl Store {
                 .bind(id).bind(&f.status).bind(&f.fire_safety).bind(opt(&f.licence_no)).bind(licence_until)
                 .bind(f.credit_commitment).bind(penalty).bind(f.dishonest).bind(opt(&f.clinic))
                 .bind(premises.map(|p| p.code())).bind(lease_years).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("update_filing", "institution", id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("update_filing", "institution", id, serde_json::json!({
                 "status": f.status, "fire_safety": f.fire_safety, "dishonest": f.dishonest,
                 "last_penalty_on": penalty.map(|d| d.to_string()),
                 "premises": premises.map(|p| p.code()), "lease_years": lease_years}))).await?;
@@ -381,7 +381,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE institutions SET operator = $2, kind = 'public_private' WHERE id = $1")
                 .bind(id).bind(operator).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("assign_operator", "institution", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("assign_operator", "institution", id,
                 serde_json::json!({"operator": operator, "previous": inst.operator}))).await?;
             tx.commit().await?;
         });
@@ -417,7 +417,7 @@ impl Store {
                     .bind(institution_id).bind(building).bind(room).bind(format!("{}", have + n as i64))
                     .bind(nursing).bind(dementia_unit).bind(now()).execute(&mut *tx).await?;
             }
-            (*tx).append_audit(&actor.entry("add_beds", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("add_beds", "institution", institution_id,
                 serde_json::json!({"building": building, "room": room, "count": count, "nursing": nursing}))).await?;
             tx.commit().await?;
         });
@@ -458,7 +458,7 @@ impl Store {
             if n != 1 {
                 return Err(StoreError::NotFound);
             }
-            (*tx).append_audit(&actor.entry("bed_status", "bed", bed_id, serde_json::json!({"status": status}))).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("bed_status", "bed", bed_id, serde_json::json!({"status": status}))).await?;
             tx.commit().await?;
         });
         Ok(())

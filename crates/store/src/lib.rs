@@ -4,6 +4,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod audit_keys;
 pub mod benefits;
 pub mod care_import;
 pub mod construction;
@@ -78,6 +79,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pub(crate) db: Db,
     reference: Arc<RwLock<Arc<RefData>>>,
+    /// The audit chain's keys and checkpoint file, kept outside the database.
+    audit_keys: Arc<RwLock<Arc<audit_keys::AuditKeys>>>,
 }
 
 impl Store {
@@ -109,9 +112,12 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
+        let (dir, stem) = audit_keys::data_location(url);
+        let keys = audit_keys::AuditKeys::load_or_create(&dir, &stem)?;
         let store = Store {
             db,
             reference: Arc::new(RwLock::new(Arc::new(RefData::default()))),
+            audit_keys: Arc::new(RwLock::new(Arc::new(keys))),
         };
         store.ensure_reference_data().await?;
         Ok(store)

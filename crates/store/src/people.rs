@@ -378,7 +378,7 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = bind_record!(sqlx::query_scalar(&sql), r).bind(ts).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("create", "person", id, serde_json::json!({"division": r.hukou_division.as_str()}))).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "person", id, serde_json::json!({"division": r.hukou_division.as_str()}))).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -435,7 +435,7 @@ impl Store {
                              (SELECT MAX(id) FROM person_changes WHERE person_id = $1 AND kind = 'categories')")
                     .bind(id).bind(on).execute(&mut *tx).await?;
             }
-            (*tx).append_audit(&actor.entry("update", "person", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("update", "person", id,
                 serde_json::json!({"fields": changed, "categories_effective": r.categories_effective.map(|d| d.to_string())}))).await?;
             tx.commit().await?;
             Ok(())
@@ -449,7 +449,7 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("delete", "person", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("delete", "person", id,
                 serde_json::json!({"id_number": old.record.id_number.masked(), "name": old.record.name}))).await?;
             tx.commit().await?;
             Ok(())

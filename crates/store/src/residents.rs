@@ -183,7 +183,7 @@ impl Store {
             sqlx::query("INSERT INTO resident_events (resident_id, kind, on_date, bed_id, note, recorded_by, recorded_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id).bind(kind).bind(on).bind(bed_id).bind(note).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry(kind, "person", person,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(kind, "person", person,
                 serde_json::json!({"institution": institution_id, "bed": bed_id, "on": on.to_string()}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -275,7 +275,7 @@ impl Store {
                          VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(resident_id).bind(kind).bind(on).bind(bed).bind(note.trim()).bind(&actor.name).bind(now())
                 .execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry(kind, "person", person,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(kind, "person", person,
                 serde_json::json!({"institution": institution_id, "resident": resident_id, "on": on.to_string()}))).await?;
             tx.commit().await?;
         });
@@ -316,7 +316,7 @@ impl Store {
                 sqlx::query("INSERT INTO resident_events (resident_id, kind, on_date, bed_id, note, recorded_by, recorded_at) \
                              VALUES ($1, 'move', $2, $3, '', $4, $5)")
                     .bind(resident_id).bind(on).bind(to_bed).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-                (*tx).append_audit(&actor.entry("move", "person", person,
+                (*tx).append_audit(&self.audit_keys(), &actor.entry("move", "person", person,
                     serde_json::json!({"institution": institution_id, "bed": to_bed}))).await?;
                 tx.commit().await?;
             });
@@ -346,7 +346,7 @@ impl Store {
             sqlx::query("INSERT INTO resident_events (resident_id, kind, on_date, bed_id, note, recorded_by, recorded_at) \
                          VALUES ($1, 'transfer_in', $2, $3, '', $4, $5)")
                 .bind(new_id).bind(on).bind(to_bed).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("transfer", "person", person,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("transfer", "person", person,
                 serde_json::json!({"from": institution_id, "to": to_inst, "bed": to_bed, "on": on.to_string()}))).await?;
             tx.commit().await?;
             Ok(new_id)

@@ -135,7 +135,7 @@ impl Store {
                 sqlx::query("INSERT INTO staff_certificates (staff_id, kind, number, valid_until) VALUES ($1, $2, $3, $4)")
                     .bind(id).bind(kind).bind(number).bind(until).execute(&mut *tx).await?;
             }
-            (*tx).append_audit(&actor.entry("add_staff", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("add_staff", "institution", institution_id,
                 serde_json::json!({"staff": id, "name": name, "position": position_code}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -166,7 +166,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO staff_certificates (staff_id, kind, number, valid_until) VALUES ($1, $2, $3, $4)")
                 .bind(staff_id).bind(kind).bind(number.trim()).bind(until).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("add_certificate", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("add_certificate", "institution", institution_id,
                 serde_json::json!({"staff": staff_id, "kind": kind}))).await?;
             tx.commit().await?;
         });
@@ -199,7 +199,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO staff_training (staff_id, kind, title, hours, on_date) VALUES ($1, $2, $3, $4, $5)")
                 .bind(staff_id).bind(kind).bind(title.trim()).bind(hours).bind(on).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("add_training", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("add_training", "institution", institution_id,
                 serde_json::json!({"staff": staff_id, "kind": kind, "hours": hours}))).await?;
             tx.commit().await?;
         });
@@ -231,7 +231,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE staff SET left_on = $2 WHERE id = $1 AND left_on IS NULL")
                 .bind(staff_id).bind(on).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("staff_left", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("staff_left", "institution", institution_id,
                 serde_json::json!({"staff": staff_id, "on": on.to_string(), "reason": reason.trim()}))).await?;
             tx.commit().await?;
         });
@@ -363,7 +363,7 @@ impl Store {
                 .bind(institution_id).bind(evaluated_on).bind(scores.environment as i64).bind(scores.facilities as i64)
                 .bind(scores.management as i64).bind(scores.services as i64).bind(computed as i64).bind(grade as i64)
                 .bind(&checks).bind(evaluator.trim()).bind(&actor.name).bind(now()).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("grading", "institution", institution_id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("grading", "institution", institution_id,
                 serde_json::json!({"grading": id, "total": scores.total(), "computed": computed, "grade": grade}))).await?;
             tx.commit().await?;
             Ok(id)

@@ -146,7 +146,7 @@ impl Store {
                                  WHERE id = $1 AND institution_id = $2")
                 .bind(staff_id).bind(institution_id).bind(education).bind(elderly_care_major).bind(contract)
                 .execute(&mut *tx).await?.rows_affected();
-            (*tx).append_audit(&actor.entry("staff_background", "institution", institution_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("staff_background", "institution", institution_id, serde_json::json!({
                 "staff": staff_id, "education": education, "elderly_care_major": elderly_care_major, "contract_years": contract}))).await?;
             if n == 1 { tx.commit().await?; }
             n
@@ -189,7 +189,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(institution_id).bind(name.trim()).bind(from).bind(to).bind(retained).bind(now())
                 .fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("add_intern", "institution", institution_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("add_intern", "institution", institution_id, serde_json::json!({
                 "intern": id, "started_on": from.to_string(), "ended_on": to.to_string(), "retained": retained}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -322,7 +322,7 @@ impl Store {
                     fen += amount;
                 }
             }
-            (*tx).append_audit(&actor.entry("grant_staff_awards", "institution", institution_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("grant_staff_awards", "institution", institution_id, serde_json::json!({
                 "awards": n, "total_fen": fen, "pack": params.pack_id}))).await?;
             tx.commit().await?;
             (n, fen)

@@ -39,3 +39,34 @@ impl crate::Store {
         Ok(crate::with_pool!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected()))
     }
 }
+
+impl crate::Store {
+    /// What someone with write access to the database but not the key file can do: rewrite
+    /// the entries from `from_seq` on (here: their actor) and recompute every hash after it,
+    /// with the only hash they can compute (plain SHA-256, or HMAC under a key of their own),
+    /// moving the head to match.
+    pub async fn rehash_audit_without_key_for_tests(&self, from_seq: i64, own_key: Option<&[u8]>) -> crate::Result<()> {
+        use crate::audit::AuditRecord;
+        let rows: Vec<AuditRecord> = crate::with_pool!(self, pool =>
+            sqlx::query_as("SELECT * FROM audit_log ORDER BY seq").fetch_all(pool).await?);
+        let mut prev = crate::audit::GENESIS.to_string();
+        for mut r in rows {
+            if r.seq >= from_seq {
+                if r.seq == from_seq {
+                    r.actor = "mallory".into();
+                }
+                r.prev_hash = prev.clone();
+                r.hash = crate::audit::forged_hash(&r, own_key);
+                let kid = own_key.map(|_| "forged".to_string()).or(r.key_id.clone());
+                crate::with_pool!(self, pool => sqlx::query(
+                    "UPDATE audit_log SET actor = $1, prev_hash = $2, hash = $3, key_id = $4 WHERE seq = $5")
+                    .bind(&r.actor).bind(&r.prev_hash).bind(&r.hash).bind(kid).bind(r.seq)
+                    .execute(pool).await.map(|_| ())?);
+            }
+            prev = r.hash;
+        }
+        crate::with_pool!(self, pool => sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&prev).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+}

@@ -131,7 +131,7 @@ impl Store {
                 .bind(username.as_str()).bind(u.display_name).bind(&hash).bind(u.role.code()).bind(scope.as_str())
                 .bind(u.institution_id).bind(true).bind(now())
                 .fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("create", "user", id,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "user", id,
                 serde_json::json!({"username": username.as_str(), "role": u.role.code(), "scope": scope.as_str()}))).await?;
             tx.commit().await?;
             Ok(id)

@@ -118,7 +118,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
                 .bind(institution_id).bind(person).bind(applied_on).bind(tekun_central).bind(special_contribution).bind(youfu)
                 .bind(&actor.name).bind(now()).fetch_one(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("waitlist_apply", "person", person,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("waitlist_apply", "person", person,
                 serde_json::json!({"institution": institution_id, "application": id}))).await?;
             tx.commit().await?;
             Ok(id)
@@ -212,7 +212,7 @@ impl Store {
             }
             sqlx::query("UPDATE waitlist SET status = 'offered', bed_id = $2, decided_by = $3, decided_at = $4 WHERE id = $1")
                 .bind(first.id).bind(bed_id).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry("waitlist_offer", "person", first.person_id, serde_json::json!({
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("waitlist_offer", "person", first.person_id, serde_json::json!({
                 "institution": institution_id, "application": first.id, "bed": bed_id, "position": first.position,
                 "why": first.explanation}))).await?;
             tx.commit().await?;
@@ -251,7 +251,7 @@ impl Store {
             sqlx::query("UPDATE waitlist SET status = $2, decision_note = $3, decided_by = $4, decided_at = $5 WHERE id = $1")
                 .bind(application).bind(if accept { "admitted" } else { "declined" }).bind(note)
                 .bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&actor.entry(if accept { "waitlist_accept" } else { "waitlist_decline" }, "person", person,
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(if accept { "waitlist_accept" } else { "waitlist_decline" }, "person", person,
                 serde_json::json!({"institution": institution_id, "application": application, "note": note}))).await?;
             tx.commit().await?;
         });

@@ -231,6 +231,18 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last shutdown marked failed"),
         Err(e) => tracing::error!(error = %e, "marking interrupted imports"),
     }
+    // Every few seconds the audit chain's head is sealed by a signed checkpoint outside the
+    // database (only when it moved).
+    let store = state.store.clone();
+    let last = state.store.clone();
+    let checkpoints = tokio::spawn(async move {
+        loop {
+            if let Err(e) = store.checkpoint_audit().await {
+                tracing::error!(error = %e, "audit checkpoint");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -238,5 +250,10 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
+    .await?;
+    checkpoints.abort();
+    if let Err(e) = last.checkpoint_audit().await {
+        tracing::error!(error = %e, "audit checkpoint at shutdown");
+    }
+    Ok(())
 }

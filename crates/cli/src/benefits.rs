@@ -304,6 +304,7 @@ impl UserArg {
             name: user.username.clone(),
             channel: "cli",
             source: format!("{}@{host}", whoami::username()),
+            scope: user.scope.clone(),
         };
         Ok((user, actor))
     }

@@ -201,6 +201,7 @@ pub(crate) fn cli_actor() -> Actor {
         name: format!("os:{user}"),
         channel: "cli",
         source: format!("{user}@{host}"),
+        scope: String::new(),
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Role {
     Reviewer,
     /// 待遇审批人: approves a reviewed run for payment (审批); must not be the reviewer.
     Approver,
+    /// 系统管理员: keeps the settings of their own division (province or county) and reads
+    /// its audit log; sees no personal records.
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +55,8 @@ pub enum Permission {
     AssessmentWrite,
     /// Ask for an immediate reassessment when a person's condition changed.
     AssessmentRequest,
-    /// Change platform settings (e.g. how long an assessment stays valid).
+    /// Change the settings of one's own division (province or county level: how long an
+    /// assessment stays valid, grading thresholds).
     SettingsWrite,
     /// Admit, transfer, give leave to, discharge residents and record deaths; keep the staff
     /// roster (institution staff: in their own institution).
@@ -68,7 +72,7 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::CivilAffairs,
         Role::Institution,
         Role::Provider,
@@ -77,6 +81,7 @@ impl Role {
         Role::Auditor,
         Role::Reviewer,
         Role::Approver,
+        Role::Admin,
     ];
 
     pub fn code(self) -> &'static str {
@@ -89,6 +94,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Reviewer => "reviewer",
             Role::Approver => "approver",
+            Role::Admin => "admin",
         }
     }
 
@@ -102,6 +108,7 @@ impl Role {
             Role::Auditor => "只读审计员",
             Role::Reviewer => "待遇审核员",
             Role::Approver => "待遇审批人",
+            Role::Admin => "系统管理员",
         }
     }
 
@@ -119,7 +126,7 @@ impl Role {
             PersonRead => matches!(self, CivilAffairs | Assessor | Auditor | Reviewer | Approver),
             PersonFullId => matches!(self, CivilAffairs | Assessor | Auditor | Reviewer | Approver),
             PersonWrite => matches!(self, CivilAffairs),
-            AuditRead => matches!(self, CivilAffairs | Auditor),
+            AuditRead => matches!(self, CivilAffairs | Auditor | Admin),
             BenefitRead => matches!(self, CivilAffairs | Auditor | Reviewer | Approver),
             BenefitPrepare => matches!(self, CivilAffairs),
             BenefitReview => matches!(self, Reviewer),
@@ -129,7 +136,7 @@ impl Role {
             BedWrite => matches!(self, CivilAffairs | Institution),
             AssessmentWrite => matches!(self, Assessor),
             AssessmentRequest => matches!(self, CivilAffairs | Assessor),
-            SettingsWrite => matches!(self, CivilAffairs),
+            SettingsWrite => matches!(self, Admin),
             ResidentWrite => matches!(self, CivilAffairs | Institution),
             WaitlistWrite => matches!(self, CivilAffairs),
             GradingWrite => matches!(self, CivilAffairs),

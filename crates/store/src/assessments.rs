@@ -124,42 +124,25 @@ pub struct RequestRow {
 }
 
 impl Store {
-    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            with_pool!(self, pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key).fetch_optional(pool).await?),
-        )
-    }
-
-    pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
-                .bind(key).bind(value).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("setting", "setting", key, serde_json::json!({"value": value}))).await?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// How many months an assessment stays valid (setting [`VALIDITY_SETTING`]).
-    pub async fn assessment_validity_months(&self) -> Result<u32> {
+    /// How many months an assessment stays valid in `division` (setting [`VALIDITY_SETTING`],
+    /// the most specific one above it).
+    pub async fn assessment_validity_months(&self, division: &str) -> Result<u32> {
         Ok(self
-            .setting(VALIDITY_SETTING)
+            .setting(VALIDITY_SETTING, division)
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_VALIDITY_MONTHS))
     }
 
-    pub async fn set_assessment_validity_months(&self, months: u32, actor: &Actor) -> Result<()> {
+    pub async fn set_assessment_validity_months(&self, months: u32, division: &str, actor: &Actor) -> Result<()> {
         if !(1..=36).contains(&months) {
             return Err(StoreError::Invalid(vec![FieldError::new(
                 "validity_months",
                 "有效期应为 1-36 个月",
             )]));
         }
-        self.set_setting(VALIDITY_SETTING, &months.to_string(), actor).await
+        self.set_setting(VALIDITY_SETTING, division, &months.to_string(), actor)
+            .await
     }
 
     /// Records a scored GB/T 42195-2022 assessment, valid for the configured period from the
@@ -172,7 +155,9 @@ impl Store {
         report: &Report,
         actor: &Actor,
     ) -> Result<i64> {
-        let months = self.assessment_validity_months().await?;
+        let division: String = with_pool!(self, pool => sqlx::query_scalar("SELECT hukou_division FROM persons WHERE id = $1")
+            .bind(person_id).fetch_one(pool).await?);
+        let months = self.assessment_validity_months(&division).await?;
         let valid_until = info.assessed_on + chrono::Months::new(months);
         let stored = StoredForm {
             info: info.clone(),

@@ -26,6 +26,8 @@ pub struct AuditEntry {
     pub entity_id: String,
     pub detail: serde_json::Value,
     pub source: String,
+    /// The acting account's division ('' for the platform and the operating system).
+    pub actor_scope: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -43,6 +45,8 @@ pub struct AuditRecord {
     pub hash: String,
     /// The key the hash was made with; `None` for entries written before the chain was keyed.
     pub key_id: Option<String>,
+    /// The acting account's division: each level reads the part of the log its own people wrote.
+    pub actor_scope: String,
 }
 
 /// Who acts: carried from the web session or the CLI into every audited store call.
@@ -51,6 +55,8 @@ pub struct Actor {
     pub name: String,
     pub channel: &'static str,
     pub source: String,
+    /// The account's division ('' for the platform and the operating system).
+    pub scope: String,
 }
 
 impl Actor {
@@ -63,6 +69,7 @@ impl Actor {
             entity_id: entity_id.to_string(),
             detail,
             source: self.source.clone(),
+            actor_scope: self.scope.clone(),
         }
     }
 }
@@ -82,6 +89,7 @@ fn chain_hash(
     entity_id: &str,
     detail: &str,
     source: &str,
+    actor_scope: &str,
 ) -> String {
     let seq = seq.to_string();
     let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -89,7 +97,12 @@ fn chain_hash(
         prev, &seq, &at, actor, channel, action, entity, entity_id, detail, source,
     ];
     match key {
-        Some(key) => AuditKeys::mac(key, &parts),
+        // Keyed entries also seal the acting account's division, which decides who reads them.
+        Some(key) => {
+            let mut keyed = parts.to_vec();
+            keyed.push(actor_scope);
+            AuditKeys::mac(key, &keyed)
+        }
         None => {
             let mut h = Sha256::new();
             for part in parts {
@@ -115,6 +128,7 @@ impl AuditRecord {
             &self.entity_id,
             &self.detail,
             &self.source,
+            &self.actor_scope,
         )
     }
 }
@@ -144,14 +158,14 @@ macro_rules! impl_append {
                 let at = now();
                 let detail = e.detail.to_string();
                 let (kid, key) = keys.current();
-                let hash = chain_hash(Some(key), &prev, seq, &at, &e.actor, &e.channel, &e.action, &e.entity, &e.entity_id, &detail, &e.source);
+                let hash = chain_hash(Some(key), &prev, seq, &at, &e.actor, &e.channel, &e.action, &e.entity, &e.entity_id, &detail, &e.source, &e.actor_scope);
                 sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *self).await?;
                 sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, channel, action, entity, entity_id, detail, source, prev_hash, hash, key_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    "INSERT INTO audit_log (seq, at, actor, channel, action, entity, entity_id, detail, source, prev_hash, hash, key_id, actor_scope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(seq).bind(at).bind(&e.actor).bind(&e.channel).bind(&e.action).bind(&e.entity)
-                .bind(&e.entity_id).bind(&detail).bind(&e.source).bind(&prev).bind(&hash).bind(kid)
+                .bind(&e.entity_id).bind(&detail).bind(&e.source).bind(&prev).bind(&hash).bind(kid).bind(&e.actor_scope)
                 .execute(&mut *self)
                 .await?;
                 Ok(seq)
@@ -245,6 +259,15 @@ impl Store {
         Ok(
             with_pool!(self, pool => sqlx::query_as(sql).bind(e).bind(id).bind(limit).bind(offset).fetch_all(pool).await?),
         )
+    }
+
+    /// Newest first, the entries written by accounts inside `scope` (a county sees what its
+    /// own and its townships' people did; the province sees all of its counties).
+    pub async fn audit_entries_in(&self, scope: &str, limit: i64, offset: i64) -> Result<Vec<AuditRecord>> {
+        let (lo, hi) = crate::scope_range(scope);
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT * FROM audit_log WHERE actor_scope >= $1 AND actor_scope < $2 ORDER BY seq DESC LIMIT $3 OFFSET $4")
+            .bind(&lo).bind(&hi).bind(limit).bind(offset.max(0)).fetch_all(pool).await?))
     }
 
     /// Walks the whole chain in order and reports the first entry that does not fit, then

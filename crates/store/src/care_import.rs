@@ -473,7 +473,7 @@ impl Store {
         };
         let until = match until {
             Some(u) => u,
-            None => on + chrono::Months::new(self.assessment_validity_months().await?),
+            None => on + chrono::Months::new(self.assessment_validity_months(scope).await?),
         };
         if until < on {
             return Ok(Err(vec![row.err("valid_until", "有效期不能早于评估日期")]));

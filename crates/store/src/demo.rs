@@ -34,6 +34,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
     ("pinggu2", "评估员 陈志强", Role::Assessor, "360733", None),
     ("jiancha", "监管检查员", Role::Inspector, "360733", None),
     ("shenji", "只读审计员", Role::Auditor, "360733", None),
+    ("guanli", "会昌县民政局 系统管理员", Role::Admin, "360733", None),
     ("shenhe", "会昌县民政局 待遇审核员", Role::Reviewer, "360733", None),
     (
         "shenpi",

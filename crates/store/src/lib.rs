@@ -17,6 +17,7 @@ pub mod institutions;
 pub mod people;
 pub mod reference;
 pub mod residents;
+pub mod settings;
 pub mod staff;
 pub mod staff_awards;
 pub mod testing;

@@ -303,22 +303,23 @@ impl Store {
         Ok((members, summary))
     }
 
-    pub async fn grade_thresholds(&self) -> Result<GradeThresholds> {
+    pub async fn grade_thresholds(&self, division: &str) -> Result<GradeThresholds> {
         Ok(self
-            .setting(GRADE_THRESHOLDS_SETTING)
+            .setting(GRADE_THRESHOLDS_SETTING, division)
             .await?
             .and_then(|s| GradeThresholds::parse(&s))
             .unwrap_or_default())
     }
 
-    pub async fn set_grade_thresholds(&self, raw: &str, actor: &Actor) -> Result<()> {
+    pub async fn set_grade_thresholds(&self, raw: &str, division: &str, actor: &Actor) -> Result<()> {
         let t = GradeThresholds::parse(raw).ok_or_else(|| {
             invalid(
                 "thresholds",
                 "格式应为“360/40,450/50,570/60,780/80,900/90”（一至五级的最低总分/各部分最低得分率），且逐级不降",
             )
         })?;
-        self.set_setting(GRADE_THRESHOLDS_SETTING, &t.to_setting(), actor).await
+        self.set_setting(GRADE_THRESHOLDS_SETTING, division, &t.to_setting(), actor)
+            .await
     }
 
     /// Records a GB/T 37276-2018 evaluation: the grade the scores reach under the configured
@@ -335,7 +336,11 @@ impl Store {
         if evaluator.trim().is_empty() {
             return Err(invalid("evaluator", "请填写评定机构或评定组"));
         }
-        let thresholds = self.grade_thresholds().await?;
+        let division: String =
+            with_pool!(self, pool => sqlx::query_scalar("SELECT division FROM institutions WHERE id = $1")
+            .bind(institution_id).fetch_optional(pool).await?)
+            .ok_or(StoreError::NotFound)?;
+        let thresholds = self.grade_thresholds(&division).await?;
         let computed = scores
             .grade(&thresholds)
             .map_err(|e| invalid("scores", e.to_string()))?;

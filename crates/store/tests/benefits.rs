@@ -16,6 +16,7 @@ fn actor(name: &str) -> Actor {
         name: name.into(),
         channel: "cli",
         source: "test@host".into(),
+        scope: String::new(),
     }
 }
 

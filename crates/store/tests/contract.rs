@@ -13,6 +13,7 @@ fn actor() -> Actor {
         name: "tester".into(),
         channel: "cli",
         source: "test@host".into(),
+        scope: String::new(),
     }
 }
 

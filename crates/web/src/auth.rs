@@ -51,6 +51,7 @@ impl CurrentUser {
             name: self.session.user.username.clone(),
             channel,
             source: self.client.clone(),
+            scope: self.session.user.scope.clone(),
         }
     }
     /// For forms: the token posted back must equal the session's.

@@ -108,7 +108,9 @@ pub fn router(state: AppState) -> Router {
             post(pages::assessment_form::request),
         )
         .route("/assessments/due", get(pages::assessments::due))
-        .route("/assessments/settings", post(pages::assessment_form::settings))
+        .route("/settings", get(pages::settings::index))
+        .route("/settings/assessment-validity", post(pages::settings::validity))
+        .route("/settings/grading-thresholds", post(pages::settings::thresholds))
         .route("/assessments/{id}", get(pages::assessment_form::report))
         .route(
             "/institutions",
@@ -169,10 +171,6 @@ pub fn router(state: AppState) -> Router {
             get(pages::institution_care::grading).post(pages::institution_care::record_grading),
         )
         .route(
-            "/institutions/{id}/grading/thresholds",
-            post(pages::institution_care::thresholds),
-        )
-        .route(
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),
         )
@@ -225,6 +223,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         name: "system".into(),
         channel: "web",
         source: "startup".into(),
+        scope: String::new(),
     };
     match state.store.fail_interrupted_imports(&system).await {
         Ok(0) => {}

@@ -125,16 +125,24 @@ async fn the_validity_period_is_a_setting_and_immediate_reassessment_can_be_requ
                 break;
             }
         }
-        let mut h = Client::login(&router, "huichang").await;
-        let csrf = h.csrf.clone();
-        let r = h
-            .post_form("/assessments/settings", &[("_csrf", &csrf), ("validity_months", "6")])
+        let mut admin = Client::login(&router, "guanli").await;
+        let ac = admin.csrf.clone();
+        let r = admin
+            .post_form(
+                "/settings/assessment-validity",
+                &[("_csrf", &ac), ("validity_months", "6")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        let r = h
-            .post_form("/assessments/settings", &[("_csrf", &csrf), ("validity_months", "99")])
+        let r = admin
+            .post_form(
+                "/settings/assessment-validity",
+                &[("_csrf", &ac), ("validity_months", "99")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let mut h = Client::login(&router, "huichang").await;
+        let csrf = h.csrf.clone();
         let r = h
             .post_form(
                 &format!("/people/{person}/assessments/request"),

@@ -529,22 +529,36 @@ async fn a_grading_checks_prerequisites_and_the_grade_shows_on_the_institution()
         assert_eq!(store.gradings(inst).await.unwrap()[0].grade, 0, "{b}");
         let page = c.get(&format!("/institutions/{inst}/grading")).await.text();
         assert!(page.contains("不予评定") && page.contains("失信"), "{b}");
-        // Thresholds are a setting.
-        let r = c
+        // Thresholds are a setting of the county, kept by its administrator.
+        let mut admin = Client::login(&router, "guanli").await;
+        let ac = admin.csrf.clone();
+        let r = admin
             .post_form(
-                &format!("/institutions/{inst}/grading/thresholds"),
-                &[("_csrf", &csrf), ("thresholds", "300/30,400/40,500/50,700/70,850/85")],
+                "/settings/grading-thresholds",
+                &[("_csrf", &ac), ("thresholds", "300/30,400/40,500/50,700/70,850/85")],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(store.grade_thresholds().await.unwrap().0[0], (300, 30), "{b}");
-        let r = c
+        assert_eq!(
+            store.grade_thresholds("360733100").await.unwrap().0[0],
+            (300, 30),
+            "{b}"
+        );
+        let r = admin
             .post_form(
-                &format!("/institutions/{inst}/grading/thresholds"),
-                &[("_csrf", &csrf), ("thresholds", "nonsense")],
+                "/settings/grading-thresholds",
+                &[("_csrf", &ac), ("thresholds", "nonsense")],
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        // The civil-affairs clerk may not.
+        let r = c
+            .post_form(
+                "/settings/grading-thresholds",
+                &[("_csrf", &csrf), ("thresholds", "1/1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         // Inspectors read but do not grade.
         let mut inspector = Client::login(&router, "jiancha").await;
         assert_eq!(

@@ -120,6 +120,7 @@ pub async fn login(
                 name: user.username.clone(),
                 channel: "api",
                 source: ip,
+                scope: user.scope.clone(),
             }
             .entry("login", "user", user.id, serde_json::json!({})),
         )

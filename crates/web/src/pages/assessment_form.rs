@@ -126,7 +126,10 @@ async fn form_page(
             .iter()
             .map(|(c, l)| (*c, *l, v.get(&format!("risk_{c}")).cloned().unwrap_or_default()))
             .collect(),
-        validity_months: state.store.assessment_validity_months().await?,
+        validity_months: state
+            .store
+            .assessment_validity_months(person.record.hukou_division.as_str())
+            .await?,
         assessors,
         v,
         errors,
@@ -381,30 +384,4 @@ pub async fn request(
         .request_reassessment(id, &f.reason, &user.actor("web"))
         .await?;
     Ok(Redirect::to(&format!("/people/{id}/assessments")))
-}
-
-#[derive(serde::Deserialize)]
-pub struct SettingsForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    validity_months: String,
-}
-
-pub async fn settings(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<SettingsForm>,
-) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::SettingsWrite)?;
-    let months = f
-        .validity_months
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("validity_months", "有效期应为 1-36 个月")]))?;
-    state
-        .store
-        .set_assessment_validity_months(months, &user.actor("web"))
-        .await?;
-    Ok(Redirect::to("/assessments/due"))
 }

@@ -50,7 +50,6 @@ struct DuePage {
     requests: Vec<(i64, String, String, String, String, String, String)>,
     validity_months: u32,
     can_assess: bool,
-    can_settings: bool,
 }
 
 pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
@@ -102,9 +101,8 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
                 )
             })
             .collect(),
-        validity_months: state.store.assessment_validity_months().await?,
+        validity_months: state.store.assessment_validity_months(user.scope()).await?,
         can_assess: user.may(Permission::AssessmentWrite),
-        can_settings: user.may(Permission::SettingsWrite),
     })
 }
 

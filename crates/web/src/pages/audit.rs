@@ -42,6 +42,8 @@ struct AuditPage {
     page: i64,
     verification: String,
     broken: bool,
+    /// The newest signed checkpoint, as published.
+    checkpoint: String,
 }
 
 pub async fn index(
@@ -50,8 +52,18 @@ pub async fn index(
     Query(p): Query<Params>,
 ) -> Result<Html<String>, AppError> {
     user.require(Permission::AuditRead)?;
-    let page = p.page.parse::<i64>().unwrap_or(1).max(1);
-    let rows: Vec<AuditRecord> = state.store.audit_entries(None, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let page = p.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
+    // Each level reads what its own accounts (and those under it) did: a county never sees
+    // the province's logins and addresses.
+    let rows: Vec<AuditRecord> = state
+        .store
+        .audit_entries_in(user.scope(), PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
+        .await?;
+    let checkpoint = state
+        .store
+        .latest_audit_checkpoint()?
+        .map(|c| c.line)
+        .unwrap_or_default();
     let (verification, broken) = if p.verify == "1" {
         match state.store.verify_audit().await? {
             Verification::Intact { entries } => (format!("校验通过：共 {entries} 条记录，哈希链完整。"), false),
@@ -84,5 +96,6 @@ pub async fn index(
         page,
         verification,
         broken,
+        checkpoint,
     })
 }

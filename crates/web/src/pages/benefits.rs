@@ -20,11 +20,7 @@ use crate::error::AppError;
 use crate::AppState;
 
 fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        name: user.session.user.username.clone(),
-        channel: "web",
-        source: user.client.clone(),
-    }
+    user.actor("web")
 }
 
 fn default_month() -> String {

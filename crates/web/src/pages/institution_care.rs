@@ -522,7 +522,6 @@ struct GradingPage {
     thresholds: String,
     section_max: [u32; 4],
     can_write: bool,
-    can_settings: bool,
     today: String,
 }
 
@@ -533,16 +532,16 @@ pub async fn grading(
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let inst = institution_for(&state, &user, id).await?;
+    let thresholds = state.store.grade_thresholds(&inst.division).await?.to_setting();
     render(&GradingPage {
         layout: Layout::new(&state, &user, format!("{}：等级评定", inst.name), "institutions"),
         inst,
         tab: "grading",
         message: flash.0,
         gradings: state.store.gradings(id).await?,
-        thresholds: state.store.grade_thresholds().await?.to_setting(),
+        thresholds,
         section_max: SECTION_MAX,
         can_write: user.may(Permission::GradingWrite),
-        can_settings: user.may(Permission::SettingsWrite),
         today: today().to_string(),
     })
 }
@@ -583,25 +582,6 @@ pub async fn record_grading(
         .record_grading(id, scores, &on, &f.evaluator, &actor(&user))
         .await?;
     Ok(back(id, "grading", "已记录评定结果"))
-}
-
-#[derive(Deserialize)]
-pub struct ThresholdsForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    thresholds: String,
-}
-
-pub async fn thresholds(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ThresholdsForm>,
-) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::SettingsWrite)?;
-    state.store.set_grade_thresholds(&f.thresholds, &actor(&user)).await?;
-    Ok(back(id, "grading", "已更新评定标准"))
 }
 
 // ---- staff incentives ----

@@ -22,11 +22,7 @@ use crate::error::AppError;
 use crate::AppState;
 
 pub(crate) fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        name: user.session.user.username.clone(),
-        channel: "web",
-        source: user.client.clone(),
-    }
+    user.actor("web")
 }
 
 /// Institution staff see only their own institution.

@@ -13,6 +13,7 @@ pub mod institution_care;
 pub mod institutions;
 pub mod people;
 pub mod policy;
+pub mod settings;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -135,6 +136,13 @@ impl Layout {
             label: "政策包",
             active: active == "policy",
         });
+        if user.may(Permission::SettingsWrite) {
+            nav.push(NavItem {
+                href: "/settings",
+                label: "系统设置",
+                active: active == "settings",
+            });
+        }
         if user.may(Permission::AuditRead) {
             nav.push(NavItem {
                 href: "/audit",
@@ -417,6 +425,7 @@ pub async fn login(
                 name: user.username.clone(),
                 channel: "web",
                 source: ip,
+                scope: user.scope.clone(),
             }
             .entry("login", "user", user.id, serde_json::json!({})),
         )

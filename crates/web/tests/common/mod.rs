@@ -20,6 +20,7 @@ pub fn actor() -> Actor {
         name: "test".into(),
         channel: "cli",
         source: "test".into(),
+        scope: String::new(),
     }
 }
 

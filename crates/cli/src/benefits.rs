@@ -10,9 +10,7 @@ use yiyang_domain::policy::pack::{Pack, ParamKind};
 use yiyang_domain::policy::{self, MonthProgram};
 
 use crate::simulate::{self, Totals};
-use yiyang_store::audit::Actor;
 use yiyang_store::benefits::RunRequest;
-use yiyang_store::Store;
 
 #[derive(clap::Args, Clone)]
 pub struct PacksArg {
@@ -239,13 +237,15 @@ pub enum BenefitsAction {
         backpay_months: u32,
         #[command(flatten)]
         packs: PacksArg,
+        #[command(flatten)]
+        who: crate::account::AccountArg,
     },
     /// Review a computed run (审核): needs a reviewer account.
     Review {
         #[arg(long)]
         run: i64,
         #[command(flatten)]
-        who: UserArg,
+        who: crate::account::AccountArg,
         #[command(flatten)]
         db: crate::DbArg,
     },
@@ -254,7 +254,7 @@ pub enum BenefitsAction {
         #[arg(long)]
         run: i64,
         #[command(flatten)]
-        who: UserArg,
+        who: crate::account::AccountArg,
         #[command(flatten)]
         db: crate::DbArg,
     },
@@ -265,7 +265,7 @@ pub enum BenefitsAction {
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
-        who: UserArg,
+        who: crate::account::AccountArg,
         #[command(flatten)]
         db: crate::DbArg,
     },
@@ -280,34 +280,9 @@ pub enum BenefitsAction {
         db: crate::DbArg,
         #[command(flatten)]
         packs: PacksArg,
+        #[command(flatten)]
+        who: crate::account::AccountArg,
     },
-}
-
-#[derive(clap::Args, Clone)]
-pub struct UserArg {
-    /// The account acting (its role and scope are checked).
-    #[arg(long)]
-    user: String,
-    #[arg(long, env = "YIYANG_PASSWORD", hide_env_values = true)]
-    password: String,
-}
-
-impl UserArg {
-    async fn login(&self, store: &Store) -> Result<(yiyang_store::users::User, Actor), String> {
-        let user = store
-            .authenticate(&self.user, &self.password)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "用户名或密码不正确".to_string())?;
-        let host = whoami::fallible::hostname().unwrap_or_else(|_| "localhost".into());
-        let actor = Actor {
-            name: user.username.clone(),
-            channel: "cli",
-            source: format!("{}@{host}", whoami::username()),
-            scope: user.scope.clone(),
-        };
-        Ok((user, actor))
-    }
 }
 
 fn s(e: impl std::fmt::Display) -> String {
@@ -334,9 +309,21 @@ fn print_run(r: &yiyang_store::benefits::RunInfo) {
 }
 
 /// 审核 (`approve` false) or 审批 as the account in `who`.
-async fn sign(run: i64, who: &UserArg, db: &crate::DbArg, approve: bool) -> Result<ExitCode, String> {
+async fn sign(
+    run: i64,
+    who: &crate::account::AccountArg,
+    db: &crate::DbArg,
+    approve: bool,
+) -> Result<ExitCode, String> {
+    use yiyang_domain::role::Permission;
     let store = crate::open_store(&db.db).await.map_err(s)?;
-    let (user, actor) = who.login(&store).await?;
+    let perm = if approve {
+        Permission::BenefitApprove
+    } else {
+        Permission::BenefitReview
+    };
+    let me = who.sign_in(&store, perm).await?;
+    let (user, actor) = (me.user, me.actor);
     let r = if approve {
         store
             .approve_run(run, &user.username, user.role, &user.scope, &actor)
@@ -360,10 +347,15 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             recompute,
             backpay_months,
             packs,
+            who,
         } => {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
             let store = crate::open_store(&db.db).await.map_err(s)?;
+            let me = who
+                .sign_in(&store, yiyang_domain::role::Permission::BenefitPrepare)
+                .await?;
+            let scope = me.scope(&scope)?;
             let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {pos}/{len} 人 {bar:30} {per_sec} 剩余 {eta}")
@@ -376,7 +368,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
                 ..RunRequest::new(month, &scope)
             };
             let out = store
-                .run_benefits(&req, &packs, &crate::cli_actor(), &|done, total| {
+                .run_benefits(&req, &packs, &me.actor, &|done, total| {
                     bar.set_length(total);
                     bar.set_position(done);
                 })
@@ -401,9 +393,12 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
         BenefitsAction::Approve { run, who, db } => sign(run, &who, &db, true).await,
         BenefitsAction::Export { run, out, who, db } => {
             let store = crate::open_store(&db.db).await.map_err(s)?;
-            let (user, actor) = who.login(&store).await?;
+            let me = who
+                .sign_in(&store, yiyang_domain::role::Permission::BenefitApprove)
+                .await?;
+            let (user, actor) = (me.user, me.actor);
             let files = store
-                .export_run(run, &user.username, user.role, &out, &actor)
+                .export_run(run, &user.username, user.role, &user.scope, &out, &actor)
                 .await
                 .map_err(s)?;
             for f in &files {
@@ -417,15 +412,21 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             month,
             db,
             packs,
+            who,
         } => {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
             let store = crate::open_store(&db.db).await.map_err(s)?;
+            let me = who
+                .sign_in(&store, yiyang_domain::role::Permission::BenefitRead)
+                .await?;
+            // Someone outside the account's scope is "not in the register", as on the web.
             let id = store
-                .person_id_by_number_in(&person, "")
+                .person_id_by_number_in(person.trim(), &me.user.scope)
                 .await
                 .map_err(s)?
-                .ok_or_else(|| format!("登记册中没有 {person}"))?;
+                .ok_or_else(|| "登记册中没有此身份证号（或不在您的管辖范围内）".to_string())?;
+            store.record_full_view(id, &me.actor).await.map_err(s)?;
             let pm = store.person_month(id, month, &packs).await.map_err(s)?;
             print!("{}", explain_text(&pm));
             Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! `yiyang`: the platform's command line: serve the web app, import registers, load the
 //! demo county, manage accounts, verify the audit chain, and run benchmarks.
 
+mod account;
 mod assess;
 mod bench;
 mod benefits;
@@ -126,9 +127,11 @@ struct CareImportArgs {
     /// Write the rejected rows to this .xlsx file.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// Only accept rows inside this division (default: any).
+    /// Only accept rows inside this division (default: the account's scope).
     #[arg(long, default_value = "")]
     scope: String,
+    #[command(flatten)]
+    who: account::AccountArg,
 }
 
 #[derive(Subcommand)]
@@ -151,9 +154,16 @@ enum UserAction {
         /// For institution staff: the institution's code.
         #[arg(long)]
         institution: Option<String>,
-        /// The password (at least 8 characters); prefer the YIYANG_PASSWORD environment variable.
+        /// The new account's password (at least 10 characters, not a common one); prefer the
+        /// YIYANG_PASSWORD environment variable.
         #[arg(long, env = "YIYANG_PASSWORD", hide_env_values = true)]
         password: String,
+        /// The administrator creating it (once the database has one), with its password in
+        /// YIYANG_ADMIN_PASSWORD; the new account's scope must lie inside the administrator's.
+        #[arg(long, env = "YIYANG_ADMIN")]
+        admin: Option<String>,
+        #[arg(long, env = "YIYANG_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
     },
     /// List accounts.
     List {
@@ -292,9 +302,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                     db,
                     report,
                     scope,
+                    who,
                 }),
         } => {
             let store = crate::open_store(&db.db).await?;
+            let me = who
+                .sign_in(&store, yiyang_domain::role::Permission::PersonWrite)
+                .await?;
+            let scope = me.scope(&scope)?;
             let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 预计剩余 {eta}")
@@ -303,7 +318,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             );
             let b = bar.clone();
             let summary = store
-                .import_people(&file, &scope, &cli_actor(), &move |done, total| {
+                .import_people(&file, &scope, &me.actor, &move |done, total| {
                     b.set_length(total);
                     b.set_position(done);
                 })
@@ -340,13 +355,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 ImportWhat::Elders(_) => unreachable!("handled above"),
             };
             let store = crate::open_store(&a.db.db).await?;
+            let me = a
+                .who
+                .sign_in(&store, yiyang_domain::role::Permission::InstitutionWrite)
+                .await?;
+            let scope = me.scope(&a.scope)?;
             let file_name = a
                 .file
                 .file_name()
                 .map_or_else(|| a.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-            let (job_id, summary) = store
-                .import_care(&a.file, &file_name, kind, &a.scope, &cli_actor())
-                .await?;
+            let (job_id, summary) = store.import_care(&a.file, &file_name, kind, &scope, &me.actor).await?;
             println!(
                 "{}导入完成（导入任务 {job_id}）：共 {} 行，新增 {}，已存在 {}，未导入 {} 条问题。",
                 kind.label(),
@@ -388,6 +406,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                     scope,
                     institution,
                     password,
+                    admin,
+                    admin_password,
                 },
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
@@ -401,6 +421,24 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 )
             })?;
             let store = crate::open_store(&db.db).await?;
+            // The first administrator is created from the shell; every account after it by an
+            // administrator, inside their own division.
+            let actor = if account::has_admin(&store).await? {
+                let who = account::AccountArg {
+                    user: admin
+                        .ok_or("已有系统管理员：请用 --admin 指定创建账号的管理员（密码放在 YIYANG_ADMIN_PASSWORD）")?,
+                    password: admin_password.unwrap_or_default(),
+                };
+                let me = who
+                    .sign_in(&store, yiyang_domain::role::Permission::AccountWrite)
+                    .await?;
+                me.scope(&scope)?;
+                me.actor
+            } else if role == Role::Admin {
+                cli_actor()
+            } else {
+                return Err("数据库中还没有系统管理员：请先创建一个 --role admin 的账号".into());
+            };
             let nu = NewUser {
                 username: &username,
                 display_name: &name,
@@ -409,7 +447,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
                 scope: &scope,
                 institution_id: institution.as_deref(),
             };
-            match store.create_user(&nu, &cli_actor()).await {
+            match store.create_user(&nu, &actor).await {
                 Ok(id) => {
                     println!("已创建账号 {username}（编号 {id}，{}，区划 {scope}）。", role.label());
                     Ok(ExitCode::SUCCESS)

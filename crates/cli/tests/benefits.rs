@@ -276,13 +276,23 @@ fn a_run_is_computed_reviewed_approved_and_exported_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("r.db").display());
     assert_eq!(yiyang(&["demo", "--db", &db, "--people", "60"]).0, 0);
-    let (code, out, err) = yiyang(&[
+    // No account, no run; an account may run its own scope only.
+    let (code, _, err) = yiyang(&[
         "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733",
+    ]);
+    assert_ne!(code, 0, "{err}");
+    let (code, _, err) = yiyang_pw(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733", "--user", "wenwuba",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("不在账号 wenwuba 的管辖范围内"), "{err}");
+    let (code, out, err) = yiyang_pw(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733", "--user", "huichang",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("批次 1") && out.contains("待审核"), "{out}");
-    let (code, out, _) = yiyang(&[
-        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733",
+    let (code, out, _) = yiyang_pw(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733", "--user", "huichang",
     ]);
     assert_eq!(code, 0);
     assert!(out.contains("未重复计算"), "{out}");
@@ -310,4 +320,60 @@ fn a_run_is_computed_reviewed_approved_and_exported_from_the_command_line() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已导出发放") && out.contains("汇总"), "{out}");
+    // A township approver, created by the county's administrator, cannot export the county's run.
+    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
+        .args([
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--username",
+            "zhenshenpi",
+            "--name",
+            "文武坝镇 审批人",
+            "--role",
+            "approver",
+            "--scope",
+            "360733100",
+            "--admin",
+            "guanli",
+        ])
+        .env("YIYANG_PASSWORD", "yiyang-demo-2026")
+        .env("YIYANG_ADMIN_PASSWORD", "yiyang-demo-2026")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files2 = dir.path().join("out2");
+    let (code, _, err) = yiyang_pw(&[
+        "benefits",
+        "export",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--user",
+        "zhenshenpi",
+        "--out",
+        files2.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("记录不存在"), "{err}");
+    assert!(!files2.exists());
+    // Without an administrator's say, no account is created.
+    let (code, _, err) = yiyang_pw(&[
+        "user",
+        "add",
+        "--db",
+        &db,
+        "--username",
+        "someone",
+        "--name",
+        "某人",
+        "--role",
+        "approver",
+        "--scope",
+        "360733",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--admin"), "{err}");
 }

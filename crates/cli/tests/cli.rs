@@ -9,6 +9,8 @@ fn yiyang(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
         .args(args)
         .env_remove("YIYANG_DB")
+        .env("YIYANG_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
+        .env("YIYANG_ADMIN_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
         .output()
         .unwrap();
     let text = format!(
@@ -47,6 +49,23 @@ async fn demo_import_user_and_audit_verify_work_from_the_command_line() {
             &url,
             "--report",
             report.to_str().unwrap(),
+        ]);
+        assert_ne!(code, 0, "{b}: no account, no import: {out}");
+        assert_eq!(
+            Store::connect(&url).await.unwrap().count_people("").await.unwrap(),
+            40,
+            "{b}"
+        );
+        let (code, out) = yiyang(&[
+            "import",
+            "elders",
+            csv.to_str().unwrap(),
+            "--db",
+            &url,
+            "--report",
+            report.to_str().unwrap(),
+            "--user",
+            "huichang",
         ]);
         assert_eq!(code, 0, "{b}: {out}");
         assert!(out.contains("新增 1") && out.contains("未导入 1 行"), "{out}");
@@ -87,6 +106,26 @@ async fn demo_import_user_and_audit_verify_work_from_the_command_line() {
             "--password",
             "long enough",
         ]);
+        assert_ne!(code, 0, "{out}");
+        assert!(out.contains("--admin"), "{out}");
+        let (code, out) = yiyang(&[
+            "user",
+            "add",
+            "--db",
+            &url,
+            "--username",
+            "li",
+            "--name",
+            "李",
+            "--role",
+            "评估员",
+            "--scope",
+            "360733",
+            "--password",
+            "long enough",
+            "--admin",
+            "guanli",
+        ]);
         assert_eq!(code, 0, "{out}");
 
         let (code, out) = yiyang(&["audit", "verify", "--db", &url]);
@@ -98,7 +137,7 @@ async fn demo_import_user_and_audit_verify_work_from_the_command_line() {
         let log = store.audit_entries(None, 100, 0).await.unwrap();
         assert!(
             log.iter()
-                .any(|e| e.action == "import" && e.actor.starts_with("os:") && e.channel == "cli"),
+                .any(|e| e.action == "import" && e.actor == "huichang" && e.channel == "cli"),
             "{b}"
         );
 
@@ -169,9 +208,38 @@ async fn an_import_killed_midway_is_completed_by_running_it_again() {
     std::fs::write(&csv, text).unwrap();
     for (b, url) in fresh_database_urls().await {
         // Create the schema first, so the kill lands in the import itself.
-        Store::connect(&url).await.unwrap().close().await;
+        let store = Store::connect(&url).await.unwrap();
+        store
+            .create_user(
+                &yiyang_store::users::NewUser {
+                    username: "huichang",
+                    display_name: "会昌县民政局",
+                    password: yiyang_store::demo::DEMO_PASSWORD,
+                    role: yiyang_domain::role::Role::CivilAffairs,
+                    scope: "360733",
+                    institution_id: None,
+                },
+                &yiyang_store::audit::Actor {
+                    name: "test".into(),
+                    channel: "cli",
+                    source: "test".into(),
+                    scope: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        store.close().await;
         let mut child = Command::new(env!("CARGO_BIN_EXE_yiyang"))
-            .args(["import", "elders", csv.to_str().unwrap(), "--db", &url])
+            .args([
+                "import",
+                "elders",
+                csv.to_str().unwrap(),
+                "--db",
+                &url,
+                "--user",
+                "huichang",
+            ])
+            .env("YIYANG_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -179,7 +247,15 @@ async fn an_import_killed_midway_is_completed_by_running_it_again() {
         std::thread::sleep(std::time::Duration::from_millis(800));
         let _ = child.kill();
         let _ = child.wait();
-        let (code, out) = yiyang(&["import", "elders", csv.to_str().unwrap(), "--db", &url]);
+        let (code, out) = yiyang(&[
+            "import",
+            "elders",
+            csv.to_str().unwrap(),
+            "--db",
+            &url,
+            "--user",
+            "huichang",
+        ]);
         assert_eq!(code, 0, "{b}: {out}");
         let store = Store::connect(&url).await.unwrap();
         assert_eq!(
@@ -188,7 +264,15 @@ async fn an_import_killed_midway_is_completed_by_running_it_again() {
             "{b}: every row is there after the rerun"
         );
         // And a third run changes nothing.
-        let (_, out) = yiyang(&["import", "elders", csv.to_str().unwrap(), "--db", &url]);
+        let (_, out) = yiyang(&[
+            "import",
+            "elders",
+            csv.to_str().unwrap(),
+            "--db",
+            &url,
+            "--user",
+            "huichang",
+        ]);
         assert!(out.contains("新增 0，更新 0，未变 12000"), "{b}: {out}");
         store.close().await;
     }

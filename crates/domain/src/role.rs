@@ -69,6 +69,8 @@ pub enum Permission {
     WaitlistWrite,
     /// Record a GB/T 37276-2018 grading evaluation.
     GradingWrite,
+    /// Create accounts inside one's own division.
+    AccountWrite,
 }
 
 impl Role {
@@ -142,6 +144,7 @@ impl Role {
             GradingWrite => matches!(self, CivilAffairs),
             FacilityRead => matches!(self, CivilAffairs | Provider | Inspector | Auditor),
             FacilityWrite => matches!(self, CivilAffairs),
+            AccountWrite => matches!(self, Admin),
         }
     }
 }

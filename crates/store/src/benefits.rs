@@ -1326,12 +1326,18 @@ impl Store {
         run_id: i64,
         user: &str,
         role: Role,
+        scope: &str,
         dir: &Path,
         actor: &Actor,
     ) -> Result<Vec<PathBuf>> {
         let run = self.benefit_run(run_id).await?;
         if !role.may(Permission::BenefitApprove) {
             return Err(StoreError::Refused(format!("{}无权导出发放文件", role.label())));
+        }
+        // A run outside the approver's scope does not exist for them (a township approver
+        // once exported a county's run with 1,203 full ID numbers).
+        if !run.scope.starts_with(scope) {
+            return Err(StoreError::NotFound);
         }
         if !run.status.is_final() {
             return Err(StoreError::Refused(format!(

@@ -303,9 +303,13 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
 
         // Export: only the approver role; the files' totals reconcile to the run.
         let dir = tempfile::tempdir().unwrap();
-        assert!(refused(s.export_run(run.id, "rev", Role::Reviewer, dir.path(), &a("rev")).await).contains("无权"));
+        assert!(refused(
+            s.export_run(run.id, "rev", Role::Reviewer, "", dir.path(), &a("rev"))
+                .await
+        )
+        .contains("无权"));
         let files = s
-            .export_run(run.id, "boss", Role::Approver, dir.path(), &a("boss"))
+            .export_run(run.id, "boss", Role::Approver, "", dir.path(), &a("boss"))
             .await
             .unwrap();
         assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "xlsx")), "{b}");
@@ -428,7 +432,7 @@ async fn a_death_reported_late_is_recovered_and_listed_apart_from_payments() {
         // The recovery has its own file; payment files hold no negative amount; all reconcile.
         let dir = tempfile::tempdir().unwrap();
         let files = s
-            .export_run(july, "boss", Role::Approver, dir.path(), &actor("boss"))
+            .export_run(july, "boss", Role::Approver, "", dir.path(), &actor("boss"))
             .await
             .unwrap();
         let mut sum = 0i64;

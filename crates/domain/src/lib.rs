@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assessment;
 pub mod assessment_form;
+pub mod assessment_review;
 pub mod category_history;
 pub mod dates;
 pub mod division;

@@ -71,6 +71,8 @@ pub enum Permission {
     GradingWrite,
     /// Create accounts inside one's own division.
     AccountWrite,
+    /// Accept or return a back-dated (补录) assessment.
+    AssessmentReview,
 }
 
 impl Role {
@@ -145,6 +147,7 @@ impl Role {
             FacilityRead => matches!(self, CivilAffairs | Provider | Inspector | Auditor),
             FacilityWrite => matches!(self, CivilAffairs),
             AccountWrite => matches!(self, Admin),
+            AssessmentReview => matches!(self, CivilAffairs),
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use yiyang_domain::assessment::Report;
 use yiyang_domain::assessment_form::BasicInfo;
+use yiyang_domain::assessment_review::AssessmentStatus;
 use yiyang_domain::person::FieldError;
 
 use crate::audit::{Actor, AuditAppend};
@@ -25,6 +26,13 @@ pub struct AssessmentRow {
     pub reason: Option<String>,
     /// Whether the full form was recorded (legacy imports carry only the level).
     pub has_form: bool,
+    pub status: String,
+}
+
+impl AssessmentRow {
+    pub fn status_label(&self) -> &'static str {
+        AssessmentStatus::parse(&self.status).map_or("", AssessmentStatus::label)
+    }
 }
 
 /// A person whose latest assessment expires soon or has expired.
@@ -44,7 +52,7 @@ impl Store {
     /// A person's assessments, newest first.
     pub async fn assessment_history(&self, person_id: i64) -> Result<Vec<AssessmentRow>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, person_id, standard, final_level, assessed_on, valid_until, reason, form IS NOT NULL AS has_form \
+            "SELECT id, person_id, standard, final_level, assessed_on, valid_until, reason, form IS NOT NULL AS has_form, status \
              FROM assessments WHERE person_id = $1 ORDER BY assessed_on DESC, id DESC")
             .bind(person_id).fetch_all(pool).await?))
     }
@@ -57,8 +65,8 @@ impl Store {
             "SELECT p.id AS person_id, p.name, p.id_number, p.hukou_division, a.standard, a.final_level, \
              a.assessed_on, a.valid_until FROM assessments a JOIN persons p ON p.id = a.person_id \
              WHERE ((p.hukou_division >= $1 AND p.hukou_division < $2) OR (p.residence_division >= $1 AND p.residence_division < $2)) \
-             AND p.death_date IS NULL AND a.valid_until <= $3 \
-             AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.person_id = a.person_id \
+             AND p.death_date IS NULL AND a.valid_until <= $3 AND a.status = 'confirmed' \
+             AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.person_id = a.person_id AND b.status = 'confirmed' \
                  AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id))) \
              ORDER BY a.valid_until, p.id LIMIT $4")
             .bind(&lo).bind(&hi).bind(until).bind(limit).fetch_all(pool).await?))
@@ -85,6 +93,17 @@ pub struct AssessmentRecord {
     pub initial_level: Option<i64>,
     pub form: Option<String>,
     pub recorded_by: Option<String>,
+    pub status: String,
+    pub second_assessor: Option<String>,
+    pub backdate_reason: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub return_note: Option<String>,
+}
+
+impl AssessmentRecord {
+    pub fn status(&self) -> AssessmentStatus {
+        AssessmentStatus::parse(&self.status).unwrap_or(AssessmentStatus::Returned)
+    }
 }
 
 /// The stored form: basic information, item scores and the computed report.
@@ -146,17 +165,33 @@ impl Store {
     }
 
     /// Records a scored GB/T 42195-2022 assessment, valid for the configured period from the
-    /// assessment date, and closes the person's open reassessment requests.
+    /// assessment date, and closes the person's open reassessment requests. It counts only
+    /// once `second` (the other assessor's account) confirms it, and — when it is dated more
+    /// than the allowed days back — once a civil-affairs reviewer accepts `backdate_reason`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_form_assessment(
         &self,
         person_id: i64,
         info: &BasicInfo,
         items: &BTreeMap<String, i64>,
         report: &Report,
+        second: &str,
+        backdate_reason: &str,
         actor: &Actor,
     ) -> Result<i64> {
         let division: String = with_pool!(self, pool => sqlx::query_scalar("SELECT hukou_division FROM persons WHERE id = $1")
             .bind(person_id).fetch_one(pool).await?);
+        self.check_second_assessor(second, person_id, &actor.name).await?;
+        let today = chrono::Local::now().date_naive();
+        let allowed = self.backdate_days(&division).await?;
+        let backdate_reason = backdate_reason.trim();
+        let backdated = yiyang_domain::assessment_review::is_backdated(info.assessed_on, today, allowed);
+        if backdated && backdate_reason.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "backdate_reason",
+                format!("评估日期早于今天 {allowed} 天以上，属于补录：请说明原因，确认后还须经民政部门审核"),
+            )]));
+        }
         let months = self.assessment_validity_months(&division).await?;
         let valid_until = info.assessed_on + chrono::Months::new(months);
         let stored = StoredForm {
@@ -176,11 +211,12 @@ impl Store {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO assessments (person_id, standard, final_level, assessed_on, valid_until, recorded_at, \
-                 reason, agency, assessors, total, initial_level, form, recorded_by) \
-                 VALUES ($1, 'GB/T 42195-2022', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+                 reason, agency, assessors, total, initial_level, form, recorded_by, status, second_assessor, backdate_reason) \
+                 VALUES ($1, 'GB/T 42195-2022', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'awaiting_second', $13, $14) RETURNING id")
                 .bind(person_id).bind(report.final_level as i64).bind(info.assessed_on).bind(valid_until).bind(now())
                 .bind(info.reason.code()).bind(&info.agency).bind(&assessors).bind(report.total as i64)
                 .bind(report.initial_level as i64).bind(&form).bind(&actor.name)
+                .bind(second).bind(backdated.then_some(backdate_reason))
                 .fetch_one(&mut *tx).await?;
             sqlx::query("UPDATE reassessment_requests SET assessment_id = $2 WHERE person_id = $1 AND assessment_id IS NULL")
                 .bind(person_id).bind(id).execute(&mut *tx).await?;
@@ -197,7 +233,8 @@ impl Store {
         let (lo, hi) = scope_range(scope);
         Ok(with_pool!(self, pool => sqlx::query_as(
             "SELECT a.id, a.person_id, a.standard, a.final_level, a.assessed_on, a.valid_until, a.reason, a.agency, \
-             a.assessors, a.total, a.initial_level, a.form, a.recorded_by FROM assessments a JOIN persons p ON p.id = a.person_id \
+             a.assessors, a.total, a.initial_level, a.form, a.recorded_by, a.status, a.second_assessor, \
+             a.backdate_reason, a.reviewed_by, a.return_note FROM assessments a JOIN persons p ON p.id = a.person_id \
              WHERE a.id = $1 AND ((p.hukou_division >= $2 AND p.hukou_division < $3) OR (p.residence_division >= $2 AND p.residence_division < $3))")
             .bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?))
     }
@@ -206,8 +243,9 @@ impl Store {
     /// and service orders read instead of asking for the level again.
     pub async fn valid_assessment(&self, person_id: i64, on: NaiveDate) -> Result<Option<AssessmentRow>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, person_id, standard, final_level, assessed_on, valid_until, reason, form IS NOT NULL AS has_form \
-             FROM assessments WHERE person_id = $1 AND assessed_on <= $2 AND valid_until >= $2 ORDER BY assessed_on DESC, id DESC LIMIT 1")
+            "SELECT id, person_id, standard, final_level, assessed_on, valid_until, reason, form IS NOT NULL AS has_form, status \
+             FROM assessments WHERE person_id = $1 AND assessed_on <= $2 AND valid_until >= $2 AND status = 'confirmed' \
+             ORDER BY assessed_on DESC, id DESC LIMIT 1")
             .bind(person_id).bind(on).fetch_optional(pool).await?))
     }
 

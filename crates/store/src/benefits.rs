@@ -730,8 +730,10 @@ impl Store {
         };
         let index: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>, String)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT person_id, final_level, assessed_on, valid_until, recorded_at, standard FROM assessments \
-             WHERE person_id >= $1 AND person_id <= $2 ORDER BY person_id, assessed_on, id")
+            // Only confirmed assessments count, from the moment they were confirmed: one confirmed
+            // after a month was settled is a late change that month's next run corrects.
+            "SELECT person_id, final_level, assessed_on, valid_until, COALESCE(confirmed_at, recorded_at) AS recorded_at, standard \
+             FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' ORDER BY person_id, assessed_on, id")
             .bind(first).bind(last).fetch_all(pool).await?);
         for (pid, level, on, until, at, standard) in assessments {
             if let Some(&i) = index.get(&pid) {

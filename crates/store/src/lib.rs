@@ -2,6 +2,7 @@
 //! (production), chosen by the URL scheme. Both backends run the same SQL (with `$N`
 //! placeholders, which SQLite also understands) and each has its own migrations folder.
 
+pub mod assessment_confirm;
 pub mod assessments;
 pub mod audit;
 pub mod audit_keys;

@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/assessment-validity", post(pages::settings::validity))
         .route("/settings/grading-thresholds", post(pages::settings::thresholds))
         .route("/assessments/{id}", get(pages::assessment_form::report))
+        .route("/assessments/{id}/confirm", post(pages::assessment_confirm::confirm))
+        .route("/assessments/{id}/review", post(pages::assessment_confirm::review))
         .route(
             "/institutions",
             get(pages::institutions::index).post(pages::institutions::create),

@@ -358,10 +358,11 @@ async fn an_assessor_fills_in_the_form_step_by_step_and_gets_the_report() {
         .send_keys("会昌县老年人能力评估中心")
         .await
         .unwrap();
-    c.find(Locator::Css("input[name=assessor2]"))
+    // The second assessor is an account, chosen from a list; they confirm on their own login.
+    c.find(Locator::Css("select[name=assessor2]"))
         .await
         .unwrap()
-        .send_keys("评估员 陈志强")
+        .select_by_value("pinggu2")
         .await
         .unwrap();
     let next = c.find(Locator::Css("[data-step-next]")).await.unwrap();
@@ -441,5 +442,13 @@ async fn an_assessor_fills_in_the_form_step_by_step_and_gets_the_report() {
     assert!(final_level.contains("1 级"), "{final_level}");
     let assessors = c.find(Locator::Id("assessors")).await.unwrap().text().await.unwrap();
     assert!(assessors.contains("陈志强"), "{assessors}");
+    let status = c
+        .find(Locator::Id("assessment-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("待第二评估员确认"), "{status}");
     screenshot(&c, "assessment-report").await;
 }

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use yiyang_domain::assessment::{self, Dimension, Settings, ITEMS, LEVEL_LABELS};
 use yiyang_domain::assessment_form::{self as form, BasicInput, Reason, INFORMANTS, RISK_EVENTS};
+use yiyang_domain::assessment_review::AssessmentStatus;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
 use yiyang_store::assessments::StoredForm;
@@ -55,7 +56,11 @@ struct FormPage {
     v: BTreeMap<String, String>,
     errors: Vec<FieldError>,
     validity_months: u32,
-    assessors: Vec<String>,
+    /// The recording assessor (the signed-in account).
+    me: String,
+    /// Other assessor accounts responsible for the person: (user name, display name).
+    assessors: Vec<(String, String)>,
+    backdate_days: u32,
 }
 
 impl FormPage {
@@ -98,6 +103,26 @@ fn steps(v: &BTreeMap<String, String>) -> Vec<Step> {
         .collect()
 }
 
+/// The assessor accounts that may confirm an assessment of this person: active, responsible
+/// for the person's division, not the one recording.
+async fn second_assessors(
+    state: &AppState,
+    user: &CurrentUser,
+    person_id: i64,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out = Vec::new();
+    for u in state.store.list_users().await? {
+        if u.role == Role::Assessor
+            && u.active
+            && u.username != user.session.user.username
+            && state.store.person_in_scope(person_id, &u.scope).await?.is_some()
+        {
+            out.push((u.username, u.display_name));
+        }
+    }
+    Ok(out)
+}
+
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
@@ -106,14 +131,7 @@ async fn form_page(
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, AppError> {
     let person = person_for(state, user, Permission::PersonRead, person_id).await?;
-    let assessors = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .filter(|u| u.role == Role::Assessor && u.active)
-        .map(|u| u.display_name)
-        .collect();
+    let assessors = second_assessors(state, user, person_id).await?;
     render(&FormPage {
         layout: Layout::new(state, user, format!("能力评估：{}", person.record.name), "assessments"),
         person_id,
@@ -130,6 +148,8 @@ async fn form_page(
             .store
             .assessment_validity_months(person.record.hukou_division.as_str())
             .await?,
+        backdate_days: state.store.backdate_days(person.record.hukou_division.as_str()).await?,
+        me: user.session.user.display_name.clone(),
         assessors,
         v,
         errors,
@@ -175,12 +195,21 @@ pub async fn record(
     user.require(Permission::AssessmentWrite)?;
     person_for(&state, &user, Permission::PersonRead, id).await?;
     let get = |k: &str| v.get(k).cloned().unwrap_or_default();
+    // The first assessor is whoever is signed in; the second is an account, named on the
+    // report by its display name, that must confirm the result itself.
+    let second = get("assessor2").trim().to_lowercase();
+    let second_name = second_assessors(&state, &user, id)
+        .await?
+        .into_iter()
+        .find(|(u, _)| *u == second)
+        .map(|(_, d)| d)
+        .unwrap_or_default();
     let input = BasicInput {
         reason: get("reason"),
         assessed_on: get("assessed_on"),
         agency: get("agency"),
-        assessor1: get("assessor1"),
-        assessor2: get("assessor2"),
+        assessor1: user.session.user.display_name.clone(),
+        assessor2: second_name,
         informant: get("informant"),
         informant_name: get("informant_name"),
         diagnoses: get("diagnoses"),
@@ -228,8 +257,24 @@ pub async fn record(
     };
     let aid = state
         .store
-        .record_form_assessment(id, &info, &items, &report, &user.actor("web"))
-        .await?;
+        .record_form_assessment(
+            id,
+            &info,
+            &items,
+            &report,
+            &second,
+            &get("backdate_reason"),
+            &user.actor("web"),
+        )
+        .await;
+    let aid = match aid {
+        Ok(aid) => aid,
+        Err(yiyang_store::StoreError::Invalid(errors)) => {
+            let page = form_page(&state, &user, id, v, errors).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Redirect::to(&format!("/assessments/{aid}")).into_response())
 }
 
@@ -261,6 +306,11 @@ struct ReportPage {
     initial_label: &'static str,
     final_label: &'static str,
     expired: bool,
+    status_label: &'static str,
+    /// Not yet counting: shown as a banner above the report.
+    pending: bool,
+    can_confirm: bool,
+    can_review: bool,
 }
 
 pub async fn report(
@@ -353,6 +403,11 @@ pub async fn report(
             .unwrap_or(""),
         final_label: LEVEL_LABELS.get(a.final_level as usize).copied().unwrap_or(""),
         expired: a.valid_until < today,
+        status_label: a.status().label(),
+        pending: a.status() != AssessmentStatus::Confirmed,
+        can_confirm: a.status() == AssessmentStatus::AwaitingSecond
+            && a.second_assessor.as_deref() == Some(user.session.user.username.as_str()),
+        can_review: a.status() == AssessmentStatus::AwaitingReview && user.may(Permission::AssessmentReview),
         a,
         form,
         reason,

@@ -50,6 +50,8 @@ struct DuePage {
     requests: Vec<(i64, String, String, String, String, String, String)>,
     validity_months: u32,
     can_assess: bool,
+    /// Assessments waiting for this user: to confirm as second assessor, or to review.
+    pending: Vec<yiyang_store::assessment_confirm::PendingAssessment>,
 }
 
 pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
@@ -103,6 +105,21 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
             .collect(),
         validity_months: state.store.assessment_validity_months(user.scope()).await?,
         can_assess: user.may(Permission::AssessmentWrite),
+        pending: {
+            let mut p = Vec::new();
+            if user.may(Permission::AssessmentWrite) {
+                p.extend(
+                    state
+                        .store
+                        .awaiting_my_confirmation(&user.session.user.username)
+                        .await?,
+                );
+            }
+            if user.may(Permission::AssessmentReview) {
+                p.extend(state.store.awaiting_review(user.scope()).await?);
+            }
+            p
+        },
     })
 }
 

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page shows the user's role and current division scope, and
 //! a navigation that fits the role.
 
+pub mod assessment_confirm;
 pub mod assessment_form;
 pub mod assessments;
 pub mod audit;
@@ -245,6 +246,18 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
             let n = grants.iter().filter(|g| g.status == "approved").count();
             out.push(("已审批待导出拨付", n, "/grants".to_string()));
         }
+    }
+    if user.may(Permission::AssessmentWrite) {
+        let n = state
+            .store
+            .awaiting_my_confirmation(&user.session.user.username)
+            .await?
+            .len();
+        out.push(("待我确认的评估", n, "/assessments/due".to_string()));
+    }
+    if user.may(Permission::AssessmentReview) {
+        let n = state.store.awaiting_review(user.scope()).await?.len();
+        out.push(("待审核的补录评估", n, "/assessments/due".to_string()));
     }
     if user.may(Permission::AssessmentWrite) || user.may(Permission::AssessmentRequest) {
         let n = state.store.open_reassessment_requests(user.scope()).await?.len();

@@ -269,6 +269,19 @@ impl PersonInput {
         } else if name.chars().count() > 50 {
             errors.push(FieldError::new("name", "姓名过长（最多 50 个字）"));
         }
+        for (field, max) in crate::text::PERSON_LIMITS {
+            let value = match *field {
+                "phone" => &self.phone,
+                "address" => &self.address,
+                "categories" => &self.categories,
+                "death_source" => &self.death_source,
+                "contact_name" => &self.contact_name,
+                "contact_relation" => &self.contact_relation,
+                "contact_phone" => &self.contact_phone,
+                _ => &self.note,
+            };
+            errors.extend(crate::text::too_long(field, field_label(field), value, *max));
+        }
 
         let id = match IdNumber::parse(&self.id_number) {
             Ok(id) => Some(id),
@@ -644,5 +657,19 @@ mod tests {
         assert!(valid_phone("0797-5621234"));
         assert!(!valid_phone("1234"));
         assert!(!valid_phone("12907971234"));
+    }
+
+    #[test]
+    fn a_note_or_address_over_its_limit_is_refused_naming_the_field() {
+        let input = PersonInput {
+            note: "备".repeat(501),
+            address: "址".repeat(201),
+            ..input()
+        };
+        let errs = input.validate(&reference(), today()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "note" && e.message.contains("最多 500")));
+        assert!(errs
+            .iter()
+            .any(|e| e.field == "address" && e.message.contains("最多 200")));
     }
 }

@@ -114,6 +114,19 @@ impl Store {
         if name.is_empty() {
             errors.push(FieldError::new("name", "请填写名称"));
         }
+        errors.extend(yiyang_domain::text::too_long(
+            "name",
+            "名称",
+            name,
+            yiyang_domain::text::NAME_MAX,
+        ));
+        errors.extend(yiyang_domain::text::too_long("code", "设施编号", code, 40));
+        errors.extend(yiyang_domain::text::too_long(
+            "address",
+            "地址",
+            &input.address,
+            yiyang_domain::text::ADDRESS_MAX,
+        ));
         let kind = FACILITY_KINDS
             .iter()
             .find(|(c, l)| *c == input.kind.trim() || *l == input.kind.trim())

@@ -227,6 +227,10 @@ impl Store {
         if code.is_empty() {
             errors.push(FieldError::new("code", "请填写机构编号"));
         }
+        use yiyang_domain::text::{too_long, ADDRESS_MAX, NAME_MAX};
+        errors.extend(too_long("name", "机构名称", name, NAME_MAX));
+        errors.extend(too_long("code", "机构编号", code, 40));
+        errors.extend(too_long("address", "地址", &input.address, ADDRESS_MAX));
         let credit = match CreditCode::parse(&input.credit_code) {
             Ok(c) => Some(c),
             Err(e) => {

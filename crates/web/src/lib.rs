@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use yiyang_store::Store;
 
@@ -68,133 +68,148 @@ async fn js() -> impl IntoResponse {
 
 pub fn router(state: AppState) -> Router {
     let secure = state.secure_cookies;
-    let routes = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/scope", post(pages::switch_scope))
-        .route("/people", get(pages::people::list))
-        .route("/people/export.xlsx", get(pages::people::export))
-        .route("/people/new", get(pages::people::new_form).post(pages::people::create))
-        .route("/people/{id}", get(pages::people::detail))
-        .route(
+    let mut routes = Router::new();
+    for (path, handler) in page_routes().into_iter().chain(api::routes()) {
+        routes = routes.route(path, handler);
+    }
+    harden(routes, secure).with_state(state)
+}
+
+/// Every page route: (path, its handlers). The router is built from this list and
+/// [`api::routes`], and so is the list of paths the access tests walk ([`route_paths`]), so a
+/// new route is tested for CSRF, scope and 5xx the day it is added.
+fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/", get(pages::home)),
+        ("/login", get(pages::login_form).post(pages::login)),
+        ("/logout", post(pages::logout)),
+        ("/scope", post(pages::switch_scope)),
+        ("/people", get(pages::people::list)),
+        ("/people/export.xlsx", get(pages::people::export)),
+        ("/people/new", get(pages::people::new_form).post(pages::people::create)),
+        ("/people/{id}", get(pages::people::detail)),
+        (
             "/people/{id}/edit",
             get(pages::people::edit_form).post(pages::people::update),
-        )
-        .route(
+        ),
+        (
             "/imports",
             get(pages::imports::index)
                 .post(pages::imports::upload)
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
-        )
-        .route("/imports/{id}", get(pages::imports::job))
-        .route("/imports/{id}/status", get(pages::imports::status))
-        .route("/imports/{id}/report.xlsx", get(pages::imports::report))
-        .route("/audit", get(pages::audit::index))
-        .route("/benefits", get(pages::benefits::index).post(pages::benefits::compute))
-        .route("/benefits/what-if", get(pages::benefits::what_if))
-        .route("/benefits/runs/{id}", get(pages::benefits::run))
-        .route("/benefits/runs/{id}/review", post(pages::benefits::review))
-        .route("/benefits/runs/{id}/approve", post(pages::benefits::approve))
-        .route("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export))
-        .route("/people/{id}/benefits", get(pages::benefits::person_month))
-        .route(
+        ),
+        ("/imports/{id}", get(pages::imports::job)),
+        ("/imports/{id}/status", get(pages::imports::status)),
+        ("/imports/{id}/report.xlsx", get(pages::imports::report)),
+        ("/audit", get(pages::audit::index)),
+        ("/benefits", get(pages::benefits::index).post(pages::benefits::compute)),
+        ("/benefits/what-if", get(pages::benefits::what_if)),
+        ("/benefits/runs/{id}", get(pages::benefits::run)),
+        ("/benefits/runs/{id}/review", post(pages::benefits::review)),
+        ("/benefits/runs/{id}/approve", post(pages::benefits::approve)),
+        ("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export)),
+        ("/people/{id}/benefits", get(pages::benefits::person_month)),
+        (
             "/people/{id}/assessments",
             get(pages::assessments::history).post(pages::assessment_form::record),
-        )
-        .route("/people/{id}/assessments/new", get(pages::assessment_form::new_form))
-        .route(
+        ),
+        ("/people/{id}/assessments/new", get(pages::assessment_form::new_form)),
+        (
             "/people/{id}/assessments/request",
             post(pages::assessment_form::request),
-        )
-        .route("/assessments/due", get(pages::assessments::due))
-        .route("/settings", get(pages::settings::index))
-        .route("/settings/assessment-validity", post(pages::settings::validity))
-        .route("/settings/grading-thresholds", post(pages::settings::thresholds))
-        .route("/assessments/{id}", get(pages::assessment_form::report))
-        .route("/assessments/{id}/confirm", post(pages::assessment_confirm::confirm))
-        .route("/assessments/{id}/review", post(pages::assessment_confirm::review))
-        .route(
+        ),
+        ("/assessments/due", get(pages::assessments::due)),
+        ("/settings", get(pages::settings::index)),
+        ("/settings/assessment-validity", post(pages::settings::validity)),
+        ("/settings/grading-thresholds", post(pages::settings::thresholds)),
+        ("/assessments/{id}", get(pages::assessment_form::report)),
+        ("/assessments/{id}/confirm", post(pages::assessment_confirm::confirm)),
+        ("/assessments/{id}/review", post(pages::assessment_confirm::review)),
+        (
             "/institutions",
             get(pages::institutions::index).post(pages::institutions::create),
-        )
-        .route(
+        ),
+        (
             "/institutions/import",
             get(pages::care_import::form)
                 .post(pages::care_import::upload)
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
-        )
-        .route("/institutions/{id}", get(pages::institutions::detail))
-        .route(
+        ),
+        ("/institutions/{id}", get(pages::institutions::detail)),
+        (
             "/institutions/{id}/operator",
             post(pages::institutions::assign_operator),
-        )
-        .route("/institutions/{id}/beds", post(pages::institutions::add_beds))
-        .route("/institutions/{id}/filing", post(pages::institutions::update_filing))
-        .route(
+        ),
+        ("/institutions/{id}/beds", post(pages::institutions::add_beds)),
+        ("/institutions/{id}/filing", post(pages::institutions::update_filing)),
+        (
             "/institutions/{id}/construction-subsidy",
             post(pages::institutions::grant_construction),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/residents",
             get(pages::institution_care::residents).post(pages::institution_care::admit),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/residents/{resident}",
             post(pages::institution_care::resident_step),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/waitlist",
             get(pages::institution_care::waitlist).post(pages::institution_care::apply),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/waitlist/offer",
             post(pages::institution_care::offer),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/waitlist/{application}",
             post(pages::institution_care::decide),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/staff",
             get(pages::institution_care::staff).post(pages::institution_care::add_staff),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/staff/{member}",
             post(pages::institution_care::staff_record),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/awards",
             get(pages::institution_care::awards).post(pages::institution_care::grant_awards),
-        )
-        .route("/institutions/{id}/interns", post(pages::institution_care::add_intern))
-        .route(
+        ),
+        ("/institutions/{id}/interns", post(pages::institution_care::add_intern)),
+        (
             "/institutions/{id}/grading",
             get(pages::institution_care::grading).post(pages::institution_care::record_grading),
-        )
-        .route(
+        ),
+        (
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),
-        )
-        .route(
+        ),
+        (
             "/facilities",
             get(pages::facilities::index).post(pages::facilities::create),
-        )
-        .route(
+        ),
+        (
             "/facilities/{id}",
             get(pages::facilities::detail).post(pages::facilities::update),
-        )
-        .route("/facilities/{id}/subsidies", post(pages::facilities::grant))
-        .route("/grants", get(pages::grants::index))
-        .route("/grants/sign", post(pages::grants::sign))
-        .route("/grants/export.xlsx", post(pages::grants::export))
-        .route("/policy", get(pages::policy::index))
-        .route("/policy/{id}", get(pages::policy::pack))
-        .route("/api/docs", get(api::docs_page))
-        .route("/static/app.css", get(css))
-        .route("/static/app.js", get(js))
-        .merge(api::routes());
-    harden(routes, secure).with_state(state)
+        ),
+        ("/facilities/{id}/subsidies", post(pages::facilities::grant)),
+        ("/grants", get(pages::grants::index)),
+        ("/grants/sign", post(pages::grants::sign)),
+        ("/grants/export.xlsx", post(pages::grants::export)),
+        ("/policy", get(pages::policy::index)),
+        ("/policy/{id}", get(pages::policy::pack)),
+        ("/api/docs", get(api::docs_page)),
+        ("/static/app.css", get(css)),
+        ("/static/app.js", get(js)),
+    ]
+}
+
+/// Every path the app routes (pages and API), as written in the router.
+pub fn route_paths() -> Vec<&'static str> {
+    page_routes().into_iter().chain(api::routes()).map(|(p, _)| p).collect()
 }
 
 /// The layers every route sits behind: the error pages, the body limit, panics as 500 pages,

@@ -201,13 +201,23 @@ impl Pack {
     }
 }
 
-/// Parses whole or two-decimal yuan (`300`, `37.5`) into fen.
+/// The largest amount a parameter may hold: 100 million yuan. Larger is a typo, and it keeps
+/// every sum over a province's people far from overflowing.
+pub const MAX_PARAM_FEN: i64 = 10_000_000_000;
+
+/// Parses whole or two-decimal yuan (`300`, `37.5`) into fen; `None` for anything else,
+/// including amounts over [`MAX_PARAM_FEN`] (never an overflow).
 pub fn parse_yuan(s: &str) -> Option<i64> {
     let (w, f) = s.split_once('.').unwrap_or((s, ""));
-    if f.len() > 2 || w.is_empty() || !w.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
+    if f.len() > 2 || w.is_empty() || w.len() > 12 || !w.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(w.parse::<i64>().ok()? * 100 + format!("{f:0<2}").parse::<i64>().ok()?)
+    let fen = w
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(format!("{f:0<2}").parse::<i64>().ok()?)?;
+    (fen <= MAX_PARAM_FEN).then_some(fen)
 }
 
 /// `base` with parameter `name` set to `value` (yuan for money) from the first day of `month`:
@@ -222,7 +232,11 @@ pub fn with_change(base: &Pack, month: crate::dates::Month, name: &str, value: &
         .ok_or_else(|| format!("政策包 {} 没有参数 `{name}`", base.id))?;
     let v = match p.kind {
         ParamKind::Money => parse_yuan(value).ok_or_else(|| format!("`{value}` 不是金额（元，如 300 或 37.50）"))?,
-        ParamKind::Number => value.parse().map_err(|_| format!("`{value}` 不是整数"))?,
+        ParamKind::Number => value
+            .parse::<i64>()
+            .ok()
+            .filter(|n| n.unsigned_abs() <= 1_000_000_000)
+            .ok_or_else(|| format!("`{value}` 不是合理范围内的整数"))?,
     };
     p.values.retain(|pv| pv.from < d0);
     let from = if p.values.is_empty() {
@@ -797,6 +811,16 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_what_if_amount_too_large_is_refused_not_overflowed() {
+        assert_eq!(parse_yuan("300"), Some(30_000));
+        assert_eq!(parse_yuan("37.5"), Some(3_750));
+        assert_eq!(parse_yuan("99999999999999999"), None);
+        assert_eq!(parse_yuan("92233720368547758.07"), None);
+        assert_eq!(parse_yuan("100000001"), None);
+        assert_eq!(parse_yuan("100000000"), Some(MAX_PARAM_FEN));
+    }
     use crate::dates::Month;
     use crate::policy::facts::{Facts, Flag};
     use crate::policy::program::{MonthProgram, RuleStatus};

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -60,18 +60,20 @@ pub struct ApiError {
     pub errors: Vec<yiyang_domain::person::FieldError>,
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/session", post(login).delete(logout))
-        .route("/api/v1/people", get(people::list).post(people::create))
-        .route("/api/v1/people/{id}", get(people::get).put(people::update))
-        .route("/api/v1/people/{id}/benefits", get(benefits::person_month))
-        .route("/api/v1/benefit-runs", get(benefits::list).post(benefits::start))
-        .route("/api/v1/benefit-runs/{id}", get(benefits::get))
-        .route("/api/v1/benefit-runs/{id}/lines", get(benefits::lines))
-        .route("/api/v1/benefit-runs/{id}/review", post(benefits::review))
-        .route("/api/v1/benefit-runs/{id}/approve", post(benefits::approve))
+/// The API's routes: (path, handlers), built into the app's router with the pages'.
+pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
+    vec![
+        ("/api/v1/openapi.json", get(openapi_json)),
+        ("/api/v1/session", post(login).delete(logout)),
+        ("/api/v1/people", get(people::list).post(people::create)),
+        ("/api/v1/people/{id}", get(people::get).put(people::update)),
+        ("/api/v1/people/{id}/benefits", get(benefits::person_month)),
+        ("/api/v1/benefit-runs", get(benefits::list).post(benefits::start)),
+        ("/api/v1/benefit-runs/{id}", get(benefits::get)),
+        ("/api/v1/benefit-runs/{id}/lines", get(benefits::lines)),
+        ("/api/v1/benefit-runs/{id}/review", post(benefits::review)),
+        ("/api/v1/benefit-runs/{id}/approve", post(benefits::approve)),
+    ]
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

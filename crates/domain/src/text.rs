@@ -1,0 +1,41 @@
+//! Lengths of free text, checked once where input becomes a record: a 24 MB note once made
+//! every list that showed it take seconds. Limits are generous for real use (an address of
+//! 200 characters, a note of 500).
+
+use crate::person::FieldError;
+
+/// (field, most characters) for the register's free-text fields.
+pub const PERSON_LIMITS: &[(&str, usize)] = &[
+    ("phone", 30),
+    ("address", 200),
+    ("categories", 300),
+    ("death_source", 50),
+    ("contact_name", 50),
+    ("contact_relation", 20),
+    ("contact_phone", 30),
+    ("note", 500),
+];
+
+/// Names of institutions, facilities and the like.
+pub const NAME_MAX: usize = 100;
+pub const ADDRESS_MAX: usize = 200;
+pub const NOTE_MAX: usize = 500;
+
+/// An error for `value` of `field` (labelled `label`) when it is longer than `max` characters.
+pub fn too_long(field: &str, label: &str, value: &str, max: usize) -> Option<FieldError> {
+    let n = value.trim().chars().count();
+    (n > max).then(|| FieldError::new(field, format!("{label}过长：{n} 个字，最多 {max} 个字")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_over_its_limit_is_refused_with_the_counts() {
+        assert!(too_long("note", "备注", &"字".repeat(500), 500).is_none());
+        let e = too_long("note", "备注", &"字".repeat(501), 500).unwrap();
+        assert_eq!(e.field, "note");
+        assert!(e.message.contains("501") && e.message.contains("500"));
+    }
+}

@@ -247,6 +247,17 @@ async fn an_import_killed_midway_is_completed_by_running_it_again() {
         std::thread::sleep(std::time::Duration::from_millis(800));
         let _ = child.kill();
         let _ = child.wait();
+        // Whoever the killed import registered is accounted for in the audit log already.
+        let store = Store::connect(&url).await.unwrap();
+        if store.count_people("").await.unwrap() > 0 {
+            let log = store.audit_entries(None, 50, 0).await.unwrap();
+            assert!(
+                log.iter()
+                    .any(|e| e.action == "import_started" && e.actor == "huichang"),
+                "{b}: people were written without an audit entry"
+            );
+        }
+        store.close().await;
         let (code, out) = yiyang(&[
             "import",
             "elders",

@@ -112,14 +112,18 @@ pub const DEATH_SOURCES: &[(&str, &str)] = &[
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PersonInput {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 50))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 15, max_length = 18))]
     pub id_number: String,
     pub sex: String,
     pub birth_date: String,
     pub phone: String,
     pub address: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hukou_division: String,
     pub residence_division: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hukou_type: String,
     /// Codes or names separated by 、，,；; or space.
     pub categories: String,

@@ -539,6 +539,7 @@ impl Store {
         };
         let mut errors = Vec::new();
         let (mut inserted, mut updated, mut unchanged) = (0i64, 0i64, 0i64);
+        let mut started_audited = false;
         let mut processed = 0u64;
         while let Some((n, chunk, chunk_errors)) = rx.recv().await {
             errors.extend(chunk_errors);
@@ -571,7 +572,18 @@ impl Store {
                     rows.push(rec);
                 }
             }
-            let (ins, upd) = self.upsert_chunk(&rows, &map).await?;
+            // The first chunk that writes anyone also writes the import's audit entry, in the
+            // same transaction: a process killed after it leaves people who are accounted for.
+            let started = (!started_audited && !rows.is_empty()).then(|| {
+                actor.entry(
+                    "import_started",
+                    "import_job",
+                    job_id,
+                    serde_json::json!({"scope": scope}),
+                )
+            });
+            started_audited |= started.is_some();
+            let (ins, upd) = self.upsert_chunk(&rows, &map, started.as_ref()).await?;
             tracing::debug!(job_id, rows = rows.len(), lookup = ?t1, upsert = ?(t0.elapsed() - t1), "import chunk");
             inserted += ins;
             updated += upd;
@@ -643,7 +655,12 @@ impl Store {
     /// Upserts rows in one transaction; returns (inserted, updated). A row with a 类别生效日期
     /// dates the category change its upsert just logged (the trigger dates it on the day of
     /// the import).
-    async fn upsert_chunk(&self, rows: &[&PersonRecord], map: &ColumnMap) -> Result<(i64, i64)> {
+    async fn upsert_chunk(
+        &self,
+        rows: &[&PersonRecord],
+        map: &ColumnMap,
+        audit: Option<&crate::audit::AuditEntry>,
+    ) -> Result<(i64, i64)> {
         let ts = now();
         if let crate::Db::Postgres(pool) = &self.db {
             // PostgreSQL takes the whole chunk as one array per column.
@@ -688,6 +705,9 @@ impl Store {
                         .await?;
                 }
             }
+            if let Some(e) = audit {
+                (*tx).append_audit(&self.audit_keys(), e).await?;
+            }
             tx.commit().await?;
             return Ok((ins, versions.len() as i64 - ins));
         }
@@ -728,6 +748,9 @@ impl Store {
                 if let Some(on) = r.categories_effective {
                     sqlx::query(DATE_CATEGORY_CHANGE).bind(on).bind(ts).bind(r.id_number.as_str()).execute(&mut *tx).await?;
                 }
+            }
+            if let Some(e) = audit {
+                (*tx).append_audit(&self.audit_keys(), e).await?;
             }
             tx.commit().await?;
         });

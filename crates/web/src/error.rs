@@ -101,7 +101,7 @@ impl IntoResponse for AppError {
 struct ApiErrorBody {
     error: &'static str,
     message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Always present (empty unless the error is `invalid`), as the API document says.
     errors: Vec<FieldError>,
 }
 

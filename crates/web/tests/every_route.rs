@@ -59,7 +59,11 @@ async fn every_route_keeps_scope_and_csrf_for_every_account() {
                             .uri(&uri)
                             .header(
                                 header::CONTENT_TYPE,
-                                if is_api { "application/json" } else { "application/x-www-form-urlencoded" },
+                                if is_api {
+                                    "application/json"
+                                } else {
+                                    "application/x-www-form-urlencoded"
+                                },
                             )
                             .body(Body::from(if is_api { "{}" } else { "status=vacant&count=1&name=x" }))
                             .unwrap();

@@ -135,6 +135,7 @@ pub struct LinesQuery {
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
     /// Only runs of this month (`YYYY-MM`).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 
@@ -142,6 +143,7 @@ pub struct RunsQuery {
 #[derive(Deserialize, ToSchema)]
 pub struct StartRun {
     /// `YYYY-MM`
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
     /// A pack id; omitted: each person's most specific pack in force.
     pub pack: Option<String>,
@@ -213,6 +215,7 @@ pub struct PersonMonthJson {
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// `YYYY-MM`; default: last month.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 

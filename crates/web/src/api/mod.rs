@@ -30,7 +30,7 @@ use crate::AppState;
         people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError,
         benefits::Run, benefits::RunTotal, benefits::RunDetail, benefits::Line, benefits::LinesPage, benefits::StartRun,
         benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"),
         (name = "benefits", description = "按月发放：批次、明细、审核审批与待遇说明"))
@@ -46,6 +46,57 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers any operation can give besides its own: documented once here for every
+/// operation, so that the document says what the server does (a fuzzer once found 31 places
+/// where it did not). 404 where the path names a record; 413, 415 and 422 where a body is sent.
+struct CommonErrors;
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.delete, false),
+            ];
+            for (op, has_body) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let mut add = |code: &str, text: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(text).into());
+                };
+                add("400", "请求格式有误");
+                add("401", "未登录或会话已过期");
+                add("403", "角色无权使用此功能，或缺少 CSRF 令牌");
+                add("429", "尝试次数过多");
+                add("500", "服务器内部错误");
+                if path.contains('{') {
+                    add("404", "记录不存在或不在管辖范围内");
+                }
+                if has_body {
+                    add("413", "请求体过大");
+                    add("415", "请求体类型不是 application/json");
+                    add("422", "输入有误，errors 列出每个字段的问题");
+                }
+            }
+        }
     }
 }
 

@@ -35,11 +35,13 @@ impl Sex {
             _ => None,
         }
     }
-    pub fn from_code(code: &str) -> Sex {
-        if code == "M" {
-            Sex::Male
-        } else {
-            Sex::Female
+    /// The sex a stored code names (`M` or `F`); `None` for anything else, never a guess
+    /// (any code but `M` once read as female).
+    pub fn from_code(code: &str) -> Option<Sex> {
+        match code {
+            "M" => Some(Sex::Male),
+            "F" => Some(Sex::Female),
+            _ => None,
         }
     }
 }

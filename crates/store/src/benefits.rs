@@ -63,13 +63,16 @@ impl RunStatus {
         }
     }
 
-    fn parse(s: &str) -> RunStatus {
+    /// The status a stored code names; `None` for anything else. An unknown status once read
+    /// as "computing", which a resumed run would have recomputed.
+    pub fn parse(s: &str) -> Option<RunStatus> {
         match s {
-            "draft" => RunStatus::Draft,
-            "reviewed" => RunStatus::Reviewed,
-            "approved" => RunStatus::Approved,
-            "exported" => RunStatus::Exported,
-            _ => RunStatus::Computing,
+            "computing" => Some(RunStatus::Computing),
+            "draft" => Some(RunStatus::Draft),
+            "reviewed" => Some(RunStatus::Reviewed),
+            "approved" => Some(RunStatus::Approved),
+            "exported" => Some(RunStatus::Exported),
+            _ => None,
         }
     }
 
@@ -127,14 +130,22 @@ struct RunRecord {
     exported_at: Option<DateTime<Utc>>,
 }
 
-impl From<RunRecord> for RunInfo {
-    fn from(r: RunRecord) -> RunInfo {
-        RunInfo {
+impl TryFrom<RunRecord> for RunInfo {
+    type Error = StoreError;
+
+    /// Fails on a status it does not know rather than reading it as another.
+    fn try_from(r: RunRecord) -> Result<RunInfo> {
+        let status = RunStatus::parse(&r.status).ok_or_else(|| {
+            StoreError::Db(sqlx::Error::Decode(
+                format!("run {}: unknown status {:?}", r.id, r.status).into(),
+            ))
+        })?;
+        Ok(RunInfo {
             id: r.id,
             month: r.month,
             scope: r.scope,
             pack: r.pack,
-            status: RunStatus::parse(&r.status),
+            status,
             persons: r.persons,
             lines: r.lines,
             total_fen: r.total_fen,
@@ -148,7 +159,7 @@ impl From<RunRecord> for RunInfo {
             approved_at: r.approved_at,
             exported_by: r.exported_by,
             exported_at: r.exported_at,
-        }
+        })
     }
 }
 
@@ -782,7 +793,7 @@ impl Store {
     pub async fn benefit_run(&self, id: i64) -> Result<RunInfo> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE id = $1");
         let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
-        r.map(RunInfo::from).ok_or(StoreError::NotFound)
+        r.map(RunInfo::try_from).ok_or(StoreError::NotFound)?
     }
 
     /// Runs whose scope is inside `scope`, newest month first.
@@ -793,14 +804,14 @@ impl Store {
         );
         let rows: Vec<RunRecord> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(RunInfo::from).collect())
+        rows.into_iter().map(RunInfo::try_from).collect()
     }
 
     async fn find_run(&self, month: &str, scope: &str, pack: &str) -> Result<Option<RunInfo>> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE month = $1 AND scope = $2 AND pack = $3");
         let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(month).bind(scope).bind(pack).fetch_optional(pool).await?);
-        Ok(r.map(RunInfo::from))
+        r.map(RunInfo::try_from).transpose()
     }
 
     /// Computes (or continues, or returns) the run for `req`. See the module documentation.

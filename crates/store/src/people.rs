@@ -55,23 +55,33 @@ pub struct PersonChange {
 }
 
 impl PersonRow {
-    fn into_person(self) -> Person {
-        Person {
+    /// The record as stored, or a decode error naming the row and field for a value no code
+    /// knows (never a guess, never a panic).
+    fn into_person(self) -> Result<Person> {
+        let bad = |field: &str, value: &str| {
+            StoreError::Db(sqlx::Error::Decode(
+                format!("person {}: {field} {value:?} is not a known value", self.id).into(),
+            ))
+        };
+        let id_number = IdNumber::parse(&self.id_number).map_err(|_| bad("id_number", &self.id_number))?;
+        let sex = Sex::from_code(&self.sex).ok_or_else(|| bad("sex", &self.sex))?;
+        let hukou_type = match self.hukou_type.as_str() {
+            "urban" => HukouType::Urban,
+            "rural" => HukouType::Rural,
+            other => return Err(bad("hukou_type", other)),
+        };
+        Ok(Person {
             id: self.id,
             record: PersonRecord {
                 name: self.name,
-                id_number: IdNumber::parse(&self.id_number).expect("stored ID numbers were validated"),
-                sex: Sex::from_code(&self.sex),
+                id_number,
+                sex,
                 birth_date: self.birth_date,
                 phone: self.phone,
                 address: self.address,
                 hukou_division: DivisionCode::from_canonical(self.hukou_division),
                 residence_division: DivisionCode::from_canonical(self.residence_division),
-                hukou_type: if self.hukou_type == "urban" {
-                    HukouType::Urban
-                } else {
-                    HukouType::Rural
-                },
+                hukou_type,
                 categories: decode_categories(&self.categories),
                 categories_effective: None,
                 death_date: self.death_date,
@@ -84,7 +94,7 @@ impl PersonRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        }
+        })
     }
 }
 
@@ -290,7 +300,7 @@ impl Store {
             let total: i64 = c.fetch_one(pool).await?;
             let mut l = sqlx::query_as::<_, PersonRow>(&list_sql);
             for b in &binds { l = l.bind(b); }
-            let items = l.fetch_all(pool).await?.into_iter().map(PersonRow::into_person).collect();
+            let items = l.fetch_all(pool).await?.into_iter().map(PersonRow::into_person).collect::<Result<Vec<_>>>()?;
             Ok(Page { items, total })
         })
     }
@@ -333,7 +343,7 @@ impl Store {
         let sql = "SELECT * FROM persons WHERE id = $1 AND ((hukou_division >= $2 AND hukou_division < $3) OR (residence_division >= $2 AND residence_division < $3))";
         let row: Option<PersonRow> = with_pool!(self, pool =>
             sqlx::query_as(sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?);
-        Ok(row.map(PersonRow::into_person))
+        row.map(PersonRow::into_person).transpose()
     }
 
     /// The register's id for an ID number, wherever it is registered. Only for uniqueness

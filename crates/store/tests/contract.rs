@@ -565,3 +565,26 @@ async fn an_import_whose_process_died_is_marked_failed_when_a_server_starts() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stored_value_no_code_knows_is_an_error_not_a_guess() {
+    for (b, s) in stores().await {
+        let rec = person("王秀兰", &id_with_check("36073319400101002"), "360733100")
+            .validate(&*s.reference(), today())
+            .unwrap();
+        let id = s.create_person(&rec, "360733", &actor()).await.unwrap();
+        assert!(s.person_in_scope(id, "360733").await.unwrap().is_some(), "{b}");
+        // Any sex code but M once read as female.
+        s.execute_raw_for_tests(&format!("UPDATE persons SET sex = 'X' WHERE id = {id}"))
+            .await
+            .unwrap();
+        assert!(
+            s.person_in_scope(id, "360733").await.is_err(),
+            "{b}: an unknown sex is an error"
+        );
+        s.execute_raw_for_tests(&format!("UPDATE persons SET sex = 'F' WHERE id = {id}"))
+            .await
+            .unwrap();
+        assert!(s.person_in_scope(id, "360733").await.unwrap().is_some(), "{b}");
+    }
+}

@@ -193,27 +193,34 @@ async fn large_bodies_are_refused_except_on_upload_routes() {
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
         // An upload of 2 MB is read (and judged on its content).
-        let boundary = "XyZ";
         let csv = format!("姓名,身份证号,区划代码,户籍性质\n{}\n", "x,".repeat(1024 * 1024));
-        let csrf = c.csrf.clone();
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-        );
-        let r = c
-            .send(
-                Request::post("/imports")
-                    .header(
-                        header::CONTENT_TYPE,
-                        format!("multipart/form-data; boundary={boundary}"),
-                    )
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
+        let r = upload(&mut c, "/imports", "a.csv", csv.as_bytes()).await;
         assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
     }
+}
+
+/// A multipart upload of `file` as `name`, with the page's CSRF token, to `uri`.
+async fn upload(c: &mut Client, uri: &str, name: &str, file: &[u8]) -> Resp {
+    let boundary = "XyZ";
+    let csrf = c.csrf.clone();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    c.send(
+        Request::post(uri)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -268,29 +275,9 @@ async fn a_hostile_workbook_is_refused_with_a_clear_message_and_the_server_stays
     for (b, store, router) in apps(1).await {
         let mut c = Client::login(&router, "huichang").await;
         c.get("/imports").await;
-        let csrf = c.csrf.clone();
         let file = corner_xlsx();
         assert!(file.len() < 2048, "{b}: {} bytes", file.len());
-        let boundary = "XyZ";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"corner.xlsx\"\r\n\
-             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(&file);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let r = c
-            .send(
-                Request::post("/imports")
-                    .header(
-                        header::CONTENT_TYPE,
-                        format!("multipart/form-data; boundary={boundary}"),
-                    )
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
+        let r = upload(&mut c, "/imports", "corner.xlsx", &file).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         let job: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
         let mut status = String::new();

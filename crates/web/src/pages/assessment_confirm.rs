@@ -37,25 +37,7 @@ pub async fn confirm(
     Path(aid): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
-    user.require(Permission::AssessmentWrite)?;
-    // Out of scope reads as unknown.
-    state
-        .store
-        .assessment_in_scope(aid, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let status = state
-        .store
-        .confirm_assessment(
-            aid,
-            &user.session.user.username,
-            f.decision == "accept",
-            &f.note,
-            &user.actor("web"),
-        )
-        .await?;
-    Ok(flashed(format!("/assessments/{aid}"), said(status)))
+    decide(&state, &user, aid, &f, Permission::AssessmentWrite).await
 }
 
 /// Civil-affairs staff accept or return a back-dated assessment.
@@ -65,22 +47,30 @@ pub async fn review(
     Path(aid): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Flashed, AppError> {
+    decide(&state, &user, aid, &f, Permission::AssessmentReview).await
+}
+
+/// One path for both steps: token, permission, the assessment in scope (404 otherwise), then
+/// the store's decision, which checks who may take it.
+async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    aid: i64,
+    f: &DecisionForm,
+    perm: Permission,
+) -> Result<Flashed, AppError> {
     user.check_csrf(&f.csrf)?;
-    user.require(Permission::AssessmentReview)?;
+    user.require(perm)?;
     state
         .store
         .assessment_in_scope(aid, user.scope())
         .await?
         .ok_or(AppError::NotFound)?;
-    let status = state
-        .store
-        .review_backdated(
-            aid,
-            &user.session.user.username,
-            f.decision == "accept",
-            &f.note,
-            &user.actor("web"),
-        )
-        .await?;
+    let (me, accept, actor) = (&user.session.user.username, f.decision == "accept", user.actor("web"));
+    let status = if perm == Permission::AssessmentReview {
+        state.store.review_backdated(aid, me, accept, &f.note, &actor).await?
+    } else {
+        state.store.confirm_assessment(aid, me, accept, &f.note, &actor).await?
+    };
     Ok(flashed(format!("/assessments/{aid}"), said(status)))
 }

@@ -1217,7 +1217,7 @@ impl Store {
         let run = self.benefit_run(run_id).await?;
         let verb = if to == RunStatus::Reviewed { "审核" } else { "审批" };
         if !role.may(permission) {
-            return Err(StoreError::Refused(format!("{}无权{verb}发放批次", role.label())));
+            return Err(StoreError::Forbidden(format!("{}无权{verb}发放批次", role.label())));
         }
         if !run.scope.starts_with(scope) {
             return Err(StoreError::Refused(format!(
@@ -1270,7 +1270,7 @@ impl Store {
     ) -> Result<Vec<u8>> {
         let run = self.benefit_run(run_id).await?;
         if !role.may(Permission::BenefitApprove) {
-            return Err(StoreError::Refused(format!("{}无权导出发放文件", role.label())));
+            return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
         }
         if !run.scope.starts_with(scope) {
             return Err(StoreError::NotFound);
@@ -1345,7 +1345,7 @@ impl Store {
     ) -> Result<Vec<PathBuf>> {
         let run = self.benefit_run(run_id).await?;
         if !role.may(Permission::BenefitApprove) {
-            return Err(StoreError::Refused(format!("{}无权导出发放文件", role.label())));
+            return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
         }
         // A run outside the approver's scope does not exist for them (a township approver
         // once exported a county's run with 1,203 full ID numbers).

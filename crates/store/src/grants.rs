@@ -142,7 +142,7 @@ impl Store {
             _ => return Err(StoreError::Refused(format!("未知的步骤 {to}"))),
         };
         if !role.may(permission) {
-            return Err(StoreError::Refused(format!("{}无权{verb}补助", role.label())));
+            return Err(StoreError::Forbidden(format!("{}无权{verb}补助", role.label())));
         }
         let (lo, hi) = scope_range(scope);
         let in_scope: i64 = with_pool!(self, pool => sqlx::query_scalar(&format!(
@@ -181,7 +181,7 @@ impl Store {
     /// an approver may export; a second export holds only what was approved since.
     pub async fn export_grants(&self, scope: &str, user: &str, role: Role, actor: &Actor) -> Result<Vec<u8>> {
         if !role.may(Permission::BenefitApprove) {
-            return Err(StoreError::Refused(format!("{}无权导出拨付清单", role.label())));
+            return Err(StoreError::Forbidden(format!("{}无权导出拨付清单", role.label())));
         }
         let groups: Vec<GrantGroup> = self
             .grant_groups(scope)

@@ -70,9 +70,12 @@ pub enum StoreError {
     Conflict,
     #[error("{0}")]
     File(String),
-    /// A request the rules refuse (wrong role, wrong state, same person twice).
+    /// A request the rules refuse (wrong state, same person twice).
     #[error("{0}")]
     Refused(String),
+    /// A function the role lacks (the web answers 403, not 409).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -238,7 +238,7 @@ async fn an_interrupted_run_is_completed_by_running_it_again() {
 
 fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
-        Err(StoreError::Refused(m)) => m,
+        Err(StoreError::Refused(m) | StoreError::Forbidden(m)) => m,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

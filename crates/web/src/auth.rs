@@ -80,6 +80,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Several extractors of one handler (`Can`, `InScope`, `CsrfForm`) ask who is
+        // asking; the session is read once per request.
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -116,6 +121,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .unwrap_or("");
             user.check_csrf(posted)?;
         }
+        parts.extensions.insert(user.clone());
         Ok(user)
     }
 }

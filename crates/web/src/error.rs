@@ -26,6 +26,8 @@ pub enum AppError {
     BadRequest(String),
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// A body over the route's limit.
+    TooLarge,
     Internal,
 }
 
@@ -39,6 +41,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +57,7 @@ impl AppError {
             }
             AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
             AppError::Invalid(_) => "输入有误，请按提示修改".into(),
+            AppError::TooLarge => "提交的内容超过大小上限".into(),
             AppError::Internal => "服务器内部错误，请稍后再试；如果反复出现，请联系系统管理员".into(),
         }
     }
@@ -68,6 +72,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::TooLarge => "too_large",
             AppError::Internal => "internal",
         }
     }
@@ -81,6 +86,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => AppError::Conflict(e.to_string()),
             StoreError::File(m) => AppError::BadRequest(m),
             StoreError::Refused(m) => AppError::Conflict(m),
+            StoreError::Forbidden(_) => AppError::Forbidden,
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

@@ -3,6 +3,7 @@
 //! Everything the browser needs (CSS, script) is served by the app itself: deployments sit
 //! on government intranets with no outside network.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -217,6 +218,7 @@ pub fn route_paths() -> Vec<&'static str> {
 /// (one that panics) behind exactly these.
 pub fn harden(routes: Router<AppState>, secure_cookies: bool) -> Router<AppState> {
     routes
+        .layer(axum::middleware::from_fn(access::same_origin))
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(security::BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

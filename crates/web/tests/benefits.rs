@@ -35,11 +35,11 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
         assert!(!html.contains("id=\"review\""), "{b}: the clerk has no review button");
         // ID numbers are masked in the list of lines.
         assert!(html.contains("********"), "{b}");
-        // The clerk cannot review their own run.
+        // The clerk's role has no review function: 403, not a 409 about this run.
         let r = clerk
             .post_form(&format!("/benefits/runs/{id}/review"), &[("_csrf", &csrf)])
             .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
 
         let mut reviewer = Client::login(&router, "shenhe").await;
         let html = reviewer.get(&format!("/benefits/runs/{id}")).await.text();
@@ -49,11 +49,11 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
             .post_form(&format!("/benefits/runs/{id}/review"), &[("_csrf", &csrf)])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        // The reviewer may not approve.
+        // The reviewer may not approve: a function the role lacks is a 403.
         let r = reviewer
             .post_form(&format!("/benefits/runs/{id}/approve"), &[("_csrf", &csrf)])
             .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         assert!(r.text().contains("无权"), "{b}");
 
         let mut approver = Client::login(&router, "shenpi").await;
@@ -79,7 +79,7 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
         // The reviewer cannot download the disbursement file.
         assert_eq!(
             reviewer.get(&format!("/benefits/runs/{id}/export.xlsx")).await.status,
-            StatusCode::CONFLICT
+            StatusCode::FORBIDDEN
         );
         // Every step is in the audit log.
         let audit = store.audit_entries(None, 50, 0).await.unwrap();

@@ -94,7 +94,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
         let r = clerk
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/review"), json!({}))
             .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{b}: {}", r.text());
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: {}", r.text());
         let mut reviewer = api(&router, "shenhe").await;
         let r = reviewer
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/review"), json!({}))
@@ -104,7 +104,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
         let r = reviewer
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/approve"), json!({}))
             .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         let mut approver = api(&router, "shenpi").await;
         let r = approver
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/approve"), json!({}))

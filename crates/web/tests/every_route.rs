@@ -1,7 +1,7 @@
 //! Every route the router has — read from the same list it is built from — against every demo
 //! account: a record that does not exist or lies outside the scope is a 404 (or a 403 for a
-//! function the role lacks), never a page; a state-changing request without its CSRF token
-//! changes nothing (the audit log, written with every change, does not move); nothing answers
+//! function the role lacks), never a page — read or written, with or without a valid CSRF
+//! token; a state-changing request without its CSRF token changes nothing (the audit log, written with every change, does not move); nothing answers
 //! 5xx. A route added tomorrow is walked the same way without anyone remembering to.
 
 mod common;
@@ -37,6 +37,7 @@ async fn every_route_keeps_scope_and_csrf_for_every_account() {
             let mut c = Client::login(&router, username).await;
             c.get("/").await;
             let before = head().await;
+            let mut with_token = std::collections::HashMap::new();
             for path in &paths {
                 let has_param = path.contains('{');
                 for id in ids {
@@ -74,6 +75,53 @@ async fn every_route_keeps_scope_and_csrf_for_every_account() {
                             r.status
                         );
                     }
+                    // With a valid token, a record this account may not touch is still not
+                    // there: refused as for an unknown id (404, 403 for a function the role
+                    // lacks, 400/422 for a body that does not parse), never a refusal that
+                    // confirms it exists (409), never a change.
+                    if has_param {
+                        let csrf = c.csrf.clone();
+                        for method in ["POST", "PUT", "DELETE"] {
+                            let is_api = uri.starts_with("/api/");
+                            let body = if is_api {
+                                "{}".to_string()
+                            } else {
+                                format!("_csrf={csrf}&status=vacant&count=1&name=x&decision=accept&on=2025-01-01")
+                            };
+                            let req = Request::builder()
+                                .method(method)
+                                .uri(&uri)
+                                .header("x-csrf-token", &csrf)
+                                .header(
+                                    header::CONTENT_TYPE,
+                                    if is_api {
+                                        "application/json"
+                                    } else {
+                                        "application/x-www-form-urlencoded"
+                                    },
+                                )
+                                .body(Body::from(body))
+                                .unwrap();
+                            let r = c.send(req).await;
+                            assert!(
+                                r.status.is_client_error() && r.status != StatusCode::CONFLICT,
+                                "{b}: {username} {method} {uri} with its token answered {}",
+                                r.status
+                            );
+                            // The record outside the scope and the one that does not exist
+                            // get the same answer.
+                            let key = format!("{method} {path}");
+                            match with_token.get(&key) {
+                                None => {
+                                    with_token.insert(key, r.status);
+                                }
+                                Some(first) => assert_eq!(
+                                    *first, r.status,
+                                    "{b}: {username} {method} {path}: out of scope and unknown differ"
+                                ),
+                            }
+                        }
+                    }
                     if !has_param {
                         break;
                     }
@@ -85,7 +133,7 @@ async fn every_route_keeps_scope_and_csrf_for_every_account() {
             for e in written.iter().filter(|e| e.seq > before) {
                 assert!(
                     ["export", "view_full", "search_id", "view_assessment"].contains(&e.action.as_str()),
-                    "{b}: {username}: a request without a token wrote {} on {} {}",
+                    "{b}: {username}: a request refused above wrote {} on {} {}",
                     e.action,
                     e.entity,
                     e.entity_id

@@ -83,7 +83,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         // The clerk may not review; approving before review is refused.
         assert_eq!(
             post(&mut clerk, sign("construction", inst, "reviewed", csrf.clone())).await,
-            StatusCode::CONFLICT,
+            StatusCode::FORBIDDEN,
             "{b}"
         );
         let mut reviewer = Client::login(&router, "shenhe").await;
@@ -97,7 +97,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         assert!(reviewer.get("/grants").await.text().contains("审核通过"), "{b}");
         assert_eq!(
             post(&mut reviewer, sign("construction", inst, "approved", rc.clone())).await,
-            StatusCode::CONFLICT,
+            StatusCode::FORBIDDEN,
             "{b}"
         );
         for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
@@ -160,7 +160,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
                 .post_form("/grants/export.xlsx", &[("_csrf", &rc)])
                 .await
                 .status,
-            StatusCode::CONFLICT,
+            StatusCode::FORBIDDEN,
             "{b}"
         );
         let x = approver.post_form("/grants/export.xlsx", &[("_csrf", &ac)]).await;

@@ -15,6 +15,7 @@ use yiyang_domain::role::Permission;
 use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, StoredLine};
 
 use super::ApiError;
+use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -266,10 +267,9 @@ async fn run_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<R
     responses((status = 200, body = [Run]), (status = 403, body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::BenefitRead>,
     Query(q): Query<RunsQuery>,
 ) -> Result<Json<Vec<Run>>, AppError> {
-    user.require(Permission::BenefitRead)?;
     let runs = state.store.list_benefit_runs(user.scope()).await?;
     Ok(Json(
         runs.into_iter()
@@ -285,10 +285,9 @@ pub async fn list(
     responses((status = 202, body = Started), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn start(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::BenefitPrepare>,
     Json(req): Json<StartRun>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::BenefitPrepare)?;
     let month = Month::parse(&req.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if let Some(p) = &req.pack {
         if !state.packs.iter().any(|x| x.id == *p) {

@@ -12,6 +12,7 @@ use yiyang_domain::role::Permission;
 use yiyang_store::people::{Person, PersonQuery};
 
 use super::ApiError;
+use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::people::ListParams;
@@ -123,10 +124,9 @@ fn summary(p: &Person, today: chrono::NaiveDate) -> PersonSummary {
     responses((status = 200, body = PeoplePage), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::PersonRead>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<PeoplePage>, AppError> {
-    user.require(Permission::PersonRead)?;
     let per_page = q.per_page.unwrap_or(50).clamp(1, 1000);
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let params = ListParams {
@@ -199,10 +199,9 @@ pub async fn get(
     responses((status = 201, body = Created), (status = 422, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::PersonWrite>,
     Json(input): Json<PersonInput>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::PersonWrite)?;
     let rec = input
         .validate(&*state.store.reference(), chrono::Local::now().date_naive())
         .map_err(AppError::Invalid)?;

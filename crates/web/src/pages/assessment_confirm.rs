@@ -1,11 +1,11 @@
 //! The second assessor's confirmation of an assessment, and the review of a back-dated one.
 
 use axum::extract::{Path, State};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::assessment_review::AssessmentStatus;
 use yiyang_domain::role::Permission;
 
+use crate::access::Submitted;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::security::{flashed, Flashed};
@@ -13,8 +13,6 @@ use crate::AppState;
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     decision: String,
     #[serde(default)]
@@ -33,9 +31,8 @@ fn said(status: AssessmentStatus) -> &'static str {
 /// The named second assessor signs or returns the assessment.
 pub async fn confirm(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(aid): Path<i64>,
-    Form(f): Form<DecisionForm>,
+    Submitted { user, form: f }: Submitted<DecisionForm>,
 ) -> Result<Flashed, AppError> {
     decide(&state, &user, aid, &f, Permission::AssessmentWrite).await
 }
@@ -43,9 +40,8 @@ pub async fn confirm(
 /// Civil-affairs staff accept or return a back-dated assessment.
 pub async fn review(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(aid): Path<i64>,
-    Form(f): Form<DecisionForm>,
+    Submitted { user, form: f }: Submitted<DecisionForm>,
 ) -> Result<Flashed, AppError> {
     decide(&state, &user, aid, &f, Permission::AssessmentReview).await
 }
@@ -59,7 +55,6 @@ async fn decide(
     f: &DecisionForm,
     perm: Permission,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(perm)?;
     state
         .store

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use yiyang_domain::assessment::{self, Dimension, Settings, ITEMS, LEVEL_LABELS};
 use yiyang_domain::assessment_form::{self as form, BasicInput, Reason, INFORMANTS, RISK_EVENTS};
 use yiyang_domain::assessment_review::AssessmentStatus;
@@ -16,6 +15,8 @@ use yiyang_store::assessments::StoredForm;
 
 use super::people::person_for;
 use super::{render, Layout};
+use crate::access::Submitted;
+use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -158,10 +159,9 @@ async fn form_page(
 
 pub async fn new_form(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::AssessmentWrite>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::AssessmentWrite)?;
     let today = chrono::Local::now().date_naive();
     let had: bool = !state.store.assessment_history(id).await?.is_empty();
     let open = state
@@ -186,12 +186,10 @@ pub async fn new_form(
 
 pub async fn record(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Submitted { user, form: fields }: Submitted<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let v: BTreeMap<String, String> = fields.into_iter().collect();
-    user.check_csrf(v.get("_csrf").map_or("", |s| s.as_str()))?;
     user.require(Permission::AssessmentWrite)?;
     person_for(&state, &user, Permission::PersonRead, id).await?;
     let get = |k: &str| v.get(k).cloned().unwrap_or_default();
@@ -315,10 +313,9 @@ struct ReportPage {
 
 pub async fn report(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::PersonRead>,
     Path(aid): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::PersonRead)?;
     let a = state
         .store
         .assessment_in_scope(aid, user.scope())
@@ -420,18 +417,14 @@ pub async fn report(
 
 #[derive(serde::Deserialize)]
 pub struct RequestForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     reason: String,
 }
 
 pub async fn request(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<RequestForm>,
+    Submitted { user, form: f }: Submitted<RequestForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::AssessmentRequest)?;
     person_for(&state, &user, Permission::PersonRead, id).await?;
     state

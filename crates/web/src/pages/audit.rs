@@ -4,11 +4,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use serde::Deserialize;
-use yiyang_domain::role::Permission;
 use yiyang_store::audit::{AuditRecord, Verification};
 
 use super::{render, Layout};
-use crate::auth::CurrentUser;
+use crate::access::{perm, Can};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -48,10 +47,9 @@ struct AuditPage {
 
 pub async fn index(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::AuditRead>,
     Query(p): Query<Params>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::AuditRead)?;
     let page = p.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
     // Each level reads what its own accounts (and those under it) did: a county never sees
     // the province's logins and addresses.

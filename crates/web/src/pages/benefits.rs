@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::{Fact, MonthProgram, RuleStatus};
@@ -14,7 +13,9 @@ use yiyang_store::audit::Actor;
 use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
 
 use super::people::{person_for, xlsx_download};
-use super::{render, CsrfForm, Layout};
+use super::{render, Layout};
+use crate::access::{perm, Can};
+use crate::access::{NoFields, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -51,10 +52,9 @@ pub struct IndexParams {
 
 pub async fn index(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::BenefitRead>,
     Query(p): Query<IndexParams>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::BenefitRead)?;
     let runs = state.store.list_benefit_runs(user.scope()).await?;
     let computing = runs.iter().any(|r| r.status == RunStatus::Computing);
     render(&IndexPage {
@@ -78,8 +78,6 @@ pub async fn index(
 
 #[derive(Deserialize)]
 pub struct ComputeForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     month: String,
     #[serde(default)]
     pack: String,
@@ -91,10 +89,8 @@ pub struct ComputeForm {
 /// progress.
 pub async fn compute(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<ComputeForm>,
+    Submitted { user, form: f }: Submitted<ComputeForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitPrepare)?;
     let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if !f.pack.is_empty() && !state.packs.iter().any(|p| p.id == f.pack) {
@@ -191,8 +187,7 @@ pub async fn run(
 }
 
 /// 审核 or 审批 by the signed-in user; the store checks role, scope and who did what before.
-async fn sign(state: &AppState, user: &CurrentUser, id: i64, csrf: &str, approve: bool) -> Result<Redirect, AppError> {
-    user.check_csrf(csrf)?;
+async fn sign(state: &AppState, user: &CurrentUser, id: i64, approve: bool) -> Result<Redirect, AppError> {
     run_in_scope(state, user, id).await?;
     let u = &user.session.user;
     let actor = actor(user);
@@ -212,20 +207,18 @@ async fn sign(state: &AppState, user: &CurrentUser, id: i64, csrf: &str, approve
 
 pub async fn review(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Redirect, AppError> {
-    sign(&state, &user, id, &f.csrf, false).await
+    sign(&state, &user, id, false).await
 }
 
 pub async fn approve(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Redirect, AppError> {
-    sign(&state, &user, id, &f.csrf, true).await
+    sign(&state, &user, id, true).await
 }
 
 pub async fn export(
@@ -435,10 +428,9 @@ pub struct WhatIfParams {
 /// the register in scope. Nothing is stored.
 pub async fn what_if(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::BenefitRead>,
     Query(q): Query<WhatIfParams>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::BenefitRead)?;
     // By default the most specific pack covering the user's scope (or the first one).
     let pack_id = if q.pack.is_empty() {
         let scope = yiyang_domain::DivisionCode::from_canonical(user.scope().to_string());

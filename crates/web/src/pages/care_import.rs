@@ -10,6 +10,7 @@ use yiyang_store::care_import::{CareFile, CareImportSummary};
 use yiyang_store::import::ImportJob;
 
 use super::{render, Layout};
+use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -64,10 +65,9 @@ pub async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
 
 pub async fn upload(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::InstitutionWrite>,
     form: Multipart,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::InstitutionWrite)?;
     let upload = super::imports::read_upload(form).await?;
     let (csrf, kind, file) = (upload.field("_csrf"), upload.field("kind"), upload.file);
     user.check_csrf(&csrf)?;

@@ -1,11 +1,11 @@
 //! Community and rural facilities (农村互助养老服务站点, 日间照料中心, …): the register, and the
 //! subsidies each is due under the pack in force where it is, granted once per period.
 
+use crate::access::{NoFields, Submitted};
 use crate::security::{flashed, Flashed};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::policy::facility::FACILITY_KINDS;
@@ -15,15 +15,13 @@ use yiyang_store::facilities::{Facility, FacilityInput, FacilityPreview, FACILIT
 use yiyang_store::StoreError;
 
 use super::institutions::actor;
-use super::{render, CsrfForm, Layout};
+use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct FacilityForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -101,10 +99,8 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
 
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<FacilityForm>,
+    Submitted { user, form: f }: Submitted<FacilityForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::FacilityWrite)?;
     let input = FacilityInput {
         code: f.code.clone(),
@@ -189,8 +185,6 @@ pub async fn detail(
 
 #[derive(Deserialize)]
 pub struct StatusForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     status: String,
     #[serde(default)]
     demo_site: String,
@@ -198,11 +192,9 @@ pub struct StatusForm {
 
 pub async fn update(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<StatusForm>,
+    Submitted { user, form: f }: Submitted<StatusForm>,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::FacilityWrite)?;
     facility_for(&state, &user, id).await?;
     state
@@ -215,11 +207,9 @@ pub async fn update(
 /// Grants every subsidy now due, each period once (经办: the benefit clerk's step).
 pub async fn grant(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitPrepare)?;
     facility_for(&state, &user, id).await?;
     let (n, fen) = state

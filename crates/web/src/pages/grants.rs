@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
@@ -13,6 +12,7 @@ use yiyang_store::grants::GrantGroup;
 use super::institutions::actor;
 use super::people::xlsx_download;
 use super::{render, Layout};
+use crate::access::{NoFields, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -59,8 +59,6 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
 
 #[derive(Deserialize)]
 pub struct SignForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     kind: String,
     owner: i64,
     to: String,
@@ -68,10 +66,8 @@ pub struct SignForm {
 
 pub async fn sign(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<SignForm>,
+    Submitted { user, form: f }: Submitted<SignForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitRead)?;
     let u = &user.session.user;
     state
@@ -92,10 +88,8 @@ pub async fn sign(
 /// Exporting marks the grants as paid out, so it is a POST with the form's CSRF token.
 pub async fn export(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<super::CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::BenefitRead)?;
     let u = &user.session.user;
     let bytes = state

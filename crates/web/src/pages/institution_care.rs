@@ -1,11 +1,12 @@
 //! An institution's people: residents on beds (admission, transfer, leave, discharge,
 //! death), the public-institution waitlist, the staff roster, and GB/T 37276 grading.
 
+use crate::access::InScope;
+use crate::access::{NoFields, Submitted};
 use crate::security::{flashed, Flashed};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use yiyang_domain::institution::{GradeScores, SECTION_MAX};
@@ -17,8 +18,7 @@ use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::waitlist::WaitEntry;
 
 use super::institutions::{actor, institution_for, institution_to_change};
-use super::{render, CsrfForm, Layout};
-use crate::auth::CurrentUser;
+use super::{render, Layout};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -67,11 +67,10 @@ struct ResidentsPage {
 
 pub async fn residents(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let beds = state.store.beds(id).await?;
     let free_beds = beds
         .iter()
@@ -116,8 +115,6 @@ pub async fn residents(
 
 #[derive(Deserialize)]
 pub struct AdmitForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     id_number: String,
     bed_id: i64,
     #[serde(default)]
@@ -126,11 +123,10 @@ pub struct AdmitForm {
 
 pub async fn admit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<AdmitForm>,
+    Submitted { user, form: f }: Submitted<AdmitForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
+    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     state
         .store
         .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, user.scope(), &actor(&user))
@@ -140,8 +136,6 @@ pub async fn admit(
 
 #[derive(Deserialize)]
 pub struct StepForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     kind: String,
     #[serde(default)]
     on: String,
@@ -153,11 +147,10 @@ pub struct StepForm {
 
 pub async fn resident_step(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path((id, resident)): Path<(i64, i64)>,
-    Form(f): Form<StepForm>,
+    Submitted { user, form: f }: Submitted<StepForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
+    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     let on = date(&f.on)?;
     if f.kind == "transfer" {
         let to = f.to_bed.ok_or_else(|| {
@@ -196,11 +189,10 @@ struct WaitlistPage {
 
 pub async fn waitlist(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let entries = state
         .store
         .waitlist(id, today())
@@ -233,8 +225,6 @@ pub async fn waitlist(
 
 #[derive(Deserialize)]
 pub struct ApplyForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     id_number: String,
     #[serde(default)]
     applied_on: String,
@@ -248,11 +238,10 @@ pub struct ApplyForm {
 
 pub async fn apply(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<ApplyForm>,
+    Submitted { user, form: f }: Submitted<ApplyForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
+    institution_to_change(&state, &user, id, Permission::WaitlistWrite).await?;
     state
         .store
         .apply_for_bed(
@@ -271,26 +260,21 @@ pub async fn apply(
 
 #[derive(Deserialize)]
 pub struct OfferForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     bed_id: i64,
 }
 
 pub async fn offer(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<OfferForm>,
+    Submitted { user, form: f }: Submitted<OfferForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
+    institution_to_change(&state, &user, id, Permission::WaitlistWrite).await?;
     state.store.offer_bed(id, f.bed_id, today(), &actor(&user)).await?;
     Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
 }
 
 #[derive(Deserialize)]
 pub struct DecideForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     decision: String,
     #[serde(default)]
     note: String,
@@ -300,11 +284,10 @@ pub struct DecideForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path((id, app)): Path<(i64, i64)>,
-    Form(f): Form<DecideForm>,
+    Submitted { user, form: f }: Submitted<DecideForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::WaitlistWrite).await?;
+    institution_to_change(&state, &user, id, Permission::WaitlistWrite).await?;
     let accept = f.decision == "accept";
     state
         .store
@@ -345,11 +328,10 @@ impl StaffPage {
 
 pub async fn staff(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let (staff, summary) = state.store.roster(id, today()).await?;
     let former = state.store.former_staff(id).await?;
     render(&StaffPage {
@@ -371,8 +353,6 @@ pub async fn staff(
 
 #[derive(Deserialize)]
 pub struct StaffForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     name: String,
     position: String,
     #[serde(default)]
@@ -395,11 +375,10 @@ pub struct StaffForm {
 
 pub async fn add_staff(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<StaffForm>,
+    Submitted { user, form: f }: Submitted<StaffForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
+    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     let hired = if f.hired_on.trim().is_empty() {
         today().to_string()
     } else {
@@ -435,8 +414,6 @@ pub async fn add_staff(
 
 #[derive(Deserialize)]
 pub struct StaffRecordForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     what: String,
     #[serde(default)]
     kind: String,
@@ -460,11 +437,10 @@ pub struct StaffRecordForm {
 
 pub async fn staff_record(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path((id, member)): Path<(i64, i64)>,
-    Form(f): Form<StaffRecordForm>,
+    Submitted { user, form: f }: Submitted<StaffRecordForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
+    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     let a = actor(&user);
     if f.what == "background" {
         state
@@ -527,11 +503,10 @@ struct GradingPage {
 
 pub async fn grading(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let thresholds = state.store.grade_thresholds(&inst.division).await?.to_setting();
     render(&GradingPage {
         layout: Layout::new(&state, &user, format!("{}：等级评定", inst.name), "institutions"),
@@ -548,8 +523,6 @@ pub async fn grading(
 
 #[derive(Deserialize)]
 pub struct GradingForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     environment: u32,
     facilities: u32,
     management: u32,
@@ -561,11 +534,10 @@ pub struct GradingForm {
 
 pub async fn record_grading(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<GradingForm>,
+    Submitted { user, form: f }: Submitted<GradingForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::GradingWrite).await?;
+    institution_to_change(&state, &user, id, Permission::GradingWrite).await?;
     let scores = GradeScores {
         environment: f.environment,
         facilities: f.facilities,
@@ -606,11 +578,10 @@ impl AwardsPage {
 
 pub async fn awards(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let preview = state.store.awards_preview(id, &state.packs, today()).await?;
     render(&AwardsPage {
         layout: Layout::new(&state, &user, format!("{}：人才补贴", inst.name), "institutions"),
@@ -626,11 +597,10 @@ pub async fn awards(
 /// Grants every staff incentive payable now (经办: the benefit clerk's step).
 pub async fn grant_awards(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
+    institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (n, fen) = state
         .store
         .grant_staff_awards(id, &state.packs, today(), &actor(&user))
@@ -644,8 +614,6 @@ pub async fn grant_awards(
 
 #[derive(Deserialize)]
 pub struct InternForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     name: String,
     #[serde(default)]
     started_on: String,
@@ -657,11 +625,10 @@ pub struct InternForm {
 
 pub async fn add_intern(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<InternForm>,
+    Submitted { user, form: f }: Submitted<InternForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::ResidentWrite).await?;
+    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     state
         .store
         .add_intern(

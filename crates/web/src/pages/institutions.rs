@@ -1,11 +1,12 @@
 //! The institutions register: list with bed ratios, registration with the credit code
 //! checked, 公建民营 operator assignment, and the bed board.
 
+use crate::access::{InScope, ScopedRecord};
+use crate::access::{NoFields, Submitted};
 use crate::security::{flashed, Flashed};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::institution::InstitutionKind;
 use yiyang_domain::person::FieldError;
@@ -16,7 +17,7 @@ use yiyang_store::institutions::{
 };
 use yiyang_store::StoreError;
 
-use super::{render, CsrfForm, Layout};
+use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -90,8 +91,6 @@ fn by_division(state: &AppState, scope: &str, rows: &[Institution]) -> Vec<Divis
 
 #[derive(Deserialize, Default, Clone)]
 pub struct FormInput {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -170,10 +169,8 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
 
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<FormInput>,
+    Submitted { user, form: f }: Submitted<FormInput>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&f.csrf)?;
     user.require(Permission::InstitutionWrite)?;
     let input = InstitutionInput {
         code: f.code.clone(),
@@ -266,40 +263,29 @@ impl DetailPage {
     }
 }
 
-/// The prologue of every change to an institution: the form's CSRF token, the permission the
-/// change needs, and the institution within the user's scope (404 outside it).
+/// The prologue of every change to an institution (the form's token was checked by
+/// `Submitted`): the permission the change needs, and the institution within the user's scope (404 outside it).
 pub(crate) async fn institution_to_change(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    csrf: &str,
     permission: Permission,
 ) -> Result<Institution, AppError> {
-    user.check_csrf(csrf)?;
     user.require(permission)?;
     institution_for(state, user, id).await
 }
 
 pub(crate) async fn institution_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<Institution, AppError> {
-    user.require(Permission::InstitutionRead)?;
-    let inst = state
-        .store
-        .institution_in_scope(id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !visible(user, &inst) {
-        return Err(AppError::NotFound);
-    }
-    Ok(inst)
+    user.require(<Institution as ScopedRecord>::READ)?;
+    Institution::load(state, user, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn detail(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let inst = institution_for(&state, &user, id).await?;
+    let id = inst.id;
     let cells: Vec<BedCell> = state
         .store
         .beds(id)
@@ -342,18 +328,15 @@ pub async fn detail(
 
 #[derive(Deserialize)]
 pub struct OperatorForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     operator: String,
 }
 
 pub async fn assign_operator(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<OperatorForm>,
+    Submitted { user, form: f }: Submitted<OperatorForm>,
 ) -> Result<Redirect, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::InstitutionWrite).await?;
+    institution_to_change(&state, &user, id, Permission::InstitutionWrite).await?;
     state
         .store
         .assign_operator(id, &f.operator, user.scope(), &actor(&user))
@@ -363,8 +346,6 @@ pub async fn assign_operator(
 
 #[derive(Deserialize)]
 pub struct BedsForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     building: String,
     room: String,
     count: u32,
@@ -376,11 +357,10 @@ pub struct BedsForm {
 
 pub async fn add_beds(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<BedsForm>,
+    Submitted { user, form: f }: Submitted<BedsForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::BedWrite).await?;
+    institution_to_change(&state, &user, id, Permission::BedWrite).await?;
     let n = state
         .store
         .add_beds(
@@ -398,26 +378,21 @@ pub async fn add_beds(
 
 #[derive(Deserialize)]
 pub struct StatusForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     status: String,
 }
 
 pub async fn bed_status(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path((id, bed)): Path<(i64, i64)>,
-    Form(f): Form<StatusForm>,
+    Submitted { user, form: f }: Submitted<StatusForm>,
 ) -> Result<Redirect, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::BedWrite).await?;
+    institution_to_change(&state, &user, id, Permission::BedWrite).await?;
     state.store.set_bed_status(id, bed, &f.status, &actor(&user)).await?;
     Ok(Redirect::to(&format!("/institutions/{id}")))
 }
 
 #[derive(Deserialize)]
 pub struct FilingForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     status: String,
     fire_safety: String,
     #[serde(default)]
@@ -440,11 +415,10 @@ pub struct FilingForm {
 
 pub async fn update_filing(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<FilingForm>,
+    Submitted { user, form: f }: Submitted<FilingForm>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::InstitutionWrite).await?;
+    institution_to_change(&state, &user, id, Permission::InstitutionWrite).await?;
     let input = FilingInput {
         status: f.status,
         fire_safety: f.fire_safety,
@@ -467,11 +441,10 @@ pub async fn update_filing(
 /// Grants the one-off construction subsidy for the nursing-type beds not yet paid.
 pub async fn grant_construction(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, &f.csrf, Permission::BenefitPrepare).await?;
+    institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (beds, fen) = state
         .store
         .grant_construction_subsidy(id, &state.packs, chrono::Local::now().date_naive(), &actor(&user))

@@ -26,6 +26,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 
+use crate::access::{NoFields, Submitted};
 use crate::auth::{CurrentUser, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::AppState;
@@ -456,21 +457,11 @@ pub async fn login(
         .into_response()
 }
 
-/// A form that carries nothing but its CSRF token (logout, and the buttons that sign, grant
-/// or review something named by the URL).
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    pub csrf: String,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
-    user: CurrentUser,
     jar: CookieJar,
-    Form(f): Form<CsrfForm>,
+    Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&f.csrf)?;
     state.store.delete_session(&user.token).await?;
     Ok((
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
@@ -482,8 +473,6 @@ pub async fn logout(
 #[derive(Deserialize)]
 pub struct ScopeForm {
     #[serde(default)]
-    _csrf: String,
-    #[serde(default)]
     scope: String,
     #[serde(default)]
     back: String,
@@ -492,10 +481,8 @@ pub struct ScopeForm {
 /// Narrows the working scope to a division inside the account's own (or back up to it).
 pub async fn switch_scope(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<ScopeForm>,
+    Submitted { user, form: f }: Submitted<ScopeForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(&f._csrf)?;
     let own = &user.session.user.scope;
     let exists = state.store.reference().division_name(&f.scope).is_some();
     if !f.scope.starts_with(own.as_str()) || !exists {

@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::dates::age_on;
 use yiyang_domain::person::{PersonInput, DEATH_SOURCES};
@@ -15,6 +14,8 @@ use yiyang_domain::role::Permission;
 use yiyang_store::people::{LifeFilter, Person, PersonQuery, SortKey};
 
 use super::{render, Layout};
+use crate::access::Submitted;
+use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::{urlencode, AppError};
 use crate::AppState;
@@ -192,10 +193,9 @@ struct ListPage {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::PersonRead>,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Permission::PersonRead)?;
     let page = p.page_no();
     let result = state
         .store
@@ -229,10 +229,9 @@ pub async fn list(
 /// The filtered list as .xlsx (ID numbers masked); the export is audited.
 pub async fn export(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Can<perm::PersonRead>,
     Query(p): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::PersonRead)?;
     let result = state
         .store
         .search_people(&p.query_for(&user, state.export_rows, 0))
@@ -667,20 +666,21 @@ struct FormPage {
     cancel: String,
 }
 
-/// Reads the posted form, where categories arrive as repeated `categories` keys.
-fn read_form(pairs: Vec<(String, String)>) -> (PersonInput, String, String) {
+/// Reads the posted form, where categories arrive as repeated `categories` keys (its token
+/// was checked by `Submitted`).
+fn read_form(pairs: Vec<(String, String)>) -> (PersonInput, String) {
     let mut p = PersonInput::default();
-    let (mut csrf, mut version) = (String::new(), String::new());
+    let mut version = String::new();
     for (k, v) in pairs {
         match k.as_str() {
-            "_csrf" => csrf = v,
+            "_csrf" => {}
             "version" => version = v,
             _ => {
                 p.set(&k, v);
             }
         }
     }
-    (p, csrf, version)
+    (p, version)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -733,12 +733,10 @@ pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Resul
 
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Submitted { user, form: pairs }: Submitted<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     user.require(Permission::PersonWrite)?;
-    let (input, csrf, _) = read_form(pairs);
-    user.check_csrf(&csrf)?;
+    let (input, _) = read_form(pairs);
     let today = chrono::Local::now().date_naive();
     let result = match input.validate(&*state.store.reference(), today) {
         Ok(rec) => state.store.create_person(&rec, user.scope(), &user.actor("web")).await,
@@ -788,12 +786,10 @@ pub async fn edit_form(
 
 pub async fn update(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Submitted { user, form: pairs }: Submitted<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (input, csrf, version) = read_form(pairs);
-    user.check_csrf(&csrf)?;
+    let (input, version) = read_form(pairs);
     // Out of scope is a 404 before anything about the input is said.
     person_for(&state, &user, Permission::PersonWrite, id).await?;
     let version: i64 = version

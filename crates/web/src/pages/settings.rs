@@ -6,7 +6,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-use axum::Form;
 use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::Permission;
@@ -14,6 +13,7 @@ use yiyang_store::assessments::VALIDITY_SETTING;
 use yiyang_store::staff::GRADE_THRESHOLDS_SETTING;
 
 use super::{render, Layout};
+use crate::access::Submitted;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::security::{flashed, Flash, Flashed};
@@ -67,17 +67,13 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flas
 
 #[derive(Deserialize)]
 pub struct ValidityForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     validity_months: String,
 }
 
 pub async fn validity(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<ValidityForm>,
+    Submitted { user, form: f }: Submitted<ValidityForm>,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
     let own = own_division(&user)?;
     let months = f
         .validity_months
@@ -93,17 +89,13 @@ pub async fn validity(
 
 #[derive(Deserialize)]
 pub struct ThresholdsForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     thresholds: String,
 }
 
 pub async fn thresholds(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<ThresholdsForm>,
+    Submitted { user, form: f }: Submitted<ThresholdsForm>,
 ) -> Result<Flashed, AppError> {
-    user.check_csrf(&f.csrf)?;
     let own = own_division(&user)?;
     state
         .store

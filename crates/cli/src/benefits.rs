@@ -26,13 +26,14 @@ impl PacksArg {
             None => policy::shipped::sources(),
             Some(dir) => read_pack_dir(dir)?,
         };
-        policy::load(&sources).map_err(|errors| {
+        let report = |errors: Vec<policy::PackError>| {
             let mut s = format!("政策包有 {} 处错误：", errors.len());
             for e in errors {
                 s.push_str(&format!("\n  {e}"));
             }
             s
-        })
+        };
+        policy::load(&sources).map_err(report)
     }
 }
 
@@ -152,15 +153,23 @@ pub fn describe(p: &Pack, month: Month) -> String {
         } else {
             "数值"
         };
+        let shown = if prm.is_set_on(d0) {
+            prm.display_value(v)
+        } else {
+            "待定".to_string()
+        };
         s.push_str(&format!(
             "  {:<24} {:<12} {}（{}，{}）依据：{}\n",
             prm.name,
-            prm.display_value(v),
+            shown,
             prm.label,
             kind,
             prm.basis.label(),
             prm.clause
         ));
+        if let Some(q) = &prm.quote {
+            s.push_str(&format!("      原文：“{q}”\n"));
+        }
     }
     s.push_str("\n规则：\n");
     for r in &p.rules {
@@ -169,6 +178,38 @@ pub fn describe(p: &Pack, month: Month) -> String {
             "  {:<24} [{}] {}\n      条件：{}\n      金额：{}\n      依据：{}\n",
             r.id, b.title, r.title, r.when_src, r.amount_src, r.clause
         ));
+        if let Some(q) = &r.quote {
+            s.push_str(&format!("      原文：“{q}”\n"));
+        }
+    }
+    if !p.targets.is_empty() {
+        s.push_str("\n目标：\n");
+        for t in &p.targets {
+            s.push_str(&format!(
+                "  {:<36} {}{}{}  依据：{}\n      原文：“{}”\n",
+                t.title,
+                t.describe(),
+                t.binding.map_or(String::new(), |b| format!(" {}", b.label())),
+                if t.manual { " 手工填报" } else { "" },
+                t.clause,
+                t.quote
+            ));
+        }
+    }
+    if !p.standards.is_empty() {
+        s.push_str("\n规划标准：\n");
+        for st in &p.standards {
+            s.push_str(&format!(
+                "  {}（{}）{} {} {}  依据：{}\n      原文：“{}”\n",
+                st.title,
+                st.applies_to,
+                st.comparison.symbol(),
+                st.value,
+                st.unit,
+                st.clause,
+                st.quote
+            ));
+        }
     }
     for c in &p.coordination {
         let names: Vec<&str> = c.benefits.iter().map(|&b| p.benefits[b].title.as_str()).collect();
@@ -291,7 +332,7 @@ fn s(e: impl std::fmt::Display) -> String {
 
 fn print_run(r: &yiyang_store::benefits::RunInfo) {
     println!(
-        "批次 {}：{} 区划 {} 政策包 {}，状态 {}；{} 人，{} 笔，合计 {}{}",
+        "批次 {}：{} 区划 {} 政策包 {}，状态 {}；{} 人，{} 笔，合计 {}{}{}",
         r.id,
         r.month,
         r.scope,
@@ -302,6 +343,11 @@ fn print_run(r: &yiyang_store::benefits::RunInfo) {
         yiyang_domain::Fen(r.total_fen),
         if r.skipped > 0 {
             format!("（{} 笔已由其他批次发放，未重复计入）", r.skipped)
+        } else {
+            String::new()
+        },
+        if r.pending > 0 {
+            format!("；另有 {} 人次符合条件、金额待设定（待定，未计入合计）", r.pending)
         } else {
             String::new()
         }
@@ -352,6 +398,8 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
             let store = crate::open_store(&db.db).await.map_err(s)?;
+            // With the local figures the county has approved.
+            let packs = store.packs_in_force(&packs).await.map_err(s)?;
             let me = who
                 .sign_in(&store, yiyang_domain::role::Permission::BenefitPrepare)
                 .await?;
@@ -417,6 +465,8 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             let packs = packs.load()?;
             let month = Month::parse(&month).map_err(s)?;
             let store = crate::open_store(&db.db).await.map_err(s)?;
+            // With the local figures the county has approved.
+            let packs = store.packs_in_force(&packs).await.map_err(s)?;
             let me = who
                 .sign_in(&store, yiyang_domain::role::Permission::BenefitRead)
                 .await?;

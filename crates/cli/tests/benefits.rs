@@ -207,6 +207,19 @@ fn policy_list_and_show_name_every_rule_with_its_clause() {
     ] {
         assert!(out.contains(needle), "{needle} missing:\n{out}");
     }
+    // A jurisdiction's pack shows the document's words, what is left open, its targets.
+    let (code, out, err) = yiyang(&["policy", "show", "jiangxi-2022", "--month", "2025-06"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "原文：“按照实际接收失能、部分失能老年人每人每月不低于200元、100元标准落实运营补贴”",
+        "待定",
+        "目标：",
+        "养老机构护理型床位占比",
+        "≥ 60%（2025年） 约束性",
+        "规划标准：",
+    ] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
     let (code, _, err) = yiyang(&["policy", "show", "nope"]);
     assert_ne!(code, 0);
     assert!(err.contains("nope"), "{err}");

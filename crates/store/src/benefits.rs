@@ -93,6 +93,8 @@ pub struct RunInfo {
     pub lines: i64,
     pub total_fen: i64,
     pub skipped: i64,
+    /// Person-benefits that qualify but whose figure is not set yet (待定): listed, not paid.
+    pub pending: i64,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub computed_at: Option<DateTime<Utc>>,
@@ -105,7 +107,7 @@ pub struct RunInfo {
 }
 
 const RUN_COLUMNS: &str =
-    "id, month, scope, pack, status, persons, lines, total_fen, skipped, created_by, created_at, \
+    "id, month, scope, pack, status, persons, lines, total_fen, skipped, pending, created_by, created_at, \
      computed_at, reviewed_by, reviewed_at, approved_by, approved_at, exported_by, exported_at";
 
 #[derive(sqlx::FromRow)]
@@ -119,6 +121,7 @@ struct RunRecord {
     lines: i64,
     total_fen: i64,
     skipped: i64,
+    pending: i64,
     created_by: String,
     created_at: DateTime<Utc>,
     computed_at: Option<DateTime<Utc>>,
@@ -150,6 +153,7 @@ impl TryFrom<RunRecord> for RunInfo {
             lines: r.lines,
             total_fen: r.total_fen,
             skipped: r.skipped,
+            pending: r.pending,
             created_by: r.created_by,
             created_at: r.created_at,
             computed_at: r.computed_at,
@@ -383,6 +387,9 @@ impl<'p> PackChoice<'p> {
     }
 }
 
+/// The kind of a line that qualifies but has no amount yet (待定).
+pub const PENDING: &str = "pending";
+
 /// The lines of one person for one month under `program` (amounts after coordination).
 pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, kind: &'static str) -> Vec<Line> {
     let mut out = Vec::new();
@@ -393,7 +400,10 @@ pub fn person_lines(p: &PersonFacts, month: Month, program: &MonthProgram<'_>, k
     let facts = p.facts(month, pack);
     let mut scratch = Vec::new();
     for (b, pay) in program.pays(&facts, &mut scratch).iter().enumerate() {
-        if pay.amount == 0 {
+        // A benefit whose figure is not set yet is carried as a `pending` line of no amount:
+        // the run lists it apart and never pays it.
+        let kind = if pay.is_pending() { PENDING } else { kind };
+        if pay.amount == 0 && kind != PENDING {
             continue;
         }
         let rule = &pack.rules[pay.rule as usize];
@@ -488,7 +498,8 @@ pub fn corrections(
 ) -> Vec<Line> {
     let month_s = month.to_string();
     let mut out = Vec::new();
-    let due = lines_for(p, month, choice, scope, "backpay");
+    let mut due = lines_for(p, month, choice, scope, "backpay");
+    due.retain(|l| l.kind != PENDING);
     for mut l in due.iter().cloned() {
         let already = paid
             .get(&(p.id, l.benefit.clone(), month_s.clone()))
@@ -836,8 +847,9 @@ impl Store {
                 with_pool!(self, pool => {
                     let mut tx = pool.begin().await?;
                     sqlx::query("DELETE FROM payment_lines WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM run_pending WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
                     sqlx::query("UPDATE benefit_runs SET status = 'computing', cursor = 0, persons = 0, lines = 0, \
-                                 total_fen = 0, skipped = 0, computed_at = NULL WHERE id = $1")
+                                 total_fen = 0, skipped = 0, pending = 0, computed_at = NULL WHERE id = $1")
                         .bind(run.id).execute(&mut *tx).await?;
                     (*tx).append_audit(&self.audit_keys(), &actor.entry("recompute", "benefit_run", run.id, serde_json::json!({"month": month_s, "scope": req.scope}))).await?;
                     tx.commit().await?;
@@ -939,6 +951,8 @@ impl Store {
             }
             // Lines another run already holds for this month are not paid twice.
             let taken = self.regular_taken(first, last, &month_s, run.id).await?;
+            let (mut pending, mut lines): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.kind == PENDING);
+            pending.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
             let before = lines.len();
             lines.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
             let skipped = (before - lines.len()) as i64;
@@ -947,7 +961,7 @@ impl Store {
             lines.extend(backpay);
             t_compute += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
-            self.store_chunk(run.id, &lines, last, people.len() as i64, skipped)
+            self.store_chunk(run.id, &lines, &pending, last, people.len() as i64, skipped)
                 .await?;
             t_store += t0.elapsed().as_secs_f64();
             cursor = last;
@@ -1034,14 +1048,56 @@ impl Store {
     }
 
     /// Writes one chunk's lines and advances the run's cursor, atomically.
-    async fn store_chunk(&self, run_id: i64, lines: &[Line], cursor: i64, persons: i64, skipped: i64) -> Result<()> {
+    /// The pending (待定) people of run `id` by benefit: (benefit, count), largest first.
+    pub async fn run_pending_summary(&self, id: i64) -> Result<Vec<(String, i64)>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT benefit, COUNT(*) FROM run_pending WHERE run_id = $1 GROUP BY benefit ORDER BY COUNT(*) DESC, benefit")
+            .bind(id).fetch_all(pool).await?))
+    }
+
+    async fn store_chunk(
+        &self,
+        run_id: i64,
+        lines: &[Line],
+        pending: &[Line],
+        cursor: i64,
+        persons: i64,
+        skipped: i64,
+    ) -> Result<()> {
         let fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
-        // The run's cursor and counters move in the same transaction as the chunk's lines.
+        // The run's cursor and counters move in the same transaction as the chunk's lines,
+        // and the chunk's pending people with them.
         macro_rules! advance_cursor {
-            ($tx:ident) => {
+            ($tx:ident) => {{
+                for batch in pending.chunks(500) {
+                    let mut sql = String::from(
+                        "INSERT INTO run_pending (run_id, person_id, benefit, payee_kind, payee, county, rule_id, pack_id) VALUES ",
+                    );
+                    for i in 0..batch.len() {
+                        let b = i * 8;
+                        sql.push_str(&format!(
+                            "{}(${},${},${},${},${},${},${},${})",
+                            if i == 0 { "" } else { "," },
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
+                        ));
+                    }
+                    let mut q = sqlx::query(&sql);
+                    for l in batch {
+                        q = q
+                            .bind(run_id)
+                            .bind(l.person_id)
+                            .bind(&l.benefit)
+                            .bind(l.payee_kind)
+                            .bind(&l.payee)
+                            .bind(&l.county)
+                            .bind(&l.rule_id)
+                            .bind(&l.pack_id);
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
                 sqlx::query(
                     "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
-                     total_fen = total_fen + $5, skipped = skipped + $6 WHERE id = $1",
+                     total_fen = total_fen + $5, skipped = skipped + $6, pending = pending + $7 WHERE id = $1",
                 )
                 .bind(run_id)
                 .bind(cursor)
@@ -1049,9 +1105,10 @@ impl Store {
                 .bind(lines.len() as i64)
                 .bind(fen)
                 .bind(skipped)
+                .bind(pending.len() as i64)
                 .execute(&mut *$tx)
                 .await?
-            };
+            }};
         }
         match &self.db {
             Db::Sqlite(pool) => {

@@ -31,11 +31,27 @@ impl Store {
         packs: &[Pack],
         today: NaiveDate,
     ) -> Result<Option<ConstructionPreview>> {
-        type Row = (String, bool, Option<NaiveDate>, Option<String>, Option<i64>);
+        type Row = (
+            String,
+            bool,
+            Option<NaiveDate>,
+            Option<String>,
+            Option<i64>,
+            String,
+            bool,
+            bool,
+        );
         let row: Option<Row> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT division, medical_care, filed_on, premises, lease_years FROM institutions WHERE id = $1")
+            "SELECT division, medical_care, filed_on, premises, lease_years, kind, membership, health_accepted \
+             FROM institutions WHERE id = $1")
             .bind(institution_id).fetch_optional(pool).await?);
-        let (division, medical_care, filed_on, premises, lease_years) = row.ok_or(StoreError::NotFound)?;
+        let (division, medical_care, filed_on, premises, lease_years, kind, membership, health_accepted) =
+            row.ok_or(StoreError::NotFound)?;
+        let kind = yiyang_domain::institution::InstitutionKind::parse(&kind).ok_or_else(|| {
+            StoreError::Db(sqlx::Error::Decode(
+                format!("institution {institution_id}: unknown kind {kind:?}").into(),
+            ))
+        })?;
         let mut choice = PackChoice::new(packs, Month::of(today), None)?;
         let Some(params) = choice
             .program(&division)
@@ -52,6 +68,9 @@ impl Store {
             .bind(institution_id).fetch_one(pool).await?);
         let decision = decide(
             &ConstructionFacts {
+                kind,
+                membership,
+                health_accepted,
                 medical_care,
                 filed_on,
                 nursing_beds: nursing as u32,

@@ -212,6 +212,9 @@ impl Store {
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
         self.load_demo_care(today, actor).await?;
+        if self.approved_local_figures().await?.is_empty() {
+            self.load_demo_figures(actor).await?;
+        }
         Ok((summary.job.inserted + summary.job.updated + summary.job.unchanged) as usize)
     }
 
@@ -310,13 +313,15 @@ impl Store {
             with_pool!(self, pool => sqlx::query(
                 "UPDATE institutions SET credit_code = $2, address = $3, longitude = $4, latitude = $5, filed_on = $6, \
                  fire_safety = $7, clinic = $8, medical_care = $9, credit_commitment = $10, licence_no = $11, licence_until = $12, \
-                 premises = $13, lease_years = $14 WHERE id = $1")
+                 premises = $13, lease_years = $14, health_accepted = $15 WHERE id = $1")
                 .bind(inst).bind(&credit).bind(address).bind(lon).bind(lat)
                 .bind(filed.parse::<NaiveDate>().expect("date")).bind(fire).bind(clinic).bind(clinic.is_some()).bind(true)
                 .bind(format!("赣民养备{}", &body[8..14])).bind(NaiveDate::from_ymd_opt(2029, 12, 31))
                 // The private home rents its building on a ten-year lease; the others own theirs.
                 .bind(if clinic.is_some() && fire == "pending" { "rented" } else { "built" })
                 .bind(if clinic.is_some() && fire == "pending" { Some(10i64) } else { None })
+                // Its nursing station passed the county health commission's acceptance.
+                .bind(clinic.is_some() && fire == "pending")
                 .execute(pool).await.map(|_| ())?);
         }
         // (building, rooms, beds per room, nursing, dementia unit)

@@ -15,6 +15,7 @@ pub mod facilities;
 pub mod grants;
 pub mod import;
 pub mod institutions;
+pub mod local_figures;
 pub mod people;
 pub mod reference;
 pub mod residents;

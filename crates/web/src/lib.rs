@@ -44,6 +44,14 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The packs in force now: the server's packs with every approved local figure filled in
+    /// (the figures a county sets where its superior's document leaves them open).
+    pub async fn packs_now(&self) -> Result<Arc<Vec<yiyang_domain::policy::Pack>>, error::AppError> {
+        Ok(Arc::new(self.store.packs_in_force(&self.packs).await?))
+    }
+}
+
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 
@@ -201,6 +209,14 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/grants/sign", post(pages::grants::sign)),
         ("/grants/export.xlsx", post(pages::grants::export)),
         ("/policy", get(pages::policy::index)),
+        (
+            "/local-figures",
+            get(pages::local_figures::index).post(pages::local_figures::propose),
+        ),
+        ("/local-figures/{id}/review", post(pages::local_figures::review)),
+        ("/local-figures/{id}/approve", post(pages::local_figures::approve)),
+        ("/local-figures/{id}/return", post(pages::local_figures::send_back)),
+        ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
         ("/api/docs", get(api::docs_page)),
         ("/static/app.css", get(css)),

@@ -113,7 +113,7 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
 #[tokio::test]
 async fn a_persons_month_is_explained_with_facts_rules_and_clauses() {
     for (b, store, router) in apps(300).await {
-        let packs = yiyang_domain::policy::shipped::packs();
+        let packs = yiyang_domain::policy::shipped::packs_with_demo_figures();
         let req =
             yiyang_store::benefits::RunRequest::new(yiyang_domain::dates::Month::parse("2026-10").unwrap(), "360733");
         let run = store
@@ -139,7 +139,7 @@ async fn a_persons_month_is_explained_with_facts_rules_and_clauses() {
             "赣府厅发〔2022〕3号",
             "高龄津贴",
             "条件不满足",
-            "age &#62;= 80",
+            "age &#62;= gaoling_age_1",
         ] {
             assert!(html.contains(needle), "{b}: {needle} missing");
         }
@@ -180,7 +180,7 @@ async fn policy_pages_and_what_if_show_rules_clauses_and_costs() {
         assert_eq!(c.get("/policy/nope").await.status, StatusCode::NOT_FOUND);
 
         let page = c
-            .get("/benefits/what-if?pack=huichang-2021&param=gaoling_90&value=300&month=2026-10")
+            .get("/benefits/what-if?pack=huichang-2021&param=gaoling_2&value=300&month=2026-10")
             .await;
         assert_eq!(page.status, StatusCode::OK, "{b}");
         let html = page.text();

@@ -40,7 +40,7 @@ async fn a_mutual_aid_site_is_granted_what_it_is_due_once_per_period() {
             .unwrap();
         let years = (today.year() - (opened.year() + 1) + 1) as i64;
         let p = store
-            .facility_preview(site, &yiyang_domain::policy::shipped::packs(), today)
+            .facility_preview(site, &yiyang_domain::policy::shipped::packs_with_demo_figures(), today)
             .await
             .unwrap();
         assert_eq!(
@@ -81,7 +81,11 @@ async fn a_mutual_aid_site_is_granted_what_it_is_due_once_per_period() {
         assert!(page.contains("一次性建设补助") && page.contains("运营满 1 年后"), "{b}");
         let suspended = facility(&store, "SS3607331022002").await;
         let p = store
-            .facility_preview(suspended, &yiyang_domain::policy::shipped::packs(), today)
+            .facility_preview(
+                suspended,
+                &yiyang_domain::policy::shipped::packs_with_demo_figures(),
+                today,
+            )
             .await
             .unwrap();
         assert!(p.due.iter().all(|d| d.subsidy != "operate"), "{b}");

@@ -20,6 +20,9 @@ async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
 #[tokio::test]
 async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
     for (b, store, router) in apps(10).await {
+        // The construction subsidy goes to the private home (a public one gets none); the
+        // staff awards to the central home's interns.
+        let private = institution(&store, "JG3607332001").await;
         let inst = institution(&store, "JG3607331001").await;
         let site = store
             .facilities_in("360733")
@@ -33,7 +36,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         let mut clerk = Client::login(&router, "huichang").await;
         let csrf = clerk.csrf.clone();
         for url in [
-            format!("/institutions/{inst}/construction-subsidy"),
+            format!("/institutions/{private}/construction-subsidy"),
             format!("/facilities/{site}/subsidies"),
             format!("/institutions/{inst}/awards"),
         ] {
@@ -82,7 +85,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         };
         // The clerk may not review; approving before review is refused.
         assert_eq!(
-            post(&mut clerk, sign("construction", inst, "reviewed", csrf.clone())).await,
+            post(&mut clerk, sign("construction", private, "reviewed", csrf.clone())).await,
             StatusCode::FORBIDDEN,
             "{b}"
         );
@@ -96,11 +99,11 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         let rc = reviewer.csrf.clone();
         assert!(reviewer.get("/grants").await.text().contains("审核通过"), "{b}");
         assert_eq!(
-            post(&mut reviewer, sign("construction", inst, "approved", rc.clone())).await,
+            post(&mut reviewer, sign("construction", private, "approved", rc.clone())).await,
             StatusCode::FORBIDDEN,
             "{b}"
         );
-        for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
+        for (kind, owner) in [("construction", private), ("facility", site), ("staff", inst)] {
             assert_eq!(
                 post(&mut reviewer, sign(kind, owner, "reviewed", rc.clone())).await,
                 StatusCode::SEE_OTHER,
@@ -120,7 +123,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             "{b}"
         );
         let ac = approver.csrf.clone();
-        for (kind, owner) in [("construction", inst), ("facility", site), ("staff", inst)] {
+        for (kind, owner) in [("construction", private), ("facility", site), ("staff", inst)] {
             assert_eq!(
                 post(&mut approver, sign(kind, owner, "approved", ac.clone())).await,
                 StatusCode::SEE_OTHER,
@@ -184,7 +187,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         let mut inspector = Client::login(&router, "jiancha").await;
         assert_eq!(inspector.get("/grants").await.status, StatusCode::FORBIDDEN, "{b}");
         let audit = store
-            .audit_entries(Some(("grant", &format!("construction:{inst}"))), 10, 0)
+            .audit_entries(Some(("grant", &format!("construction:{private}"))), 10, 0)
             .await
             .unwrap();
         let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();

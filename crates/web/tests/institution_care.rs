@@ -587,15 +587,32 @@ async fn a_grading_checks_prerequisites_and_the_grade_shows_on_the_institution()
 #[tokio::test]
 async fn the_construction_subsidy_pays_each_nursing_bed_once() {
     for (b, store, router) in apps(10).await {
-        // The central home: 40 nursing-type beds, 医养结合, filed in 2015 (Huichang pack:
-        // 5,000 yuan a bed).
-        let inst = institution(&store, "JG3607331001").await;
         let mut c = Client::login(&router, "huichang").await;
         let csrf = c.csrf.clone();
+        // The central home is public and the social welfare centre 公建民营: neither is a
+        // 民办养老机构, so neither gets the subsidy (会府发〔2021〕7号 第二十一条), and the page
+        // says why.
+        for code in ["JG3607331001", "JG3607331002"] {
+            let public = institution(&store, code).await;
+            let page = c.get(&format!("/institutions/{public}")).await.text();
+            assert!(page.contains("公建民营不在补助之列"), "{b}: {code}");
+            assert!(page.contains("id=\"construction-beds\">0<"), "{b}: {code}");
+            let r = c
+                .post_form(
+                    &format!("/institutions/{public}/construction-subsidy"),
+                    &[("_csrf", &csrf)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{b}: {code}");
+            assert!(r.text().contains("民办养老机构"), "{b}: {code}");
+        }
+        // The private home: 40 nursing-type beds (one out of service), 医养结合 accepted by the
+        // county health commission, in a building rented on a ten-year lease: 3,000 yuan a bed.
+        let inst = institution(&store, "JG3607332001").await;
         let page = c.get(&format!("/institutions/{inst}")).await.text();
-        assert!(page.contains("id=\"construction-beds\">40<"), "{b}: {page}");
+        assert!(page.contains("id=\"construction-beds\">39<"), "{b}: {page}");
         assert!(
-            page.contains("id=\"construction-amount\">¥200,000.00"),
+            page.contains("id=\"construction-amount\">¥117,000.00"),
             "{b}: {}",
             &page[page.find("construction-amount").unwrap()..][..80]
         );
@@ -607,7 +624,7 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
         // New nursing beds are paid; the old ones are not paid again.
         store
-            .add_beds(inst, "3号楼", "301", 2, true, false, &actor())
+            .add_beds(inst, "B栋", "301", 2, true, false, &actor())
             .await
             .unwrap();
         let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
@@ -621,10 +638,9 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((p.paid_beds, p.paid_fen, p.decision.beds), (42, 21_000_000, 0), "{b}");
-        // The private home rents its building on a ten-year lease: the rebuilt-or-rented
-        // schedule (3,000 yuan a bed with 医养结合, cap 500,000 yuan).
-        let rented = institution(&store, "JG3607332001").await;
+        assert_eq!((p.paid_beds, p.paid_fen, p.decision.beds), (41, 12_300_000, 0), "{b}");
+        // The rebuilt-or-rented schedule (3,000 yuan a bed with 医养结合, cap 500,000 yuan).
+        let rented = inst;
         let page = c.get(&format!("/institutions/{rented}")).await.text();
         assert!(page.contains("id=\"construction-schedule\">改建或租用<"), "{b}");
         assert!(
@@ -702,7 +718,7 @@ async fn staff_incentives_pay_interns_a_share_of_the_minimum_wage_once_and_wait_
             f
         };
         let today = chrono::Local::now().date_naive();
-        let packs = yiyang_domain::policy::shipped::packs();
+        let packs = yiyang_domain::policy::shipped::packs_with_demo_figures();
         let before = store.awards_preview(own, &packs, today).await.unwrap().payable_fen();
         let url = format!("/institutions/{own}/interns");
         let bad = post(

@@ -28,6 +28,13 @@ pub struct ConstructionParams {
     pub rebuild: Option<(i64, i64, i64)>,
     /// The shortest lease, in years, that counts as rented premises.
     pub min_lease_years: i64,
+    /// Only privately run homes (民办) qualify: not 公办, not 公建民营 (`jianshe_private_only`).
+    pub private_only: bool,
+    /// Homes run on a membership basis are excluded (`jianshe_no_membership`).
+    pub no_membership: bool,
+    /// A 医养结合 institution must have passed the health commission's acceptance
+    /// (`jianshe_health_acceptance`).
+    pub health_acceptance: bool,
 }
 
 /// Where an institution's premises come from (用房来源), as filed.
@@ -89,6 +96,9 @@ impl ConstructionParams {
                 _ => None,
             },
             min_lease_years: v("jianshe_min_lease_years").unwrap_or(5),
+            private_only: v("jianshe_private_only") == Some(1),
+            no_membership: v("jianshe_no_membership") == Some(1),
+            health_acceptance: v("jianshe_health_acceptance") == Some(1),
         })
     }
 }
@@ -96,6 +106,11 @@ impl ConstructionParams {
 /// What the register says about one institution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConstructionFacts {
+    pub kind: crate::institution::InstitutionKind,
+    /// Run on a membership basis (实行会员制).
+    pub membership: bool,
+    /// A 医养结合 institution accepted by the county health commission.
+    pub health_accepted: bool,
     pub medical_care: bool,
     pub filed_on: Option<NaiveDate>,
     pub nursing_beds: u32,
@@ -147,6 +162,22 @@ pub fn decide(f: &ConstructionFacts, p: &ConstructionParams) -> ConstructionDeci
             f.filed_on.is_some_and(|d| d <= operating_since),
         ),
     ];
+    use crate::institution::InstitutionKind;
+    if p.private_only {
+        conditions.push((
+            format!("民办养老机构（本机构为{}；公办、公建民营不在补助之列）", f.kind.label()),
+            matches!(
+                f.kind,
+                InstitutionKind::PrivateNonprofit | InstitutionKind::PrivateForprofit
+            ),
+        ));
+    }
+    if p.no_membership {
+        conditions.push(("不实行会员制".into(), !f.membership));
+    }
+    if p.health_acceptance && f.medical_care {
+        conditions.push(("医养结合机构经县卫健委验收合格".into(), f.health_accepted));
+    }
     match f.premises {
         None => conditions.push(("已登记用房来源（自建、购买、改建或租用）".into(), false)),
         Some(Premises::Rented) => conditions.push((
@@ -199,11 +230,17 @@ mod tests {
             clause: "会府发〔2021〕7号 第二十一条".into(),
             rebuild: Some((300_000, 100_000, 50_000_000)),
             min_lease_years: 5,
+            private_only: true,
+            no_membership: true,
+            health_acceptance: true,
         }
     }
 
     fn facts() -> ConstructionFacts {
         ConstructionFacts {
+            kind: crate::institution::InstitutionKind::PrivateNonprofit,
+            membership: false,
+            health_accepted: true,
             medical_care: true,
             filed_on: Some(d("2024-05-01")),
             nursing_beds: 40,
@@ -227,8 +264,56 @@ mod tests {
         assert_eq!((p.min_beds, p.min_months), (30, 12));
         assert_eq!(p.rebuild, Some((300_000, 100_000, 50_000_000)));
         assert_eq!(p.min_lease_years, 5);
+        assert!(p.private_only && p.no_membership && p.health_acceptance);
         let bench = packs.iter().find(|p| p.id == "bench").unwrap();
         assert_eq!(ConstructionParams::from_pack(bench, d("2026-11-23")), None);
+    }
+
+    #[test]
+    fn public_homes_public_private_ones_membership_homes_and_unaccepted_medical_care_get_nothing_with_the_reason() {
+        use crate::institution::InstitutionKind;
+        for kind in [InstitutionKind::Public, InstitutionKind::PublicPrivate] {
+            let r = decide(&ConstructionFacts { kind, ..facts() }, &params());
+            assert!(!r.eligible() && r.amount_fen == 0, "{kind:?}");
+            assert!(r
+                .conditions
+                .iter()
+                .any(|(c, met)| !met && c.contains("公建民营不在补助之列")));
+        }
+        let r = decide(
+            &ConstructionFacts {
+                kind: InstitutionKind::PrivateForprofit,
+                ..facts()
+            },
+            &params(),
+        );
+        assert!(r.eligible(), "民办营利 homes are 民办养老机构");
+        let r = decide(
+            &ConstructionFacts {
+                membership: true,
+                ..facts()
+            },
+            &params(),
+        );
+        assert!(!r.eligible() && r.conditions.iter().any(|(c, met)| !met && c == "不实行会员制"));
+        let r = decide(
+            &ConstructionFacts {
+                health_accepted: false,
+                ..facts()
+            },
+            &params(),
+        );
+        assert!(!r.eligible() && r.conditions.iter().any(|(c, met)| !met && c.contains("卫健委")));
+        // Acceptance by the health commission is asked of 医养结合 institutions only.
+        let r = decide(
+            &ConstructionFacts {
+                health_accepted: false,
+                medical_care: false,
+                ..facts()
+            },
+            &params(),
+        );
+        assert!(r.eligible());
     }
 
     #[test]

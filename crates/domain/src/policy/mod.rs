@@ -12,11 +12,14 @@ pub mod construction;
 pub mod expr;
 pub mod facility;
 pub mod facts;
+pub mod fidelity;
 pub mod input_row;
+pub mod local_figures;
 pub mod pack;
 pub mod program;
 pub mod shipped;
 pub mod staff_awards;
+pub mod targets;
 
 pub use facts::{Fact, Facts, Flag};
 pub use pack::{load, Pack, PackError, Payee};

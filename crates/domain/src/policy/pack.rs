@@ -38,26 +38,43 @@ pub enum Payee {
     Institution,
 }
 
-/// How a parameter's value relates to the document.
+/// How a parameter's value relates to the document. A pack says only what its document
+/// says: `fixed` and `floor` carry the figure with the document's own words (`quote`);
+/// `local` and `superior` carry no figure at all — people who qualify are 待定 (eligible,
+/// amount pending) until an authorised user sets it; `choice` is a decision the document
+/// leaves open that is not money (a level, a yes/no), stated with its reason in `note`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
-    /// The document states this amount.
+    /// The document states this figure.
     #[default]
     Fixed,
-    /// The document sets a minimum (不低于); the value is the default this pack pays.
+    /// The document sets a minimum (不低于); the figure is that minimum.
     Floor,
-    /// The document leaves the amount to local rules (由各地确定); the value is a documented default.
+    /// The document leaves the figure to local rules (由各地确定): no figure in the pack.
     Local,
+    /// Set by a higher or another authority's document not in the pack (named in `note`): no
+    /// figure in the pack.
+    Superior,
+    /// A choice the document does not make (how to read 生活不能自理, whether two subsidies
+    /// combine); the pack states it with its reason in `note`. Never an amount of money.
+    Choice,
 }
 
 impl Basis {
     pub fn label(self) -> &'static str {
         match self {
             Basis::Fixed => "文件规定",
-            Basis::Floor => "文件定下限，取默认值",
-            Basis::Local => "文件授权地方确定，取默认值",
+            Basis::Floor => "文件规定下限（不低于）",
+            Basis::Local => "文件授权地方确定，待当地设定",
+            Basis::Superior => "由上级或其他文件规定，待设定",
+            Basis::Choice => "文件未明确，本包的取舍（见说明）",
         }
+    }
+
+    /// The document leaves the figure to someone else: the pack holds none.
+    pub fn left_open(self) -> bool {
+        matches!(self, Basis::Local | Basis::Superior)
     }
 }
 
@@ -77,6 +94,8 @@ pub struct Param {
     pub unit: Option<String>,
     pub basis: Basis,
     pub clause: String,
+    /// The document's own words that set the figure (checked verbatim against the source).
+    pub quote: Option<String>,
     pub note: Option<String>,
     /// Values by date, sorted; the first starts at the pack's start.
     pub values: Vec<ParamValue>,
@@ -87,20 +106,31 @@ pub struct Param {
 #[derive(Clone, Debug)]
 pub struct ParamValue {
     pub from: NaiveDate,
+    /// 0 while not `set`.
     pub value: i64,
+    /// False while the document leaves the figure open and no one has set it (待定).
+    pub set: bool,
     /// The clause of the document that changed the value, when not the parameter's own.
     pub clause: Option<String>,
 }
 
 impl Param {
-    /// The value in force on `day`.
-    pub fn value_on(&self, day: NaiveDate) -> i64 {
+    fn entry_on(&self, day: NaiveDate) -> &ParamValue {
         self.values
             .iter()
             .rev()
             .find(|v| v.from <= day)
             .unwrap_or(&self.values[0])
-            .value
+    }
+
+    /// The value in force on `day` (0 while not set).
+    pub fn value_on(&self, day: NaiveDate) -> i64 {
+        self.entry_on(day).value
+    }
+
+    /// Whether a figure is in force on `day`; false while it is 待定.
+    pub fn is_set_on(&self, day: NaiveDate) -> bool {
+        self.entry_on(day).set
     }
 
     pub fn display_value(&self, v: i64) -> String {
@@ -133,6 +163,8 @@ pub struct Rule {
     pub amount: Node,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The document's own words for the rule (who qualifies), checked verbatim.
+    pub quote: Option<String>,
     pub note: Option<String>,
     pub defined_in: String,
 }
@@ -181,6 +213,11 @@ pub struct Pack {
     pub benefits: Vec<Benefit>,
     pub rules: Vec<Rule>,
     pub coordination: Vec<Coordination>,
+    /// The quantitative targets of this pack's own document (not inherited: a county's
+    /// document has its own; the province's stay with the province's pack).
+    pub targets: Vec<super::targets::Target>,
+    /// Its planning standards (space, land, bed ceilings), not inherited either.
+    pub standards: Vec<super::targets::Standard>,
     /// How a legacy MZ/T 039-2013 level (0-3) reads as a GB/T 42195-2022 level (0-4):
     /// `mzt039_levels[legacy]`. Inherited; default 0→0, 1→1, 2→2, 3→3.
     pub mzt039_levels: [i8; 4],
@@ -247,6 +284,7 @@ pub fn with_change(base: &Pack, month: crate::dates::Month, name: &str, value: &
     p.values.push(ParamValue {
         from,
         value: v,
+        set: true,
         clause: Some("假设调整（what-if）".into()),
     });
     Ok(pack)
@@ -266,6 +304,10 @@ struct FilePack {
     rules: Vec<Spanned<FileRule>>,
     #[serde(default)]
     coordination: Vec<Spanned<FileCoordination>>,
+    #[serde(default)]
+    targets: Vec<super::targets::Target>,
+    #[serde(default)]
+    standards: Vec<super::targets::Standard>,
 }
 
 #[derive(Deserialize)]
@@ -305,6 +347,7 @@ struct FileParam {
     #[serde(default)]
     basis: Basis,
     clause: String,
+    quote: Option<String>,
     note: Option<String>,
     #[serde(default)]
     changes: Vec<FileChange>,
@@ -318,6 +361,7 @@ struct FileChange {
     fen: Option<i64>,
     value: Option<i64>,
     clause: Option<String>,
+    quote: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -339,6 +383,7 @@ struct FileRule {
     amount: String,
     from: Option<toml::value::Datetime>,
     to: Option<toml::value::Datetime>,
+    quote: Option<String>,
     note: Option<String>,
 }
 
@@ -376,6 +421,8 @@ struct Parsed {
     benefits: Vec<(String, At, FileBenefit)>,
     rules: Vec<(At, FileRule)>,
     coordination: Vec<(At, FileCoordination)>,
+    targets: Vec<super::targets::Target>,
+    standards: Vec<super::targets::Standard>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -412,6 +459,8 @@ fn parse_file(file: &str, text: &str) -> Result<Parsed, PackError> {
             .into_iter()
             .map(|v| (at(v.span()), v.into_inner()))
             .collect(),
+        targets: raw.targets,
+        standards: raw.standards,
     })
 }
 
@@ -456,6 +505,42 @@ fn one_value(
         (None, None, Some(v)) => Ok((ParamKind::Number, v)),
         _ => Err(at.err(key, "须且只能写 yuan、fen、value 之一")),
     }
+}
+
+/// A parameter's first value, or none where the document leaves the figure open.
+fn first_value(fp: &FileParam, territorial: bool, at: &At, key: &str) -> Result<(ParamKind, Option<i64>), PackError> {
+    let given = fp.yuan.is_some() || fp.fen.is_some() || fp.value.is_some();
+    if fp.basis.left_open() {
+        if given {
+            return Err(at.err(
+                key,
+                "文件未规定的数额（basis = local / superior）不能写在政策包里：由有权限的用户在系统中设定",
+            ));
+        }
+        // No figure: a plain number if it has a unit, money otherwise.
+        let kind = if fp.unit.is_some() {
+            ParamKind::Number
+        } else {
+            ParamKind::Money
+        };
+        return Ok((kind, None));
+    }
+    let (kind, v) = one_value(&fp.yuan, fp.fen, fp.value, at, key)?;
+    match fp.basis {
+        Basis::Choice if kind == ParamKind::Money => {
+            return Err(at.err(key, "basis = choice 只用于非金额的取舍；文件未定的金额写 basis = local"))
+        }
+        Basis::Choice if fp.note.as_deref().is_none_or(|n| n.trim().is_empty()) => {
+            return Err(at.err(key, "basis = choice 须在 note 中写明取舍的理由"))
+        }
+        Basis::Fixed | Basis::Floor
+            if territorial && v != 0 && fp.quote.as_deref().is_none_or(|q| q.trim().is_empty()) =>
+        {
+            return Err(at.err(key, "文件规定的数值须附 quote：文件中设定该数值的原文"))
+        }
+        _ => {}
+    }
+    Ok((kind, Some(v)))
 }
 
 /// Names shared by the parameters during expression compilation.
@@ -604,7 +689,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
         if fp.clause.trim().is_empty() {
             errors.push(pat.err(&key, "clause 不能为空：写明依据的文件条款"));
         }
-        let (kind, first) = match one_value(&fp.yuan, fp.fen, fp.value, pat, &key) {
+        let (kind, first) = match first_value(fp, m.jurisdiction.is_some(), pat, &key) {
             Ok(v) => v,
             Err(e) => {
                 errors.push(e);
@@ -613,7 +698,8 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
         };
         let mut values = vec![ParamValue {
             from: effective_from,
-            value: first,
+            value: first.unwrap_or(0),
+            set: first.is_some(),
             clause: None,
         }];
         for (i, ch) in fp.changes.iter().enumerate() {
@@ -626,9 +712,18 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
                     if from <= values.last().expect("non-empty").from {
                         errors.push(pat.err(&ckey, "changes 须按日期递增，且晚于政策包生效日"));
                     }
+                    if fp.basis.left_open() {
+                        errors.push(pat.err(&ckey, "文件未规定的数额不能在政策包里调整：由有权限的用户在系统中设定"));
+                    } else if m.jurisdiction.is_some()
+                        && v != 0
+                        && ch.quote.as_deref().is_none_or(|q| q.trim().is_empty())
+                    {
+                        errors.push(pat.err(&ckey, "调整后的数值须附 quote：文件中设定该数值的原文"));
+                    }
                     values.push(ParamValue {
                         from,
                         value: v,
+                        set: true,
                         clause: ch.clause.clone(),
                     });
                 }
@@ -643,6 +738,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             unit: fp.unit.clone(),
             basis: fp.basis,
             clause: fp.clause.clone(),
+            quote: fp.quote.clone(),
             note: fp.note.clone(),
             values,
             defined_in: m.id.clone(),
@@ -739,6 +835,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
                     amount,
                     from,
                     to,
+                    quote: fr.quote.clone(),
                     note: fr.note.clone(),
                     defined_in: m.id.clone(),
                 };
@@ -784,6 +881,9 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             .filter_map(|code| benefits.iter().position(|b| b.code == *code))
             .collect();
     }
+    for problem in super::targets::check(&p.targets, &p.standards) {
+        errors.push(at.err("targets", problem));
+    }
     if errors.is_empty() {
         Ok(Pack {
             id: m.id.clone(),
@@ -801,6 +901,8 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             benefits,
             rules,
             coordination,
+            targets: p.targets.clone(),
+            standards: p.standards.clone(),
             mzt039_levels,
         })
     } else {
@@ -850,18 +952,21 @@ payee = "person"
 label = "80-89周岁"
 yuan = 50
 clause = "第三条"
-changes = [{ from = 2024-01-01, yuan = "60.50", clause = "某府发〔2023〕9号" }]
+quote = "每人每月50元"
+changes = [{ from = 2024-01-01, yuan = "60.50", clause = "某府发〔2023〕9号", quote = "提高到60.50元" }]
 
 [params.huli]
 label = "护理补贴"
 yuan = 100
 basis = "floor"
 clause = "第五条"
+quote = "不低于100元"
 
 [params.canhu]
 label = "残疾人护理补贴"
 yuan = 80
 clause = "第五条"
+quote = "每人每月80元"
 
 [[rules]]
 id = "gaoling_80"
@@ -907,6 +1012,7 @@ inherits = "prov"
 label = "护理补贴（县提标）"
 yuan = 150
 clause = "县文第二条"
+quote = "提高到150元"
 
 [[rules]]
 id = "gaoling_90"

@@ -16,8 +16,18 @@ const MAX_TABLE_KEYS: usize = 1 << 22;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pay {
     pub amount: i64,
-    /// Index into `Pack::rules`; meaningless when `amount` is 0.
+    /// Index into `Pack::rules`; meaningless when `amount` is 0 and not `pending`.
     pub rule: u16,
+    /// Nothing paid, but the person qualifies under a rule whose figure the document leaves
+    /// to others and no one has set yet (待定): `rule` is that rule.
+    pub pending: bool,
+}
+
+impl Pay {
+    /// Qualifies, amount not yet set: listed, not paid, not skipped.
+    pub fn is_pending(&self) -> bool {
+        self.amount == 0 && self.pending
+    }
 }
 
 /// How a rule fared for one person-month.
@@ -27,6 +37,12 @@ pub enum RuleStatus {
     NotMet,
     /// The condition holds but the amount is zero.
     ZeroAmount,
+    /// The condition holds; the amount reads a figure the document leaves to others that no
+    /// one has set yet (待定).
+    Pending { params: Vec<String> },
+    /// The condition reads a figure no one has set (an age the document leaves to local
+    /// rules): the rule cannot be applied to anyone yet.
+    Undecided { params: Vec<String> },
     /// Paid.
     Paid,
     /// Another rule of the same benefit paid more (or the same, and was listed first).
@@ -41,7 +57,16 @@ impl RuleStatus {
         match self {
             RuleStatus::Paid => format!("适用：{}", crate::Fen(amount)),
             RuleStatus::NotMet => "条件不满足".into(),
-            RuleStatus::ZeroAmount => "条件满足，但金额参数为 0（待本地核定）".into(),
+            RuleStatus::ZeroAmount => "条件满足，但按规则计算的金额为 0".into(),
+            RuleStatus::Undecided { params } => {
+                format!("未适用：条件中的数值文件未规定，待当地设定（{}）", params.join("、"))
+            }
+            RuleStatus::Pending { params } => {
+                format!(
+                    "条件满足，金额待定：文件未规定数额，待当地设定（{}）",
+                    params.join("、")
+                )
+            }
             RuleStatus::Superseded { by_rule } => format!("同一待遇按规则 {by_rule} 就高发放"),
             RuleStatus::Coordinated { by_benefit, clause } => {
                 format!("按衔接规则改发 {by_benefit}（{clause}）")
@@ -71,6 +96,11 @@ pub struct MonthProgram<'p> {
     pub month: Month,
     /// Parameter values in force on the first day of the month.
     pub params: Vec<i64>,
+    /// Per rule of the pack: the names of the parameters its amount reads that are not set
+    /// on the first day of the month (empty: the rule can pay).
+    unset: Vec<Vec<String>>,
+    /// Per rule: the unset parameters its condition reads (the rule applies to no one).
+    undecided: Vec<Vec<String>>,
     /// Rules in force in the month, by index into `pack.rules`.
     active: Vec<usize>,
     dims: Vec<(Dimension, usize)>,
@@ -93,6 +123,16 @@ impl<'p> MonthProgram<'p> {
     pub fn direct(pack: &'p Pack, month: Month) -> MonthProgram<'p> {
         let (d0, d1) = (month.first_day(), month.last_day());
         let params = pack.params.iter().map(|p| p.value_on(d0)).collect();
+        let unset_in = |node: &super::expr::Node| -> Vec<String> {
+            let mut used = BTreeSet::new();
+            node.params(&mut used);
+            used.into_iter()
+                .filter(|&i| !pack.params[i].is_set_on(d0))
+                .map(|i| pack.params[i].name.clone())
+                .collect()
+        };
+        let unset = pack.rules.iter().map(|r| unset_in(&r.amount)).collect();
+        let undecided = pack.rules.iter().map(|r| unset_in(&r.when)).collect();
         let active: Vec<usize> = (0..pack.rules.len())
             .filter(|&i| pack.in_force(d0, d1) && pack.rules[i].in_force(d0, d1))
             .collect();
@@ -112,6 +152,8 @@ impl<'p> MonthProgram<'p> {
             pack,
             month,
             params,
+            unset,
+            undecided,
             active,
             dims,
             table: None,
@@ -120,6 +162,16 @@ impl<'p> MonthProgram<'p> {
             program.table = Some(program.build_table(stride));
         }
         program
+    }
+
+    /// The rules in force this month that apply to no one because their condition reads a
+    /// figure not yet set, with those figures' names: shown on the run's summary.
+    pub fn undecided_rules(&self) -> Vec<(&'p super::pack::Rule, &[String])> {
+        self.active
+            .iter()
+            .filter(|&&i| !self.undecided[i].is_empty())
+            .map(|&i| (&self.pack.rules[i], self.undecided[i].as_slice()))
+            .collect()
     }
 
     pub fn benefit_count(&self) -> usize {
@@ -191,15 +243,31 @@ impl<'p> MonthProgram<'p> {
         let pack = self.pack;
         for &ri in &self.active {
             let rule = &pack.rules[ri];
-            let met = rule.when.eval(f, &self.params) != 0;
-            let amount = if met {
+            let decidable = self.undecided[ri].is_empty();
+            let met = decidable && rule.when.eval(f, &self.params) != 0;
+            let amount = if met && self.unset[ri].is_empty() {
                 rule.amount.eval(f, &self.params).max(0)
             } else {
                 0
             };
             let slot = &mut out[rule.benefit];
-            let status = if !met {
+            let status = if !decidable {
+                RuleStatus::Undecided {
+                    params: self.undecided[ri].clone(),
+                }
+            } else if !met {
                 RuleStatus::NotMet
+            } else if !self.unset[ri].is_empty() {
+                if slot.amount == 0 && !slot.pending {
+                    *slot = Pay {
+                        amount: 0,
+                        rule: ri as u16,
+                        pending: true,
+                    };
+                }
+                RuleStatus::Pending {
+                    params: self.unset[ri].clone(),
+                }
             } else if amount == 0 {
                 RuleStatus::ZeroAmount
             } else if amount > slot.amount {
@@ -215,6 +283,7 @@ impl<'p> MonthProgram<'p> {
                 *slot = Pay {
                     amount,
                     rule: ri as u16,
+                    pending: false,
                 };
                 RuleStatus::Paid
             } else {

@@ -40,3 +40,17 @@ pub fn packs() -> Vec<Pack> {
         )
     })
 }
+
+/// The demo county's local figures (`policy-packs/demo-local-figures.toml`, every one marked
+/// as demo): what a database loaded with the demo applies on top of the shipped packs.
+pub const DEMO_FIGURES: &str = include_str!("../../../../policy-packs/demo-local-figures.toml");
+
+/// The shipped packs with the demo's local figures filled in.
+pub fn packs_with_demo_figures() -> Vec<Pack> {
+    super::local_figures::apply(&packs(), "policy-packs/demo-local-figures.toml", DEMO_FIGURES).unwrap_or_else(|e| {
+        panic!(
+            "demo local figures are invalid: {}",
+            e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+        )
+    })
+}

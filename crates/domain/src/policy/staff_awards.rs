@@ -390,7 +390,29 @@ mod tests {
     fn internship_pays_a_share_of_the_minimum_wage_and_more_for_the_retained_when_half_stay() {
         // 赣府厅发〔2022〕3号 第六章第五节: 70% a month; 100% for retained interns where at
         // least half stay. 会府发〔2021〕7号 第二十三条: 100% once per retained intern.
-        let jx = pack("jiangxi-2022");
+        // The minimum wage and the longest period are set by other documents: until a county
+        // sets them, nothing is computed; here a county has set them.
+        let set = crate::policy::local_figures::apply(
+            &crate::policy::shipped::packs(),
+            "local.toml",
+            r#"
+[[figure]]
+pack = "jiangxi-2022"
+param = "min_wage_month"
+yuan = "1610"
+from = 2022-01-18
+document = "赣府发〔2021〕5号（三类区域）"
+
+[[figure]]
+pack = "jiangxi-2022"
+param = "jianxi_max_months"
+value = 12
+from = 2022-01-18
+document = "见习期限规定"
+"#,
+        )
+        .unwrap();
+        let jx = AwardParams::from_pack(set.iter().find(|p| p.id == "jiangxi-2022").unwrap(), d("2025-06-01"));
         let wage = 161_000;
         let interns = [
             InternFacts {
@@ -418,7 +440,10 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].months, s[0].amount_fen), (6, 6 * wage));
         assert_eq!(s[1].amount_fen, 6 * wage * 70 / 100);
-        let hc = pack("huichang-2021");
+        // Without a minimum wage set, nothing is computed at all.
+        assert!(internship_subsidies(&interns, &pack("jiangxi-2022"), today).is_empty());
+        let demo = crate::policy::shipped::packs_with_demo_figures();
+        let hc = AwardParams::from_pack(demo.iter().find(|p| p.id == "huichang-2021").unwrap(), d("2025-06-01"));
         let s = internship_subsidies(&interns, &hc, today);
         assert_eq!(s[0].amount_fen, 6 * wage * 70 / 100 + wage);
         assert!(s[0].basis.contains("留用一次性 100%"));

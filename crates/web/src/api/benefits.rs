@@ -39,6 +39,8 @@ pub struct Run {
     pub total_fen: i64,
     /// Lines another run already held (not paid twice).
     pub skipped: i64,
+    /// People who qualify for a benefit whose figure is not set yet (待定): listed, not paid.
+    pub pending: i64,
     pub created_by: String,
     pub created_at: String,
     pub computed_at: Option<String>,
@@ -60,6 +62,7 @@ impl From<RunInfo> for Run {
             lines: r.lines,
             total_fen: r.total_fen,
             skipped: r.skipped,
+            pending: r.pending,
             created_by: r.created_by,
             created_at: r.created_at.to_rfc3339(),
             computed_at: r.computed_at.map(|t| t.to_rfc3339()),
@@ -167,7 +170,8 @@ pub struct Started {
 pub struct RuleOutcome {
     pub rule_id: String,
     pub title: String,
-    /// `paid`, `not_met`, `zero_amount`, `superseded` or `coordinated`.
+    /// `paid`, `not_met`, `zero_amount`, `pending` (qualifies, amount not set yet: 待定),
+    /// `undecided` (its condition reads a figure not set yet), `superseded` or `coordinated`.
     pub outcome: String,
     /// The outcome in words.
     pub description: String,
@@ -288,20 +292,16 @@ pub async fn start(
     user: Can<perm::BenefitPrepare>,
     Json(req): Json<StartRun>,
 ) -> Result<Response, AppError> {
+    let packs = state.packs_now().await?;
     let month = Month::parse(&req.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if let Some(p) = &req.pack {
-        if !state.packs.iter().any(|x| x.id == *p) {
+        if !packs.iter().any(|x| x.id == *p) {
             return Err(AppError::BadRequest(format!("没有政策包 {p}")));
         }
     }
     let scope = user.scope().to_string();
     let actor = user.actor("api");
-    let (store, packs, pack, recompute) = (
-        state.store.clone(),
-        state.packs.clone(),
-        req.pack.clone(),
-        req.recompute,
-    );
+    let (store, packs, pack, recompute) = (state.store.clone(), packs.clone(), req.pack.clone(), req.recompute);
     let s = scope.clone();
     tokio::spawn(async move {
         let r = RunRequest {
@@ -460,6 +460,8 @@ fn part(e: &PackExplanation<'_>, payee: &str) -> PackPart {
                                 RuleStatus::ZeroAmount => "zero_amount",
                                 RuleStatus::Superseded { .. } => "superseded",
                                 RuleStatus::Coordinated { .. } => "coordinated",
+                                RuleStatus::Pending { .. } => "pending",
+                                RuleStatus::Undecided { .. } => "undecided",
                             }
                             .into(),
                             description: t.status.describe(t.amount),
@@ -485,12 +487,13 @@ pub async fn person_month(
     Path(id): Path<i64>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<PersonMonthJson>, AppError> {
+    let packs = state.packs_now().await?;
     crate::pages::people::person_for(&state, &user, Permission::PersonRead, id).await?;
     let month = match q.month.as_deref() {
         Some(m) => Month::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => Month::of(chrono::Local::now().date_naive()).prev(),
     };
-    let pm = state.store.person_month(id, month, &state.packs).await?;
+    let pm = state.store.person_month(id, month, &packs).await?;
     let mut parts = Vec::new();
     if let Some(e) = &pm.own {
         parts.push(part(e, "person"));

@@ -91,15 +91,16 @@ pub async fn compute(
     State(state): State<AppState>,
     Submitted { user, form: f }: Submitted<ComputeForm>,
 ) -> Result<Redirect, AppError> {
+    let packs = state.packs_now().await?;
     user.require(Permission::BenefitPrepare)?;
     let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if !f.pack.is_empty() && !state.packs.iter().any(|p| p.id == f.pack) {
+    if !f.pack.is_empty() && !packs.iter().any(|p| p.id == f.pack) {
         return Err(AppError::BadRequest(format!("没有政策包 {}", f.pack)));
     }
     let scope = user.scope().to_string();
     let actor = actor(&user);
     let store = state.store.clone();
-    let packs = state.packs.clone();
+    let packs = packs.clone();
     let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
     let recompute = f.recompute == "1";
     tokio::spawn(async move {
@@ -124,6 +125,8 @@ struct RunPage {
     benefit_titles: Vec<(String, String)>,
     lines: Vec<StoredLine>,
     more: usize,
+    /// (benefit, people) qualifying for a benefit whose figure is not set yet.
+    pending: Vec<(String, i64)>,
     can_review: bool,
     can_approve: bool,
     can_export: bool,
@@ -153,15 +156,17 @@ pub async fn run(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     let run = run_in_scope(&state, &user, id).await?;
     let totals = state.store.run_totals(id).await?;
+    let pending = state.store.run_pending_summary(id).await?;
     let (mut lines, all) = state.store.run_lines_page(id, None, None, 200, 0).await?;
     let more = (all as usize).saturating_sub(lines.len());
     for l in &mut lines {
         l.id_number = yiyang_domain::id_number::mask(&l.id_number);
     }
     let mut benefit_titles: Vec<(String, String)> = Vec::new();
-    for p in state.packs.iter() {
+    for p in packs.iter() {
         for b in &p.benefits {
             if !benefit_titles.iter().any(|(c, _)| *c == b.code) {
                 benefit_titles.push((b.code.clone(), b.title.clone()));
@@ -183,6 +188,7 @@ pub async fn run(
         benefit_titles,
         lines,
         more,
+        pending,
     })
 }
 
@@ -281,6 +287,7 @@ pub async fn person_month(
     Path(id): Path<i64>,
     Query(q): Query<MonthParam>,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     person_for(&state, &user, Permission::PersonRead, id).await?;
     let month_s = if q.month.is_empty() {
         default_month()
@@ -288,7 +295,7 @@ pub async fn person_month(
         q.month.clone()
     };
     let month = Month::parse(&month_s).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let pm = state.store.person_month(id, month, &state.packs).await?;
+    let pm = state.store.person_month(id, month, &packs).await?;
     let facts = pm
         .own
         .as_ref()
@@ -431,6 +438,7 @@ pub async fn what_if(
     user: Can<perm::BenefitRead>,
     Query(q): Query<WhatIfParams>,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     // By default the most specific pack covering the user's scope (or the first one).
     let pack_id = if q.pack.is_empty() {
         let scope = yiyang_domain::DivisionCode::from_canonical(user.scope().to_string());
@@ -443,7 +451,7 @@ pub async fn what_if(
                     .is_some_and(|j| j.contains(&scope) || scope.contains(j))
             })
             .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()))
-            .or(state.packs.first())
+            .or(packs.first())
             .map(|p| p.id.clone())
             .unwrap_or_default()
     } else {
@@ -454,7 +462,7 @@ pub async fn what_if(
     } else {
         q.month.clone()
     };
-    let base = state.packs.iter().find(|p| p.id == pack_id).ok_or(AppError::NotFound)?;
+    let base = packs.iter().find(|p| p.id == pack_id).ok_or(AppError::NotFound)?;
     let month = Month::parse(&month_s).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let params = base
         .params

@@ -169,8 +169,9 @@ pub async fn detail(
     Path(id): Path<i64>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     let f = facility_for(&state, &user, id).await?;
-    let preview = state.store.facility_preview(id, &state.packs, today()).await?;
+    let preview = state.store.facility_preview(id, &packs, today()).await?;
     render(&DetailPage {
         layout: Layout::new(&state, &user, f.name.clone(), "facilities"),
         division_path: state.store.reference().division_path(&f.division),
@@ -210,11 +211,12 @@ pub async fn grant(
     Path(id): Path<i64>,
     Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
+    let packs = state.packs_now().await?;
     user.require(Permission::BenefitPrepare)?;
     facility_for(&state, &user, id).await?;
     let (n, fen) = state
         .store
-        .grant_facility_subsidies(id, &state.packs, today(), &actor(&user))
+        .grant_facility_subsidies(id, &packs, today(), &actor(&user))
         .await?;
     let msg = format!("已核定 {n} 项，共 {}", Fen(fen));
     Ok(flashed(format!("/facilities/{id}"), msg))

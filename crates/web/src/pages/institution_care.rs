@@ -581,8 +581,9 @@ pub async fn awards(
     InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     let id = inst.id;
-    let preview = state.store.awards_preview(id, &state.packs, today()).await?;
+    let preview = state.store.awards_preview(id, &packs, today()).await?;
     render(&AwardsPage {
         layout: Layout::new(&state, &user, format!("{}：人才补贴", inst.name), "institutions"),
         inst,
@@ -600,10 +601,11 @@ pub async fn grant_awards(
     Path(id): Path<i64>,
     Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
+    let packs = state.packs_now().await?;
     institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (n, fen) = state
         .store
-        .grant_staff_awards(id, &state.packs, today(), &actor(&user))
+        .grant_staff_awards(id, &packs, today(), &actor(&user))
         .await?;
     Ok(back(
         id,

@@ -39,6 +39,9 @@ struct ListPage {
     total_beds: i64,
     nursing_pct: i64,
     public_occupancy_pct: i64,
+    /// The targets in force for the user's scope, from its pack ("" when none is set).
+    nursing_target: String,
+    occupancy_target: String,
     can_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
     fire_safety: Vec<(&'static str, &'static str)>,
@@ -143,7 +146,15 @@ async fn list_page(
         .filter(|r| InstitutionKind::parse(&r.kind).is_some_and(|k| k.is_public()))
         .collect();
     let (pub_beds, pub_occ) = public.iter().fold((0, 0), |(b, o), r| (b + r.beds, o + r.occupied));
+    let packs = state.packs.clone();
+    let target = |indicator: &str| {
+        yiyang_domain::policy::targets::governing(&packs, user.scope(), indicator)
+            .map(|(p, t)| format!("目标 {}，{}", t.describe(), p.document))
+            .unwrap_or_default()
+    };
     render(&ListPage {
+        nursing_target: target("nursing_bed_ratio"),
+        occupancy_target: target("public_occupancy_rate"),
         layout: Layout::new(state, user, "养老机构", "institutions"),
         by_division: by_division(state, user.scope(), &rows),
         fire_safety: FIRE_SAFETY.to_vec(),
@@ -285,6 +296,7 @@ pub async fn detail(
     InScope { user, item: inst }: InScope<Institution>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
+    let packs = state.packs_now().await?;
     let id = inst.id;
     let cells: Vec<BedCell> = state
         .store
@@ -317,7 +329,7 @@ pub async fn detail(
         construction: if user.may(Permission::BenefitRead) || user.may(Permission::InstitutionWrite) {
             state
                 .store
-                .construction_preview(id, &state.packs, chrono::Local::now().date_naive())
+                .construction_preview(id, &packs, chrono::Local::now().date_naive())
                 .await?
         } else {
             None
@@ -411,6 +423,10 @@ pub struct FilingForm {
     premises: String,
     #[serde(default)]
     lease_years: String,
+    #[serde(default)]
+    membership: String,
+    #[serde(default)]
+    health_accepted: String,
 }
 
 pub async fn update_filing(
@@ -430,6 +446,8 @@ pub async fn update_filing(
         clinic: f.clinic,
         premises: f.premises,
         lease_years: f.lease_years,
+        membership: f.membership == "1",
+        health_accepted: f.health_accepted == "1",
     };
     state
         .store
@@ -444,10 +462,11 @@ pub async fn grant_construction(
     Path(id): Path<i64>,
     Submitted { user, .. }: Submitted<NoFields>,
 ) -> Result<Flashed, AppError> {
+    let packs = state.packs_now().await?;
     institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (beds, fen) = state
         .store
-        .grant_construction_subsidy(id, &state.packs, chrono::Local::now().date_naive(), &actor(&user))
+        .grant_construction_subsidy(id, &packs, chrono::Local::now().date_naive(), &actor(&user))
         .await?;
     Ok(flashed(
         format!("/institutions/{id}"),

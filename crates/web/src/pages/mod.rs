@@ -12,6 +12,7 @@ pub mod grants;
 pub mod imports;
 pub mod institution_care;
 pub mod institutions;
+pub mod local_figures;
 pub mod people;
 pub mod policy;
 pub mod settings;

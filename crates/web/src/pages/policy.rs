@@ -66,6 +66,10 @@ pub struct ParamRow {
     pub kind: &'static str,
     pub basis: &'static str,
     pub clause: String,
+    /// The document's own words that set the figure.
+    pub quote: String,
+    /// Where the value in force comes from when not the pack itself (a local document).
+    pub set_by: String,
     pub note: String,
     pub from: String,
 }
@@ -77,7 +81,10 @@ pub struct RuleRow {
     pub when: String,
     pub amount: String,
     pub clause: String,
+    pub quote: String,
     pub inherited: bool,
+    /// The figures its condition reads that no one has set: it applies to no one yet.
+    pub undecided: String,
 }
 
 #[derive(Template)]
@@ -93,6 +100,17 @@ struct PackPage {
     params: Vec<ParamRow>,
     rules: Vec<RuleRow>,
     coordination: Vec<(String, String)>,
+    targets: Vec<yiyang_domain::policy::targets::Target>,
+    standards: Vec<yiyang_domain::policy::targets::Standard>,
+}
+
+impl PackPage {
+    fn indicator_name(&self, id: &str) -> &'static str {
+        yiyang_domain::policy::targets::INDICATORS
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or("手工填报", |(_, n)| *n)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +125,8 @@ pub async fn pack(
     Path(id): Path<String>,
     Query(q): Query<MonthParam>,
 ) -> Result<Html<String>, AppError> {
-    let p = state.packs.iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
+    let packs = state.packs_now().await?;
+    let p = packs.iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
     let month = if q.month.is_empty() {
         Month::of(chrono::Local::now().date_naive())
     } else {
@@ -120,7 +139,19 @@ pub async fn pack(
         .map(|prm| ParamRow {
             name: prm.name.clone(),
             label: prm.label.clone(),
-            value: prm.display_value(prm.value_on(d0)),
+            value: if prm.is_set_on(d0) {
+                prm.display_value(prm.value_on(d0))
+            } else {
+                "待定".into()
+            },
+            quote: prm.quote.clone().unwrap_or_default(),
+            set_by: prm
+                .values
+                .iter()
+                .rev()
+                .find(|v| v.from <= d0)
+                .and_then(|v| v.clause.clone())
+                .unwrap_or_default(),
             kind: if prm.kind == ParamKind::Money {
                 "金额"
             } else {
@@ -132,10 +163,24 @@ pub async fn pack(
             from: prm.defined_in.clone(),
         })
         .collect();
+    let program = yiyang_domain::policy::MonthProgram::direct(p, month);
+    let undecided = program.undecided_rules();
     let rules = p
         .rules
         .iter()
         .map(|r| RuleRow {
+            quote: r.quote.clone().unwrap_or_default(),
+            undecided: undecided
+                .iter()
+                .find(|(u, _)| u.id == r.id)
+                .map(|(_, names)| {
+                    names
+                        .iter()
+                        .map(|n| p.param(n).map_or(n.as_str(), |x| x.label.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default(),
             id: r.id.clone(),
             benefit: p.benefits[r.benefit].title.clone(),
             title: r.title.clone(),
@@ -168,5 +213,7 @@ pub async fn pack(
         params,
         rules,
         coordination,
+        targets: p.targets.clone(),
+        standards: p.standards.clone(),
     })
 }

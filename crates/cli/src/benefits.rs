@@ -285,6 +285,10 @@ pub enum BenefitsAction {
     Review {
         #[arg(long)]
         run: i64,
+        /// The run's total in yuan, as the signer checked it (on the run's page, or as
+        /// `benefits run` printed it): a run whose total differs is refused.
+        #[arg(long)]
+        confirm_total: String,
         #[command(flatten)]
         who: crate::account::AccountArg,
         #[command(flatten)]
@@ -294,6 +298,10 @@ pub enum BenefitsAction {
     Approve {
         #[arg(long)]
         run: i64,
+        /// The run's total in yuan, as the signer checked it (on the run's page, or as
+        /// `benefits run` printed it): a run whose total differs is refused.
+        #[arg(long)]
+        confirm_total: String,
         #[command(flatten)]
         who: crate::account::AccountArg,
         #[command(flatten)]
@@ -354,9 +362,11 @@ fn print_run(r: &yiyang_store::benefits::RunInfo) {
     );
 }
 
-/// 审核 (`approve` false) or 审批 as the account in `who`.
+/// 审核 (`approve` false) or 审批 as the account in `who`, of the run whose total the signer
+/// confirmed.
 async fn sign(
     run: i64,
+    confirm_total: &str,
     who: &crate::account::AccountArg,
     db: &crate::DbArg,
     approve: bool,
@@ -370,13 +380,30 @@ async fn sign(
     };
     let me = who.sign_in(&store, perm).await?;
     let (user, actor) = (me.user, me.actor);
+    let confirmed = yiyang_domain::policy::pack::parse_yuan(confirm_total.trim())
+        .ok_or_else(|| format!("--confirm-total “{confirm_total}” 不是金额（元，如 315900 或 315900.50）"))?;
+    // Someone else's run is "not found", as on the web.
+    let current = store
+        .benefit_run(run)
+        .await
+        .ok()
+        .filter(|r| r.scope.starts_with(&user.scope))
+        .ok_or_else(|| format!("没有批次 {run}，或不在您的管辖范围内"))?;
+    if current.total_fen != confirmed {
+        return Err(format!(
+            "批次 {run} 现在的合计为 {}，与您核对的 {} 不一致（可能已重新计算），请重新核对",
+            yiyang_domain::Fen(current.total_fen),
+            yiyang_domain::Fen(confirmed)
+        ));
+    }
+    let seen = yiyang_store::run_signing::run_digest(&current);
     let r = if approve {
         store
-            .approve_run(run, &user.username, user.role, &user.scope, &actor)
+            .approve_run(run, Some(&seen), &user.username, user.role, &user.scope, &actor)
             .await
     } else {
         store
-            .review_run(run, &user.username, user.role, &user.scope, &actor)
+            .review_run(run, Some(&seen), &user.username, user.role, &user.scope, &actor)
             .await
     };
     print_run(&r.map_err(s)?);
@@ -437,8 +464,18 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             print_run(&out.run);
             Ok(ExitCode::SUCCESS)
         }
-        BenefitsAction::Review { run, who, db } => sign(run, &who, &db, false).await,
-        BenefitsAction::Approve { run, who, db } => sign(run, &who, &db, true).await,
+        BenefitsAction::Review {
+            run,
+            confirm_total,
+            who,
+            db,
+        } => sign(run, &confirm_total, &who, &db, false).await,
+        BenefitsAction::Approve {
+            run,
+            confirm_total,
+            who,
+            db,
+        } => sign(run, &confirm_total, &who, &db, true).await,
         BenefitsAction::Export { run, out, who, db } => {
             let store = crate::open_store(&db.db).await.map_err(s)?;
             let me = who

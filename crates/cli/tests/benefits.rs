@@ -304,18 +304,74 @@ fn a_run_is_computed_reviewed_approved_and_exported_from_the_command_line() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("批次 1") && out.contains("待审核"), "{out}");
+    // The signers confirm the total they checked, as printed.
+    let total: String = out
+        .split("合计 ¥")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .filter(|c| *c != ',')
+        .collect();
     let (code, out, _) = yiyang_pw(&[
         "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "360733", "--user", "huichang",
     ]);
     assert_eq!(code, 0);
     assert!(out.contains("未重复计算"), "{out}");
-    let (code, out, err) = yiyang_pw(&["benefits", "review", "--db", &db, "--run", "1", "--user", "shenhe"]);
+    let (code, _, err) = yiyang_pw(&[
+        "benefits",
+        "review",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--confirm-total",
+        "1",
+        "--user",
+        "shenhe",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("不一致"), "{err}");
+    let (code, out, err) = yiyang_pw(&[
+        "benefits",
+        "review",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--confirm-total",
+        &total,
+        "--user",
+        "shenhe",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已审核"), "{out}");
-    let (code, _, err) = yiyang_pw(&["benefits", "approve", "--db", &db, "--run", "1", "--user", "shenhe"]);
+    let (code, _, err) = yiyang_pw(&[
+        "benefits",
+        "approve",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--confirm-total",
+        &total,
+        "--user",
+        "shenhe",
+    ]);
     assert_ne!(code, 0);
     assert!(err.contains("无权"), "{err}");
-    let (code, out, err) = yiyang_pw(&["benefits", "approve", "--db", &db, "--run", "1", "--user", "shenpi"]);
+    let (code, out, err) = yiyang_pw(&[
+        "benefits",
+        "approve",
+        "--db",
+        &db,
+        "--run",
+        "1",
+        "--confirm-total",
+        &total,
+        "--user",
+        "shenpi",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已审批"), "{out}");
     let files = dir.path().join("out");

@@ -387,6 +387,17 @@ impl<'p> PackChoice<'p> {
     }
 }
 
+/// Another process created the same run a moment earlier: say so in words, not as a raw
+/// constraint error.
+fn already_started(e: sqlx::Error, month: &str) -> StoreError {
+    match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => {
+            StoreError::Refused(format!("{month} 的发放批次已由他人开始计算，请稍后刷新查看"))
+        }
+        _ => StoreError::Db(e),
+    }
+}
+
 /// The kind of a line that qualifies but has no amount yet (待定).
 pub const PENDING: &str = "pending";
 
@@ -807,6 +818,58 @@ impl Store {
         r.map(RunInfo::try_from).ok_or(StoreError::NotFound)?
     }
 
+    /// Whether `req` may start now, said in words before anything is spawned: a month that has
+    /// begun, a pack that governs the scope, no computation of the same run under way here, no
+    /// recomputation of a run already signed.
+    pub async fn check_run_start(&self, req: &RunRequest<'_>, packs: &[Pack]) -> Result<()> {
+        DivisionCode::parse(req.scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let month_s = req.month.to_string();
+        let pack_key = req.pack.unwrap_or("auto");
+        // Only months that have begun: a benefit is paid for a month being lived, never ahead.
+        let this_month = Month::of(chrono::Local::now().date_naive());
+        if req.month > this_month {
+            return Err(StoreError::Refused(format!(
+                "{month_s} 尚未到来：只能计算本月（{this_month}）及以前的月份"
+            )));
+        }
+        // A named pack must govern the scope (Huichang cannot be paid under Xinjiang's rules).
+        if let Some(id) = req.pack {
+            let governs = packs.iter().find(|p| p.id == id).is_some_and(|p| {
+                p.jurisdiction
+                    .as_ref()
+                    .is_none_or(|j| req.scope.starts_with(j.as_str()))
+            });
+            if !governs {
+                return Err(StoreError::Refused(format!(
+                    "政策包 {id} 不适用于区划 {}：请选择覆盖该区划的政策包",
+                    req.scope
+                )));
+            }
+        }
+        let key = format!("{month_s}|{}|{pack_key}", req.scope);
+        if self.computing.lock().expect("computing lock").contains(&key) {
+            return Err(StoreError::Refused(format!(
+                "{month_s} 的发放批次正在计算中，请稍后刷新查看"
+            )));
+        }
+        if let Some(run) = self.find_run(&month_s, req.scope, pack_key).await? {
+            if req.recompute && !matches!(run.status, RunStatus::Draft | RunStatus::Computing) {
+                return Err(StoreError::Refused(format!(
+                    "{month_s} 的发放批次已{}，不能重新计算",
+                    run.status.label()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs left 计算中 (by a process that stopped midway): (month, scope, pack).
+    pub async fn interrupted_runs(&self) -> Result<Vec<(String, String, String)>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT month, scope, pack FROM benefit_runs WHERE status = 'computing' ORDER BY id")
+            .fetch_all(pool).await?))
+    }
+
     /// Runs whose scope is inside `scope`, newest month first.
     pub async fn list_benefit_runs(&self, scope: &str) -> Result<Vec<RunInfo>> {
         let (lo, hi) = scope_range(scope);
@@ -833,9 +896,25 @@ impl Store {
         actor: &Actor,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<RunOutcome> {
-        DivisionCode::parse(req.scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        self.check_run_start(req, packs).await?;
         let month_s = req.month.to_string();
         let pack_key = req.pack.unwrap_or("auto");
+        // One computation of a run at a time in this process; the unique index guards the rest.
+        let key = format!("{month_s}|{}|{pack_key}", req.scope);
+        if !self.computing.lock().expect("computing lock").insert(key.clone()) {
+            return Err(StoreError::Refused(format!(
+                "{month_s} 的发放批次正在计算中，请稍后刷新查看"
+            )));
+        }
+        struct Done<'a>(&'a Store, String);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut set) = self.0.computing.lock() {
+                    set.remove(&self.1);
+                }
+            }
+        }
+        let _done = Done(self, key);
         let mut choice = PackChoice::new(packs, req.month, req.pack)?;
         let mut resumed = false;
         let run = match self.find_run(&month_s, req.scope, pack_key).await? {
@@ -880,7 +959,7 @@ impl Store {
                         "INSERT INTO benefit_runs (month, scope, pack, status, created_by, created_at) \
                          VALUES ($1, $2, $3, 'computing', $4, $5) RETURNING id")
                         .bind(&month_s).bind(req.scope).bind(pack_key).bind(&actor.name).bind(at)
-                        .fetch_one(&mut *tx).await?;
+                        .fetch_one(&mut *tx).await.map_err(|e| already_started(e, &month_s))?;
                     (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "benefit_run", id,
                         serde_json::json!({"month": month_s, "scope": req.scope, "pack": pack_key}))).await?;
                     tx.commit().await?;
@@ -1208,9 +1287,11 @@ impl Store {
     ) -> Result<(Vec<StoredLine>, i64)> {
         let (county, benefit) = (county.unwrap_or(""), benefit.unwrap_or(""));
         let sql =
-            "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
+            "SELECT l.person_id, COALESCE(f.name, p.name) AS name, COALESCE(f.id_number, p.id_number) AS id_number, \
+                   l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
                    l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
                    WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
                    ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month, l.kind LIMIT $4 OFFSET $5";
@@ -1220,100 +1301,6 @@ impl Store {
             "SELECT COUNT(*) FROM payment_lines l WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3)")
             .bind(run_id).bind(county).bind(benefit).fetch_one(pool).await?);
         Ok((lines, total))
-    }
-
-    /// 审核: draft → reviewed, by a reviewer whose scope covers the run.
-    pub async fn review_run(&self, run_id: i64, user: &str, role: Role, scope: &str, actor: &Actor) -> Result<RunInfo> {
-        self.advance(
-            run_id,
-            user,
-            role,
-            scope,
-            Permission::BenefitReview,
-            RunStatus::Draft,
-            RunStatus::Reviewed,
-            actor,
-        )
-        .await
-    }
-
-    /// 审批: reviewed → approved, by an approver who did not review it.
-    pub async fn approve_run(
-        &self,
-        run_id: i64,
-        user: &str,
-        role: Role,
-        scope: &str,
-        actor: &Actor,
-    ) -> Result<RunInfo> {
-        self.advance(
-            run_id,
-            user,
-            role,
-            scope,
-            Permission::BenefitApprove,
-            RunStatus::Reviewed,
-            RunStatus::Approved,
-            actor,
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn advance(
-        &self,
-        run_id: i64,
-        user: &str,
-        role: Role,
-        scope: &str,
-        permission: Permission,
-        from: RunStatus,
-        to: RunStatus,
-        actor: &Actor,
-    ) -> Result<RunInfo> {
-        let run = self.benefit_run(run_id).await?;
-        let verb = if to == RunStatus::Reviewed { "审核" } else { "审批" };
-        if !role.may(permission) {
-            return Err(StoreError::Forbidden(format!("{}无权{verb}发放批次", role.label())));
-        }
-        if !run.scope.starts_with(scope) {
-            return Err(StoreError::Refused(format!(
-                "批次区划 {} 不在您的管辖范围 {scope} 内",
-                run.scope
-            )));
-        }
-        if run.status != from {
-            return Err(StoreError::Refused(format!(
-                "批次当前状态为“{}”，不能改为“{}”",
-                run.status.label(),
-                to.label()
-            )));
-        }
-        if to == RunStatus::Approved && run.reviewed_by.as_deref() == Some(user) {
-            return Err(StoreError::Refused("审批人不能是该批次的审核人".into()));
-        }
-        if run.created_by == user {
-            return Err(StoreError::Refused("经办人不能审核或审批自己计算的批次".into()));
-        }
-        let (col_by, col_at) = match to {
-            RunStatus::Reviewed => ("reviewed_by", "reviewed_at"),
-            _ => ("approved_by", "approved_at"),
-        };
-        let at = now();
-        let sql =
-            format!("UPDATE benefit_runs SET status = $2, {col_by} = $3, {col_at} = $4 WHERE id = $1 AND status = $5");
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query(&sql).bind(run_id).bind(to.code()).bind(user).bind(at).bind(from.code())
-                .execute(&mut *tx).await?.rows_affected();
-            if n != 1 {
-                return Err(StoreError::Conflict);
-            }
-            (*tx).append_audit(&self.audit_keys(), &actor.entry(to.code(), "benefit_run", run_id,
-                serde_json::json!({"month": run.month, "scope": run.scope, "total_fen": run.total_fen}))).await?;
-            tx.commit().await?;
-        });
-        self.benefit_run(run_id).await
     }
 
     /// The disbursement workbook of an approved run, for download; marks the run exported.

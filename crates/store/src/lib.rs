@@ -19,6 +19,7 @@ pub mod local_figures;
 pub mod people;
 pub mod reference;
 pub mod residents;
+pub mod run_signing;
 pub mod settings;
 pub mod staff;
 pub mod staff_awards;
@@ -87,6 +88,9 @@ pub struct Store {
     reference: Arc<RwLock<Arc<RefData>>>,
     /// The audit chain's keys and checkpoint file, kept outside the database.
     audit_keys: Arc<RwLock<Arc<audit_keys::AuditKeys>>>,
+    /// The runs being computed by this process (month|scope|pack): a second start waits for
+    /// none of them and is told so.
+    pub(crate) computing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Store {
@@ -124,6 +128,7 @@ impl Store {
             db,
             reference: Arc::new(RwLock::new(Arc::new(RefData::default()))),
             audit_keys: Arc::new(RwLock::new(Arc::new(keys))),
+            computing: Arc::default(),
         };
         store.ensure_reference_data().await?;
         Ok(store)

@@ -265,25 +265,47 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
         let a = |n: &str| actor(n);
         // The clerk who computed it may not review it; a civil-affairs clerk is not a reviewer.
         assert!(refused(
-            s.review_run(run.id, "clerk", Role::CivilAffairs, "360733", &a("clerk"))
+            s.review_run(run.id, None, "clerk", Role::CivilAffairs, "360733", &a("clerk"))
                 .await
         )
         .contains("无权"));
         assert!(refused(
-            s.review_run(run.id, "clerk", Role::Reviewer, "360733", &a("clerk"))
+            s.review_run(run.id, None, "clerk", Role::Reviewer, "360733", &a("clerk"))
                 .await
         )
         .contains("经办人"));
-        // A reviewer of another county may not review it.
-        assert!(refused(s.review_run(run.id, "r2", Role::Reviewer, "360702", &a("r2")).await).contains("管辖"));
+        // To a reviewer of another county it is not there.
+        assert!(matches!(
+            s.review_run(run.id, None, "r2", Role::Reviewer, "360702", &a("r2"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        // A review of what the reviewer saw before a recomputation does not pass the new run.
+        let stale = yiyang_store::run_signing::run_digest(&run);
+        s.run_benefits(
+            &RunRequest {
+                recompute: true,
+                ..RunRequest::new(m("2025-06"), "360733")
+            },
+            &packs,
+            &actor("clerk"),
+            &|_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(refused(
+            s.review_run(run.id, Some(&stale), "rev", Role::Reviewer, "3607", &a("rev"))
+                .await
+        )
+        .contains("重新计算"));
         // Approval before review is refused.
         assert!(refused(
-            s.approve_run(run.id, "boss", Role::Approver, "360733", &a("boss"))
+            s.approve_run(run.id, None, "boss", Role::Approver, "360733", &a("boss"))
                 .await
         )
         .contains("状态"));
         let reviewed = s
-            .review_run(run.id, "rev", Role::Reviewer, "3607", &a("rev"))
+            .review_run(run.id, None, "rev", Role::Reviewer, "3607", &a("rev"))
             .await
             .unwrap();
         assert_eq!(
@@ -292,9 +314,13 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
             "{b}"
         );
         // The reviewer may not approve, even holding an approver account.
-        assert!(refused(s.approve_run(run.id, "rev", Role::Approver, "360733", &a("rev")).await).contains("审核人"));
+        assert!(refused(
+            s.approve_run(run.id, None, "rev", Role::Approver, "360733", &a("rev"))
+                .await
+        )
+        .contains("审核人"));
         let approved = s
-            .approve_run(run.id, "boss", Role::Approver, "360733", &a("boss"))
+            .approve_run(run.id, None, "boss", Role::Approver, "360733", &a("boss"))
             .await
             .unwrap();
         assert_eq!(approved.status, RunStatus::Approved, "{b}");
@@ -378,10 +404,10 @@ async fn settle(s: &Store, packs: &[Pack], month: &str) -> i64 {
         .await
         .unwrap()
         .run;
-    s.review_run(run.id, "rev", Role::Reviewer, "360733", &actor("rev"))
+    s.review_run(run.id, None, "rev", Role::Reviewer, "360733", &actor("rev"))
         .await
         .unwrap();
-    s.approve_run(run.id, "boss", Role::Approver, "360733", &actor("boss"))
+    s.approve_run(run.id, None, "boss", Role::Approver, "360733", &actor("boss"))
         .await
         .unwrap();
     run.id

@@ -116,6 +116,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/benefits/runs/{id}", get(pages::benefits::run)),
         ("/benefits/runs/{id}/review", post(pages::benefits::review)),
         ("/benefits/runs/{id}/approve", post(pages::benefits::approve)),
+        ("/benefits/runs/{id}/return", post(pages::benefits::send_back)),
         ("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export)),
         ("/people/{id}/benefits", get(pages::benefits::person_month)),
         (
@@ -246,6 +247,41 @@ pub fn harden(routes: Router<AppState>, secure_cookies: bool) -> Router<AppState
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
+/// Resumes, in the background, every run a stopped process left 计算中 (the run continues from
+/// its cursor; nothing computed is computed twice).
+pub async fn resume_interrupted_runs(state: &AppState, system: &yiyang_store::audit::Actor) {
+    let runs = match state.store.interrupted_runs().await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "listing interrupted runs");
+            return;
+        }
+    };
+    if runs.is_empty() {
+        return;
+    }
+    let packs = match state.packs_now().await {
+        Ok(p) => p,
+        Err(_) => return,
+    };
+    for (month, scope, pack) in runs {
+        let Ok(m) = yiyang_domain::dates::Month::parse(&month) else {
+            continue;
+        };
+        let (store, packs, system) = (state.store.clone(), packs.clone(), system.clone());
+        tokio::spawn(async move {
+            tracing::warn!(%month, %scope, %pack, "resuming a run interrupted by the last shutdown");
+            let req = yiyang_store::benefits::RunRequest {
+                pack: (pack != "auto").then_some(pack.as_str()),
+                ..yiyang_store::benefits::RunRequest::new(m, &scope)
+            };
+            if let Err(e) = store.run_benefits(&req, &packs, &system, &|_, _| {}).await {
+                tracing::error!(error = %e, %month, %scope, "resuming an interrupted run");
+            }
+        });
+    }
+}
+
 /// Serves until Ctrl-C.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -265,6 +301,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last shutdown marked failed"),
         Err(e) => tracing::error!(error = %e, "marking interrupted imports"),
     }
+    // Monthly runs left 计算中 by the last process resume by themselves, from their cursor.
+    resume_interrupted_runs(&state, &system).await;
     // Every few seconds the audit chain's head is sealed by a signed checkpoint outside the
     // database (only when it moved).
     let store = state.store.clone();

@@ -7,6 +7,19 @@ use common::*;
 use yiyang_store::benefits::RunStatus;
 use yiyang_store::Store;
 
+/// Every cell of every sheet of a workbook, as text.
+fn all_cells(bytes: &[u8]) -> Vec<String> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = Vec::new();
+    for name in wb.sheet_names().to_vec() {
+        if let Ok(range) = wb.worksheet_range(&name) {
+            out.extend(range.rows().flat_map(|r| r.iter().map(|c| c.to_string())));
+        }
+    }
+    out
+}
+
 async fn wait_for_run(store: &Store, scope: &str) -> i64 {
     for _ in 0..300 {
         let runs = store.list_benefit_runs(scope).await.unwrap();
@@ -16,6 +29,15 @@ async fn wait_for_run(store: &Store, scope: &str) -> i64 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("the run did not finish");
+}
+
+/// The digest of the run a page shows (what a signature is bound to).
+fn digest_of(html: &str) -> String {
+    html.split("name=\"digest\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a digest on the page")
+        .to_string()
 }
 
 #[tokio::test]
@@ -44,15 +66,81 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
         let mut reviewer = Client::login(&router, "shenhe").await;
         let html = reviewer.get(&format!("/benefits/runs/{id}")).await.text();
         assert!(html.contains("id=\"review\""), "{b}");
+        let seen = digest_of(&html);
         let csrf = reviewer.csrf.clone();
+        let review = |digest: String, confirm: &'static str| {
+            vec![
+                ("_csrf".to_string(), csrf.clone()),
+                ("digest".to_string(), digest),
+                ("confirm".to_string(), confirm.to_string()),
+            ]
+        };
+        let post = |c: &mut Client, url: String, form: Vec<(String, String)>| {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let body = pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            let mut c = c.clone();
+            async move {
+                c.send(
+                    axum::http::Request::post(url)
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from(body))
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let url = format!("/benefits/runs/{id}/review");
+        // Without ticking the confirmation of month, scope, people and amount: refused.
+        let r = post(&mut reviewer, url.clone(), review(seen.clone(), "")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        // Returned to the clerk with a reason: back to a draft, the reason kept with the run.
         let r = reviewer
-            .post_form(&format!("/benefits/runs/{id}/review"), &[("_csrf", &csrf)])
+            .post_form(
+                &format!("/benefits/runs/{id}/return"),
+                &[("_csrf", &csrf), ("digest", &seen), ("note", "请核对高龄津贴人数")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let html = clerk.get(&format!("/benefits/runs/{id}")).await.text();
+        assert!(html.contains("请核对高龄津贴人数") && html.contains("待审核"), "{b}");
+        // The clerk recomputes after the reviewer looked: the review of what the reviewer saw
+        // no longer passes.
+        store
+            .run_benefits(
+                &yiyang_store::benefits::RunRequest {
+                    recompute: true,
+                    ..yiyang_store::benefits::RunRequest::new(
+                        yiyang_domain::dates::Month::parse("2026-10").unwrap(),
+                        "360733",
+                    )
+                },
+                &store
+                    .packs_in_force(&yiyang_domain::policy::shipped::packs())
+                    .await
+                    .unwrap(),
+                &actor(),
+                &|_, _| {},
+            )
+            .await
+            .unwrap();
+        let r = post(&mut reviewer, url.clone(), review(seen.clone(), "1")).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+        assert!(r.text().contains("重新计算"), "{b}");
+        let html = reviewer.get(&format!("/benefits/runs/{id}")).await.text();
+        let seen = digest_of(&html);
+        let r = post(&mut reviewer, url.clone(), review(seen.clone(), "1")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         // The reviewer may not approve: a function the role lacks is a 403.
-        let r = reviewer
-            .post_form(&format!("/benefits/runs/{id}/approve"), &[("_csrf", &csrf)])
-            .await;
+        let r = post(
+            &mut reviewer,
+            format!("/benefits/runs/{id}/approve"),
+            review(seen.clone(), "1"),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         assert!(r.text().contains("无权"), "{b}");
 
@@ -63,12 +151,40 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
             .post_form(&format!("/benefits/runs/{id}/approve"), &[("_csrf", "nope")])
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        let html = approver.get(&format!("/benefits/runs/{id}")).await.text();
         let r = approver
-            .post_form(&format!("/benefits/runs/{id}/approve"), &[("_csrf", &csrf)])
+            .post_form(
+                &format!("/benefits/runs/{id}/approve"),
+                &[("_csrf", &csrf), ("digest", &digest_of(&html)), ("confirm", "1")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        // After 审批 a clerk renames a payee and changes the ID number: the file still pays the
+        // person approved, and the run page says who changed.
+        let payee = store.run_lines(id, None, None).await.unwrap()[0].clone();
+        store
+            .execute_raw_for_tests(&format!(
+                "UPDATE persons SET name = '改名后', id_number = '110105194202020049' WHERE id = {}",
+                payee.person_id
+            ))
+            .await
+            .unwrap();
+        let page = approver.get(&format!("/benefits/runs/{id}")).await.text();
+        assert!(
+            page.contains("id=\"payees-changed\"") && page.contains("现为 改名后"),
+            "{b}"
+        );
         let x = approver.get(&format!("/benefits/runs/{id}/export.xlsx")).await;
         assert_eq!(x.status, StatusCode::OK, "{b}");
+        let all = all_cells(&x.body).join("|");
+        assert!(
+            all.contains(&payee.name) && all.contains(&payee.id_number),
+            "{b}: the approved payee"
+        );
+        assert!(
+            !all.contains("改名后") && !all.contains("110105194202020049"),
+            "{b}: not the edited one"
+        );
         assert!(x.headers[header::CONTENT_TYPE]
             .to_str()
             .unwrap()

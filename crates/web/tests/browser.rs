@@ -452,3 +452,66 @@ async fn an_assessor_fills_in_the_form_step_by_step_and_gets_the_report() {
     assert!(status.contains("待第二评估员确认"), "{status}");
     screenshot(&c, "assessment-report").await;
 }
+
+#[tokio::test]
+async fn a_reviewer_returns_a_run_with_a_comment_and_the_clerk_sees_it() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    // The clerk computes a month.
+    login(&c, &base, "huichang").await;
+    c.goto(&format!("{base}/benefits")).await.unwrap();
+    click(&c, "compute").await;
+    // The run is computed in the background; its page says when it is ready for review.
+    let mut ready = false;
+    for _ in 0..100 {
+        c.goto(&format!("{base}/benefits/runs/1")).await.unwrap();
+        if let Ok(s) = c.find(Locator::Id("run-status")).await {
+            if s.text().await.unwrap_or_default().contains("待审核") {
+                ready = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "the run was computed");
+    c.goto(&format!("{base}/logout")).await.unwrap();
+    c.delete_all_cookies().await.unwrap();
+
+    // The reviewer returns it with a reason.
+    login(&c, &base, "shenhe").await;
+    c.goto(&format!("{base}/benefits/runs/1")).await.unwrap();
+    // The review button needs the confirmation ticked: the form names month, scope and amount.
+    let confirm = c
+        .find(Locator::Css("#sign-form label.check"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("已核对") && confirm.contains("合计"), "{confirm}");
+    type_into(&c, "return-note", "高龄津贴人数与上月差异较大，请核实").await;
+    click(&c, "return").await;
+    let message = c
+        .wait()
+        .for_element(Locator::Id("message"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(message.contains("已退回经办人"), "{message}");
+    let notes = c.find(Locator::Id("run-notes")).await.unwrap().text().await.unwrap();
+    assert!(
+        notes.contains("高龄津贴人数与上月差异较大，请核实") && notes.contains("shenhe"),
+        "{notes}"
+    );
+    screenshot(&c, "run-returned").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // The clerk sees the reason on the run, back in 待审核 for a recomputation.
+    login(&c, &base, "huichang").await;
+    c.goto(&format!("{base}/benefits/runs/1")).await.unwrap();
+    let notes = c.find(Locator::Id("run-notes")).await.unwrap().text().await.unwrap();
+    assert!(notes.contains("请核实"), "{notes}");
+}

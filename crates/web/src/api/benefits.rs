@@ -41,6 +41,9 @@ pub struct Run {
     pub skipped: i64,
     /// People who qualify for a benefit whose figure is not set yet (待定): listed, not paid.
     pub pending: i64,
+    /// What a review or approval signs: pass it back as `?digest=` so that a run recomputed
+    /// since is refused rather than signed.
+    pub digest: String,
     pub created_by: String,
     pub created_at: String,
     pub computed_at: Option<String>,
@@ -51,7 +54,9 @@ pub struct Run {
 
 impl From<RunInfo> for Run {
     fn from(r: RunInfo) -> Run {
+        let digest = yiyang_store::run_signing::run_digest(&r);
         Run {
+            digest,
             id: r.id,
             status: r.status.code().into(),
             status_label: r.status.label().into(),
@@ -283,10 +288,12 @@ pub async fn list(
     ))
 }
 
-/// Start the run of a month over your scope; it computes in the background (202). Starting
-/// a month again continues an interrupted run and otherwise changes nothing.
+/// Start the run of a month over your scope; it computes in the background (202, only for a
+/// run that starts). Starting a month again continues an interrupted run and otherwise changes
+/// nothing. A month not yet begun, a pack that does not govern the scope, a run being computed
+/// now or a recomputation of a signed run is refused (409) before anything starts.
 #[utoipa::path(post, path = "/api/v1/benefit-runs", tag = "benefits", request_body = StartRun,
-    responses((status = 202, body = Started), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 202, body = Started), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn start(
     State(state): State<AppState>,
     user: Can<perm::BenefitPrepare>,
@@ -302,6 +309,16 @@ pub async fn start(
     let scope = user.scope().to_string();
     let actor = user.actor("api");
     let (store, packs, pack, recompute) = (state.store.clone(), packs.clone(), req.pack.clone(), req.recompute);
+    store
+        .check_run_start(
+            &RunRequest {
+                pack: pack.as_deref(),
+                recompute,
+                ..RunRequest::new(month, &scope)
+            },
+            &packs,
+        )
+        .await?;
     let s = scope.clone();
     tokio::spawn(async move {
         let r = RunRequest {
@@ -389,19 +406,33 @@ pub async fn lines(
     }))
 }
 
-async fn sign(state: &AppState, user: &CurrentUser, id: i64, approve: bool) -> Result<Json<Run>, AppError> {
+/// The digest of the run the caller checked (`Run.digest` from a GET): with it, a run
+/// recomputed since is refused (409) instead of signed.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SignQuery {
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+async fn sign(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    approve: bool,
+    seen: Option<&str>,
+) -> Result<Json<Run>, AppError> {
     run_in_scope(state, user, id).await?;
     let u = &user.session.user;
     let actor = user.actor("api");
     let run = if approve {
         state
             .store
-            .approve_run(id, &u.username, u.role, user.scope(), &actor)
+            .approve_run(id, seen, &u.username, u.role, user.scope(), &actor)
             .await?
     } else {
         state
             .store
-            .review_run(id, &u.username, u.role, user.scope(), &actor)
+            .review_run(id, seen, &u.username, u.role, user.scope(), &actor)
             .await?
     };
     Ok(Json(run.into()))
@@ -409,25 +440,27 @@ async fn sign(state: &AppState, user: &CurrentUser, id: i64, approve: bool) -> R
 
 /// 审核: a draft becomes reviewed. Refused (409) for the person who prepared it or the wrong
 /// role or state.
-#[utoipa::path(post, path = "/api/v1/benefit-runs/{id}/review", tag = "benefits", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/benefit-runs/{id}/review", tag = "benefits", params(("id" = i64, Path), SignQuery),
     responses((status = 200, body = Run), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn review(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<SignQuery>,
 ) -> Result<Json<Run>, AppError> {
-    sign(&state, &user, id, false).await
+    sign(&state, &user, id, false, q.digest.as_deref()).await
 }
 
 /// 审批: a reviewed run becomes approved, by someone other than its reviewer and preparer.
-#[utoipa::path(post, path = "/api/v1/benefit-runs/{id}/approve", tag = "benefits", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/benefit-runs/{id}/approve", tag = "benefits", params(("id" = i64, Path), SignQuery),
     responses((status = 200, body = Run), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn approve(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<SignQuery>,
 ) -> Result<Json<Run>, AppError> {
-    sign(&state, &user, id, true).await
+    sign(&state, &user, id, true, q.digest.as_deref()).await
 }
 
 fn part(e: &PackExplanation<'_>, payee: &str) -> PackPart {

@@ -11,13 +11,15 @@ use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
 use yiyang_store::audit::Actor;
 use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, RunStatus, RunTotal, StoredLine, WhatIfRow};
+use yiyang_store::run_signing::{run_digest, RunNote, RunStep};
 
 use super::people::{person_for, xlsx_download};
 use super::{render, Layout};
+use crate::access::Submitted;
 use crate::access::{perm, Can};
-use crate::access::{NoFields, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::security::{flashed, Flash, Flashed};
 use crate::AppState;
 
 fn actor(user: &CurrentUser) -> Actor {
@@ -103,6 +105,18 @@ pub async fn compute(
     let packs = packs.clone();
     let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
     let recompute = f.recompute == "1";
+    // What can be refused is refused here, in words, before the work is started.
+    state
+        .store
+        .check_run_start(
+            &RunRequest {
+                pack: pack.as_deref(),
+                recompute,
+                ..RunRequest::new(month, &scope)
+            },
+            &packs,
+        )
+        .await?;
     tokio::spawn(async move {
         let req = RunRequest {
             pack: pack.as_deref(),
@@ -127,6 +141,13 @@ struct RunPage {
     more: usize,
     /// (benefit, people) qualifying for a benefit whose figure is not set yet.
     pending: Vec<(String, i64)>,
+    /// What a signature is bound to: the run as on this page.
+    digest: String,
+    notes: Vec<RunNote>,
+    /// Payees edited in the register since approval: (person, approved name, name now).
+    changed: Vec<(i64, String, String)>,
+    can_return: bool,
+    message: String,
     can_review: bool,
     can_approve: bool,
     can_export: bool,
@@ -155,11 +176,14 @@ pub async fn run(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    flash: Flash,
 ) -> Result<Html<String>, AppError> {
     let packs = state.packs_now().await?;
     let run = run_in_scope(&state, &user, id).await?;
     let totals = state.store.run_totals(id).await?;
     let pending = state.store.run_pending_summary(id).await?;
+    let notes = state.store.run_notes(id).await?;
+    let changed = state.store.payees_changed_since_approval(id).await?;
     let (mut lines, all) = state.store.run_lines_page(id, None, None, 200, 0).await?;
     let more = (all as usize).saturating_sub(lines.len());
     for l in &mut lines {
@@ -180,6 +204,13 @@ pub async fn run(
             format!("发放批次 {}：{} {}", run.id, run.month, run.scope),
             "benefits",
         ),
+        can_return: matches!(run.status, RunStatus::Draft | RunStatus::Reviewed)
+            && (user.may(Permission::BenefitReview) || user.may(Permission::BenefitApprove))
+            && run.created_by != user.session.user.username,
+        digest: run_digest(&run),
+        notes,
+        changed,
+        message: flash.0,
         can_review: run.status == RunStatus::Draft && user.may(Permission::BenefitReview),
         can_approve: run.status == RunStatus::Reviewed && user.may(Permission::BenefitApprove),
         can_export: run.status.is_final() && user.may(Permission::BenefitApprove),
@@ -192,39 +223,87 @@ pub async fn run(
     })
 }
 
-/// 审核 or 审批 by the signed-in user; the store checks role, scope and who did what before.
-async fn sign(state: &AppState, user: &CurrentUser, id: i64, approve: bool) -> Result<Redirect, AppError> {
-    run_in_scope(state, user, id).await?;
-    let u = &user.session.user;
-    let actor = actor(user);
-    if approve {
-        state
-            .store
-            .approve_run(id, &u.username, u.role, user.scope(), &actor)
-            .await?;
-    } else {
-        state
-            .store
-            .review_run(id, &u.username, u.role, user.scope(), &actor)
-            .await?;
+/// What a signer posts: the digest of the run on the page they checked, the confirmation that
+/// they checked its month, scope, people and amount, and, for a return, the reason.
+#[derive(Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// 审核, 审批 or 退回 by the signed-in user; the store checks role, scope, who did what
+/// before, and that the run is still the one on the signer's page.
+async fn sign(state: &AppState, user: &CurrentUser, id: i64, step: RunStep, f: SignForm) -> Result<Flashed, AppError> {
+    // A function the role lacks is a 403 before anything about the run or the form is said.
+    match step {
+        RunStep::Review => user.require(Permission::BenefitReview)?,
+        RunStep::Approve => user.require(Permission::BenefitApprove)?,
+        RunStep::Return(_) if !user.may(Permission::BenefitReview) => user.require(Permission::BenefitApprove)?,
+        RunStep::Return(_) => {}
     }
-    Ok(Redirect::to(&format!("/benefits/runs/{id}")))
+    run_in_scope(state, user, id).await?;
+    if step != RunStep::Return(f.note.clone()) && f.confirm != "1" {
+        return Err(AppError::Invalid(vec![yiyang_domain::person::FieldError::new(
+            "confirm",
+            "请先核对批次的月份、区划、人数和金额，并勾选确认",
+        )]));
+    }
+    let u = &user.session.user;
+    let run = state
+        .store
+        .sign_run(
+            id,
+            &step,
+            Some(f.digest.trim()),
+            &u.username,
+            u.role,
+            user.scope(),
+            &actor(user),
+        )
+        .await?;
+    let done = match step {
+        RunStep::Review => "已审核通过",
+        RunStep::Approve => "已审批通过",
+        RunStep::Return(_) => "已退回经办人",
+    };
+    Ok(flashed(
+        format!("/benefits/runs/{id}"),
+        format!(
+            "{done}：{} {} 合计 {}",
+            run.month,
+            run.scope,
+            yiyang_domain::Fen(run.total_fen)
+        ),
+    ))
 }
 
 pub async fn review(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Submitted { user, .. }: Submitted<NoFields>,
-) -> Result<Redirect, AppError> {
-    sign(&state, &user, id, false).await
+    Submitted { user, form }: Submitted<SignForm>,
+) -> Result<Flashed, AppError> {
+    sign(&state, &user, id, RunStep::Review, form).await
 }
 
 pub async fn approve(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Submitted { user, .. }: Submitted<NoFields>,
-) -> Result<Redirect, AppError> {
-    sign(&state, &user, id, true).await
+    Submitted { user, form }: Submitted<SignForm>,
+) -> Result<Flashed, AppError> {
+    sign(&state, &user, id, RunStep::Approve, form).await
+}
+
+pub async fn send_back(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Submitted { user, form }: Submitted<SignForm>,
+) -> Result<Flashed, AppError> {
+    let note = form.note.clone();
+    sign(&state, &user, id, RunStep::Return(note), form).await
 }
 
 pub async fn export(

@@ -627,6 +627,12 @@ pub struct StoredLine {
     pub pack_id: String,
     pub pack_version: String,
     pub run_id: i64,
+    /// The benefit's name in its pack (高龄津贴), for files and pages.
+    #[sqlx(default)]
+    pub benefit_title: String,
+    /// The county's name, filled in from the division reference after the query.
+    #[sqlx(skip)]
+    pub county_name: String,
 }
 
 /// A person's month explained: for each payer's pack, the facts and every rule's outcome;
@@ -1081,6 +1087,13 @@ impl Store {
                         .bind(&p.id).bind(&p.version).bind(&r.id).bind(&r.title).bind(&r.clause)
                         .execute(&mut *tx).await?;
                 }
+                for b in &p.benefits {
+                    sqlx::query("INSERT INTO benefit_titles (pack_id, pack_version, benefit, title) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (pack_id, pack_version, benefit) \
+                                 DO UPDATE SET title = excluded.title")
+                        .bind(&p.id).bind(&p.version).bind(&b.code).bind(&b.title)
+                        .execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
         });
@@ -1289,14 +1302,20 @@ impl Store {
         let sql =
             "SELECT l.person_id, COALESCE(f.name, p.name) AS name, COALESCE(f.id_number, p.id_number) AS id_number, \
                    l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
-                   l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
+                   l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id, \
+                   COALESCE(t.title, l.benefit) AS benefit_title \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
                    LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
+                   LEFT JOIN benefit_titles t ON t.pack_id = l.pack_id AND t.pack_version = l.pack_version AND t.benefit = l.benefit \
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
                    WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
                    ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month, l.kind LIMIT $4 OFFSET $5";
-        let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(sql)
+        let mut lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(sql)
             .bind(run_id).bind(county).bind(benefit).bind(limit).bind(offset.max(0)).fetch_all(pool).await?);
+        let reference = self.reference();
+        for l in &mut lines {
+            l.county_name = reference.division_name(&l.county).unwrap_or("").to_string();
+        }
         let total: i64 = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT COUNT(*) FROM payment_lines l WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3)")
             .bind(run_id).bind(county).bind(benefit).fetch_one(pool).await?);

@@ -353,7 +353,9 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
                 let r = r.unwrap();
                 if &r[0] != "合计" {
                     sum += r[9].parse::<i64>().unwrap();
-                    assert_eq!(r[2].len(), 18, "full ID numbers in the disbursement file");
+                    // Full ID numbers, written ="…" so that Excel and WPS keep them as text.
+                    assert!(r[2].starts_with("=\"") && r[2].ends_with('"'), "{}", &r[2]);
+                    assert_eq!(r[2].len(), 21, "full ID numbers in the disbursement file");
                 }
             }
         }

@@ -57,7 +57,10 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
                 eprintln!("导入 {people} 人……");
                 store.import_people(&path, "", &super::cli_actor(), &|_, _| {}).await?;
             }
-            let packs = yiyang_domain::policy::shipped::packs();
+            // The province's open figures (高龄 bands, 服务补贴, 特困 standards) set as the
+            // demo sets Huichang's, so that the run computes and stores lines as a real
+            // province's would.
+            let packs = yiyang_domain::policy::shipped::packs_with_demo_figures_across_jiangxi();
             let month = yiyang_domain::dates::Month::parse(&month)?;
             let req = yiyang_store::benefits::RunRequest {
                 recompute: true,

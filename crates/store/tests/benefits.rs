@@ -102,8 +102,7 @@ async fn setup(s: &Store) -> People {
 /// province's own pack (as if Jiangxi's other counties had set theirs), so that people
 /// registered elsewhere in Jiangxi are paid too.
 fn packs() -> Vec<Pack> {
-    let province = shipped::DEMO_FIGURES.replace("pack = \"huichang-2021\"", "pack = \"jiangxi-2022\"");
-    yiyang_domain::policy::local_figures::apply(&shipped::packs_with_demo_figures(), "test.toml", &province).unwrap()
+    shipped::packs_with_demo_figures_across_jiangxi()
 }
 
 /// (person, benefit, month, kind, payee, amount) of a run, sorted.

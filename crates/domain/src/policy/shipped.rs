@@ -54,3 +54,16 @@ pub fn packs_with_demo_figures() -> Vec<Pack> {
         )
     })
 }
+
+/// The shipped packs with the demo county's local figures, and the same figures set for the
+/// province's own pack (as if Jiangxi's other counties had set theirs): what the benchmark
+/// and the tests over several Jiangxi counties compute with.
+pub fn packs_with_demo_figures_across_jiangxi() -> Vec<Pack> {
+    let province = DEMO_FIGURES.replace("pack = \"huichang-2021\"", "pack = \"jiangxi-2022\"");
+    super::local_figures::apply(
+        &packs_with_demo_figures(),
+        "demo-local-figures.toml (jiangxi-2022)",
+        &province,
+    )
+    .unwrap_or_else(|e| panic!("demo local figures for the province are invalid: {e:?}"))
+}

@@ -246,7 +246,7 @@ async fn sign(state: &AppState, user: &CurrentUser, id: i64, step: RunStep, f: S
         RunStep::Return(_) => {}
     }
     run_in_scope(state, user, id).await?;
-    if step != RunStep::Return(f.note.clone()) && f.confirm != "1" {
+    if !matches!(step, RunStep::Return(_)) && f.confirm != "1" {
         return Err(AppError::Invalid(vec![yiyang_domain::person::FieldError::new(
             "confirm",
             "请先核对批次的月份、区划、人数和金额，并勾选确认",

@@ -5,6 +5,7 @@ mod account;
 mod assess;
 mod bench;
 mod benefits;
+mod inspect;
 mod simulate;
 mod whatif;
 
@@ -95,6 +96,11 @@ enum Command {
     Benefits {
         #[command(subcommand)]
         action: benefits::BenefitsAction,
+    },
+    /// Random inspections (双随机、一公开): draw from a batch file, or verify a published draw.
+    Inspect {
+        #[command(subcommand)]
+        action: inspect::InspectAction,
     },
     /// Benchmarks (see README for results).
     Bench {
@@ -533,6 +539,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         Command::Bench { what } => bench::run(what).await,
         Command::Policy { action } => Ok(benefits::policy(action)?),
         Command::Assess { action } => Ok(assess::run(action)?),
+        Command::Inspect { action } => Ok(inspect::run(action)),
         Command::Benefits { action } => Ok(benefits::benefits_db(action).await?),
     }
 }

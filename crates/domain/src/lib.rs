@@ -14,6 +14,7 @@ pub mod person;
 pub mod policy;
 pub mod role;
 pub mod staff;
+pub mod supervision;
 pub mod text;
 
 pub use division::DivisionCode;

@@ -73,6 +73,15 @@ pub enum Permission {
     AccountWrite,
     /// Accept or return a back-dated (补录) assessment.
     AssessmentReview,
+    /// See random-inspection batches, inspections and the hazard list (inspectors: their own
+    /// inspections; institution staff: their own institution's results and hazards).
+    SupervisionRead,
+    /// Plan, publish and draw a batch; publish results (一公开).
+    SupervisionPlan,
+    /// Record and confirm an inspection; verify a reported rectification.
+    InspectionWrite,
+    /// Answer an inspection and report the rectification of a hazard (institution staff).
+    HazardRectify,
 }
 
 impl Role {
@@ -148,6 +157,10 @@ impl Role {
             FacilityWrite => matches!(self, CivilAffairs),
             AccountWrite => matches!(self, Admin),
             AssessmentReview => matches!(self, CivilAffairs),
+            SupervisionRead => matches!(self, CivilAffairs | Inspector | Auditor | Institution),
+            SupervisionPlan => matches!(self, CivilAffairs),
+            InspectionWrite => matches!(self, Inspector),
+            HazardRectify => matches!(self, Institution),
         }
     }
 }
@@ -175,6 +188,20 @@ mod tests {
             .filter(|p| r.may(**p))
             .count();
             assert!(n <= 1, "{r:?} holds more than one step of the run");
+        }
+    }
+
+    #[test]
+    fn who_plans_a_draw_never_inspects_and_who_inspects_never_rectifies() {
+        for r in Role::ALL {
+            assert!(
+                !(r.may(Permission::SupervisionPlan) && r.may(Permission::InspectionWrite)),
+                "{r:?}"
+            );
+            assert!(
+                !(r.may(Permission::InspectionWrite) && r.may(Permission::HazardRectify)),
+                "{r:?}"
+            );
         }
     }
 

@@ -23,6 +23,7 @@ pub mod run_signing;
 pub mod settings;
 pub mod staff;
 pub mod staff_awards;
+pub mod supervision;
 pub mod testing;
 pub mod users;
 pub mod waitlist;

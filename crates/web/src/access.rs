@@ -67,6 +67,10 @@ pub mod perm {
         FacilityWrite,
         WaitlistWrite,
         GradingWrite,
+        SupervisionRead,
+        SupervisionPlan,
+        InspectionWrite,
+        HazardRectify,
     );
 }
 

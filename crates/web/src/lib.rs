@@ -219,6 +219,51 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/local-figures/{id}/return", post(pages::local_figures::send_back)),
         ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
+        ("/supervision", get(pages::supervision::index)),
+        ("/supervision/batches", post(pages::supervision::plan)),
+        ("/supervision/batches/{id}", get(pages::supervision::batch)),
+        ("/supervision/batches/{id}/publish", post(pages::supervision::publish)),
+        ("/supervision/batches/{id}/draw", post(pages::supervision::draw)),
+        (
+            "/supervision/inspections/{id}",
+            get(pages::supervision::inspections::show),
+        ),
+        (
+            "/supervision/inspections/{id}/record",
+            post(pages::supervision::inspections::record),
+        ),
+        (
+            "/supervision/inspections/{id}/confirm",
+            post(pages::supervision::inspections::confirm),
+        ),
+        (
+            "/supervision/inspections/{id}/publish",
+            post(pages::supervision::inspections::publish),
+        ),
+        (
+            "/supervision/inspections/{id}/respond",
+            post(pages::supervision::inspections::respond),
+        ),
+        ("/supervision/hazards", get(pages::supervision::inspections::hazards)),
+        (
+            "/supervision/hazards/{id}/rectify",
+            post(pages::supervision::inspections::rectify),
+        ),
+        (
+            "/supervision/hazards/{id}/verify",
+            post(pages::supervision::inspections::verify),
+        ),
+        // 一公开: public, no sign-in.
+        ("/gongkai", get(pages::supervision::public::index)),
+        ("/gongkai/batches/{id}", get(pages::supervision::public::batch)),
+        (
+            "/gongkai/batches/{id}/batch.json",
+            get(pages::supervision::public::batch_json),
+        ),
+        (
+            "/gongkai/batches/{id}/draw.json",
+            get(pages::supervision::public::draw_json),
+        ),
         ("/api/docs", get(api::docs_page)),
         ("/static/app.css", get(css)),
         ("/static/app.js", get(js)),

@@ -98,7 +98,8 @@ impl Outcome {
 }
 
 /// Who must act on an overdue hazard: its supervisor first, the county once it is far overdue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Escalation {
     None,
     /// Past its deadline: on the supervising inspectors' home page.

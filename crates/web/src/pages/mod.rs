@@ -16,6 +16,7 @@ pub mod local_figures;
 pub mod people;
 pub mod policy;
 pub mod settings;
+pub mod supervision;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -132,6 +133,13 @@ impl Layout {
                 href: "/grants",
                 label: "一次性补助",
                 active: active == "grants",
+            });
+        }
+        if user.may(Permission::SupervisionRead) {
+            nav.push(NavItem {
+                href: "/supervision",
+                label: "综合监管",
+                active: active == "supervision",
             });
         }
         nav.push(NavItem {
@@ -264,6 +272,39 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
     if user.may(Permission::AssessmentWrite) || user.may(Permission::AssessmentRequest) {
         let n = state.store.open_reassessment_requests(user.scope()).await?.len();
         out.push(("待处理的立即复评申请", n, "/assessments/due".to_string()));
+    }
+    if user.may(Permission::SupervisionRead) {
+        let v = supervision::viewer(state, user).await?;
+        let today = chrono::Local::now().date_naive();
+        let hazards = state.store.hazards_visible(user.scope(), &v, today).await?;
+        let overdue = hazards
+            .iter()
+            .filter(|h| {
+                h.escalation
+                    .is_some_and(|e| e != yiyang_domain::supervision::inspection::Escalation::None)
+            })
+            .count();
+        if let yiyang_store::supervision::Viewer::Inspector(_) = v {
+            let me = user.session.user.username.as_str();
+            let mine = state.store.inspections_visible(user.scope(), &v, None).await?;
+            let n = mine
+                .iter()
+                .filter(|n| {
+                    use yiyang_domain::supervision::inspection::InspectionStatus as S;
+                    n.status() == S::Pending || (n.status() == S::Recorded && n.recorded_by.as_deref() != Some(me))
+                })
+                .count();
+            out.push(("待我检查或确认", n, "/supervision".to_string()));
+            let n = hazards.iter().filter(|h| h.status == "rectified").count();
+            out.push(("待核验的整改", n, "/supervision/hazards".to_string()));
+        }
+        if v != yiyang_store::supervision::Viewer::Nobody {
+            out.push(("逾期未整改的隐患", overdue, "/supervision/hazards".to_string()));
+        }
+        if let yiyang_store::supervision::Viewer::Institution(_) = v {
+            let n = hazards.iter().filter(|h| h.status == "open").count();
+            out.push(("本机构待整改的隐患", n, "/supervision/hazards".to_string()));
+        }
     }
     if let Some(code) = user.session.user.institution_id.as_deref() {
         if let Some(i) = state

@@ -1,0 +1,525 @@
+//! Each drawn institution's inspection: the checklist findings recorded by one assigned
+//! inspector and confirmed by the other (two signatures, two accounts), the operator's
+//! response, publication (一公开); and the hazard list the problems open (隐患 / 整改 / 责任清单):
+//! a responsible unit and person, a deadline by severity, the unit's rectification, an
+//! inspector's verification (销号), and escalation when overdue.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yiyang_domain::person::FieldError;
+use yiyang_domain::supervision::inspection::{
+    escalation, Escalation, HazardCategory, HazardStatus, InspectionStatus, Outcome,
+};
+
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, scope_range, with_pool, Result, Store, StoreError};
+
+/// Who is looking: the division's staff see everything in scope; an inspector the
+/// inspections they are assigned to (and the hazards in scope, to verify them); an
+/// institution's staff their own institution's confirmed results and hazards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    Division,
+    Inspector(i64),
+    Institution(String),
+    /// A role that sees nothing of supervision.
+    Nobody,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Inspection {
+    pub id: i64,
+    pub batch_id: i64,
+    pub batch_title: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub institution_code: String,
+    pub division: String,
+    pub stratum: String,
+    pub status: String,
+    pub inspected_on: Option<NaiveDate>,
+    pub summary: Option<String>,
+    pub responsible: Option<String>,
+    pub recorded_by: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub response: Option<String>,
+    /// Names of the assigned inspectors, in the order the draw picked them.
+    #[sqlx(skip)]
+    pub inspectors: Vec<(i64, String, String)>,
+}
+
+impl Inspection {
+    pub fn status(&self) -> InspectionStatus {
+        InspectionStatus::parse(&self.status).expect("CHECK constraint: status")
+    }
+    pub fn assigned(&self, inspector_id: i64) -> bool {
+        self.inspectors.iter().any(|x| x.0 == inspector_id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Finding {
+    pub item_id: i64,
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+/// What an inspector records on the tablet.
+#[derive(Debug, Clone, Default)]
+pub struct RecordInput {
+    pub inspected_on: String,
+    pub summary: String,
+    pub responsible: String,
+    /// (item id, outcome code, note)
+    pub findings: Vec<(i64, String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Hazard {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub inspection_id: Option<i64>,
+    pub category: String,
+    pub severity: String,
+    pub description: String,
+    pub responsible_unit: String,
+    pub responsible_person: String,
+    pub deadline: NaiveDate,
+    pub status: String,
+    pub evidence: Option<String>,
+    pub verified_by: Option<String>,
+    #[sqlx(skip)]
+    pub escalation: Option<Escalation>,
+}
+
+impl Hazard {
+    pub fn status(&self) -> HazardStatus {
+        HazardStatus::parse(&self.status).expect("CHECK constraint: status")
+    }
+    pub fn category_label(&self) -> &'static str {
+        HazardCategory::parse(&self.category).map_or("", |c| c.label())
+    }
+    pub fn severity_label(&self) -> &'static str {
+        Outcome::parse(&self.severity).map_or("", |c| c.label())
+    }
+    pub fn escalation_label(&self) -> &'static str {
+        self.escalation.map_or("", |e| e.label())
+    }
+}
+
+/// A published result as the public page shows it: nothing personal.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PublicResult {
+    pub batch_id: i64,
+    pub batch_title: String,
+    pub institution_name: String,
+    pub inspected_on: Option<NaiveDate>,
+    pub problems: i64,
+    pub hazards_open: i64,
+    pub hazards_closed: i64,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Days to rectify, by severity: a major hazard in a week, a serious problem in a fortnight,
+/// others in a month (the inspector may not shorten or lengthen them on the tablet; the county
+/// changes a deadline on the hazard list).
+pub fn rectification_days(o: Outcome) -> u64 {
+    match o {
+        Outcome::Major => 7,
+        Outcome::Serious => 15,
+        _ => 30,
+    }
+}
+
+const INSPECTION: &str = "SELECT n.id, n.batch_id, b.title AS batch_title, n.institution_id, i.name AS institution_name, \
+     i.code AS institution_code, i.division, n.stratum, n.status, n.inspected_on, n.summary, n.responsible, n.recorded_by, \
+     n.confirmed_by, n.confirmed_at, n.published_at, n.response \
+     FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id JOIN institutions i ON i.id = n.institution_id";
+
+const HAZARD: &str =
+    "SELECT h.id, h.institution_id, i.name AS institution_name, h.inspection_id, h.category, h.severity, \
+     h.description, h.responsible_unit, h.responsible_person, h.deadline, h.status, h.evidence, h.verified_by \
+     FROM hazards h JOIN institutions i ON i.id = h.institution_id";
+
+fn visible(viewer: &Viewer, n: &Inspection) -> bool {
+    match viewer {
+        Viewer::Division => true,
+        Viewer::Inspector(x) => n.assigned(*x),
+        Viewer::Institution(code) => {
+            &n.institution_code == code
+                && matches!(n.status(), InspectionStatus::Confirmed | InspectionStatus::Published)
+        }
+        Viewer::Nobody => false,
+    }
+}
+
+impl Store {
+    async fn with_inspectors(&self, mut rows: Vec<Inspection>) -> Result<Vec<Inspection>> {
+        for n in &mut rows {
+            n.inspectors = with_pool!(self, pool => sqlx::query_as(
+                "SELECT x.id, x.code, x.name FROM inspection_assignees a JOIN inspectors x ON x.id = a.inspector_id \
+                 WHERE a.inspection_id = $1 ORDER BY a.position").bind(n.id).fetch_all(pool).await?);
+        }
+        Ok(rows)
+    }
+
+    /// The inspections `viewer` may see in `scope` (of one batch, or all), in draw order.
+    pub async fn inspections_visible(
+        &self,
+        scope: &str,
+        viewer: &Viewer,
+        batch: Option<i64>,
+    ) -> Result<Vec<Inspection>> {
+        let (lo, hi) = scope_range(scope);
+        let rows: Vec<Inspection> = with_pool!(self, pool => sqlx::query_as(&format!(
+            "{INSPECTION} WHERE i.division >= $1 AND i.division < $2 AND ($3 < 0 OR n.batch_id = $3) ORDER BY n.batch_id DESC, n.position"))
+            .bind(&lo).bind(&hi).bind(batch.unwrap_or(-1)).fetch_all(pool).await?);
+        let rows = self.with_inspectors(rows).await?;
+        Ok(rows.into_iter().filter(|n| visible(viewer, n)).collect())
+    }
+
+    /// One inspection, if `viewer` may see it in `scope`; otherwise exactly as an unknown id.
+    pub async fn inspection_visible(&self, id: i64, scope: &str, viewer: &Viewer) -> Result<Option<Inspection>> {
+        let (lo, hi) = scope_range(scope);
+        let row: Option<Inspection> = with_pool!(self, pool => sqlx::query_as(&format!(
+            "{INSPECTION} WHERE n.id = $1 AND i.division >= $2 AND i.division < $3"))
+            .bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?);
+        let rows = self.with_inspectors(row.into_iter().collect()).await?;
+        Ok(rows.into_iter().find(|n| visible(viewer, n)))
+    }
+
+    pub async fn findings(&self, inspection_id: i64) -> Result<Vec<Finding>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT item_id, outcome, note FROM inspection_findings WHERE inspection_id = $1 ORDER BY item_id")
+            .bind(inspection_id).fetch_all(pool).await?))
+    }
+
+    /// Records (or, before the second signature, corrects) the findings of an inspection by
+    /// one of its assigned inspectors. Every item of the batch's checklist needs an outcome; a
+    /// problem needs a description. Errors name the field.
+    pub async fn record_inspection(
+        &self,
+        id: i64,
+        input: &RecordInput,
+        scope: &str,
+        inspector: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let n = self
+            .inspection_visible(id, scope, &Viewer::Inspector(inspector))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        match n.status() {
+            InspectionStatus::Pending => {}
+            InspectionStatus::Recorded if n.recorded_by.as_deref() == Some(actor.name.as_str()) => {}
+            _ => return Err(StoreError::Refused("该检查已由第二名检查人员确认，不能再改".into())),
+        }
+        let mut errors = Vec::new();
+        let today = chrono::Local::now().date_naive();
+        let on = match NaiveDate::parse_from_str(input.inspected_on.trim(), "%Y-%m-%d") {
+            Ok(d) if d <= today && today - d <= chrono::Duration::days(366) => Some(d),
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "inspected_on",
+                    "检查日期不能晚于今天，也不能早于一年前",
+                ));
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError::new("inspected_on", "请填写检查日期（如 2026-11-30）"));
+                None
+            }
+        };
+        let responsible = input.responsible.trim();
+        if responsible.is_empty() {
+            errors.push(FieldError::new("responsible", "请填写被检查单位的整改责任人"));
+        }
+        errors.extend(yiyang_domain::text::too_long(
+            "responsible",
+            "整改责任人",
+            responsible,
+            50,
+        ));
+        errors.extend(yiyang_domain::text::too_long(
+            "summary",
+            "检查意见",
+            &input.summary,
+            yiyang_domain::text::NOTE_MAX,
+        ));
+        let items = self.batch_items(n.batch_id).await?;
+        let mut findings = Vec::new();
+        for item in &items {
+            let field = format!("item_{}", item.id);
+            let Some((_, outcome, note)) = input.findings.iter().find(|f| f.0 == item.id) else {
+                errors.push(FieldError::new(&field, format!("「{}」未填写检查结果", item.name)));
+                continue;
+            };
+            let Some(outcome) = Outcome::parse(outcome) else {
+                errors.push(FieldError::new(&field, format!("「{}」未填写检查结果", item.name)));
+                continue;
+            };
+            if outcome.is_problem() && note.trim().is_empty() {
+                errors.push(FieldError::new(
+                    &field,
+                    format!("「{}」发现问题，请写明问题", item.name),
+                ));
+            }
+            errors.extend(yiyang_domain::text::too_long(
+                &field,
+                &item.name,
+                note,
+                yiyang_domain::text::NOTE_MAX,
+            ));
+            findings.push((item.id, outcome, note.trim().to_string()));
+        }
+        if input.findings.iter().any(|f| !items.iter().any(|i| i.id == f.0)) {
+            errors.push(FieldError::new("items", "有检查事项不在本批次的清单中"));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM inspection_findings WHERE inspection_id = $1").bind(id).execute(&mut *tx).await?;
+            for (item, outcome, note) in &findings {
+                sqlx::query("INSERT INTO inspection_findings (inspection_id, item_id, outcome, note) VALUES ($1, $2, $3, $4)")
+                    .bind(id).bind(item).bind(outcome.code()).bind(Some(note).filter(|n| !n.is_empty())).execute(&mut *tx).await?;
+            }
+            let changed = sqlx::query("UPDATE inspections SET status = 'recorded', inspected_on = $2, summary = $3, responsible = $4, \
+                 recorded_by = $5, recorded_at = $6 WHERE id = $1 AND status IN ('pending', 'recorded')")
+                .bind(id).bind(on).bind(input.summary.trim()).bind(responsible).bind(&actor.name).bind(now())
+                .execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Refused("该检查已由第二名检查人员确认，不能再改".into()));
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("record", "inspection", id, serde_json::json!({
+                "problems": findings.iter().filter(|f| f.1.is_problem()).count(), "inspected_on": on}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The second assigned inspector signs what the first recorded; each problem found opens
+    /// a hazard on the list with its deadline. Returns the number of hazards opened.
+    pub async fn confirm_inspection(&self, id: i64, scope: &str, inspector: i64, actor: &Actor) -> Result<usize> {
+        let n = self
+            .inspection_visible(id, scope, &Viewer::Inspector(inspector))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if n.status() != InspectionStatus::Recorded {
+            return Err(StoreError::Refused("只有已记录、待确认的检查可以确认".into()));
+        }
+        if n.recorded_by.as_deref() == Some(actor.name.as_str()) {
+            return Err(StoreError::Refused("记录人不能自己确认，须由另一名检查人员确认".into()));
+        }
+        let items = self.batch_items(n.batch_id).await?;
+        let findings = self.findings(id).await?;
+        let on = n.inspected_on.expect("a recorded inspection has its date");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query("UPDATE inspections SET status = 'confirmed', confirmed_by = $2, confirmed_at = $3 \
+                 WHERE id = $1 AND status = 'recorded'")
+                .bind(id).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Refused("只有已记录、待确认的检查可以确认".into()));
+            }
+            let mut opened = 0;
+            for f in &findings {
+                let outcome = Outcome::parse(&f.outcome).expect("CHECK constraint: outcome");
+                if !outcome.is_problem() {
+                    continue;
+                }
+                let item = items.iter().find(|i| i.id == f.item_id).expect("findings are of the batch's items");
+                let deadline = on + chrono::Days::new(rectification_days(outcome));
+                sqlx::query("INSERT INTO hazards (institution_id, inspection_id, item_id, category, severity, description, \
+                     responsible_unit, responsible_person, deadline, status, opened_by, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11)")
+                    .bind(n.institution_id).bind(id).bind(item.id).bind(&item.category).bind(outcome.code())
+                    .bind(format!("{}：{}", item.name, f.note.clone().unwrap_or_default()))
+                    .bind(&n.institution_name).bind(n.responsible.clone().unwrap_or_default()).bind(deadline)
+                    .bind(&actor.name).bind(now()).execute(&mut *tx).await?;
+                opened += 1;
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("confirm", "inspection", id,
+                serde_json::json!({"hazards_opened": opened}))).await?;
+            tx.commit().await?;
+            Ok(opened)
+        })
+    }
+
+    /// Publishes a confirmed result (一公开).
+    pub async fn publish_inspection(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
+        self.inspection_visible(id, scope, &Viewer::Division)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.set_inspection(
+            id,
+            "UPDATE inspections SET status = 'published', published_by = $2, published_at = $3 \
+             WHERE id = $1 AND status = 'confirmed'",
+            "只有已确认的检查结果可以公开",
+            "publish",
+            actor,
+        )
+        .await
+    }
+
+    async fn set_inspection(&self, id: i64, sql: &str, refusal: &str, action: &str, actor: &Actor) -> Result<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(sql).bind(id).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Refused(refusal.into()));
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(action, "inspection", id, serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The inspected institution answers its result (陈述、申辩或整改说明).
+    pub async fn respond_to_inspection(
+        &self,
+        id: i64,
+        scope: &str,
+        institution_code: &str,
+        text: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.inspection_visible(id, scope, &Viewer::Institution(institution_code.into()))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let text = text.trim();
+        let mut errors: Vec<FieldError> =
+            yiyang_domain::text::too_long("response", "回复", text, yiyang_domain::text::NOTE_MAX)
+                .into_iter()
+                .collect();
+        if text.is_empty() {
+            errors.push(FieldError::new("response", "请填写回复"));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE inspections SET response = $2, responded_at = $3 WHERE id = $1")
+                .bind(id).bind(text).bind(now()).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("respond", "inspection", id, serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Hazards `viewer` may see in `scope`, unclosed first, with their escalation on `today`.
+    pub async fn hazards_visible(&self, scope: &str, viewer: &Viewer, today: NaiveDate) -> Result<Vec<Hazard>> {
+        let (lo, hi) = scope_range(scope);
+        let code = match viewer {
+            Viewer::Nobody => return Ok(Vec::new()),
+            Viewer::Institution(c) => c.clone(),
+            _ => String::new(),
+        };
+        let mut rows: Vec<Hazard> = with_pool!(self, pool => sqlx::query_as(&format!(
+            "{HAZARD} WHERE i.division >= $1 AND i.division < $2 AND ($3 = '' OR i.code = $3) \
+             ORDER BY CASE h.status WHEN 'closed' THEN 1 ELSE 0 END, h.deadline, h.id"))
+            .bind(&lo).bind(&hi).bind(&code).fetch_all(pool).await?);
+        let after = self.county_escalation_days(scope).await?;
+        for h in &mut rows {
+            h.escalation = Some(escalation(h.status(), h.deadline, today, after));
+        }
+        Ok(rows)
+    }
+
+    pub async fn county_escalation_days(&self, scope: &str) -> Result<i64> {
+        Ok(self
+            .setting(super::COUNTY_ESCALATION_SETTING, scope)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15))
+    }
+
+    pub async fn publish_within_days(&self, scope: &str) -> Result<i64> {
+        Ok(self
+            .setting(super::PUBLISH_WITHIN_SETTING, scope)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20))
+    }
+
+    /// The unit reports its rectification with evidence; the hazard waits for verification.
+    pub async fn rectify_hazard(
+        &self,
+        id: i64,
+        scope: &str,
+        viewer: &Viewer,
+        evidence: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let today = chrono::Local::now().date_naive();
+        let h = self
+            .hazards_visible(scope, viewer, today)
+            .await?
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or(StoreError::NotFound)?;
+        let evidence = evidence.trim();
+        let mut errors: Vec<FieldError> =
+            yiyang_domain::text::too_long("evidence", "整改情况", evidence, yiyang_domain::text::NOTE_MAX)
+                .into_iter()
+                .collect();
+        if evidence.is_empty() {
+            errors.push(FieldError::new("evidence", "请写明整改情况和佐证材料"));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        if h.status() != HazardStatus::Open {
+            return Err(StoreError::Refused("只有整改中的隐患可以报告整改".into()));
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE hazards SET status = 'rectified', evidence = $2, rectified_by = $3, rectified_at = $4 WHERE id = $1 AND status = 'open'")
+                .bind(id).bind(evidence).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("rectify", "hazard", id, serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// An inspector verifies a reported rectification: accepted, the hazard is closed (销号);
+    /// not accepted, it is open again.
+    pub async fn verify_hazard(&self, id: i64, scope: &str, accept: bool, actor: &Actor) -> Result<()> {
+        let today = chrono::Local::now().date_naive();
+        let h = self
+            .hazards_visible(scope, &Viewer::Division, today)
+            .await?
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or(StoreError::NotFound)?;
+        if h.status() != HazardStatus::Rectified {
+            return Err(StoreError::Refused("只有已报告整改的隐患可以核验".into()));
+        }
+        let status = if accept { "closed" } else { "open" };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE hazards SET status = $2, verified_by = $3, verified_at = $4 WHERE id = $1 AND status = 'rectified'")
+                .bind(id).bind(status).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("verify", "hazard", id, serde_json::json!({"accepted": accept}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Every published result (一公开), for the public page: no names of people.
+    pub async fn public_results(&self) -> Result<Vec<PublicResult>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT n.batch_id, b.title AS batch_title, i.name AS institution_name, n.inspected_on, \
+             (SELECT COUNT(*) FROM inspection_findings f WHERE f.inspection_id = n.id AND f.outcome IN ('minor', 'serious', 'major')) AS problems, \
+             (SELECT COUNT(*) FROM hazards h WHERE h.inspection_id = n.id AND h.status <> 'closed') AS hazards_open, \
+             (SELECT COUNT(*) FROM hazards h WHERE h.inspection_id = n.id AND h.status = 'closed') AS hazards_closed, n.published_at \
+             FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id JOIN institutions i ON i.id = n.institution_id \
+             WHERE n.status = 'published' ORDER BY n.published_at DESC, n.id LIMIT 500")
+            .fetch_all(pool).await?))
+    }
+}

@@ -80,7 +80,8 @@ pub enum Permission {
     SupervisionPlan,
     /// Record and confirm an inspection; verify a reported rectification.
     InspectionWrite,
-    /// Answer an inspection and report the rectification of a hazard (institution staff).
+    /// Report for one's own institution: answer an inspection, report a hazard's
+    /// rectification, the monthly prepaid-fee report, emergency plans and drills.
     HazardRectify,
 }
 

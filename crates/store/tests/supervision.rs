@@ -206,3 +206,210 @@ async fn a_bad_plan_is_refused_naming_the_fields() {
         }
     }
 }
+
+#[tokio::test]
+async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
+    use yiyang_domain::supervision::credit::CreditRating;
+    use yiyang_store::supervision::complaints::{Answer, ComplaintInput};
+    use yiyang_store::supervision::prepaid::PrepaidInput;
+    for (b, url) in fresh_database_urls().await {
+        let s = demo(&url).await;
+        let today = chrono::Local::now().date_naive();
+        let county = actor("huichang");
+        let inst = |code: &str| {
+            let s = s.clone();
+            let code = code.to_string();
+            async move {
+                s.institutions_in("360733")
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|i| i.code == code)
+                    .unwrap()
+            }
+        };
+        let (public, private) = (inst("JG3607331001").await, inst("JG3607332001").await);
+        // The demo: the private home had a 重大隐患 and an upheld complaint → C; the others A.
+        let standings = s.credit_standings("360733", today).await.unwrap();
+        let rating_of = |id: i64, st: &[yiyang_store::supervision::credit::Standing]| {
+            st.iter().find(|x| x.institution_id == id).unwrap().rating
+        };
+        assert_eq!(rating_of(private.id, &standings), CreditRating::C, "{b}");
+        assert_eq!(rating_of(public.id, &standings), CreditRating::A, "{b}");
+
+        // A complaint from the public: receipt code, no answer yet, overdue after 15 working days.
+        let input = ComplaintInput {
+            institution_id: public.id.to_string(),
+            category: "abuse".into(),
+            content: "护理员对老人大声呵斥".into(),
+            complainant: "匿名".into(),
+            ..Default::default()
+        };
+        let (id, code) = s.submit_complaint(&input, None, &actor("公众")).await.unwrap();
+        let by_code = s.complaint_by_code(&code.to_lowercase()).await.unwrap().unwrap();
+        assert_eq!(by_code.id, id);
+        assert!(by_code.complainant.is_none(), "{b}: the receipt page shows no name");
+        let late = s
+            .complaints_visible(
+                "360733",
+                &yiyang_store::supervision::Viewer::Division,
+                today + chrono::Days::new(30),
+            )
+            .await
+            .unwrap();
+        assert!(late.iter().find(|c| c.id == id).unwrap().overdue, "{b}");
+        // The institution sees it, without the complainant; another county does not.
+        let own = s
+            .complaints_visible(
+                "360733",
+                &yiyang_store::supervision::Viewer::Institution(public.code.clone()),
+                today,
+            )
+            .await
+            .unwrap();
+        assert!(own.iter().any(|c| c.id == id && c.complainant.is_none()), "{b}");
+        assert!(s
+            .complaints_visible("360702", &yiyang_store::supervision::Viewer::Division, today)
+            .await
+            .unwrap()
+            .is_empty());
+        // Not answered yet: cannot be rated.
+        assert!(matches!(
+            s.rate_complaint(&code, "satisfied", &actor("公众")).await,
+            Err(StoreError::Refused(_))
+        ));
+        // A hazard only for an upheld complaint.
+        let not_upheld = Answer {
+            finding: "not_upheld".into(),
+            reply: "查无此事".into(),
+            hazard_category: "service".into(),
+            responsible: "院长".into(),
+        };
+        assert!(matches!(
+            s.answer_complaint(id, &not_upheld, "360733", &county).await,
+            Err(StoreError::Invalid(_))
+        ));
+        let upheld = Answer {
+            finding: "upheld".into(),
+            reply: "已查实，责令整改并对当事护理员停岗培训".into(),
+            hazard_category: "service".into(),
+            responsible: "院长 钟国平".into(),
+        };
+        s.answer_complaint(id, &upheld, "360733", &county).await.unwrap();
+        assert!(
+            matches!(
+                s.answer_complaint(id, &upheld, "360733", &county).await,
+                Err(StoreError::Refused(_))
+            ),
+            "{b}: answered once"
+        );
+        let hazards = s
+            .hazards_visible("360733", &yiyang_store::supervision::Viewer::Division, today)
+            .await
+            .unwrap();
+        assert!(
+            hazards
+                .iter()
+                .any(|h| h.institution_id == public.id && h.description.contains("投诉查实")),
+            "{b}"
+        );
+        assert_eq!(
+            rating_of(public.id, &s.credit_standings("360733", today).await.unwrap()),
+            CreditRating::B,
+            "{b}: one upheld complaint"
+        );
+        s.rate_complaint(&code, "fair", &actor("公众")).await.unwrap();
+        assert_eq!(s.complaint_by_code(&code).await.unwrap().unwrap().status, "closed");
+
+        // The 失信 list: D at once, and the institution drawn in the 重点对象 stratum.
+        let on = today.to_string();
+        let listing = yiyang_store::supervision::credit::ListingInput {
+            institution_id: public.id.to_string(),
+            listed_on: on,
+            months: "12".into(),
+            reason: "欺老虐老查实".into(),
+            document: "会民罚〔2026〕3号".into(),
+        };
+        let l = s.list_dishonest(&listing, "360733", &county).await.unwrap();
+        assert_eq!(
+            rating_of(public.id, &s.credit_standings("360733", today).await.unwrap()),
+            CreditRating::D
+        );
+        assert!(
+            matches!(
+                s.repair_listing(l, "已整改", "360733", &county).await,
+                Err(StoreError::Refused(_))
+            ),
+            "{b}: too early to repair"
+        );
+        let plan = BatchPlan {
+            name: "HC-2027-X".into(),
+            title: "专项".into(),
+            per_object: "2".into(),
+            ratio: "0".into(),
+            ratio_risk: "100".into(),
+            items: s
+                .inspection_items("360733")
+                .await
+                .unwrap()
+                .iter()
+                .map(|i| i.id)
+                .collect(),
+        };
+        let batch = s.plan_batch(&plan, "360733", &county).await.unwrap();
+        let file = s.batch_in_scope(batch, "360733").await.unwrap().unwrap().file();
+        let object = file
+            .objects
+            .iter()
+            .find(|o| o.id == public.credit_code.clone().unwrap_or(public.code.clone()))
+            .unwrap();
+        assert_eq!(object.stratum, "institution_risk", "{b}");
+
+        // Prepaid: the demo's last report of the private home raised alerts; a sound one none;
+        // an institution reports for itself only.
+        let watch = s.prepaid_watch_list("360733").await.unwrap();
+        assert_eq!(watch.len(), 1, "{b}");
+        assert_eq!(watch[0].institution_id, private.id);
+        assert!(
+            watch[0].alert_messages().iter().any(|m| m.contains("会员卡")),
+            "{:?}",
+            watch[0].alert_messages()
+        );
+        let input = PrepaidInput {
+            institution_id: private.id.to_string(),
+            month: "2026-13".into(),
+            deposits: "-1".into(),
+            ..Default::default()
+        };
+        let Err(StoreError::Invalid(errors)) = s
+            .report_prepaid(&input, "360733", &yiyang_store::supervision::Viewer::Division, &county)
+            .await
+        else {
+            panic!("{b}: a bad report was accepted")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(
+            fields.contains(&"month") && fields.contains(&"deposits") && fields.contains(&"cards_sold"),
+            "{fields:?}"
+        );
+        let other = yiyang_store::supervision::Viewer::Institution(public.code.clone());
+        let input = PrepaidInput {
+            month: yiyang_domain::dates::Month::of(today).to_string(),
+            deposits: "1".into(),
+            prepaid: "0".into(),
+            card_balance: "0".into(),
+            cards_sold: "0".into(),
+            largest_per_person: "1".into(),
+            monthly_fee: "1".into(),
+            net_assets: "1000".into(),
+            ..input
+        };
+        assert!(
+            matches!(
+                s.report_prepaid(&input, "360733", &other, &actor("jigou")).await,
+                Err(StoreError::NotFound)
+            ),
+            "{b}: another institution's report"
+        );
+    }
+}

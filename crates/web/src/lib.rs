@@ -26,6 +26,9 @@ pub struct AppState {
     /// The policy packs in force for this server (the shipped ones unless `serve --packs`).
     pub packs: Arc<Vec<yiyang_domain::policy::Pack>>,
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Complaints from the public page, throttled per address like logins but counted apart
+    /// (a busy office's complaints must not lock its staff out, nor the reverse).
+    pub complaint_limiter: Arc<auth::LoginLimiter>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// The most rows one register export holds (the store's own cap unless lowered).
@@ -38,6 +41,7 @@ impl AppState {
             store,
             packs: Arc::new(yiyang_domain::policy::shipped::packs()),
             limiter: Arc::new(auth::LoginLimiter::default()),
+            complaint_limiter: Arc::new(auth::LoginLimiter::default()),
             secure_cookies: false,
             export_rows: yiyang_store::people::MAX_ROWS,
         }
@@ -253,8 +257,53 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/supervision/hazards/{id}/verify",
             post(pages::supervision::inspections::verify),
         ),
-        // 一公开: public, no sign-in.
+        ("/supervision/credit", get(pages::supervision::oversight::credit)),
+        (
+            "/supervision/credit/records",
+            post(pages::supervision::oversight::add_record),
+        ),
+        (
+            "/supervision/credit/listings",
+            post(pages::supervision::oversight::add_listing),
+        ),
+        (
+            "/supervision/credit/listings/{id}/repair",
+            post(pages::supervision::oversight::repair),
+        ),
+        (
+            "/supervision/prepaid",
+            get(pages::supervision::oversight::prepaid).post(pages::supervision::oversight::report),
+        ),
+        (
+            "/supervision/complaints",
+            get(pages::supervision::complaints::index).post(pages::supervision::complaints::take),
+        ),
+        (
+            "/supervision/complaints/{id}",
+            get(pages::supervision::complaints::show),
+        ),
+        (
+            "/supervision/complaints/{id}/answer",
+            post(pages::supervision::complaints::answer),
+        ),
+        (
+            "/supervision/emergency",
+            get(pages::supervision::oversight::emergency).post(pages::supervision::oversight::record_emergency),
+        ),
+        // 一公开 and complaints from anyone: public, no sign-in.
         ("/gongkai", get(pages::supervision::public::index)),
+        (
+            "/gongkai/tousu",
+            get(pages::supervision::public::complaint_new).post(pages::supervision::public::complaint_submit),
+        ),
+        (
+            "/gongkai/tousu/chaxun",
+            get(pages::supervision::public::complaint_status),
+        ),
+        (
+            "/gongkai/tousu/pingjia",
+            post(pages::supervision::public::complaint_rate),
+        ),
         ("/gongkai/batches/{id}", get(pages::supervision::public::batch)),
         (
             "/gongkai/batches/{id}/batch.json",

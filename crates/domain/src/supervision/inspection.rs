@@ -4,28 +4,9 @@
 //! the `CHECK` constraints in both migration folders do.
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal / $label:literal,)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v,)+];
-            pub fn code(self) -> &'static str { match self { $($name::$v => $code,)+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$v => $label,)+ } }
-            /// From its code or its label; `None` for anything else.
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|x| x.code() == s || x.label() == s)
-            }
-        }
-    };
-}
-
-coded_enum!(
+coded!(
     /// 一般事项 are drawn at a limited ratio; 重点事项 (fire, food, medical, building safety)
     /// are checked at every object drawn, with no upper limit.
     ItemKind {
@@ -34,7 +15,7 @@ coded_enum!(
     }
 );
 
-coded_enum!(
+coded!(
     /// What a hazard is about; it decides which list (and which department) it lands in.
     HazardCategory {
         Building = "building" / "建筑安全",
@@ -48,7 +29,7 @@ coded_enum!(
     }
 );
 
-coded_enum!(
+coded!(
     /// A batch: its inputs are planned, then published (frozen) before the public value
     /// exists; the public value is entered afterwards and the draw runs once.
     BatchStatus {
@@ -58,7 +39,7 @@ coded_enum!(
     }
 );
 
-coded_enum!(
+coded!(
     /// One drawn object's inspection: recorded and signed by one inspector, confirmed by the
     /// second, then published (一公开).
     InspectionStatus {
@@ -69,7 +50,7 @@ coded_enum!(
     }
 );
 
-coded_enum!(
+coded!(
     /// The result of one checklist item.
     Outcome {
         Pass = "pass" / "符合",
@@ -80,7 +61,7 @@ coded_enum!(
     }
 );
 
-coded_enum!(
+coded!(
     /// A hazard on the list: open until the unit rectifies it, closed only when an inspector
     /// verified the rectification (销号); a failed verification reopens it.
     HazardStatus {

@@ -7,7 +7,10 @@
 
 use yiyang_domain::supervision::inspection::{HazardCategory, ItemKind};
 
+use super::complaints::{Answer, ComplaintInput};
+use super::emergency::EmergencyInput;
 use super::inspections::{RecordInput, Viewer};
+use super::prepaid::PrepaidInput;
 use super::{BatchPlan, Inspector, NewItem};
 use crate::audit::Actor;
 use crate::demo::DEMO_COUNTY;
@@ -200,6 +203,167 @@ impl Store {
             )
             .await?;
             self.verify_hazard(fire.id, DEMO_COUNTY, true, &signer(a)).await?;
+        }
+        self.load_demo_credit_complaints_prepaid(today, actor).await
+    }
+
+    /// A filing commitment kept on the credit record, two complaints (one answered and upheld,
+    /// one waiting), four months of prepaid-fee reports of which the last raises alerts, and emergency plans and
+    /// drills with gaps.
+    async fn load_demo_credit_complaints_prepaid(&self, today: chrono::NaiveDate, actor: &Actor) -> Result<()> {
+        let id_of = |code: &'static str| async move {
+            let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT id FROM institutions WHERE code = $1")
+                .bind(code).fetch_optional(pool).await?);
+            id.ok_or(crate::StoreError::NotFound)
+        };
+        let (public, leased, private) = (
+            id_of("JG3607331001").await?,
+            id_of("JG3607331002").await?,
+            id_of("JG3607332001").await?,
+        );
+        self.add_credit_record(
+            leased,
+            "commitment_kept",
+            &(today - chrono::Days::new(90)).to_string(),
+            "备案信用承诺履约核查：承诺事项均已履行（会民字〔2026〕12号）",
+            DEMO_COUNTY,
+            actor,
+        )
+        .await?;
+        let citizen = Actor {
+            name: "公众（网上投诉）".into(),
+            channel: "web",
+            source: "demo".into(),
+            scope: String::new(),
+        };
+        let (answered, _) = self
+            .submit_complaint(
+                &ComplaintInput {
+                    institution_id: private.to_string(),
+                    category: "fees".into(),
+                    content: "入住时要求一次交清两年费用和 5 万元押金，说是会员优惠，不交就不给床位。".into(),
+                    complainant: "钟女士".into(),
+                    phone: "13907970000".into(),
+                    ..ComplaintInput::default()
+                },
+                None,
+                &citizen,
+            )
+            .await?;
+        let answer = Answer {
+            finding: "partly".into(),
+            reply: "经核查，该院确有超标准收取押金的情况，已责令限期退还超收部分并规范收费公示；一次交清两年费用系自愿选择，已告知可按月缴费。".into(),
+            hazard_category: "funds".into(),
+            responsible: "院长 刘德华".into(),
+        };
+        self.answer_complaint(answered, &answer, DEMO_COUNTY, actor).await?;
+        self.submit_complaint(
+            &ComplaintInput {
+                institution_id: public.to_string(),
+                category: "service".into(),
+                channel: "phone".into(),
+                content: "父亲反映夜间呼叫护理员要等半小时以上才有人来。".into(),
+                complainant: "赖先生".into(),
+                phone: "13807971111".into(),
+            },
+            Some(DEMO_COUNTY),
+            actor,
+        )
+        .await?;
+        // 康乐护理院: card sales take off in the latest month, and one resident prepaid far
+        // more than a year's fees.
+        let this = yiyang_domain::dates::Month::of(today);
+        for (back, cards, largest) in [
+            (4u32, "3", "30000"),
+            (3, "4", "30000"),
+            (2, "5", "36000"),
+            (1, "26", "120000"),
+        ] {
+            let month = (0..back).fold(this, |m, _| m.prev());
+            let input = PrepaidInput {
+                institution_id: private.to_string(),
+                month: month.to_string(),
+                deposits: "150000".into(),
+                prepaid: "280000".into(),
+                card_balance: (150_000 + 20_000 * i64::from(5 - back)).to_string(),
+                cards_sold: cards.into(),
+                largest_per_person: largest.into(),
+                monthly_fee: "3000".into(),
+                net_assets: "2000000".into(),
+            };
+            self.report_prepaid(&input, DEMO_COUNTY, &Viewer::Division, actor)
+                .await?;
+        }
+        let input = PrepaidInput {
+            institution_id: leased.to_string(),
+            month: this.prev().to_string(),
+            deposits: "80000".into(),
+            prepaid: "0".into(),
+            card_balance: "0".into(),
+            cards_sold: "0".into(),
+            largest_per_person: "5000".into(),
+            monthly_fee: "2200".into(),
+            net_assets: "3500000".into(),
+        };
+        self.report_prepaid(&input, DEMO_COUNTY, &Viewer::Division, actor)
+            .await?;
+        self.load_demo_emergency(today, public, private, actor).await
+    }
+
+    /// 中心敬老院 has all four plans, its public-health drill overdue; 康乐护理院 lacks a
+    /// social-security plan.
+    async fn load_demo_emergency(
+        &self,
+        today: chrono::NaiveDate,
+        public: i64,
+        private: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let ago = |days: u64| (today - chrono::Days::new(days)).to_string();
+        let plans = [
+            (public, "natural_disaster", "防汛防台风应急预案", 600),
+            (public, "accident", "消防安全和火灾事故应急预案", 600),
+            (public, "public_health", "传染病和食物中毒应急预案", 600),
+            (public, "social_security", "走失和治安事件应急预案", 600),
+            (private, "natural_disaster", "自然灾害应急预案", 300),
+            (private, "accident", "火灾事故应急预案", 300),
+            (private, "public_health", "公共卫生事件应急预案", 300),
+        ];
+        for (inst, kind, title, days) in plans {
+            let input = EmergencyInput {
+                institution_id: inst.to_string(),
+                kind: kind.into(),
+                date: ago(days),
+                text: title.into(),
+                participants: String::new(),
+            };
+            self.record_emergency(&input, false, DEMO_COUNTY, &Viewer::Division, actor)
+                .await?;
+        }
+        let drills = [
+            (
+                public,
+                "natural_disaster",
+                120,
+                "防汛转移演练，全体老人转移至二楼用时 18 分钟",
+            ),
+            (public, "accident", 45, "夜间火灾疏散演练"),
+            (public, "public_health", 420, "食物中毒处置演练"),
+            (public, "social_security", 200, "老人走失寻找演练"),
+            (private, "natural_disaster", 90, "地震避险演练"),
+            (private, "accident", 30, "消防疏散演练"),
+            (private, "public_health", 150, "隔离区启用演练"),
+        ];
+        for (inst, kind, days, note) in drills {
+            let input = EmergencyInput {
+                institution_id: inst.to_string(),
+                kind: kind.into(),
+                date: ago(days),
+                text: note.into(),
+                participants: "36".into(),
+            };
+            self.record_emergency(&input, true, DEMO_COUNTY, &Viewer::Division, actor)
+                .await?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use yiyang_domain::person::FieldError;
+use yiyang_domain::supervision::credit::CreditKind;
 use yiyang_domain::supervision::inspection::{
     escalation, Escalation, HazardCategory, HazardStatus, InspectionStatus, Outcome,
 };
@@ -343,6 +344,19 @@ impl Store {
                     .bind(&actor.name).bind(now()).execute(&mut *tx).await?;
                 opened += 1;
             }
+            // The result goes on the institution's credit record.
+            let worst = findings.iter().filter_map(|f| Outcome::parse(&f.outcome)).filter(|o| o.is_problem())
+                .max_by_key(|o| matches!(o, Outcome::Major));
+            let kind = match worst {
+                Some(Outcome::Major) => CreditKind::InspectionMajor,
+                Some(_) => CreditKind::InspectionProblems,
+                None => CreditKind::InspectionPassed,
+            };
+            sqlx::query(super::credit::INSERT_CREDIT)
+                .bind(n.institution_id).bind(kind.code()).bind(on)
+                .bind(format!("{}：{}", n.batch_title, if opened == 0 { "未发现问题".to_string() } else { format!("发现问题 {opened} 项") }))
+                .bind(format!("inspection:{id}")).bind(&actor.name).bind(now())
+                .execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("confirm", "inspection", id,
                 serde_json::json!({"hazards_opened": opened}))).await?;
             tx.commit().await?;

@@ -4,8 +4,12 @@
 //! fixed outside the system is entered — by the domain's draw, exactly as anyone else would
 //! redo it from the published inputs.
 
+pub mod complaints;
+pub mod credit;
 mod demo;
+pub mod emergency;
 mod inspections;
+pub mod prepaid;
 
 pub use demo::DEMO_PUBLIC_VALUE;
 pub use inspections::{rectification_days, Finding, Hazard, Inspection, PublicResult, RecordInput, Viewer};
@@ -107,6 +111,7 @@ pub struct NewItem<'a> {
 /// An institution that may be drawn, with what decides its stratum.
 #[derive(sqlx::FromRow)]
 struct Candidate {
+    id: i64,
     code: String,
     credit_code: Option<String>,
     dishonest: bool,
@@ -292,13 +297,21 @@ impl Store {
         let today = chrono::Local::now().date_naive();
         let year_ago = today - chrono::Days::new(365);
         let objects: Vec<Candidate> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT i.code, i.credit_code, i.dishonest, i.last_penalty_on, \
+            "SELECT i.id, i.code, i.credit_code, i.dishonest, i.last_penalty_on, \
              (SELECT COUNT(*) FROM hazards h WHERE h.institution_id = i.id AND h.status <> 'closed') AS open_hazards \
              FROM institutions i WHERE i.division >= $1 AND i.division < $2 AND i.status <> 'closed' ORDER BY i.code")
             .bind(&lo).bind(&hi).fetch_all(pool).await?);
         if objects.is_empty() {
             errors.push(FieldError::new("name", "本辖区没有可抽查的机构"));
         }
+        // Poor credit (rating C or D) puts an institution in the 重点对象 stratum too.
+        let poor: Vec<i64> = self
+            .credit_standings(scope, today)
+            .await?
+            .into_iter()
+            .filter(|s| s.rating.poor())
+            .map(|s| s.institution_id)
+            .collect();
         let inspectors = self.inspectors_in(scope).await?;
         if (inspectors.len() as i64) < per_object {
             errors.push(FieldError::new(
@@ -331,7 +344,11 @@ impl Store {
                 .iter()
                 .map(|c| ObjectEntry {
                     id: object_id(&c.code, c.credit_code.as_deref()),
-                    stratum: if c.dishonest || c.last_penalty_on.is_some_and(|d| d >= year_ago) || c.open_hazards > 0 {
+                    stratum: if c.dishonest
+                        || c.last_penalty_on.is_some_and(|d| d >= year_ago)
+                        || c.open_hazards > 0
+                        || poor.contains(&c.id)
+                    {
                         "institution_risk"
                     } else {
                         "institution"

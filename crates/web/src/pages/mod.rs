@@ -301,6 +301,13 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
         if v != yiyang_store::supervision::Viewer::Nobody {
             out.push(("逾期未整改的隐患", overdue, "/supervision/hazards".to_string()));
         }
+        if v == yiyang_store::supervision::Viewer::Division && user.may(Permission::SupervisionPlan) {
+            let complaints = state.store.complaints_visible(user.scope(), &v, today).await?;
+            let n = complaints.iter().filter(|c| c.status == "received").count();
+            out.push(("待答复的投诉", n, "/supervision/complaints".to_string()));
+            let n = state.store.prepaid_watch_list(user.scope()).await?.len();
+            out.push(("预付费关注名单", n, "/supervision/prepaid".to_string()));
+        }
         if let yiyang_store::supervision::Viewer::Institution(_) = v {
             let n = hazards.iter().filter(|h| h.status == "open").count();
             out.push(("本机构待整改的隐患", n, "/supervision/hazards".to_string()));
@@ -373,7 +380,7 @@ pub struct NextParam {
 
 const LOGIN_CSRF_COOKIE: &str = "yiyang_login_csrf";
 
-fn random_hex() -> String {
+pub(crate) fn random_hex() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);

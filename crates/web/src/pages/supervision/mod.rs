@@ -3,7 +3,9 @@
 //! tablet and the hazard list (`inspections.rs`); the public results and draw inputs, without
 //! login (`public.rs`).
 
+pub mod complaints;
 pub mod inspections;
+pub mod oversight;
 pub mod public;
 
 use askama::Template;

@@ -31,6 +31,19 @@ pub enum BenchWhat {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write seeded files for `planning coverage`/`site`: people clustered around settlements
+    /// across a province-sized area, facilities at some settlements, candidate sites at others.
+    Circle {
+        #[arg(long, default_value_t = 8_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 20_000)]
+        facilities: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Folder for people.csv, facilities.csv and candidates.csv.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Import N generated rows into the database (which should be empty).
     Import {
         #[arg(long, default_value_t = 1_000_000)]
@@ -88,6 +101,21 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
             write_elders(rows, seed, &mut std::io::BufWriter::with_capacity(1 << 20, file))?;
             println!(
                 "已写入 {rows} 行 → {}（{:.1} 秒）",
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        BenchWhat::Circle {
+            people,
+            facilities,
+            seed,
+            out,
+        } => {
+            let t = Instant::now();
+            write_circle(people, facilities, seed, &out)?;
+            println!(
+                "已写入 {people} 人、{facilities} 个设施 → {}（{:.1} 秒）",
                 out.display(),
                 t.elapsed().as_secs_f64()
             );
@@ -223,6 +251,64 @@ pub fn write_elders(rows: usize, seed: u64, w: &mut dyn std::io::Write) -> std::
             "{id},{name},{sex},{birth},{county},{hukou},{},{},{},{level},{residence},{inst},{death}",
             econ as u8, tekun as u8, dn as u8
         )?;
+    }
+    w.flush()
+}
+
+/// People around settlements (a village every few kilometres across Jiangxi's extent), most
+/// within a kilometre or two of its centre; facilities at a share of the settlements, so that
+/// coverage is partial as in life.
+fn write_circle(people: usize, facilities: usize, seed: u64, dir: &std::path::Path) -> std::io::Result<()> {
+    use rand::{Rng, SeedableRng};
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let settlements: Vec<(f64, f64, String)> = (0..(facilities * 3).max(10))
+        .map(|i| {
+            let county = 360100 + (i % 90) * 100;
+            (
+                rng.gen_range(24.5..30.0),
+                rng.gen_range(113.6..118.4),
+                format!("{county}{:03}{:03}", i % 20 + 100, i % 300 + 200),
+            )
+        })
+        .collect();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("facilities.csv"))?);
+    writeln!(w, "id,kind,lat,lon")?;
+    let kinds = [
+        "community_center",
+        "day_care",
+        "rural_day_care",
+        "mutual_aid",
+        "meal_point",
+        "institution",
+    ];
+    for i in 0..facilities {
+        let (lat, lon, _) = &settlements[i * 3 % settlements.len()];
+        writeln!(
+            w,
+            "F{i:06},{},{:.7},{:.7}",
+            kinds[i % kinds.len()],
+            lat + rng.gen_range(-0.004..0.004),
+            lon + rng.gen_range(-0.004..0.004)
+        )?;
+    }
+    w.flush()?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("candidates.csv"))?);
+    writeln!(w, "id,lat,lon")?;
+    for i in 0..(facilities / 10).max(5) {
+        let (lat, lon, _) = &settlements[(i * 3 + 1) % settlements.len()];
+        writeln!(w, "C{i:05},{lat:.7},{lon:.7}")?;
+    }
+    w.flush()?;
+    let mut w = std::io::BufWriter::with_capacity(4 << 20, std::fs::File::create(dir.join("people.csv"))?);
+    writeln!(w, "id,division,lat,lon")?;
+    for i in 0..people {
+        let (lat, lon, division) = &settlements[rng.gen_range(0..settlements.len())];
+        // A sum of two uniforms: most near the centre, some a couple of kilometres out.
+        let dlat: f64 = rng.gen_range(-0.01..0.01) + rng.gen_range(-0.01..0.01);
+        let dlon: f64 = rng.gen_range(-0.01..0.01) + rng.gen_range(-0.01..0.01);
+        writeln!(w, "P{i:08},{division},{:.7},{:.7}", lat + dlat, lon + dlon)?;
     }
     w.flush()
 }

@@ -5,7 +5,9 @@ mod account;
 mod assess;
 mod bench;
 mod benefits;
+mod indicators;
 mod inspect;
+mod planning;
 mod simulate;
 mod whatif;
 
@@ -101,6 +103,13 @@ enum Command {
     Inspect {
         #[command(subcommand)]
         action: inspect::InspectAction,
+    },
+    /// The indicators of a division against its packs' targets, as CSV.
+    Indicators(indicators::IndicatorsArgs),
+    /// Planning: the 15-minute service circle's coverage and siting, from files.
+    Planning {
+        #[command(subcommand)]
+        action: planning::PlanningAction,
     },
     /// Benchmarks (see README for results).
     Bench {
@@ -540,6 +549,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         Command::Policy { action } => Ok(benefits::policy(action)?),
         Command::Assess { action } => Ok(assess::run(action)?),
         Command::Inspect { action } => Ok(inspect::run(action)),
+        Command::Planning { action } => Ok(planning::run(action)),
+        Command::Indicators(args) => indicators::run(args).await,
         Command::Benefits { action } => Ok(benefits::benefits_db(action).await?),
     }
 }

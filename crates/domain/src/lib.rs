@@ -11,6 +11,7 @@ pub mod id_number;
 pub mod institution;
 pub mod money;
 pub mod person;
+pub mod planning;
 pub mod policy;
 pub mod role;
 pub mod staff;

@@ -83,6 +83,8 @@ pub enum Permission {
     /// Report for one's own institution: answer an inspection, report a hazard's
     /// rectification, the monthly prepaid-fee report, emergency plans and drills.
     HazardRectify,
+    /// See the indicators of one's division against the targets (aggregates, no one's record).
+    IndicatorRead,
 }
 
 impl Role {
@@ -162,6 +164,7 @@ impl Role {
             SupervisionPlan => matches!(self, CivilAffairs),
             InspectionWrite => matches!(self, Inspector),
             HazardRectify => matches!(self, Institution),
+            IndicatorRead => matches!(self, CivilAffairs | Inspector | Auditor | Reviewer | Approver),
         }
     }
 }

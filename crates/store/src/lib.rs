@@ -17,6 +17,7 @@ pub mod import;
 pub mod institutions;
 pub mod local_figures;
 pub mod people;
+pub mod planning;
 pub mod reference;
 pub mod residents;
 pub mod run_signing;

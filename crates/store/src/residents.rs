@@ -134,6 +134,21 @@ impl Store {
             .await
     }
 
+    /// A major hazard found by supervision suspends new admissions (and transfers in) until an
+    /// inspector has verified its rectification (会府发〔2021〕7号 (二十四): 质量安全、消防安全
+    /// 主体责任).
+    async fn check_admissions_open(&self, institution_id: i64) -> Result<()> {
+        let major: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM hazards WHERE institution_id = $1 AND severity = 'major' AND status <> 'closed'")
+            .bind(institution_id).fetch_one(pool).await?);
+        if major > 0 {
+            return Err(StoreError::Refused(
+                "该机构有未销号的重大隐患，经检查人员核验整改前暂停收住新的老年人（见综合监管的隐患清单）".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Admission with the assessment checked on `check_on` (the admission date, except for
     /// residents imported long after they came in).
     #[allow(clippy::too_many_arguments)]
@@ -148,6 +163,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<i64> {
         let kind = "admit";
+        self.check_admissions_open(institution_id).await?;
         if self.valid_assessment(person, check_on).await?.is_none() {
             return Err(StoreError::Refused(format!(
                 "入住须有在 {check_on} 有效的老年人能力评估（GB/T 42195-2022），请先评估"
@@ -323,6 +339,7 @@ impl Store {
             return Ok(resident_id);
         }
         // To another institution: one transaction closes the residency here and opens one there.
+        self.check_admissions_open(to_inst).await?;
         if self.valid_assessment(person, on).await?.is_none() {
             return Err(StoreError::Refused(format!(
                 "转入须有在 {on} 有效的老年人能力评估（GB/T 42195-2022），请先评估"

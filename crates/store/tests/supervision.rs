@@ -157,6 +157,12 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
             find(at(today + Days::new(23)).await).escalation,
             Some(Escalation::County)
         );
+        // The open major hazard suspends new admissions there.
+        let suspended = |r: Result<i64, StoreError>| matches!(r, Err(StoreError::Refused(m)) if m.contains("重大隐患"));
+        assert!(
+            suspended(s.admit_person(n.institution_id, 1, 1, today, "", &actor("jigou")).await),
+            "{b}"
+        );
         // Only the institution itself reports rectification; an inspector verifies.
         let not_own = Viewer::Institution("JG-OTHER".into());
         assert!(matches!(
@@ -174,6 +180,10 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
             .unwrap();
         s.verify_hazard(h.id, "360733", true, &actor("b")).await.unwrap();
         assert_eq!(find(at(today).await).status(), HazardStatus::Closed);
+        assert!(
+            !suspended(s.admit_person(n.institution_id, 1, 1, today, "", &actor("jigou")).await),
+            "{b}: admissions resume"
+        );
 
         // Publication: the public list carries the result, and no person's name.
         let before = s.public_results().await.unwrap().len();
@@ -229,7 +239,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
             }
         };
         let (public, private) = (inst("JG3607331001").await, inst("JG3607332001").await);
-        // The demo: the private home had a 重大隐患 and an upheld complaint → C; the others A.
+        // The demo: the private home had a penalty and an upheld complaint → C; the others A.
         let standings = s.credit_standings("360733", today).await.unwrap();
         let rating_of = |id: i64, st: &[yiyang_store::supervision::credit::Standing]| {
             st.iter().find(|x| x.institution_id == id).unwrap().rating

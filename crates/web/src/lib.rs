@@ -223,6 +223,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/local-figures/{id}/return", post(pages::local_figures::send_back)),
         ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
+        ("/indicators", get(pages::planning::indicators)),
         ("/supervision", get(pages::supervision::index)),
         ("/supervision/batches", post(pages::supervision::plan)),
         ("/supervision/batches/{id}", get(pages::supervision::batch)),
@@ -256,6 +257,15 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (
             "/supervision/hazards/{id}/verify",
             post(pages::supervision::inspections::verify),
+        ),
+        ("/supervision/registers", get(pages::supervision::registers::index)),
+        (
+            "/supervision/registers/items",
+            post(pages::supervision::registers::add_item),
+        ),
+        (
+            "/supervision/registers/inspectors",
+            post(pages::supervision::registers::add_inspector),
         ),
         ("/supervision/credit", get(pages::supervision::oversight::credit)),
         (

@@ -317,3 +317,137 @@ async fn emergency_gaps_show_until_the_institution_drills_and_only_for_its_own()
         assert!(r.text().contains("参加人数须为正整数"));
     }
 }
+
+#[tokio::test]
+async fn the_county_keeps_its_item_list_and_inspector_register_and_the_next_batch_uses_them() {
+    for (b, store, router) in apps(10).await {
+        let mut county = Client::login(&router, "huichang").await;
+        assert_eq!(county.get("/supervision/registers").await.status, StatusCode::OK, "{b}");
+        let csrf = county.csrf.clone();
+        let r = county
+            .post_form(
+                "/supervision/registers/items",
+                &[
+                    ("_csrf", &csrf),
+                    ("code", "YB 05"),
+                    ("name", ""),
+                    ("kind", "general"),
+                    ("category", "service"),
+                    ("basis", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(
+            r.text().contains("事项编号不能含空白") && r.text().contains("请填写事项名称"),
+            "{b}"
+        );
+        let r = county
+            .post_form(
+                "/supervision/registers/items",
+                &[
+                    ("_csrf", &csrf),
+                    ("code", "YB05"),
+                    ("name", "老年人权益保障：入住合同、个人财物管理"),
+                    ("kind", "general"),
+                    ("category", "service"),
+                    ("basis", "《养老机构管理办法》"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let private = store
+            .institutions_in("360733")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.code == "JG3607332001")
+            .unwrap();
+        let pid = private.id.to_string();
+        let r = county
+            .post_form(
+                "/supervision/registers/inspectors",
+                &[
+                    ("_csrf", &csrf),
+                    ("code", "J004"),
+                    ("name", "曾志华"),
+                    ("unit", "会昌县卫生健康委员会"),
+                    ("qualification", "卫生监督执法证"),
+                    ("username", "sheng"),
+                    ("conflict", &pid),
+                    ("reason", "配偶在该院任护士长"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(
+            r.text().contains("没有本辖区的这个检查员账号"),
+            "{b}: a civil-affairs account is not an inspector's"
+        );
+        let r = county
+            .post_form(
+                "/supervision/registers/inspectors",
+                &[
+                    ("_csrf", &csrf),
+                    ("code", "J004"),
+                    ("name", "曾志华"),
+                    ("unit", "会昌县卫生健康委员会"),
+                    ("qualification", "卫生监督执法证"),
+                    ("conflict", &pid),
+                    ("reason", "配偶在该院任护士长"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let page = county.get("/supervision/registers").await.text();
+        assert!(
+            page.contains("曾志华") && page.contains("配偶在该院任护士长") && page.contains("老年人权益保障"),
+            "{b}"
+        );
+        // The next batch carries the new inspector and the declared conflict.
+        let items: Vec<i64> = store
+            .inspection_items("360733")
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        let plan = yiyang_store::supervision::BatchPlan {
+            name: "HC-2027-R".into(),
+            title: "专项".into(),
+            per_object: "2".into(),
+            ratio: "100".into(),
+            ratio_risk: "100".into(),
+            items,
+        };
+        let id = store.plan_batch(&plan, "360733", &actor()).await.unwrap();
+        let file = store.batch_in_scope(id, "360733").await.unwrap().unwrap().file();
+        let object = private.credit_code.clone().unwrap_or(private.code.clone());
+        assert!(
+            file.conflicts.contains(&("J004".to_string(), object)),
+            "{b}: {:?}",
+            file.conflicts
+        );
+        // Institution staff keep no register; an inspector reads it.
+        let mut jigou = Client::login(&router, "jigou").await;
+        assert_eq!(
+            jigou.get("/supervision/registers").await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        let mut jiancha = Client::login(&router, "jiancha").await;
+        assert_eq!(
+            jiancha.get("/supervision/registers").await.status,
+            StatusCode::OK,
+            "{b}"
+        );
+        let csrf = jiancha.csrf.clone();
+        assert_eq!(
+            jiancha
+                .post_form("/supervision/registers/items", &[("_csrf", &csrf), ("code", "X")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

@@ -176,7 +176,7 @@ impl Store {
                     "serious".to_string(),
                     "二楼东侧疏散通道堆放杂物，灭火器 2 具压力不足".to_string(),
                 ),
-                "YB03" => (*id, "major".to_string(), "电梯定期检验合格证已过期".to_string()),
+                "YB03" => (*id, "serious".to_string(), "电梯定期检验合格证已过期".to_string()),
                 "YB04" => (*id, "pass".to_string(), String::new()),
                 _ => (*id, "pass".to_string(), String::new()),
             })
@@ -226,6 +226,15 @@ impl Store {
             "commitment_kept",
             &(today - chrono::Days::new(90)).to_string(),
             "备案信用承诺履约核查：承诺事项均已履行（会民字〔2026〕12号）",
+            DEMO_COUNTY,
+            actor,
+        )
+        .await?;
+        self.add_credit_record(
+            private,
+            "penalty",
+            &(today - chrono::Days::new(60)).to_string(),
+            "超标准收取押金，警告并责令退还（会民罚决字〔2026〕2号）",
             DEMO_COUNTY,
             actor,
         )

@@ -10,6 +10,7 @@ mod demo;
 pub mod emergency;
 mod inspections;
 pub mod prepaid;
+pub mod registers;
 
 pub use demo::DEMO_PUBLIC_VALUE;
 pub use inspections::{rectification_days, Finding, Hazard, Inspection, PublicResult, RecordInput, Viewer};

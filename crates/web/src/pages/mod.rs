@@ -14,6 +14,7 @@ pub mod institution_care;
 pub mod institutions;
 pub mod local_figures;
 pub mod people;
+pub mod planning;
 pub mod policy;
 pub mod settings;
 pub mod supervision;
@@ -133,6 +134,13 @@ impl Layout {
                 href: "/grants",
                 label: "一次性补助",
                 active: active == "grants",
+            });
+        }
+        if user.may(Permission::IndicatorRead) {
+            nav.push(NavItem {
+                href: "/indicators",
+                label: "规划指标",
+                active: active == "indicators",
             });
         }
         if user.may(Permission::SupervisionRead) {

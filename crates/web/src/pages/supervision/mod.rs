@@ -7,6 +7,7 @@ pub mod complaints;
 pub mod inspections;
 pub mod oversight;
 pub mod public;
+pub mod registers;
 
 use askama::Template;
 use axum::extract::State;

@@ -1,0 +1,3 @@
+//! Planning (规划): the indicators of a division against its packs' targets.
+
+pub mod indicators;

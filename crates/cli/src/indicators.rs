@@ -26,8 +26,7 @@ pub struct IndicatorsArgs {
     /// The date the data is read as of (YYYY-MM-DD).
     #[arg(long)]
     as_of: String,
-    /// The month of monthly indicators (YYYY-MM; default: the as-of date's). No monthly
-    /// indicator has data yet: the visit rate waits for the visits module.
+    /// The month of monthly indicators (the visit rate; YYYY-MM; default: the as-of date's).
     #[arg(long)]
     month: Option<String>,
     /// One line per child division at this level instead of one for the scope.
@@ -40,9 +39,10 @@ pub struct IndicatorsArgs {
 pub async fn run(a: IndicatorsArgs) -> Result<ExitCode, crate::AnyError> {
     let as_of = NaiveDate::parse_from_str(a.as_of.trim(), "%Y-%m-%d")
         .map_err(|_| format!("--as-of 应为日期，如 2026-11-30：{}", a.as_of))?;
-    if let Some(m) = &a.month {
-        yiyang_domain::dates::Month::parse(m).map_err(|_| format!("--month 应为月份，如 2026-11：{m}"))?;
-    }
+    let month = match &a.month {
+        Some(m) => yiyang_domain::dates::Month::parse(m).map_err(|_| format!("--month 应为月份，如 2026-11：{m}"))?,
+        None => yiyang_domain::dates::Month::of(as_of),
+    };
     let packs = a.packs.load()?;
     let store = crate::open_store(&a.db.db).await?;
     let me = a.who.sign_in(&store, Permission::IndicatorRead).await?;
@@ -52,7 +52,7 @@ pub async fn run(a: IndicatorsArgs) -> Result<ExitCode, crate::AnyError> {
         "township" => 9,
         _ => 12,
     });
-    let lines = store.indicators(&scope, level, as_of, &packs).await?;
+    let lines = store.indicators(&scope, level, as_of, month, &packs).await?;
     let mut text = format!("{CSV_HEADER}\n");
     for l in &lines {
         text.push_str(&l.csv());

@@ -25,6 +25,9 @@ pub enum Role {
     /// 系统管理员: keeps the settings of their own division (province or county) and reads
     /// its audit log; sees no personal records.
     Admin,
+    /// 探访员: a community worker, village cadre, volunteer or 网格员 who visits the people
+    /// assigned to them (探访关爱); sees those people only.
+    Visitor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +88,15 @@ pub enum Permission {
     HazardRectify,
     /// See the indicators of one's division against the targets (aggregates, no one's record).
     IndicatorRead,
+    /// See the visit roster and the visits of one's division, and assign visitors.
+    VisitManage,
+    /// Record a visit to a person assigned to oneself (civil-affairs staff: anyone on the
+    /// roster in their division).
+    VisitWrite,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::CivilAffairs,
         Role::Institution,
         Role::Provider,
@@ -98,6 +106,7 @@ impl Role {
         Role::Reviewer,
         Role::Approver,
         Role::Admin,
+        Role::Visitor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -111,6 +120,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Approver => "approver",
             Role::Admin => "admin",
+            Role::Visitor => "visitor",
         }
     }
 
@@ -125,6 +135,7 @@ impl Role {
             Role::Reviewer => "待遇审核员",
             Role::Approver => "待遇审批人",
             Role::Admin => "系统管理员",
+            Role::Visitor => "探访员",
         }
     }
 
@@ -165,6 +176,8 @@ impl Role {
             InspectionWrite => matches!(self, Inspector),
             HazardRectify => matches!(self, Institution),
             IndicatorRead => matches!(self, CivilAffairs | Inspector | Auditor | Reviewer | Approver),
+            VisitManage => matches!(self, CivilAffairs | Auditor),
+            VisitWrite => matches!(self, CivilAffairs | Visitor),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit;
 pub mod audit_keys;
 pub mod benefits;
+pub mod care;
 pub mod care_import;
 pub mod construction;
 pub mod demo;

@@ -2,6 +2,7 @@
 //! on both backends, on fixed dates: each is recomputed here from the register's own lists.
 
 use chrono::NaiveDate;
+use yiyang_domain::dates::Month;
 use yiyang_domain::planning::indicators::{Measure, Status};
 use yiyang_domain::policy::shipped;
 use yiyang_store::audit::Actor;
@@ -32,7 +33,10 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
         let s = Store::connect(&url).await.unwrap();
         s.load_demo(50, &actor()).await.unwrap();
         let today = chrono::Local::now().date_naive();
-        let lines = s.indicators("360733", None, today, &packs).await.unwrap();
+        let lines = s
+            .indicators("360733", None, today, Month::of(today), &packs)
+            .await
+            .unwrap();
         assert_eq!(lines.len(), 17, "{b}: every indicator of the spec");
 
         // Beds: each institution's bed list, those out of service (停用) left out.
@@ -104,7 +108,6 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
         // What the register does not hold is no_data, never a number.
         for id in [
             "centralized_care_rate",
-            "monthly_visit_rate",
             "service_circle_coverage",
             "director_training_rate",
             "new_residential_compliance",
@@ -118,7 +121,10 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
         assert_eq!(line(&lines, "major_fire_hazards_open", "360733").status, Status::Met);
 
         // By township: the additive numerators and denominators add up to the county's.
-        let by = s.indicators("360733", Some(9), today, &packs).await.unwrap();
+        let by = s
+            .indicators("360733", Some(9), today, Month::of(today), &packs)
+            .await
+            .unwrap();
         for id in [
             "nursing_bed_ratio",
             "public_occupancy_rate",
@@ -136,7 +142,10 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
 
         // As of a date before anyone was hired, no caregiver is in post: no data, not 0 %.
         let long_ago = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
-        let then = s.indicators("360733", None, long_ago, &packs).await.unwrap();
+        let then = s
+            .indicators("360733", None, long_ago, Month::of(long_ago), &packs)
+            .await
+            .unwrap();
         assert_eq!(
             line(&then, "caregiver_training_rate", "360733").measure,
             Some(Measure::ratio(0, 0))

@@ -72,6 +72,8 @@ pub mod perm {
         InspectionWrite,
         HazardRectify,
         IndicatorRead,
+        VisitManage,
+        VisitWrite,
     );
 }
 

@@ -224,6 +224,10 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
         ("/indicators", get(pages::planning::indicators)),
+        ("/visits", get(pages::care::index)),
+        ("/visits/assign", post(pages::care::assign)),
+        ("/visits/{id}", get(pages::care::form).post(pages::care::record)),
+        ("/visits/follow-ups/{id}/close", post(pages::care::close_follow_up)),
         ("/supervision", get(pages::supervision::index)),
         ("/supervision/batches", post(pages::supervision::plan)),
         ("/supervision/batches/{id}", get(pages::supervision::batch)),
@@ -238,6 +242,14 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(pages::supervision::inspections::record),
         ),
         (
+            "/supervision/inspections/{id}/photos",
+            post(pages::supervision::inspections::add_photo).layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        ),
+        (
+            "/supervision/inspections/{id}/photos/{photo}",
+            get(pages::supervision::inspections::photo),
+        ),
+        (
             "/supervision/inspections/{id}/confirm",
             post(pages::supervision::inspections::confirm),
         ),
@@ -250,6 +262,10 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(pages::supervision::inspections::respond),
         ),
         ("/supervision/hazards", get(pages::supervision::inspections::hazards)),
+        (
+            "/supervision/hazards/export.xlsx",
+            get(pages::supervision::inspections::hazards_export),
+        ),
         (
             "/supervision/hazards/{id}/rectify",
             post(pages::supervision::inspections::rectify),

@@ -344,3 +344,112 @@ async fn an_institution_sees_its_own_results_and_reports_rectification_that_an_i
         assert_eq!(h.status, "closed", "{b}");
     }
 }
+
+/// Every cell of the first sheet, as text.
+fn cells(bytes: &[u8]) -> Vec<String> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect()
+}
+
+#[tokio::test]
+async fn the_hazard_list_exports_what_the_user_sees_and_nothing_more() {
+    for (b, _store, router) in apps(10).await {
+        let mut county = Client::login(&router, "huichang").await;
+        let r = county.get("/supervision/hazards/export.xlsx").await;
+        assert_eq!(r.status, StatusCode::OK, "{b}");
+        let all = cells(&r.body);
+        assert!(all.iter().any(|c| c.contains("电梯定期检验合格证已过期")), "{b}");
+        assert!(
+            all.iter().any(|c| c == "责任人") && all.iter().any(|c| c == "已核验销号"),
+            "{b}"
+        );
+        // 中心敬老院's staff: its own hazards only (it has none yet).
+        let mut jigou = Client::login(&router, "jigou").await;
+        let own = cells(&jigou.get("/supervision/hazards/export.xlsx").await.body);
+        assert!(
+            !own.iter().any(|c| c.contains("电梯")),
+            "{b}: another institution's hazard exported"
+        );
+        let mut fuwu = Client::login(&router, "fuwu").await;
+        assert_eq!(
+            fuwu.get("/supervision/hazards/export.xlsx").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+fn photo_upload(uri: &str, csrf: &str, name: &str, content: &[u8]) -> axum::http::Request<axum::body::Body> {
+    let boundary = "----yiyangphotoboundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    axum::http::Request::post(uri)
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_assigned_inspector_adds_photos_kept_with_their_hash_and_only_jpeg_or_png() {
+    for (b, store, router) in apps(10).await {
+        let n = store
+            .inspections_visible("360733", &Viewer::Division, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|n| n.status() == InspectionStatus::Pending)
+            .unwrap();
+        let inspectors = store.inspectors_in("360733").await.unwrap();
+        let account = inspectors
+            .iter()
+            .find(|x| x.id == n.inspectors[0].0)
+            .unwrap()
+            .username
+            .clone()
+            .unwrap();
+        let mut x = Client::login(&router, &account).await;
+        x.get(&format!("/supervision/inspections/{}", n.id)).await;
+        let at = format!("/supervision/inspections/{}/photos", n.id);
+        let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7u8; 600]].concat();
+        let r = x.send(photo_upload(&at, &x.csrf.clone(), "现场.jpg", &jpeg)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let photos = store.inspection_photos(n.id).await.unwrap();
+        assert_eq!(photos.len(), 1);
+        use sha2::Digest;
+        assert_eq!(photos[0].sha256, hex::encode(sha2::Sha256::digest(&jpeg)), "{b}");
+        let page = x.get(&format!("/supervision/inspections/{}", n.id)).await.text();
+        assert!(page.contains(&photos[0].sha256), "{b}");
+        let img = x.get(&format!("{at}/{}", photos[0].id)).await;
+        assert_eq!(img.status, StatusCode::OK);
+        assert_eq!(img.headers["content-type"], "image/jpeg");
+        assert_eq!(img.body, jpeg);
+        // Not an image by its bytes, whatever its name: refused. Without the token: refused.
+        assert_eq!(
+            x.send(photo_upload(&at, &x.csrf.clone(), "x.jpg", b"<svg onload=alert(1)>"))
+                .await
+                .status,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        assert_eq!(
+            x.send(photo_upload(&at, "wrong", "y.jpg", &jpeg)).await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        // The institution sees nothing of an unconfirmed inspection, photos included.
+        let mut jigou = Client::login(&router, "jigou").await;
+        assert_eq!(
+            jigou.get(&format!("{at}/{}", photos[0].id)).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+    }
+}

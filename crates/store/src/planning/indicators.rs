@@ -1,11 +1,12 @@
 //! The indicators of `standards/indicators.md` for a scope (or each of its children at a
 //! level) on an as-of date: the facts are read once for the whole scope and summed per
 //! division, so every line can be checked by hand against the lists. What the register does
-//! not hold yet is `no_data`: the visit roster, 特困 people's wish for institutional care,
+//! not hold yet is `no_data`: 特困 people's wish for institutional care,
 //! located residences, directors, new residential areas. Bed statuses have no history: a bed's
 //! status is today's.
 
 use chrono::NaiveDate;
+use yiyang_domain::dates::Month;
 use yiyang_domain::planning::indicators::{format4, shape, status, target_value, Measure, Shape, SHAPES};
 use yiyang_domain::policy::targets::{governing, INDICATORS};
 use yiyang_domain::policy::Pack;
@@ -93,6 +94,8 @@ struct Facts {
     villages: Vec<(String, String)>,
     /// Streets and townships under the scope.
     townships: Vec<String>,
+    /// (hukou division, visited in the month) of each person on the visit roster.
+    visits: Vec<(String, bool)>,
 }
 
 fn under(code: &str, division: &str) -> bool {
@@ -189,6 +192,10 @@ impl Facts {
                 let people: i64 = self.people.iter().filter(|(c, _)| under(c, d)).map(|(_, n)| n).sum();
                 Measure::ratio(workers * 1000, people)
             }
+            "monthly_visit_rate" => {
+                let of: Vec<&(String, bool)> = self.visits.iter().filter(|(c, _)| under(c, d)).collect();
+                Measure::ratio(of.iter().filter(|(_, v)| *v).count() as i64, of.len() as i64)
+            }
             "beds_total" => Measure::count(sum(&mut inst(), |i| i.beds)),
             "major_fire_hazards_open" => Measure::count(self.fire.iter().filter(|c| under(c, d)).count() as i64),
             _ => return None,
@@ -197,7 +204,7 @@ impl Facts {
 }
 
 impl Store {
-    async fn indicator_facts(&self, scope: &str, as_of: NaiveDate) -> Result<Facts> {
+    async fn indicator_facts(&self, scope: &str, as_of: NaiveDate, month: Month) -> Result<Facts> {
         let (lo, hi) = scope_range(scope);
         let institutions: Vec<Inst> = with_pool!(self, pool => sqlx::query_as(
             "SELECT i.kind, i.division, \
@@ -237,6 +244,7 @@ impl Store {
             .filter(|c| c.len() == 9 && c.starts_with(scope))
             .cloned()
             .collect();
+        let visits = self.roster_visited(scope, month).await?;
         Ok(Facts {
             institutions,
             facilities,
@@ -245,19 +253,22 @@ impl Store {
             fire,
             villages,
             townships,
+            visits,
         })
     }
 
     /// Every indicator for `scope`, or for each of its children at `level` (6 county, 9
-    /// township, 12 village digits), on `as_of`, with the target of the pack governing each.
+    /// township, 12 village digits), on `as_of` (monthly ones: in `month`), with the target of
+    /// the pack governing each.
     pub async fn indicators(
         &self,
         scope: &str,
         level: Option<usize>,
         as_of: NaiveDate,
+        month: Month,
         packs: &[Pack],
     ) -> Result<Vec<IndicatorLine>> {
-        let facts = self.indicator_facts(scope, as_of).await?;
+        let facts = self.indicator_facts(scope, as_of, month).await?;
         let mut divisions: Vec<String> = match level {
             Some(n) if n > scope.len() => self
                 .reference()

@@ -9,6 +9,7 @@ pub mod credit;
 mod demo;
 pub mod emergency;
 mod inspections;
+pub mod photos;
 pub mod prepaid;
 pub mod registers;
 

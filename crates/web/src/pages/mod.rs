@@ -6,6 +6,7 @@ pub mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod benefits;
+pub mod care;
 pub mod care_import;
 pub mod facilities;
 pub mod grants;
@@ -134,6 +135,13 @@ impl Layout {
                 href: "/grants",
                 label: "一次性补助",
                 active: active == "grants",
+            });
+        }
+        if user.may(Permission::VisitManage) || user.may(Permission::VisitWrite) {
+            nav.push(NavItem {
+                href: "/visits",
+                label: "探访关爱",
+                active: active == "visits",
             });
         }
         if user.may(Permission::IndicatorRead) {

@@ -68,7 +68,16 @@ pub async fn indicators(
         .filter(|d| *d <= today)
         .unwrap_or(today);
     let scope = user.scope().to_string();
-    let lines = state.store.indicators(&scope, None, as_of, &state.packs).await?;
+    let lines = state
+        .store
+        .indicators(
+            &scope,
+            None,
+            as_of,
+            yiyang_domain::dates::Month::of(as_of),
+            &state.packs,
+        )
+        .await?;
     let level = match scope.len() {
         0 => Some(2),
         2 => Some(4),
@@ -80,7 +89,16 @@ pub async fn indicators(
     let r = state.store.reference();
     let mut children = Vec::new();
     if let Some(level) = level {
-        let by = state.store.indicators(&scope, Some(level), as_of, &state.packs).await?;
+        let by = state
+            .store
+            .indicators(
+                &scope,
+                Some(level),
+                as_of,
+                yiyang_domain::dates::Month::of(as_of),
+                &state.packs,
+            )
+            .await?;
         let mut codes: Vec<String> = by.iter().map(|l| l.division.clone()).collect();
         codes.dedup();
         for c in codes {

@@ -39,6 +39,7 @@ struct InspectionPage {
     input: RecordInput,
     /// Account → register name, to show who signed.
     names: Vec<(String, String)>,
+    photos: Vec<yiyang_store::supervision::photos::Photo>,
 }
 
 impl InspectionPage {
@@ -154,6 +155,7 @@ async fn inspection_page(
         errors,
         input,
         names,
+        photos: state.store.inspection_photos(n.id).await?,
         n,
     })
 }
@@ -340,4 +342,103 @@ pub async fn verify(
             "核验未通过，隐患重新列为整改中"
         },
     ))
+}
+
+/// The hazard list as the user sees it (隐患、整改和责任清单), as .xlsx: one row per hazard with
+/// its unit, category, severity, responsible person, deadline, escalation and status. Text
+/// cells go through `cell_text` so that a description cannot become a formula.
+pub async fn hazards_export(
+    State(state): State<AppState>,
+    user: Can<perm::SupervisionRead>,
+) -> Result<Response, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    use yiyang_store::disbursement::cell_text;
+    let v = viewer(&state, &user).await?;
+    let hazards = state.store.hazards_visible(user.scope(), &v, today()).await?;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    let headers = [
+        "单位",
+        "类别",
+        "程度",
+        "问题",
+        "责任单位",
+        "责任人",
+        "整改期限",
+        "逾期",
+        "状态",
+        "整改情况",
+    ];
+    let xlsx = |e: rust_xlsxwriter::XlsxError| {
+        tracing::error!(error = %e, "xlsx");
+        AppError::Internal
+    };
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
+    }
+    for (i, h) in hazards.iter().enumerate() {
+        let cells = [
+            h.institution_name.clone(),
+            h.category_label().to_string(),
+            h.severity_label().to_string(),
+            h.description.clone(),
+            h.responsible_unit.clone(),
+            h.responsible_person.clone(),
+            h.deadline.to_string(),
+            h.escalation_label().to_string(),
+            h.status().label().to_string(),
+            h.evidence.clone().unwrap_or_default(),
+        ];
+        for (c, text) in cells.iter().enumerate() {
+            ws.write_string(i as u32 + 1, c as u16, cell_text(text)).map_err(xlsx)?;
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(xlsx)?;
+    let name = format!("隐患整改责任清单-{}-{}.xlsx", user.scope(), today().format("%Y%m%d"));
+    Ok(crate::pages::people::xlsx_download(&name, bytes))
+}
+
+/// A photo taken on the inspection (multipart: `_csrf` and one file), by an assigned inspector.
+pub async fn add_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    form: axum::extract::Multipart,
+) -> Result<Flashed, AppError> {
+    let upload = crate::pages::imports::read_upload(form).await?;
+    user.check_csrf(&upload.field("_csrf"))?;
+    let me = inspector_id(&state, &user).await?;
+    let Some((_, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::BadRequest("请选择照片".into()));
+    };
+    let sha = state
+        .store
+        .add_inspection_photo(id, &bytes, user.scope(), me, &user.actor("web"))
+        .await?;
+    Ok(flashed(
+        format!("/supervision/inspections/{id}"),
+        format!("照片已保存（SHA-256 {}…）", &sha[..16]),
+    ))
+}
+
+/// One photo of an inspection the user may see; otherwise as an unknown id.
+pub async fn photo(
+    State(state): State<AppState>,
+    InScope { item, .. }: InScope<Inspection>,
+    Path((_, photo)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let (kind, bytes) = state
+        .store
+        .inspection_photo(item.id, photo)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

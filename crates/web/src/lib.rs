@@ -136,6 +136,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/settings", get(pages::settings::index)),
         ("/settings/assessment-validity", post(pages::settings::validity)),
         ("/settings/grading-thresholds", post(pages::settings::thresholds)),
+        ("/settings/supervision", post(pages::settings::supervision)),
         ("/assessments/{id}", get(pages::assessment_form::report)),
         ("/assessments/{id}/confirm", post(pages::assessment_confirm::confirm)),
         ("/assessments/{id}/review", post(pages::assessment_confirm::review)),

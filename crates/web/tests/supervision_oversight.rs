@@ -451,3 +451,58 @@ async fn the_county_keeps_its_item_list_and_inspector_register_and_the_next_batc
         );
     }
 }
+
+#[tokio::test]
+async fn the_county_administrator_sets_supervision_parameters_within_their_range() {
+    for (b, store, router) in apps(5).await {
+        let mut admin = Client::login(&router, "guanli").await;
+        let page = admin.get("/settings").await.text();
+        assert!(
+            page.contains("隐患逾期多少天上报县级") && page.contains("平台默认值"),
+            "{b}"
+        );
+        let csrf = admin.csrf.clone();
+        let r = admin
+            .post_form(
+                "/settings/supervision",
+                &[("_csrf", &csrf), ("supervision.county_escalation_days", "500")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(r.text().contains("隐患逾期多少天上报县级应为 1–90 的整数"), "{b}");
+        let r = admin
+            .post_form(
+                "/settings/supervision",
+                &[
+                    ("_csrf", &csrf),
+                    ("supervision.county_escalation_days", "10"),
+                    ("supervision.complaint_working_days", "15"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(
+            store
+                .supervision_setting("supervision.county_escalation_days", "360733")
+                .await
+                .unwrap(),
+            10,
+            "{b}"
+        );
+        assert_eq!(
+            store.county_escalation_days("360733100").await.unwrap(),
+            10,
+            "{b}: a township under the county reads it"
+        );
+        // Only the division's administrator sets them.
+        let mut clerk = Client::login(&router, "huichang").await;
+        let csrf = clerk.csrf.clone();
+        let r = clerk
+            .post_form(
+                "/settings/supervision",
+                &[("_csrf", &csrf), ("supervision.county_escalation_days", "3")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+    }
+}

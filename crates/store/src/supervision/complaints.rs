@@ -171,11 +171,7 @@ impl Store {
     }
 
     pub async fn complaint_answer_days(&self, scope: &str) -> Result<i64> {
-        Ok(self
-            .setting(ANSWER_WITHIN_SETTING, scope)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15))
+        self.supervision_setting(ANSWER_WITHIN_SETTING, scope).await
     }
 
     /// The complaints `viewer` may see in `scope`, newest first: the division's staff all of

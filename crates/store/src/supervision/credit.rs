@@ -259,11 +259,7 @@ impl Store {
             .find(|l| l.id == id)
             .ok_or(StoreError::NotFound)?;
         let today = chrono::Local::now().date_naive();
-        let min: u32 = self
-            .setting(REPAIR_MIN_MONTHS_SETTING, scope)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(6);
+        let min = self.supervision_setting(REPAIR_MIN_MONTHS_SETTING, scope).await? as u32;
         if !l.in_force(today) {
             return Err(StoreError::Refused("该记录已不在公示期内，无需修复".into()));
         }

@@ -55,11 +55,7 @@ impl Store {
     /// Preparedness of the institutions `viewer` may see in `scope` on `today`, those with gaps first.
     pub async fn preparedness(&self, scope: &str, viewer: &Viewer, today: NaiveDate) -> Result<Vec<Preparedness>> {
         let (lo, hi) = scope_range(scope);
-        let every: u32 = self
-            .setting(DRILL_EVERY_SETTING, scope)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(12);
+        let every = self.supervision_setting(DRILL_EVERY_SETTING, scope).await? as u32;
         let plans: Vec<(i64, String, String, NaiveDate)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT p.institution_id, p.kind, p.title, p.approved_on FROM emergency_plans p JOIN institutions i ON i.id = p.institution_id \
              WHERE i.division >= $1 AND i.division < $2 ORDER BY p.approved_on DESC")

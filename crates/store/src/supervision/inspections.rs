@@ -446,19 +446,11 @@ impl Store {
     }
 
     pub async fn county_escalation_days(&self, scope: &str) -> Result<i64> {
-        Ok(self
-            .setting(super::COUNTY_ESCALATION_SETTING, scope)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15))
+        self.supervision_setting(super::COUNTY_ESCALATION_SETTING, scope).await
     }
 
     pub async fn publish_within_days(&self, scope: &str) -> Result<i64> {
-        Ok(self
-            .setting(super::PUBLISH_WITHIN_SETTING, scope)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20))
+        self.supervision_setting(super::PUBLISH_WITHIN_SETTING, scope).await
     }
 
     /// The unit reports its rectification with evidence; the hazard waits for verification.

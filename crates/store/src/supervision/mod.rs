@@ -12,6 +12,7 @@ mod inspections;
 pub mod photos;
 pub mod prepaid;
 pub mod registers;
+pub mod settings;
 
 pub use demo::DEMO_PUBLIC_VALUE;
 pub use inspections::{rectification_days, Finding, Hazard, Inspection, PublicResult, RecordInput, Viewer};

@@ -86,16 +86,10 @@ fn amount(field: &str, label: &str, v: &str, errors: &mut Vec<FieldError>) -> i6
 
 impl Store {
     pub async fn prepaid_limits(&self, scope: &str) -> Result<PrepaidLimits> {
-        let d = PrepaidLimits::default();
-        let get = |key: &'static str| async move {
-            self.setting(key, scope)
-                .await
-                .map(|v| v.and_then(|v| v.parse::<i64>().ok()))
-        };
         Ok(PrepaidLimits {
-            per_person_months: get(PER_PERSON_MONTHS_SETTING).await?.unwrap_or(d.per_person_months),
-            total_percent_of_assets: get(TOTAL_PERCENT_SETTING).await?.unwrap_or(d.total_percent_of_assets),
-            ..d
+            per_person_months: self.supervision_setting(PER_PERSON_MONTHS_SETTING, scope).await?,
+            total_percent_of_assets: self.supervision_setting(TOTAL_PERCENT_SETTING, scope).await?,
+            ..PrepaidLimits::default()
         })
     }
 

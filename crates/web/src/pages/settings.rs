@@ -30,6 +30,9 @@ struct SettingsPage {
     validity_source: String,
     thresholds: String,
     thresholds_source: String,
+    /// Supervision: (key, label, value in force, where it comes from, min, max).
+    supervision: Vec<(&'static str, &'static str, i64, String, i64, i64)>,
+    errors: Vec<FieldError>,
 }
 
 /// Where a value in force comes from, in words.
@@ -50,19 +53,89 @@ fn own_division(user: &CurrentUser) -> Result<String, AppError> {
 }
 
 pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flash) -> Result<Html<String>, AppError> {
-    let own = own_division(&user)?;
+    page(&state, &user, flash.0, Vec::new()).await
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    message: String,
+    errors: Vec<FieldError>,
+) -> Result<Html<String>, AppError> {
+    let own = own_division(user)?;
     let validity = state.store.setting_with_source(VALIDITY_SETTING, &own).await?;
     let thresholds = state.store.setting_with_source(GRADE_THRESHOLDS_SETTING, &own).await?;
     render(&SettingsPage {
-        layout: Layout::new(&state, &user, "系统设置", "settings"),
-        message: flash.0,
+        layout: Layout::new(state, user, "系统设置", "settings"),
+        message,
         division_name: state.store.reference().division_path(&own),
         settable: yiyang_store::settings::settable_at(&own),
         validity_months: state.store.assessment_validity_months(&own).await?,
-        validity_source: source(&state, validity.as_ref().map(|(_, d)| d.as_str()), &own),
+        validity_source: source(state, validity.as_ref().map(|(_, d)| d.as_str()), &own),
         thresholds: state.store.grade_thresholds(&own).await?.to_setting(),
-        thresholds_source: source(&state, thresholds.as_ref().map(|(_, d)| d.as_str()), &own),
+        thresholds_source: source(state, thresholds.as_ref().map(|(_, d)| d.as_str()), &own),
+        supervision: supervision_settings(state, &own).await?,
+        errors,
     })
+}
+
+async fn supervision_settings(
+    state: &AppState,
+    own: &str,
+) -> Result<Vec<(&'static str, &'static str, i64, String, i64, i64)>, AppError> {
+    let mut out = Vec::new();
+    for s in &yiyang_store::supervision::settings::SETTINGS {
+        let set = state.store.setting_with_source(s.key, own).await?;
+        let value = state.store.supervision_setting(s.key, own).await?;
+        out.push((
+            s.key,
+            s.label,
+            value,
+            source(state, set.as_ref().map(|(_, d)| d.as_str()), own),
+            s.min,
+            s.max,
+        ));
+    }
+    Ok(out)
+}
+
+/// The supervision settings, all on one form: each key a field; an unchanged value is not
+/// written again, an out-of-range one is refused naming it.
+pub async fn supervision(
+    State(state): State<AppState>,
+    Submitted { user, form }: Submitted<Vec<(String, String)>>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let own = own_division(&user)?;
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    for s in &yiyang_store::supervision::settings::SETTINGS {
+        let Some((_, raw)) = form.iter().find(|(k, _)| k == s.key) else {
+            continue;
+        };
+        match raw.trim().parse::<i64>() {
+            Ok(v) if (s.min..=s.max).contains(&v) => {
+                if v != state.store.supervision_setting(s.key, &own).await? {
+                    changes.push((s.key, v));
+                }
+            }
+            _ => errors.push(FieldError::new(
+                s.key,
+                format!("{}应为 {}–{} 的整数", s.label, s.min, s.max),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        let html = page(&state, &user, String::new(), errors).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    }
+    for (key, v) in &changes {
+        state
+            .store
+            .set_setting(key, &own, &v.to_string(), &user.actor("web"))
+            .await?;
+    }
+    Ok(flashed("/settings", format!("监管设置已保存（{} 项有改动）", changes.len())).into_response())
 }
 
 #[derive(Deserialize)]

@@ -44,6 +44,24 @@ pub enum BenchWhat {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Home services under load through the real router: orders, check-ins, check-outs and
+    /// order views by USERS families and workers at once (see README).
+    Services {
+        #[arg(long, env = "YIYANG_DB")]
+        db: String,
+        /// Older people in the county (imported when the database has fewer).
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        /// Families (each with a worker) acting at once.
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// Rounds per family: order, check-in, check-out, view.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Orders on record before the run (placed when fewer).
+        #[arg(long, default_value_t = 20_000)]
+        seed_orders: usize,
+    },
     /// Import N generated rows into the database (which should be empty).
     Import {
         #[arg(long, default_value_t = 1_000_000)]
@@ -58,6 +76,16 @@ pub enum BenchWhat {
 
 pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyError> {
     match what {
+        BenchWhat::Services {
+            db,
+            people,
+            users,
+            rounds,
+            seed_orders,
+        } => {
+            crate::bench_services::run(&db, people, users, rounds, seed_orders).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         BenchWhat::Run { people, db, month } => {
             let store = crate::open_store(&db).await?;
             let have = store.count_people_in("36").await?;

@@ -39,6 +39,7 @@ pub mod person;
 pub mod planning;
 pub mod policy;
 pub mod role;
+pub mod services;
 pub mod staff;
 pub mod supervision;
 pub mod text;

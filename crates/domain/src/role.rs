@@ -28,6 +28,9 @@ pub enum Role {
     /// 探访员: a community worker, village cadre, volunteer or 网格员 who visits the people
     /// assigned to them (探访关爱); sees those people only.
     Visitor,
+    /// 老年人及家属: an older person or a family member who signed up with a mobile number;
+    /// reaches only the people linked to the account (after a clerk confirmed the link).
+    Family,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,10 +96,19 @@ pub enum Permission {
     /// Record a visit to a person assigned to oneself (civil-affairs staff: anyone on the
     /// roster in their division).
     VisitWrite,
+    /// See home-service providers, orders and service records (provider staff: their own).
+    ServiceRead,
+    /// Register providers and the county's purchase of services, confirm family links, order
+    /// on an older person's behalf, confirm a service by call-back.
+    ServiceManage,
+    /// Accept, assign and deliver orders for one's own provider; keep its catalogue.
+    ServiceDeliver,
+    /// Order services for oneself or a linked older person, confirm and rate them.
+    ServiceOrder,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::CivilAffairs,
         Role::Institution,
         Role::Provider,
@@ -107,6 +119,7 @@ impl Role {
         Role::Approver,
         Role::Admin,
         Role::Visitor,
+        Role::Family,
     ];
 
     pub fn code(self) -> &'static str {
@@ -121,6 +134,7 @@ impl Role {
             Role::Approver => "approver",
             Role::Admin => "admin",
             Role::Visitor => "visitor",
+            Role::Family => "family",
         }
     }
 
@@ -136,6 +150,7 @@ impl Role {
             Role::Approver => "待遇审批人",
             Role::Admin => "系统管理员",
             Role::Visitor => "探访员",
+            Role::Family => "老年人及家属",
         }
     }
 
@@ -178,6 +193,10 @@ impl Role {
             IndicatorRead => matches!(self, CivilAffairs | Inspector | Auditor | Reviewer | Approver),
             VisitManage => matches!(self, CivilAffairs | Auditor),
             VisitWrite => matches!(self, CivilAffairs | Visitor),
+            ServiceRead => matches!(self, CivilAffairs | Provider | Auditor | Reviewer | Approver),
+            ServiceManage => matches!(self, CivilAffairs),
+            ServiceDeliver => matches!(self, Provider),
+            ServiceOrder => matches!(self, Family),
         }
     }
 }

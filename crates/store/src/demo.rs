@@ -29,7 +29,27 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
         "360733",
         Some("JG3607331001"),
     ),
-    ("fuwu", "居家养老服务中心 工作人员", Role::Provider, "360733", None),
+    (
+        "fuwu",
+        "颐康居家养老服务中心 调度员 邱丽萍",
+        Role::Provider,
+        "360733",
+        Some(crate::services::DEMO_PROVIDER),
+    ),
+    (
+        "hugong",
+        "颐康居家养老服务中心 护理员 刘美华",
+        Role::Provider,
+        "360733",
+        Some(crate::services::DEMO_PROVIDER),
+    ),
+    (
+        crate::services::DEMO_FAMILY,
+        "家属 刘建华",
+        Role::Family,
+        "360733",
+        None,
+    ),
     ("pinggu", "评估员 刘晓梅", Role::Assessor, "360733", None),
     ("pinggu2", "评估员 陈志强", Role::Assessor, "360733", None),
     ("jiancha", "监管检查员", Role::Inspector, "360733", None),
@@ -217,6 +237,7 @@ impl Store {
         self.load_demo_care(today, actor).await?;
         self.load_demo_supervision(actor).await?;
         self.load_demo_visits(actor).await?;
+        self.load_demo_services(actor).await?;
         if self.approved_local_figures().await?.is_empty() {
             self.load_demo_figures(actor).await?;
         }

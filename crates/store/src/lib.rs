@@ -22,6 +22,7 @@ pub mod planning;
 pub mod reference;
 pub mod residents;
 pub mod run_signing;
+pub mod services;
 pub mod settings;
 pub mod staff;
 pub mod staff_awards;

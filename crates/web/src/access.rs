@@ -74,6 +74,10 @@ pub mod perm {
         IndicatorRead,
         VisitManage,
         VisitWrite,
+        ServiceRead,
+        ServiceManage,
+        ServiceDeliver,
+        ServiceOrder,
     );
 }
 

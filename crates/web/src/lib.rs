@@ -225,6 +225,60 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
         ("/indicators", get(pages::planning::indicators)),
+        ("/services", get(pages::services::index)),
+        ("/services/work", get(pages::services::orders::work)),
+        (
+            "/services/providers",
+            get(pages::services::registers::providers).post(pages::services::registers::create_provider),
+        ),
+        ("/services/providers/{id}", get(pages::services::registers::provider)),
+        (
+            "/services/providers/{id}/catalogue",
+            post(pages::services::registers::set_catalogue),
+        ),
+        (
+            "/services/schemes",
+            get(pages::services::registers::schemes).post(pages::services::registers::create_scheme),
+        ),
+        ("/services/links", get(pages::services::registers::links)),
+        ("/services/links/direct", post(pages::services::registers::link_direct)),
+        ("/services/links/{id}", post(pages::services::registers::decide_link)),
+        ("/services/orders/{id}", get(pages::services::orders::show)),
+        (
+            "/services/orders/{id}/provider/{step}",
+            post(pages::services::orders::provider_step),
+        ),
+        (
+            "/services/orders/{id}/worker/{step}",
+            post(pages::services::orders::worker_step),
+        ),
+        (
+            "/services/orders/{id}/close/{step}",
+            post(pages::services::orders::close_step),
+        ),
+        (
+            "/services/book/{id}",
+            get(pages::services::orders::book_form).post(pages::services::orders::book),
+        ),
+        (
+            "/services/settlement",
+            get(pages::services::settlement::index).post(pages::services::settlement::prepare),
+        ),
+        ("/services/settlement/{id}", get(pages::services::settlement::show)),
+        (
+            "/services/settlement/{id}/payment.xlsx",
+            get(pages::services::settlement::payment),
+        ),
+        (
+            "/services/settlement/{id}/{step}",
+            post(pages::services::settlement::advance),
+        ),
+        ("/family", get(pages::services::family::home)),
+        ("/family/link", post(pages::services::family::request_link)),
+        (
+            "/family/order/{id}",
+            get(pages::services::family::order_new).post(pages::services::family::order_place),
+        ),
         ("/visits", get(pages::care::index)),
         ("/visits/assign", post(pages::care::assign)),
         ("/visits/{id}", get(pages::care::form).post(pages::care::record)),
@@ -319,6 +373,10 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         // 一公开 and complaints from anyone: public, no sign-in.
         ("/gongkai", get(pages::supervision::public::index)),
+        (
+            "/gongkai/zhuce",
+            get(pages::services::family::signup_form).post(pages::services::family::signup),
+        ),
         (
             "/gongkai/tousu",
             get(pages::supervision::public::complaint_new).post(pages::supervision::public::complaint_submit),

@@ -2,7 +2,11 @@
 (function () {
   "use strict";
   // Elder mode (长辈模式): larger type and higher contrast, remembered on this device.
-  if (localStorage.getItem("yiyang-elder") === "1") document.documentElement.classList.add("elder");
+  // An older person's own pages start in it unless this device chose otherwise.
+  var elderPref = localStorage.getItem("yiyang-elder");
+  if (elderPref === "1" || (elderPref === null && document.documentElement.hasAttribute("data-elder-default"))) {
+    document.documentElement.classList.add("elder");
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-elder-toggle]").forEach(function (b) {
@@ -32,6 +36,25 @@
     // "Back" links (error pages): the previous page when there is one, else the home page.
     document.querySelectorAll("a[data-back]").forEach(function (a) {
       a.addEventListener("click", function (e) { if (history.length > 1) { e.preventDefault(); history.back(); } });
+    });
+
+    // Check-in and check-out (home services): the phone's position goes with the form. Without
+    // it the server refuses with a clear message; nothing is invented here.
+    document.querySelectorAll("form[data-geo]").forEach(function (f) {
+      f.addEventListener("submit", function (e) {
+        if (f.elements.lat.value) return;
+        e.preventDefault();
+        locate(f, function () { f.submit(); });
+      });
+    });
+    // Ordering from the parent's home: the family may record where the parent lives.
+    document.querySelectorAll("form[data-geo-optional]").forEach(function (f) {
+      var box = f.querySelector("[data-use-location]");
+      if (!box) return;
+      box.addEventListener("change", function () {
+        if (box.checked) locate(f, function () {});
+        else { f.elements.lat.value = ""; f.elements.lon.value = ""; }
+      });
     });
 
     // Print buttons.
@@ -68,6 +91,19 @@
       setTimeout(poll, 500);
     }
   });
+
+  function locate(f, then) {
+    var status = f.querySelector(".geo-status");
+    var say = function (t) { if (status) { status.textContent = t; status.hidden = false; } };
+    if (!navigator.geolocation) { say("此手机无法定位"); then(); return; }
+    say("正在定位……");
+    navigator.geolocation.getCurrentPosition(function (p) {
+      f.elements.lat.value = p.coords.latitude.toFixed(6);
+      f.elements.lon.value = p.coords.longitude.toFixed(6);
+      say("已定位（精度约 " + Math.round(p.coords.accuracy) + " 米）");
+      then();
+    }, function () { say("未能定位，请允许使用位置信息"); then(); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
 
   function stepper(form) {
     var steps = Array.prototype.slice.call(form.querySelectorAll("section.step"));

@@ -23,7 +23,7 @@ const fn s(key: &'static str, label: &'static str, default: i64, min: i64, max: 
     }
 }
 
-pub const SETTINGS: [SupervisionSetting; 7] = [
+pub const SETTINGS: [SupervisionSetting; 10] = [
     s(super::PUBLISH_WITHIN_SETTING, "检查结果公开时限（工作日）", 20, 1, 60),
     s(super::COUNTY_ESCALATION_SETTING, "隐患逾期多少天上报县级", 15, 1, 90),
     s(
@@ -54,6 +54,21 @@ pub const SETTINGS: [SupervisionSetting; 7] = [
         6,
         0,
         60,
+    ),
+    s(
+        crate::services::TOLERANCE_SETTING,
+        "上门服务签到、签退允许偏离住址的距离（米）",
+        300,
+        50,
+        5000,
+    ),
+    s(crate::services::LATE_SETTING, "上门服务迟到判定（分钟）", 30, 5, 240),
+    s(
+        crate::services::CANCEL_SETTING,
+        "家属自行取消订单须提前（小时）",
+        2,
+        0,
+        72,
     ),
 ];
 

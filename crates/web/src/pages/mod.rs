@@ -17,6 +17,7 @@ pub mod local_figures;
 pub mod people;
 pub mod planning;
 pub mod policy;
+pub mod services;
 pub mod settings;
 pub mod supervision;
 
@@ -135,6 +136,20 @@ impl Layout {
                 href: "/grants",
                 label: "一次性补助",
                 active: active == "grants",
+            });
+        }
+        if user.may(Permission::ServiceRead) {
+            nav.push(NavItem {
+                href: "/services",
+                label: "居家社区服务",
+                active: active == "services",
+            });
+        }
+        if user.may(Permission::ServiceOrder) {
+            nav.push(NavItem {
+                href: "/family",
+                label: "为家人下单",
+                active: active == "family",
             });
         }
         if user.may(Permission::VisitManage) || user.may(Permission::VisitWrite) {
@@ -329,6 +344,36 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
             out.push(("本机构待整改的隐患", n, "/supervision/hazards".to_string()));
         }
     }
+    if user.role() == yiyang_domain::role::Role::Provider {
+        if let Ok((v, Some(_))) = services::viewer(state, user).await {
+            let t = chrono::Utc::now();
+            let orders = state
+                .store
+                .orders_visible(
+                    user.scope(),
+                    &v,
+                    t - chrono::Duration::days(31),
+                    t + chrono::Duration::days(31),
+                    5000,
+                )
+                .await?;
+            use yiyang_domain::services::order::OrderStatus as S;
+            let n = orders.iter().filter(|o| o.status() == S::Placed).count();
+            out.push(("待接单的订单", n, "/services?status=placed".to_string()));
+            let n = orders.iter().filter(|o| o.status() == S::Accepted).count();
+            out.push(("待派单的订单", n, "/services?status=accepted".to_string()));
+            let me = user.session.user.username.as_str();
+            let n = orders
+                .iter()
+                .filter(|o| o.worker.as_deref() == Some(me) && matches!(o.status(), S::Assigned | S::InService))
+                .count();
+            out.push(("我的上门任务", n, "/services/work".to_string()));
+        }
+    }
+    if user.may(Permission::ServiceManage) {
+        let n = state.store.pending_links(user.scope()).await?.len();
+        out.push(("待核实的家属关联", n, "/services/links".to_string()));
+    }
     if let Some(code) = user.session.user.institution_id.as_deref() {
         if let Some(i) = state
             .store
@@ -347,7 +392,12 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
     Ok(out)
 }
 
-pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    // A family account has one page: ordering for the people linked to it.
+    if user.role() == yiyang_domain::role::Role::Family {
+        return Ok(axum::response::Redirect::to("/family").into_response());
+    }
     let can_read = user.may(Permission::PersonRead);
     let (mut total, mut alive, mut by_category) = (0, 0, Vec::new());
     if can_read {
@@ -377,6 +427,7 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Ht
         alive,
         by_category,
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]

@@ -135,7 +135,11 @@ pub async fn supervision(
             .set_setting(key, &own, &v.to_string(), &user.actor("web"))
             .await?;
     }
-    Ok(flashed("/settings", format!("监管设置已保存（{} 项有改动）", changes.len())).into_response())
+    Ok(flashed(
+        "/settings",
+        format!("监管与服务设置已保存（{} 项有改动）", changes.len()),
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]

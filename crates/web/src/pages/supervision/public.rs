@@ -110,7 +110,7 @@ pub async fn draw_json(State(state): State<AppState>, Path(id): Path<String>) ->
 }
 
 /// The token of the public complaint form: a double-submit cookie, as there is no session.
-const PUBLIC_CSRF_COOKIE: &str = "yiyang_public_csrf";
+pub(crate) const PUBLIC_CSRF_COOKIE: &str = "yiyang_public_csrf";
 
 #[derive(Template)]
 #[template(path = "gongkai_tousu.html")]

@@ -1,0 +1,155 @@
+//! Home services in headless Chromium on a 390 px phone: a family orders for a parent (the
+//! government's share shown before and after), and the worker checks in and out with the
+//! phone's real position (set through the browser's own geolocation, not a stub in the page).
+
+mod common;
+mod driver;
+
+use driver::*;
+use fantoccini::{Client, Locator};
+
+/// A Chrome DevTools command through chromedriver.
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(serde_json::json!({"cmd": self.0, "params": self.1}).to_string()),
+        )
+    }
+}
+
+/// The phone is at (lat, lon) and the page may ask for it.
+async fn place_phone(c: &Client, base: &str, lat: f64, lon: f64) {
+    c.issue_cmd(Cdp(
+        "Browser.grantPermissions",
+        serde_json::json!({"permissions": ["geolocation"], "origin": base}),
+    ))
+    .await
+    .unwrap();
+    c.issue_cmd(Cdp(
+        "Emulation.setGeolocationOverride",
+        serde_json::json!({"latitude": lat, "longitude": lon, "accuracy": 10}),
+    ))
+    .await
+    .unwrap();
+}
+
+/// The flash message once it says `what` (the page before the form was sent may still show
+/// the previous one).
+async fn message_saying(c: &Client, what: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id("message")).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(what) {
+                    return t;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no message saying {what}");
+}
+
+async fn fits_the_phone(c: &Client) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        v[0].as_i64().unwrap() <= v[1].as_i64().unwrap(),
+        "wider than the phone: {v:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_family_orders_for_a_parent_on_a_phone() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    submit_login(&c, &base, yiyang_store::services::DEMO_FAMILY, common::PASSWORD).await;
+    c.wait().for_element(Locator::Id("parents")).await.unwrap();
+    fits_the_phone(&c).await;
+    c.find(Locator::Css("#parents a.button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("order-form")).await.unwrap();
+    fits_the_phone(&c).await;
+    // The first service the government buys for this parent.
+    c.find(Locator::XPath(
+        "//label[contains(@class,'choice')][.//span[contains(@class,'gov')]]//input",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    screenshot(&c, "family-order-phone").await;
+    click(&c, "place-order").await;
+    message_saying(&c, "已下单").await;
+    let status = text_of(&c, "order-status").await;
+    assert!(status.contains("待接单"), "{status}");
+    let gov = text_of(&c, "gov-share").await;
+    assert!(
+        gov.starts_with('¥') && !gov.starts_with("¥0.00"),
+        "the government pays: {gov}"
+    );
+    // Cancelled in good time from the same page.
+    click(&c, "cancel").await;
+    message_saying(&c, "订单已取消").await;
+    let status = text_of(&c, "order-status").await;
+    assert!(status.contains("已取消"), "{status}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_worker_checks_in_and_out_with_the_phone_s_position() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    // The demo's first parent lives at (25.6006, 115.7869); the worker stands 35 m away.
+    place_phone(&c, &base, 25.6009, 115.7870).await;
+    login(&c, &base, "hugong").await;
+    c.goto(&format!("{base}/services/work")).await.unwrap();
+    fits_the_phone(&c).await;
+    let button = c
+        .find(Locator::Css("form[action$='/worker/check-in'] button"))
+        .await
+        .unwrap();
+    let id = button.attr("id").await.unwrap().unwrap();
+    let order = id.trim_start_matches("check-in-").to_string();
+    button.click().await.unwrap();
+    let msg = message_saying(&c, "已签到").await;
+    assert!(msg.contains("米") && !msg.contains("超出"), "{msg}");
+    type_into(&c, &format!("items-{order}"), "测量血压，协助翻身").await;
+    screenshot(&c, "worker-check-out-phone").await;
+    click(&c, &format!("check-out-{order}")).await;
+    let msg = message_saying(&c, "已签退").await;
+    assert!(!msg.contains("超出"), "{msg}");
+    // The visit already in service is checked out 2 km from its home: recorded and flagged.
+    place_phone(&c, &base, 25.6200, 115.7869).await;
+    let form = c.find(Locator::Css("form[action$='/worker/check-out']")).await.unwrap();
+    form.find(Locator::Css("textarea"))
+        .await
+        .unwrap()
+        .send_keys("打扫卫生")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let msg = message_saying(&c, "超出").await;
+    assert!(msg.contains("已签退"), "{msg}");
+    c.close().await.unwrap();
+}

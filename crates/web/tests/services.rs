@@ -1,0 +1,540 @@
+//! Home and community services through the real router, on both databases: a family signs up,
+//! is linked by a clerk and orders for a parent; the government's share stops at the purchased
+//! hours; the provider accepts and assigns; the worker checks in (too far: flagged) and out; the
+//! family confirms. A month's settlement pays only complete records, through three people, once.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use common::*;
+use yiyang_domain::dates::Month;
+use yiyang_domain::planning::circle::Point;
+use yiyang_domain::services::order::{Channel, ConfirmedBy};
+use yiyang_store::services::orders::{OrderInput, OrderViewer};
+use yiyang_store::services::DEMO_PROVIDER;
+use yiyang_store::Store;
+
+const HOME: (f64, f64) = (25.6006, 115.7869);
+
+/// A person of 文武坝镇 on 低保 (the demo county's purchase covers them), living at HOME.
+async fn covered_person(store: &Store, body17: &str) -> i64 {
+    let id = person_in(store, "360733100", body17).await;
+    store
+        .execute_raw_for_tests(&format!("UPDATE persons SET categories = ',dibao,' WHERE id = {id}"))
+        .await
+        .unwrap();
+    store
+        .set_person_location(id, Point::new(HOME.0, HOME.1).unwrap(), "clerk", &actor())
+        .await
+        .unwrap();
+    id
+}
+
+async fn service_id(store: &Store, person: i64, kind: &str) -> String {
+    let p = store.provider_by_code(DEMO_PROVIDER).await.unwrap().unwrap();
+    store
+        .services_for_person(person)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(c, _, _)| c.kind == kind && c.provider_id == p.id)
+        .map(|(c, _, _)| c.id.to_string())
+        .unwrap()
+}
+
+async fn order(store: &Store, id: i64) -> yiyang_store::services::orders::Order {
+    store
+        .order_visible(id, "", &OrderViewer::Division)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn order_id(location: &str) -> i64 {
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_family_orders_for_a_parent_and_the_worker_s_record_is_checked() {
+    for (b, store, router) in apps(30).await {
+        let parent = covered_person(&store, "36073319450302004").await;
+
+        // Sign-up is public; the same number twice is refused by name.
+        let mut f = Client::new(&router);
+        assert_eq!(f.get("/gongkai/zhuce").await.status, StatusCode::OK, "{b}");
+        let signup = |csrf: String| {
+            vec![
+                ("_csrf".to_string(), csrf),
+                ("mobile".into(), "138 0797 1111".into()),
+                ("name".into(), "测试家属".into()),
+                ("password".into(), PASSWORD.into()),
+                ("county".into(), "360733".into()),
+            ]
+        };
+        let pairs = signup(f.csrf.clone());
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = f.post_form("/gongkai/zhuce", &pairs).await;
+        assert!(
+            r.text().contains("注册成功") && r.text().contains("13807971111"),
+            "{b}: {}",
+            r.text()
+        );
+        f.get("/gongkai/zhuce").await;
+        let pairs = signup(f.csrf.clone());
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = f.post_form("/gongkai/zhuce", &pairs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(r.text().contains("该手机号已注册"), "{b}");
+
+        // Not linked yet: the parent is unknown to the account.
+        let mut f = Client::login(&router, "13807971111").await;
+        assert_eq!(
+            f.get(&format!("/family/order/{parent}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+        f.get("/family").await;
+        let csrf = f.csrf.clone();
+        let number = id_with_check("36073319450302004");
+        let r = f
+            .post_form(
+                "/family/link",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "测试老人"),
+                    ("id_number", &number),
+                    ("relation", "child"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert!(f.get("/family").await.text().contains("待核实"), "{b}");
+
+        // The township's clerk confirms after asking the parent.
+        let mut clerk = Client::login(&router, "wenwuba").await;
+        let page = clerk.get("/services/links").await;
+        assert!(page.text().contains("13807971111"), "{b}");
+        let link = store.pending_links("360733100").await.unwrap();
+        let link = link.iter().find(|l| l.person_id == Some(parent)).unwrap().id;
+        let csrf = clerk.csrf.clone();
+        let r = clerk
+            .post_form(
+                &format!("/services/links/{link}"),
+                &[("_csrf", &csrf), ("decision", "confirm")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+
+        // The family sees the month's purchased hours and orders.
+        let home = f.get("/family").await.text();
+        assert!(home.contains("本月还剩 <strong>8</strong> 小时"), "{b}: {home}");
+        assert_eq!(
+            f.get(&format!("/family/order/{parent}")).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
+        let clean = service_id(&store, parent, "clean").await;
+        let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1)).to_string();
+        let place = |f: &mut Client, units: &'static str| {
+            let csrf = f.csrf.clone();
+            let (clean, tomorrow) = (clean.clone(), tomorrow.clone());
+            let mut f2 = std::mem::replace(f, Client::new(&router));
+            async move {
+                let r = f2
+                    .post_form(
+                        &format!("/family/order/{parent}"),
+                        &[
+                            ("_csrf", &csrf),
+                            ("service_id", &clean),
+                            ("units", units),
+                            ("date", &tomorrow),
+                            ("time", "09:00"),
+                            ("note", ""),
+                        ],
+                    )
+                    .await;
+                (f2, r)
+            }
+        };
+        let (f2, r) = place(&mut f, "3").await;
+        f = f2;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let first = order_id(&r.location());
+        let o = order(&store, first).await;
+        assert_eq!((o.gov_units, o.gov_fen, o.family_fen), (3, 10500, 0), "{b}");
+        // Six more hours: five are left this month; the sixth is the family's.
+        f.get(&format!("/family/order/{parent}")).await;
+        let (f2, r) = place(&mut f, "6").await;
+        f = f2;
+        let second = order_id(&r.location());
+        let o = order(&store, second).await;
+        assert_eq!((o.gov_units, o.gov_fen, o.family_fen), (5, 17500, 3500), "{b}");
+        assert!(
+            f.get("/family")
+                .await
+                .text()
+                .contains("本月还剩 <strong>0</strong> 小时"),
+            "{b}"
+        );
+
+        // The family cancels the second in good time: the hours come back.
+        f.get(&format!("/services/orders/{second}")).await;
+        let csrf = f.csrf.clone();
+        let r = f
+            .post_form(&format!("/services/orders/{second}/close/cancel"), &[("_csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert!(
+            f.get("/family")
+                .await
+                .text()
+                .contains("本月还剩 <strong>5</strong> 小时"),
+            "{b}"
+        );
+
+        // The provider accepts and assigns; the family is told.
+        let mut p = Client::login(&router, "fuwu").await;
+        assert!(
+            p.get("/services?status=placed")
+                .await
+                .text()
+                .contains(&format!("/services/orders/{first}")),
+            "{b}"
+        );
+        p.get(&format!("/services/orders/{first}")).await;
+        let csrf = p.csrf.clone();
+        let r = p
+            .post_form(
+                &format!("/services/orders/{first}/provider/accept"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let r = p
+            .post_form(
+                &format!("/services/orders/{first}/provider/assign"),
+                &[("_csrf", &csrf), ("worker", "shenhe")],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: only the provider's own staff"
+        );
+        let r = p
+            .post_form(
+                &format!("/services/orders/{first}/provider/assign"),
+                &[("_csrf", &csrf), ("worker", "hugong")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert!(f.get("/family").await.text().contains("已派服务人员"), "{b}");
+
+        // Only the assigned worker checks in; 1.2 km away is recorded and flagged.
+        let r = p
+            .post_form(
+                &format!("/services/orders/{first}/worker/check-in"),
+                &[("_csrf", &csrf), ("lat", "25.6114"), ("lon", "115.7869")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        let mut w = Client::login(&router, "hugong").await;
+        assert!(
+            w.get("/services/work").await.text().contains(&format!("task-{first}")),
+            "{b}"
+        );
+        let csrf = w.csrf.clone();
+        let r = w
+            .post_form(
+                &format!("/services/orders/{first}/worker/check-in"),
+                &[("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: no position, no check-in"
+        );
+        let r = w
+            .post_form(
+                &format!("/services/orders/{first}/worker/check-in"),
+                &[("_csrf", &csrf), ("lat", "25.6114"), ("lon", "115.7869")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let msg = w.get(&r.location()).await.text();
+        assert!(msg.contains("超出允许的 300 米"), "{b}: {msg}");
+        let o = order(&store, first).await;
+        assert!(o.check_in_m.unwrap() > 1100, "{b}");
+        let r = w
+            .post_form(
+                &format!("/services/orders/{first}/worker/check-out"),
+                &[
+                    ("_csrf", &csrf),
+                    ("lat", "25.6008"),
+                    ("lon", "115.7870"),
+                    ("items", "打扫卧室和厨房"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert!(
+            p.get(&format!("/services/orders/{first}"))
+                .await
+                .text()
+                .contains("超出 300 米"),
+            "{b}"
+        );
+
+        // The family confirms and rates.
+        f.get(&format!("/services/orders/{first}")).await;
+        let csrf = f.csrf.clone();
+        let r = f
+            .post_form(
+                &format!("/services/orders/{first}/close/confirm"),
+                &[("_csrf", &csrf), ("rating", "4"), ("note", "很好")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let o = order(&store, first).await;
+        assert_eq!((o.status.as_str(), o.rating), ("confirmed", Some(4)), "{b}");
+
+        // Nobody else reaches the order: another family, a clerk of another township.
+        let mut other = Client::login(&router, yiyang_store::services::DEMO_FAMILY).await;
+        assert_eq!(
+            other.get(&format!("/services/orders/{first}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+        assert_eq!(
+            other.get(&format!("/family/order/{parent}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_a_purchase_or_outside_it_the_government_pays_nothing() {
+    for (b, store, _router) in apps(10).await {
+        // Not in a covered group, no assessment: the family pays all.
+        let plain = person_in(&store, "360733100", "36073319460101006").await;
+        let clean = service_id(&store, plain, "clean").await;
+        let start = Utc::now() + Duration::days(1);
+        let input = OrderInput {
+            service_id: clean.clone(),
+            units: "2".into(),
+            date: start.with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+            time: "10:00".into(),
+            ..OrderInput::default()
+        };
+        let id = store
+            .place_order(plain, &input, Channel::Clerk, &actor(), Utc::now())
+            .await
+            .unwrap();
+        let o = order(&store, id).await;
+        assert_eq!((o.gov_fen, o.family_fen), (0, 7000), "{b}");
+        // Covered, but meals are not in the purchase.
+        let covered = covered_person(&store, "36073319460101014").await;
+        let meal = service_id(&store, covered, "meal").await;
+        let id = store
+            .place_order(
+                covered,
+                &OrderInput {
+                    service_id: meal,
+                    ..input.clone()
+                },
+                Channel::Clerk,
+                &actor(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(order(&store, id).await.gov_fen, 0, "{b}");
+        // A time in the past is refused by field.
+        let past = OrderInput {
+            date: "2020-01-01".into(),
+            ..input
+        };
+        match store
+            .place_order(covered, &past, Channel::Clerk, &actor(), Utc::now())
+            .await
+        {
+            Err(yiyang_store::StoreError::Invalid(e)) => assert_eq!(e[0].field, "date", "{b}"),
+            other => panic!("{b}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn settlement_pays_complete_records_only_through_three_people_and_once() {
+    for (b, store, router) in apps(10).await {
+        let person = covered_person(&store, "36073319470101002").await;
+        let clean = service_id(&store, person, "clean").await;
+        let last = Month::of(chrono::Local::now().date_naive()).prev();
+        let provider = store.provider_by_code(DEMO_PROVIDER).await.unwrap().unwrap();
+        let who = |n: &str| yiyang_store::audit::Actor {
+            name: n.into(),
+            ..actor()
+        };
+        let mut ids = Vec::new();
+        for (day, outcome) in [(3u64, "complete"), (10, "far"), (17, "missed")] {
+            let date = last.first_day() + chrono::Days::new(day);
+            let start = date
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_local_timezone(chrono::Local)
+                .unwrap()
+                .with_timezone(&Utc);
+            let input = OrderInput {
+                service_id: clean.clone(),
+                units: "1".into(),
+                date: date.to_string(),
+                time: "09:00".into(),
+                ..OrderInput::default()
+            };
+            let at = start - Duration::days(1);
+            let id = store
+                .place_order(person, &input, Channel::Family, &who("x"), at)
+                .await
+                .unwrap();
+            store
+                .accept_order(&order(&store, id).await, &who("fuwu"), at)
+                .await
+                .unwrap();
+            store
+                .assign_order(&order(&store, id).await, "hugong", DEMO_PROVIDER, &who("fuwu"), at)
+                .await
+                .unwrap();
+            if outcome != "missed" {
+                let lat = if outcome == "far" { "25.6200" } else { "25.6007" };
+                store
+                    .check_in(&order(&store, id).await, lat, "115.7869", &who("hugong"), start)
+                    .await
+                    .unwrap();
+                store
+                    .check_out(
+                        &order(&store, id).await,
+                        "25.6007",
+                        "115.7869",
+                        "打扫",
+                        &who("hugong"),
+                        start + Duration::minutes(62),
+                    )
+                    .await
+                    .unwrap();
+                store
+                    .confirm_order(
+                        &order(&store, id).await,
+                        ConfirmedBy::Family,
+                        Some(5),
+                        "",
+                        &who("x"),
+                        start + Duration::hours(2),
+                    )
+                    .await
+                    .unwrap();
+            }
+            ids.push(id);
+        }
+        // 经办
+        let mut clerk = Client::login(&router, "huichang").await;
+        clerk.get("/services/settlement").await;
+        let csrf = clerk.csrf.clone();
+        let month = last.to_string();
+        let r = clerk
+            .post_form(
+                "/services/settlement",
+                &[
+                    ("_csrf", &csrf),
+                    ("provider", &provider.id.to_string()),
+                    ("month", &month),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let at = r.location();
+        let sid = order_id(&at);
+        let page = clerk.get(&at).await.text();
+        assert!(
+            page.contains("签到位置超出允许范围") && page.contains("未签到；未签退；未经老人或家属确认"),
+            "{b}: {page}"
+        );
+        let s = store.statement_in(sid, "360733").await.unwrap().unwrap();
+        let lines = store.statement_lines(&s, "360733").await.unwrap();
+        let paid: Vec<i64> = lines.iter().filter(|l| l.payable).map(|l| l.order.id).collect();
+        assert_eq!(paid, [ids[0]], "{b}: no record, no pay");
+        assert_eq!(s.payable_fen, 3500, "{b}");
+        // Not yet approved: no payment file. The preparer cannot review.
+        assert_eq!(
+            clerk.get(&format!("{at}/payment.xlsx")).await.status,
+            StatusCode::CONFLICT,
+            "{b}"
+        );
+        let r = clerk.post_form(&format!("{at}/review"), &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        // 审核, then it cannot be prepared again; 审批 by a third person.
+        let mut reviewer = Client::login(&router, "shenhe").await;
+        reviewer.get(&at).await;
+        let csrf2 = reviewer.csrf.clone();
+        assert_eq!(
+            reviewer
+                .post_form(&format!("{at}/approve"), &[("_csrf", &csrf2)])
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        assert_eq!(
+            reviewer
+                .post_form(&format!("{at}/review"), &[("_csrf", &csrf2)])
+                .await
+                .status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let r = clerk
+            .post_form(
+                "/services/settlement",
+                &[
+                    ("_csrf", &csrf),
+                    ("provider", &provider.id.to_string()),
+                    ("month", &month),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "{b}: a reviewed statement is not prepared again"
+        );
+        let mut approver = Client::login(&router, "shenpi").await;
+        approver.get(&at).await;
+        let csrf3 = approver.csrf.clone();
+        assert_eq!(
+            approver
+                .post_form(&format!("{at}/approve"), &[("_csrf", &csrf3)])
+                .await
+                .status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let file = approver.get(&format!("{at}/payment.xlsx")).await;
+        assert_eq!(file.status, StatusCode::OK, "{b}");
+        assert!(file.body.starts_with(b"PK"), "{b}: an .xlsx");
+        // This month cannot be settled yet.
+        let this = Month::of(chrono::Local::now().date_naive()).to_string();
+        let r = clerk
+            .post_form(
+                "/services/settlement",
+                &[
+                    ("_csrf", &csrf),
+                    ("provider", &provider.id.to_string()),
+                    ("month", &this),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
+    }
+}

@@ -61,6 +61,9 @@ pub enum BenchWhat {
         /// Orders on record before the run (placed when fewer).
         #[arg(long, default_value_t = 20_000)]
         seed_orders: usize,
+        /// Mean pause of a user between steps, in milliseconds (0: back to back).
+        #[arg(long, default_value_t = 1000)]
+        think_ms: u64,
     },
     /// Import N generated rows into the database (which should be empty).
     Import {
@@ -82,8 +85,9 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
             users,
             rounds,
             seed_orders,
+            think_ms,
         } => {
-            crate::bench_services::run(&db, people, users, rounds, seed_orders).await?;
+            crate::bench_services::run(&db, people, users, rounds, seed_orders, think_ms).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         BenchWhat::Run { people, db, month } => {

@@ -2,7 +2,9 @@
 //! layer, handler and query; no network). A county of `people` older people, `seed_orders`
 //! orders already on record, then `users` families and their workers at once, each round: the
 //! family orders (下单), the worker checks in (签到) and out with what was done (签退: the service
-//! record), the family opens the order (查看). Latencies per step: p50, p99, max.
+//! record), the family opens the order (查看). Each user pauses between steps as a person does
+//! (uniformly 0 to 2 × `think_ms`; 0: back to back, which measures saturation, not latency).
+//! Latencies per step: p50, p99, max.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -239,6 +241,7 @@ pub async fn run(
     users: usize,
     rounds: usize,
     seed_orders: usize,
+    think_ms: u64,
 ) -> Result<(), super::AnyError> {
     let store = crate::open_store(db).await?;
     let t = Instant::now();
@@ -265,14 +268,25 @@ pub async fn run(
     let store = Arc::new(store);
     let t = Instant::now();
     let mut tasks = Vec::new();
-    for (mut fam, mut work, person, worker) in sessions {
+    for (n, (mut fam, mut work, person, worker)) in sessions.into_iter().enumerate() {
         let (store, sid) = (store.clone(), sid.clone());
         tasks.push(tokio::spawn(async move {
+            use rand::{Rng, SeedableRng};
+            let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
+            let mut think = move || {
+                let ms = if think_ms == 0 {
+                    0
+                } else {
+                    rng.gen_range(0..=2 * think_ms)
+                };
+                tokio::time::sleep(Duration::from_millis(ms))
+            };
             let mut times: [Vec<Duration>; 4] = Default::default();
             fam.get(&format!("/family/order/{person}")).await;
             work.get("/services/work").await;
             for r in 0..rounds {
                 let day = (chrono::Local::now().date_naive() + chrono::Days::new(1 + (r % 25) as u64)).to_string();
+                think().await;
                 let a = Instant::now();
                 let (s, loc, _) = fam
                     .post(
@@ -310,6 +324,7 @@ pub async fn run(
                     .await;
                 times[1].push(a.elapsed());
                 assert_eq!(s, StatusCode::SEE_OTHER, "check-in");
+                think().await;
                 let a = Instant::now();
                 let (s, _, _) = work
                     .post(
@@ -319,6 +334,7 @@ pub async fn run(
                     .await;
                 times[2].push(a.elapsed());
                 assert_eq!(s, StatusCode::SEE_OTHER, "check-out");
+                think().await;
                 let a = Instant::now();
                 let (s, _, _) = fam.get(&format!("/services/orders/{id}")).await;
                 times[3].push(a.elapsed());
@@ -336,12 +352,13 @@ pub async fn run(
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "bench services: backend={} people={} orders_on_record={} users={} rounds={} seconds={:.1}",
+        "bench services: backend={} people={} orders_on_record={} users={} rounds={} think_ms={} seconds={:.1}",
         store.backend(),
         store.count_people_in(COUNTY).await?,
         store.count_orders().await?,
         users,
         rounds,
+        think_ms,
         secs
     );
     for (name, v) in [

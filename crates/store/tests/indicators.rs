@@ -64,7 +64,19 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
             Some(Measure::ratio(nursing, beds)),
             "{b}"
         );
-        assert_eq!(line(&lines, "beds_total", "360733").measure, Some(Measure::count(beds)));
+        // Family care beds in service count too (the demo has one).
+        let family_beds = s
+            .family_beds_in("360733", None)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|b| b.active())
+            .count() as i64;
+        assert!(family_beds > 0, "{b}: the demo's family bed");
+        assert_eq!(
+            line(&lines, "beds_total", "360733").measure,
+            Some(Measure::count(beds + family_beds))
+        );
         let public: Vec<_> = insts
             .iter()
             .filter(|i| matches!(i.kind.as_str(), "public" | "public_private"))

@@ -243,6 +243,15 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/services/links", get(pages::services::registers::links)),
         ("/services/links/direct", post(pages::services::registers::link_direct)),
         ("/services/links/{id}", post(pages::services::registers::decide_link)),
+        (
+            "/services/beds",
+            get(pages::services::beds::index).post(pages::services::beds::open),
+        ),
+        ("/services/beds/{id}", get(pages::services::beds::show)),
+        ("/services/beds/{id}/{step}", post(pages::services::beds::step)),
+        ("/services/meals", get(pages::services::meals::index)),
+        ("/services/meals/points", post(pages::services::meals::register)),
+        ("/services/meals/{id}/{step}", post(pages::services::meals::step)),
         ("/services/orders/{id}", get(pages::services::orders::show)),
         (
             "/services/orders/{id}/provider/{step}",

@@ -139,7 +139,7 @@ async fn every_route_keeps_scope_and_csrf_for_every_account() {
             let written = store.audit_entries(None, n.max(1), 0).await.unwrap();
             for e in written.iter().filter(|e| e.seq > before) {
                 assert!(
-                    ["export", "view_full", "search_id", "view_assessment"].contains(&e.action.as_str()),
+                    ["export", "view_full", "view", "search_id", "view_assessment"].contains(&e.action.as_str()),
                     "{b}: {username}: a request refused above wrote {} on {} {}",
                     e.action,
                     e.entity,

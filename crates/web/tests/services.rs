@@ -372,7 +372,8 @@ async fn settlement_pays_complete_records_only_through_three_people_and_once() {
     for (b, store, router) in apps(10).await {
         let person = covered_person(&store, "36073319470101002").await;
         let clean = service_id(&store, person, "clean").await;
-        let last = Month::of(chrono::Local::now().date_naive()).prev();
+        // The month before last (the demo has settled last month).
+        let last = Month::of(chrono::Local::now().date_naive()).prev().prev();
         let provider = store.provider_by_code(DEMO_PROVIDER).await.unwrap().unwrap();
         let who = |n: &str| yiyang_store::audit::Actor {
             name: n.into(),

@@ -4,5 +4,7 @@
 //! settlement may pay ("no record, no pay").
 
 pub mod catalogue;
+pub mod family_bed;
+pub mod meals;
 pub mod order;
 pub mod settlement;

@@ -25,6 +25,7 @@ coded!(
         Family = "family" / "家属下单",
         Elder = "elder" / "老人本人下单",
         Clerk = "clerk" / "工作人员代下单",
+        Plan = "plan" / "家庭养老床位照护计划",
     }
 );
 

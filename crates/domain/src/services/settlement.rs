@@ -14,6 +14,7 @@ coded!(
         FarOut = "far_out" / "签退位置超出允许范围",
         TooShort = "too_short" / "服务时长不足标准时长的一半",
         NotConfirmed = "not_confirmed" / "未经老人或家属确认",
+        NoSample = "no_sample" / "当餐没有食品留样记录",
     }
 );
 

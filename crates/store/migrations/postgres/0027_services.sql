@@ -45,6 +45,7 @@ CREATE TABLE purchase_schemes (
     categories        TEXT NOT NULL,
     min_level         BIGINT,
     minutes_per_month BIGINT NOT NULL,
+    meal_fen          BIGINT NOT NULL DEFAULT 0,
     kinds             TEXT NOT NULL,
     from_date         DATE NOT NULL,
     to_date           DATE,
@@ -97,7 +98,7 @@ CREATE TABLE service_orders (
     lat             DOUBLE PRECISION,
     lon             DOUBLE PRECISION,
     note            TEXT NOT NULL,
-    channel         TEXT NOT NULL CHECK (channel IN ('family', 'elder', 'clerk')),
+    channel         TEXT NOT NULL CHECK (channel IN ('family', 'elder', 'clerk', 'plan')),
     ordered_by      TEXT NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('placed', 'accepted', 'assigned', 'in_service', 'done', 'confirmed', 'cancelled', 'declined')),
     worker          TEXT,
@@ -112,8 +113,10 @@ CREATE TABLE service_orders (
     rating          BIGINT CHECK (rating BETWEEN 1 AND 5),
     rating_note     TEXT,
     created_at      TIMESTAMPTZ NOT NULL,
+    plan_key        TEXT,
     updated_at      TIMESTAMPTZ NOT NULL
 );
+CREATE UNIQUE INDEX service_orders_plan_key ON service_orders (plan_key);
 CREATE INDEX service_orders_provider ON service_orders (provider_id, scheduled_start);
 CREATE INDEX service_orders_person ON service_orders (person_id, scheduled_start);
 CREATE INDEX service_orders_worker ON service_orders (worker, scheduled_start);
@@ -152,4 +155,89 @@ CREATE TABLE service_statement_lines (
     gov_fen      BIGINT NOT NULL,
     reasons      TEXT NOT NULL,
     PRIMARY KEY (statement_id, order_id)
+);
+
+-- Family care beds (家庭养老床位): a provider's contract with the family, the home's assessment
+-- (the person's valid capability level when signed), adaptation items and devices, and a care
+-- plan whose visits become orders (each visit's order carries a plan key: scheduling twice
+-- places nothing twice).
+CREATE TABLE family_beds (
+    id          BIGSERIAL PRIMARY KEY,
+    person_id   BIGINT NOT NULL REFERENCES persons (id),
+    provider_id BIGINT NOT NULL REFERENCES providers (id),
+    contract_no TEXT NOT NULL,
+    signed_on   DATE NOT NULL,
+    ends_on     DATE,
+    level       BIGINT NOT NULL,
+    adaptations TEXT NOT NULL,
+    devices     TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('active', 'ended')),
+    ended_on    DATE,
+    end_reason  TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX family_beds_person ON family_beds (person_id);
+CREATE INDEX family_beds_provider ON family_beds (provider_id);
+
+CREATE TABLE family_bed_plan (
+    id         BIGSERIAL PRIMARY KEY,
+    bed_id     BIGINT NOT NULL REFERENCES family_beds (id),
+    service_id BIGINT NOT NULL REFERENCES provider_services (id),
+    units      BIGINT NOT NULL,
+    weekdays   TEXT NOT NULL,
+    at_time    TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX family_bed_plan_bed ON family_bed_plan (bed_id);
+
+-- Meal assistance (老年助餐): meal points (facilities of the register run by a provider, with a
+-- meal's price), meals served (one of each kind per person and day), the food sample of each
+-- sitting (留样, kept 48 hours), and the meal lines of a settlement statement (a meal is paid
+-- at most once).
+CREATE TABLE meal_points (
+    facility_id BIGINT PRIMARY KEY REFERENCES facilities (id),
+    provider_id BIGINT NOT NULL REFERENCES providers (id),
+    price_fen   BIGINT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE meals (
+    id          BIGSERIAL PRIMARY KEY,
+    facility_id BIGINT NOT NULL REFERENCES facilities (id),
+    person_id   BIGINT NOT NULL REFERENCES persons (id),
+    served_on   DATE NOT NULL,
+    meal        TEXT NOT NULL CHECK (meal IN ('breakfast', 'lunch', 'dinner')),
+    way         TEXT NOT NULL CHECK (way IN ('dine_in', 'delivery')),
+    checked_by  TEXT NOT NULL CHECK (checked_by IN ('id_card', 'card', 'signature')),
+    price_fen   BIGINT NOT NULL,
+    gov_fen     BIGINT NOT NULL,
+    family_fen  BIGINT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (person_id, served_on, meal)
+);
+CREATE INDEX meals_facility ON meals (facility_id, served_on);
+
+CREATE TABLE meal_samples (
+    id          BIGSERIAL PRIMARY KEY,
+    facility_id BIGINT NOT NULL REFERENCES facilities (id),
+    served_on   DATE NOT NULL,
+    meal        TEXT NOT NULL CHECK (meal IN ('breakfast', 'lunch', 'dinner')),
+    dishes      TEXT NOT NULL,
+    sources     TEXT NOT NULL,
+    sampled_at  TIMESTAMPTZ NOT NULL,
+    kept_until  TIMESTAMPTZ NOT NULL,
+    recorded_by TEXT NOT NULL,
+    UNIQUE (facility_id, served_on, meal)
+);
+
+CREATE TABLE service_statement_meals (
+    statement_id BIGINT NOT NULL REFERENCES service_statements (id),
+    meal_id      BIGINT NOT NULL UNIQUE REFERENCES meals (id),
+    payable      BOOLEAN NOT NULL,
+    gov_fen      BIGINT NOT NULL,
+    reasons      TEXT NOT NULL,
+    PRIMARY KEY (statement_id, meal_id)
 );

@@ -96,6 +96,8 @@ struct Facts {
     townships: Vec<String>,
     /// (hukou division, visited in the month) of each person on the visit roster.
     visits: Vec<(String, bool)>,
+    /// (person's division) of each family care bed in service on the date.
+    family_beds: Vec<String>,
 }
 
 fn under(code: &str, division: &str) -> bool {
@@ -196,7 +198,9 @@ impl Facts {
                 let of: Vec<&(String, bool)> = self.visits.iter().filter(|(c, _)| under(c, d)).collect();
                 Measure::ratio(of.iter().filter(|(_, v)| *v).count() as i64, of.len() as i64)
             }
-            "beds_total" => Measure::count(sum(&mut inst(), |i| i.beds)),
+            "beds_total" => Measure::count(
+                sum(&mut inst(), |i| i.beds) + self.family_beds.iter().filter(|c| under(c, d)).count() as i64,
+            ),
             "major_fire_hazards_open" => Measure::count(self.fire.iter().filter(|c| under(c, d)).count() as i64),
             _ => return None,
         })
@@ -245,7 +249,9 @@ impl Store {
             .cloned()
             .collect();
         let visits = self.roster_visited(scope, month).await?;
+        let family_beds = self.family_bed_divisions(scope, as_of).await?;
         Ok(Facts {
+            family_beds,
             institutions,
             facilities,
             staff,

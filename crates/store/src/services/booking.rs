@@ -152,12 +152,12 @@ impl Store {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO service_orders (person_id, provider_id, service_id, kind, unit, units, unit_minutes, price_fen, scheme_id, gov_units, gov_fen, \
-                 family_fen, scheduled_start, scheduled_end, address, lat, lon, note, channel, ordered_by, status, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'placed', $21, $21) RETURNING id")
+                 family_fen, scheduled_start, scheduled_end, address, lat, lon, note, channel, ordered_by, status, plan_key, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'placed', $22, $21, $21) RETURNING id")
                 .bind(person).bind(provider).bind(sid).bind(&kind).bind(&unit).bind(units).bind(minutes).bind(price)
                 .bind(scheme.as_ref().filter(|_| gov_units > 0).map(|s| s.id)).bind(gov_units).bind(gov.0).bind(fam.0)
                 .bind(start).bind(end).bind(address.unwrap_or_default()).bind(home.map(|p| p.lat)).bind(home.map(|p| p.lon))
-                .bind(input.note.trim()).bind(channel.code()).bind(&actor.name).bind(at)
+                .bind(input.note.trim()).bind(channel.code()).bind(&actor.name).bind(at).bind(input.plan_key.as_deref())
                 .fetch_one(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("order", "person", person,
                 serde_json::json!({"order": id, "kind": kind, "units": units, "gov_fen": gov.0, "family_fen": fam.0}))).await?;

@@ -92,6 +92,7 @@ impl Store {
                 categories: vec!["tekun".into(), "dibao".into(), "econ_hardship".into()],
                 min_level: "3".into(),
                 hours_per_month: "8".into(),
+                meal_yuan: "5".into(),
                 kinds: ["clean", "bath", "nursing", "escort", "housekeeping"]
                     .map(String::from)
                     .to_vec(),
@@ -198,6 +199,7 @@ impl Store {
             )
             .await?;
         }
+        self.load_demo_meals(a, &people, &clerk, &fuwu, last).await?;
         // Last month settled: prepared by the county, reviewed, approved.
         let provider = self.provider_in(a, COUNTY).await?.expect("just created");
         let st = self.prepare_statement(&provider, last, &clerk, now).await?;
@@ -207,6 +209,113 @@ impl Store {
         let s = self.statement_in(st, COUNTY).await?.expect("just reviewed");
         self.advance_statement(&s, StatementStatus::Approved, "", &as_user(actor, "shenpi"))
             .await?;
+        self.load_demo_family_bed(a, &fuwu, now).await
+    }
+
+    /// A family care bed for someone assessed as moderately disabled or more: the home adapted,
+    /// an alarm and a smoke detector installed, home nursing on Mondays and Thursdays.
+    async fn load_demo_family_bed(&self, provider: i64, fuwu: &Actor, now: DateTime<Utc>) -> Result<()> {
+        let today = chrono::Local::now().date_naive();
+        let who: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT p.id_number FROM persons p JOIN assessments a ON a.person_id = p.id WHERE p.hukou_division LIKE '360733%' \
+             AND p.death_date IS NULL AND a.status = 'confirmed' AND a.final_level >= 2 AND a.assessed_on <= $1 AND a.valid_until >= $1 \
+             ORDER BY p.id LIMIT 1")
+            .bind(today).fetch_optional(pool).await?);
+        let Some(id_number) = who else { return Ok(()) };
+        let bed = self
+            .open_family_bed(
+                &super::family_beds::BedInput {
+                    id_number,
+                    provider_id: String::new(),
+                    contract_no: "HCJT-2026-001".into(),
+                    signed_on: (today - chrono::Days::new(20)).to_string(),
+                    ends_on: (today + chrono::Days::new(345)).to_string(),
+                    adaptations: ["grab_bars", "non_slip", "care_bed"].map(String::from).to_vec(),
+                    devices: ["alarm", "smoke"].map(String::from).to_vec(),
+                },
+                COUNTY,
+                Some(provider),
+                fuwu,
+            )
+            .await?;
+        let bed = self
+            .family_bed_in(bed, COUNTY, None)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
+        let nursing = self
+            .catalogue(provider)
+            .await?
+            .into_iter()
+            .find(|c| c.kind == "nursing")
+            .map(|c| c.id.to_string())
+            .unwrap_or_default();
+        self.add_plan_line(&bed, &nursing, "1", "1,4", "09:00", fuwu).await?;
+        self.schedule_family_bed(&bed, today, 14, fuwu, now).await?;
+        Ok(())
+    }
+
+    /// A canteen in the township run by the provider: last month's lunches (one sitting without
+    /// its food sample, so not paid) and today's.
+    async fn load_demo_meals(
+        &self,
+        provider: i64,
+        people: &[(i64, String)],
+        clerk: &Actor,
+        fuwu: &Actor,
+        last: Month,
+    ) -> Result<()> {
+        let facility = self
+            .create_facility(
+                &crate::facilities::FacilityInput {
+                    code: "ZC-360733100-01".into(),
+                    name: "文武坝镇幸福食堂（老年助餐点）".into(),
+                    kind: "meal_point".into(),
+                    division: "360733100".into(),
+                    address: "会昌县文武坝镇建设路20号".into(),
+                    longitude: "115.7872".into(),
+                    latitude: "25.6010".into(),
+                    opened_on: "2022-06-01".into(),
+                    demo_site: false,
+                },
+                COUNTY,
+                clerk,
+            )
+            .await?;
+        self.register_meal_point(facility, provider, "12", COUNTY, clerk)
+            .await?;
+        let point = self
+            .meal_points_in(COUNTY, Some(provider))
+            .await?
+            .into_iter()
+            .find(|p| p.facility_id == facility)
+            .ok_or(crate::StoreError::NotFound)?;
+        let today = chrono::Local::now().date_naive();
+        let mut days: Vec<chrono::NaiveDate> = (0..20u64).map(|i| last.first_day() + chrono::Days::new(i)).collect();
+        days.push(today);
+        for (n, day) in days.iter().enumerate() {
+            let at = (day_start(*day) + Duration::hours(11)).min(Utc::now());
+            // The 9th sitting kept no sample.
+            if n != 8 {
+                self.record_sample(
+                    &point,
+                    *day,
+                    "lunch",
+                    "红烧鱼块、清炒时蔬、冬瓜汤",
+                    "会昌县农贸市场（索证索票齐全）",
+                    fuwu,
+                    at,
+                )
+                .await?;
+            }
+            for (i, (_, number)) in people.iter().enumerate().take(3) {
+                let (way, check) = if i == 2 {
+                    ("delivery", "signature")
+                } else {
+                    ("dine_in", "id_card")
+                };
+                self.serve_meal(&point, number, "lunch", way, check, *day, fuwu).await?;
+            }
+        }
         Ok(())
     }
 

@@ -5,6 +5,9 @@
 mod booking;
 mod demo;
 pub mod family;
+pub mod family_beds;
+pub mod lists;
+pub mod meals;
 pub mod orders;
 pub mod settlement;
 
@@ -75,6 +78,8 @@ pub struct SchemeRow {
     pub categories: String,
     pub min_level: Option<i64>,
     pub minutes_per_month: i64,
+    /// What the purchase pays toward one meal a day (0: no meal subsidy).
+    pub meal_fen: i64,
     pub kinds: String,
     pub from_date: NaiveDate,
     pub to_date: Option<NaiveDate>,
@@ -102,6 +107,9 @@ impl SchemeRow {
             .map(|k| k.label())
             .collect::<Vec<_>>()
             .join("、")
+    }
+    pub fn meal(&self) -> String {
+        yiyang_domain::Fen(self.meal_fen).to_string()
     }
     pub fn hours(&self) -> String {
         let h = self.minutes_per_month as f64 / 60.0;
@@ -131,6 +139,8 @@ pub struct SchemeInput {
     pub categories: Vec<String>,
     pub min_level: String,
     pub hours_per_month: String,
+    /// Yuan toward one meal a day; empty: none.
+    pub meal_yuan: String,
     pub kinds: Vec<String>,
     pub from: String,
     pub demo: bool,
@@ -295,6 +305,13 @@ impl Store {
         if minutes.is_none() {
             errors.push(FieldError::new("hours_per_month", "每月服务时长须为 0.01–300 小时"));
         }
+        let meal_fen = match input.meal_yuan.trim() {
+            "" => Some(0),
+            y => yiyang_domain::policy::pack::parse_yuan(y).filter(|f| (0..=10_000).contains(f)),
+        };
+        if meal_fen.is_none() {
+            errors.push(FieldError::new("meal_yuan", "每餐补助须为 0–100 元，最多两位小数"));
+        }
         let kinds: Vec<&str> = input
             .kinds
             .iter()
@@ -308,7 +325,7 @@ impl Store {
         if from.is_none() {
             errors.push(FieldError::new("from", "请填写起始日期"));
         }
-        let (Some(minutes), Some(from), true) = (minutes, from, errors.is_empty()) else {
+        let (Some(minutes), Some(from), Some(meal_fen), true) = (minutes, from, meal_fen, errors.is_empty()) else {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
@@ -317,10 +334,10 @@ impl Store {
             sqlx::query("UPDATE purchase_schemes SET to_date = $2 WHERE division = $1 AND to_date IS NULL AND from_date < $3")
                 .bind(scope).bind(from - chrono::Days::new(1)).bind(from).execute(&mut *tx).await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO purchase_schemes (division, title, document, categories, min_level, minutes_per_month, kinds, from_date, demo, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+                "INSERT INTO purchase_schemes (division, title, document, categories, min_level, minutes_per_month, kinds, from_date, demo, created_by, created_at, meal_fen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
                 .bind(scope).bind(input.title.trim()).bind(input.document.trim()).bind(categories.join(","))
-                .bind(min_level).bind(minutes).bind(kinds.join(",")).bind(from).bind(input.demo).bind(&actor.name).bind(now())
+                .bind(min_level).bind(minutes).bind(kinds.join(",")).bind(from).bind(input.demo).bind(&actor.name).bind(now()).bind(meal_fen)
                 .fetch_one(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "purchase_scheme", id,
                 serde_json::json!({"division": scope, "minutes": minutes, "kinds": kinds, "from": from}))).await?;
@@ -333,7 +350,7 @@ impl Store {
     pub async fn schemes_in(&self, scope: &str) -> Result<Vec<SchemeRow>> {
         let (lo, hi) = scope_range(scope);
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, division, title, document, categories, min_level, minutes_per_month, kinds, from_date, to_date, demo \
+            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, kinds, from_date, to_date, demo \
              FROM purchase_schemes WHERE (division >= $1 AND division < $2) OR $3 LIKE division || '%' ORDER BY division, from_date DESC")
             .bind(&lo).bind(&hi).bind(scope).fetch_all(pool).await?))
     }
@@ -341,7 +358,7 @@ impl Store {
     /// The scheme in force on `on` for a person of `division`: the most specific division's.
     pub(crate) async fn scheme_for(&self, division: &str, on: NaiveDate) -> Result<Option<SchemeRow>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, division, title, document, categories, min_level, minutes_per_month, kinds, from_date, to_date, demo \
+            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, kinds, from_date, to_date, demo \
              FROM purchase_schemes WHERE $1 LIKE division || '%' AND from_date <= $2 AND (to_date IS NULL OR to_date >= $2) \
              ORDER BY LENGTH(division) DESC, from_date DESC LIMIT 1")
             .bind(division).bind(on).fetch_optional(pool).await?))

@@ -128,9 +128,11 @@ pub struct OrderInput {
     /// The phone's position when the family says "I am at home now" (optional).
     pub lat: String,
     pub lon: String,
+    /// Set by a family bed's care plan (`bed:plan:day`): an order is placed once per key.
+    pub plan_key: Option<String>,
 }
 
-const SELECT: &str = "SELECT o.id, o.person_id, p.name AS person_name, p.phone AS person_phone, \
+pub(super) const SELECT: &str = "SELECT o.id, o.person_id, p.name AS person_name, p.phone AS person_phone, \
     COALESCE(p.residence_division, p.hukou_division) AS division, o.provider_id, v.name AS provider_name, o.kind, o.unit, o.units, \
     o.unit_minutes, o.price_fen, o.gov_units, o.gov_fen, o.family_fen, o.scheduled_start, o.scheduled_end, o.address, o.lat, o.lon, \
     o.note, o.channel, o.ordered_by, o.status, o.worker, o.status_note, o.check_in_at, o.check_in_m, o.check_out_at, o.check_out_m, \
@@ -141,7 +143,7 @@ const SCOPED: &str = "((p.hukou_division >= $1 AND p.hukou_division < $2) OR (p.
 
 /// The condition restricting orders to what `viewer` in the scope bound to $1 $2 may see,
 /// with $3 (family account) and $4 (provider id) bound by [`viewer_binds`].
-fn visible(v: &OrderViewer) -> String {
+pub(super) fn visible(v: &OrderViewer) -> String {
     match v {
         OrderViewer::Division => format!("{SCOPED} AND $3 = '' AND $4 = 0"),
         OrderViewer::Provider(_) => format!("{SCOPED} AND $3 = '' AND o.provider_id = $4"),
@@ -153,7 +155,7 @@ fn visible(v: &OrderViewer) -> String {
     }
 }
 
-fn viewer_binds(v: &OrderViewer) -> (String, i64) {
+pub(super) fn viewer_binds(v: &OrderViewer) -> (String, i64) {
     match v {
         OrderViewer::Division => (String::new(), 0),
         OrderViewer::Provider(id) => (String::new(), *id),
@@ -191,6 +193,12 @@ impl Store {
         Ok(with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(&lo).bind(&hi).bind(&u).bind(pid).bind(from).bind(to).bind(limit.clamp(1, 5000))
             .fetch_all(pool).await?))
+    }
+
+    /// The orders a family bed's care plan placed, soonest first (the bed already in scope).
+    pub async fn family_bed_orders(&self, bed: i64) -> Result<Vec<Order>> {
+        let sql = format!("{SELECT} WHERE o.plan_key LIKE $1 ORDER BY o.scheduled_start LIMIT 200");
+        Ok(with_pool!(self, pool => sqlx::query_as(&sql).bind(format!("bed{bed}:%")).fetch_all(pool).await?))
     }
 
     /// One order as `viewer` sees it; otherwise as an unknown id.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::services::settlement::{reasons, Record, StatementStatus, Unpayable};
 
+use super::meals::ServedMeal;
 use super::orders::{Order, OrderViewer};
 use super::{day_start, Provider, TOLERANCE_SETTING};
 use crate::audit::{Actor, AuditAppend};
@@ -60,6 +61,24 @@ impl StatementLine {
     }
 }
 
+/// A meal on a statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct MealLine {
+    pub meal: ServedMeal,
+    pub payable: bool,
+    pub gov_fen: i64,
+    pub reasons: Vec<Unpayable>,
+}
+
+impl MealLine {
+    pub fn reason_text(&self) -> String {
+        self.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join("；")
+    }
+    pub fn gov(&self) -> String {
+        yiyang_domain::Fen(self.gov_fen).to_string()
+    }
+}
+
 const SELECT: &str =
     "SELECT s.id, s.provider_id, v.name AS provider_name, s.month, s.status, s.payable_count, s.payable_fen, \
     s.unpayable_count, s.prepared_by, s.prepared_at, s.reviewed_by, s.approved_by, s.returned_note \
@@ -98,6 +117,30 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The statement's meal lines.
+    pub async fn statement_meals(&self, s: &Statement) -> Result<Vec<MealLine>> {
+        let sql = format!(
+            "{} JOIN service_statement_meals l ON l.meal_id = m.id WHERE l.statement_id = $1 ORDER BY m.served_on, m.id",
+            super::meals::MEALS
+        );
+        let meals: Vec<ServedMeal> = with_pool!(self, pool => sqlx::query_as(&sql).bind(s.id).fetch_all(pool).await?);
+        let flags: Vec<(i64, bool, i64, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT meal_id, payable, gov_fen, reasons FROM service_statement_meals WHERE statement_id = $1")
+            .bind(s.id).fetch_all(pool).await?);
+        Ok(meals
+            .into_iter()
+            .filter_map(|m| {
+                let (_, payable, gov_fen, r) = flags.iter().find(|f| f.0 == m.id)?.clone();
+                Some(MealLine {
+                    meal: m,
+                    payable,
+                    gov_fen,
+                    reasons: r.split(',').filter_map(Unpayable::parse).collect(),
+                })
+            })
+            .collect())
     }
 
     /// Prepares (or prepares again, while unreviewed) the statement of `provider` for `month`,
@@ -161,9 +204,24 @@ impl Store {
                 r.iter().map(|x| x.code()).collect::<Vec<_>>().join(","),
             ));
         }
-        let payable_count = lines.iter().filter(|l| l.1).count() as i64;
-        let payable_fen: i64 = lines.iter().map(|l| l.2).sum();
-        let unpayable = lines.len() as i64 - payable_count;
+        // Meals the purchase shares in: paid only where the sitting kept its food sample.
+        let meals_elsewhere: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT meal_id FROM service_statement_meals WHERE statement_id <> $1")
+            .bind(this).fetch_all(pool).await?);
+        let mut meal_lines = Vec::new();
+        for (meal, gov, sampled) in self
+            .meals_to_settle(provider.id, month.first_day(), month.last_day())
+            .await?
+        {
+            if meals_elsewhere.contains(&meal) {
+                continue;
+            }
+            let reason = if sampled { "" } else { Unpayable::NoSample.code() };
+            meal_lines.push((meal, sampled, if sampled { gov } else { 0 }, reason.to_string()));
+        }
+        let payable_count = (lines.iter().filter(|l| l.1).count() + meal_lines.iter().filter(|l| l.1).count()) as i64;
+        let payable_fen: i64 = lines.iter().map(|l| l.2).sum::<i64>() + meal_lines.iter().map(|l| l.2).sum::<i64>();
+        let unpayable = (lines.len() + meal_lines.len()) as i64 - payable_count;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = match existing {
@@ -176,6 +234,7 @@ impl Store {
                         return Err(StoreError::Refused("结算单状态已变化，请刷新".into()));
                     }
                     sqlx::query("DELETE FROM service_statement_lines WHERE statement_id = $1").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM service_statement_meals WHERE statement_id = $1").bind(id).execute(&mut *tx).await?;
                     id
                 }
                 None => sqlx::query_scalar(
@@ -188,8 +247,12 @@ impl Store {
                 sqlx::query("INSERT INTO service_statement_lines (statement_id, order_id, payable, gov_fen, reasons) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id).bind(order).bind(pay).bind(fen).bind(r).execute(&mut *tx).await?;
             }
+            for (meal, pay, fen, r) in &meal_lines {
+                sqlx::query("INSERT INTO service_statement_meals (statement_id, meal_id, payable, gov_fen, reasons) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(meal).bind(pay).bind(fen).bind(r).execute(&mut *tx).await?;
+            }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("prepare", "service_statement", id,
-                serde_json::json!({"provider": provider.id, "month": month.to_string(), "payable_fen": payable_fen, "lines": lines.len()}))).await?;
+                serde_json::json!({"provider": provider.id, "month": month.to_string(), "payable_fen": payable_fen, "lines": lines.len(), "meals": meal_lines.len()}))).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -254,6 +317,7 @@ pub fn payment_workbook(
     s: &Statement,
     p: &Provider,
     lines: &[StatementLine],
+    meals: &[MealLine],
 ) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use crate::disbursement::cell_text;
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -327,6 +391,40 @@ pub fn payment_workbook(
         ];
         for (c, v) in cells.iter().enumerate() {
             detail.write_string(r, c as u16, v)?;
+        }
+    }
+    let sheet = wb.add_worksheet().set_name("助餐明细")?;
+    for (c, h) in [
+        "编号",
+        "服务对象",
+        "日期",
+        "餐次",
+        "方式",
+        "核验",
+        "政府承担（元）",
+        "是否支付",
+        "不予支付原因",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, l) in meals.iter().enumerate() {
+        let m = &l.meal;
+        let cells = [
+            m.id.to_string(),
+            cell_text(&m.person_name),
+            m.served_on.to_string(),
+            m.meal_label().to_string(),
+            m.way_label().to_string(),
+            m.check_label().to_string(),
+            yiyang_domain::Fen(l.gov_fen).plain(),
+            if l.payable { "是" } else { "否" }.to_string(),
+            l.reason_text(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string((i + 1) as u32, c as u16, v)?;
         }
     }
     wb.save_to_buffer()

@@ -347,26 +347,26 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
     if user.role() == yiyang_domain::role::Role::Provider {
         if let Ok((v, Some(_))) = services::viewer(state, user).await {
             let t = chrono::Utc::now();
-            let orders = state
-                .store
-                .orders_visible(
-                    user.scope(),
-                    &v,
-                    t - chrono::Duration::days(31),
-                    t + chrono::Duration::days(31),
-                    5000,
-                )
-                .await?;
+            let (late, _) = state.store.service_timing_settings(user.scope()).await?;
+            let (from, to) = (t - chrono::Duration::days(31), t + chrono::Duration::days(31));
+            let sum = state.store.order_summary(user.scope(), &v, from, to, t, late).await?;
             use yiyang_domain::services::order::OrderStatus as S;
-            let n = orders.iter().filter(|o| o.status() == S::Placed).count();
-            out.push(("待接单的订单", n, "/services?status=placed".to_string()));
-            let n = orders.iter().filter(|o| o.status() == S::Accepted).count();
-            out.push(("待派单的订单", n, "/services?status=accepted".to_string()));
+            out.push((
+                "待接单的订单",
+                sum.count(S::Placed) as usize,
+                "/services?status=placed".to_string(),
+            ));
+            out.push((
+                "待派单的订单",
+                sum.count(S::Accepted) as usize,
+                "/services?status=accepted".to_string(),
+            ));
             let me = user.session.user.username.as_str();
-            let n = orders
-                .iter()
-                .filter(|o| o.worker.as_deref() == Some(me) && matches!(o.status(), S::Assigned | S::InService))
-                .count();
+            let n = state
+                .store
+                .worker_orders(me, t - chrono::Duration::days(2), t + chrono::Duration::days(7))
+                .await?
+                .len();
             out.push(("我的上门任务", n, "/services/work".to_string()));
         }
     }

@@ -3,7 +3,9 @@
 //! family links; one order and its steps (`orders`); the worker's phone page; the family's
 //! pages (`family`); monthly settlement (`settlement`).
 
+pub mod beds;
 pub mod family;
+pub mod meals;
 pub mod orders;
 pub mod registers;
 pub mod settlement;
@@ -15,7 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::role::{Permission, Role};
-use yiyang_domain::services::order::{OrderStatus, Timing};
+use yiyang_domain::services::order::OrderStatus;
+use yiyang_store::services::lists::OrderSummary;
 use yiyang_store::services::orders::{Order, OrderViewer};
 use yiyang_store::services::Provider;
 
@@ -62,6 +65,8 @@ pub(crate) fn tabs(user: &CurrentUser, active: &str) -> Vec<(&'static str, &'sta
         t.push(("/services/work", "我的上门任务", active == "work"));
     }
     t.push(("/services/providers", "服务商", active == "providers"));
+    t.push(("/services/beds", "家庭养老床位", active == "beds"));
+    t.push(("/services/meals", "老年助餐", active == "meals"));
     if user.may(Permission::ServiceManage) {
         t.push(("/services/schemes", "政府购买服务", active == "schemes"));
         t.push(("/services/links", "家属关联", active == "links"));
@@ -79,55 +84,30 @@ struct ServicesPage {
     tabs: Vec<(&'static str, &'static str, bool)>,
     message: String,
     month: String,
+    summary: OrderSummary,
     orders: Vec<Order>,
     provider: Option<Provider>,
     now: DateTime<Utc>,
     late_minutes: i64,
-    status: String,
 }
 
 impl ServicesPage {
-    fn count(&self, s: &OrderStatus) -> usize {
-        self.orders.iter().filter(|o| o.status() == *s).count()
-    }
     fn statuses(&self) -> &'static [OrderStatus] {
         OrderStatus::ALL
+    }
+    fn count(&self, s: &OrderStatus) -> i64 {
+        self.summary.count(*s)
     }
     fn flag(&self, o: &Order) -> &'static str {
         o.timing(self.now, self.late_minutes).label()
     }
-    fn flagged(&self) -> usize {
-        self.orders
-            .iter()
-            .filter(|o| o.timing(self.now, self.late_minutes) != Timing::OnTime)
-            .count()
-    }
-    fn shown(&self) -> Vec<&Order> {
-        self.orders
-            .iter()
-            .filter(|o| {
-                self.status.is_empty()
-                    || o.status == self.status
-                    || (self.status == "flagged" && !self.flag(o).is_empty())
-            })
-            .take(300)
-            .collect()
-    }
     fn gov_total(&self) -> String {
-        let f: i64 = self
-            .orders
-            .iter()
-            .filter(|o| o.status().holds_hours())
-            .map(|o| o.gov_fen)
-            .sum();
-        yiyang_domain::Fen(f).to_string()
+        yiyang_domain::Fen(self.summary.gov_fen).to_string()
     }
     fn satisfaction(&self) -> String {
-        let r: Vec<i64> = self.orders.iter().filter_map(|o| o.rating).collect();
-        if r.is_empty() {
-            return "—".into();
-        }
-        format!("{:.1}", r.iter().sum::<i64>() as f64 / r.len() as f64)
+        self.summary
+            .average_rating()
+            .map_or_else(|| "—".into(), |r| format!("{r:.1}"))
     }
 }
 
@@ -151,18 +131,26 @@ pub async fn index(
     let (v, provider) = viewer(&state, &user).await?;
     let month = Month::parse(q.month.trim()).unwrap_or_else(|_| Month::of(chrono::Local::now().date_naive()));
     let (from, to) = month_bounds(month);
-    let orders = state.store.orders_visible(user.scope(), &v, from, to, 5000).await?;
     let (late_minutes, _) = state.store.service_timing_settings(user.scope()).await?;
+    let t = now();
+    let summary = state
+        .store
+        .order_summary(user.scope(), &v, from, to, t, late_minutes)
+        .await?;
+    let orders = state
+        .store
+        .orders_page(user.scope(), &v, from, to, q.status.trim(), t, late_minutes, 300)
+        .await?;
     Ok(render(&ServicesPage {
         layout: Layout::new(&state, &user, "居家社区养老服务", "services"),
         tabs: tabs(&user, "orders"),
         message: flash.0,
         month: month.to_string(),
+        summary,
         orders,
         provider,
-        now: now(),
+        now: t,
         late_minutes,
-        status: q.status,
     })?
     .into_response())
 }

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
-use yiyang_domain::services::order::{self, Channel, ConfirmedBy, OrderStatus};
+use yiyang_domain::services::order::{self, Channel, ConfirmedBy};
 use yiyang_store::services::orders::{Order, OrderInput, OrderViewer};
 use yiyang_store::services::CatalogueRow;
 use yiyang_store::StoreError;
@@ -297,26 +297,13 @@ struct WorkPage {
 /// The worker's phone page: today's and upcoming visits assigned to them, and those in service.
 pub async fn work(State(state): State<AppState>, user: CurrentUser, flash: Flash) -> Result<Html<String>, AppError> {
     user.require(Permission::ServiceDeliver)?;
-    let (v, _) = viewer(&state, &user).await?;
+    viewer(&state, &user).await?;
     let me = user.session.user.username.clone();
     let t = now();
-    let mut orders: Vec<Order> = state
+    let orders = state
         .store
-        .orders_visible(
-            user.scope(),
-            &v,
-            t - chrono::Duration::days(2),
-            t + chrono::Duration::days(7),
-            2000,
-        )
-        .await?
-        .into_iter()
-        .filter(|o| {
-            o.worker.as_deref() == Some(me.as_str())
-                && matches!(o.status(), OrderStatus::Assigned | OrderStatus::InService)
-        })
-        .collect();
-    orders.sort_by_key(|o| o.scheduled_start);
+        .worker_orders(&me, t - chrono::Duration::days(2), t + chrono::Duration::days(7))
+        .await?;
     // The list shows addresses and phones: the view is audited.
     if !orders.is_empty() {
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
@@ -429,6 +416,7 @@ impl OrderFields {
             note: self.note,
             lat: self.lat,
             lon: self.lon,
+            plan_key: None,
         }
     }
 }

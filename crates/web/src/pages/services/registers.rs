@@ -165,28 +165,22 @@ async fn provider_page(
         .map(|a| r.division_path(&a))
         .collect();
     let (from, to) = month_bounds(Month::of(chrono::Local::now().date_naive()));
-    let orders = state
+    let t = chrono::Utc::now();
+    let sum = state
         .store
-        .orders_visible(
+        .order_summary(
             user.scope(),
             &OrderViewer::Provider(p.id),
-            from - chrono::Duration::days(92),
+            from - chrono::Duration::days(62),
             to,
-            5000,
+            t,
+            30,
         )
         .await?;
-    let rated: Vec<i64> = orders.iter().filter_map(|o| o.rating).collect();
-    let avg = if rated.is_empty() {
-        "—".to_string()
-    } else {
-        format!("{:.1}", rated.iter().sum::<i64>() as f64 / rated.len() as f64)
-    };
-    let stats = (
-        orders.len(),
-        rated.len(),
-        avg,
-        rated.iter().filter(|r| **r <= 2).count(),
-    );
+    let avg = sum
+        .average_rating()
+        .map_or_else(|| "—".to_string(), |r| format!("{r:.1}"));
+    let stats = (sum.total() as usize, sum.rated as usize, avg, sum.low_rated as usize);
     render(&ProviderPage {
         layout: Layout::new(state, user, p.name.clone(), "services"),
         tabs: tabs(user, "providers"),
@@ -333,6 +327,7 @@ pub async fn create_scheme(
         categories: all("category"),
         min_level: get("min_level"),
         hours_per_month: get("hours_per_month"),
+        meal_yuan: get("meal_yuan"),
         kinds: all("kind"),
         from: get("from"),
         demo: false,

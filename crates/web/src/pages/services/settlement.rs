@@ -9,7 +9,7 @@ use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::role::Permission;
 use yiyang_domain::services::settlement::StatementStatus;
-use yiyang_store::services::settlement::{payment_workbook, Statement, StatementLine};
+use yiyang_store::services::settlement::{payment_workbook, MealLine, Statement, StatementLine};
 use yiyang_store::services::Provider;
 
 use super::{now, tabs};
@@ -99,13 +99,25 @@ struct StatementPage {
     message: String,
     s: Statement,
     lines: Vec<StatementLine>,
+    meals: Vec<MealLine>,
     may_review: bool,
     may_approve: bool,
 }
 
 impl StatementPage {
     fn unpaid_total(&self) -> String {
-        let f: i64 = self.lines.iter().filter(|l| !l.payable).map(|l| l.order.gov_fen).sum();
+        let f: i64 = self
+            .lines
+            .iter()
+            .filter(|l| !l.payable)
+            .map(|l| l.order.gov_fen)
+            .sum::<i64>()
+            + self
+                .meals
+                .iter()
+                .filter(|l| !l.payable)
+                .map(|l| l.meal.gov_fen)
+                .sum::<i64>();
         yiyang_domain::Fen(f).to_string()
     }
 }
@@ -116,7 +128,9 @@ pub async fn show(
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
     let lines = state.store.statement_lines(&item, user.scope()).await?;
+    let meals = state.store.statement_meals(&item).await?;
     render(&StatementPage {
+        meals,
         layout: Layout::new(
             &state,
             &user,
@@ -181,7 +195,8 @@ pub async fn payment(
         .await?
         .ok_or(AppError::NotFound)?;
     let lines = state.store.statement_lines(&item, user.scope()).await?;
-    let bytes = payment_workbook(&item, &p, &lines).map_err(|e| {
+    let meals = state.store.statement_meals(&item).await?;
+    let bytes = payment_workbook(&item, &p, &lines, &meals).map_err(|e| {
         tracing::error!(error = %e, "payment workbook");
         AppError::Internal
     })?;

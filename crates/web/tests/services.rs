@@ -539,3 +539,135 @@ async fn settlement_pays_complete_records_only_through_three_people_and_once() {
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
     }
 }
+
+#[tokio::test]
+async fn respite_days_are_paid_within_the_year_s_allowance_for_a_disabled_person() {
+    for (b, store, _router) in apps(10).await {
+        let today = chrono::Local::now().date_naive();
+        let disabled = covered_person(&store, "36073319480101009").await;
+        store
+            .record_assessment(
+                disabled,
+                "GB/T 42195-2022",
+                3,
+                today - chrono::Days::new(10),
+                today + chrono::Days::new(300),
+            )
+            .await
+            .unwrap();
+        let able = covered_person(&store, "36073319480101017").await;
+        store
+            .record_assessment(
+                able,
+                "GB/T 42195-2022",
+                1,
+                today - chrono::Days::new(10),
+                today + chrono::Days::new(300),
+            )
+            .await
+            .unwrap();
+        let respite = service_id(&store, disabled, "respite").await;
+        assert!(
+            store
+                .services_for_person(disabled)
+                .await
+                .unwrap()
+                .iter()
+                .any(|(c, _, covered)| c.kind == "respite" && *covered),
+            "{b}: offered as bought"
+        );
+        // Early in a month and a year, so that both orders fall in the same year.
+        let start = Utc::now() + Duration::days(2);
+        let input = OrderInput {
+            service_id: respite.clone(),
+            units: "8".into(),
+            date: start.with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+            time: "08:00".into(),
+            ..OrderInput::default()
+        };
+        let first = store
+            .place_order(disabled, &input, Channel::Clerk, &actor(), Utc::now())
+            .await
+            .unwrap();
+        let second = store
+            .place_order(disabled, &input, Channel::Clerk, &actor(), Utc::now())
+            .await
+            .unwrap();
+        // The demo county buys 10 days a year (演示数据): 8, then the 2 left.
+        assert_eq!(order(&store, first).await.gov_units, 8, "{b}");
+        let o = order(&store, second).await;
+        assert_eq!((o.gov_units, o.gov_fen, o.family_fen), (2, 30000, 90000), "{b}");
+        // Not disabled: respite is not bought for them.
+        let none = store
+            .place_order(able, &input, Channel::Clerk, &actor(), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(order(&store, none).await.gov_fen, 0, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn an_order_moves_to_another_time_in_its_month() {
+    for (b, store, router) in apps(10).await {
+        let family = yiyang_store::services::DEMO_FAMILY;
+        let parent = store.linked_people(family).await.unwrap()[0].0;
+        let clean = service_id(&store, parent, "clean").await;
+        let day = chrono::Local::now().date_naive() + chrono::Days::new(1);
+        let input = OrderInput {
+            service_id: clean,
+            units: "1".into(),
+            date: day.to_string(),
+            time: "09:00".into(),
+            ..OrderInput::default()
+        };
+        let who = yiyang_store::audit::Actor {
+            name: family.into(),
+            ..actor()
+        };
+        let id = store
+            .place_order(parent, &input, Channel::Family, &who, Utc::now())
+            .await
+            .unwrap();
+        let mut f = Client::login(&router, family).await;
+        f.get(&format!("/services/orders/{id}")).await;
+        let csrf = f.csrf.clone();
+        let at = format!("/services/orders/{id}/close/reschedule");
+        let r = f
+            .post_form(&at, &[("_csrf", &csrf), ("date", &day.to_string()), ("time", "15:30")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let o = order(&store, id).await;
+        assert_eq!(o.local_hm(), "15:30", "{b}");
+        let far = (day + chrono::Days::new(40)).to_string();
+        let r = f
+            .post_form(&at, &[("_csrf", &csrf), ("date", &far), ("time", "09:00")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        // The provider moves an assigned order: it goes back to be assigned again.
+        let fuwu = yiyang_store::audit::Actor {
+            name: "fuwu".into(),
+            ..actor()
+        };
+        store
+            .accept_order(&order(&store, id).await, &fuwu, Utc::now())
+            .await
+            .unwrap();
+        store
+            .assign_order(&order(&store, id).await, "hugong", DEMO_PROVIDER, &fuwu, Utc::now())
+            .await
+            .unwrap();
+        let mut p = Client::login(&router, "fuwu").await;
+        p.get(&format!("/services/orders/{id}")).await;
+        let csrf = p.csrf.clone();
+        let r = p
+            .post_form(&at, &[("_csrf", &csrf), ("date", &day.to_string()), ("time", "16:00")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let o = order(&store, id).await;
+        assert_eq!((o.status.as_str(), o.worker.as_deref()), ("accepted", None), "{b}");
+        assert!(
+            f.get("/family").await.text().contains("上门时间改为"),
+            "{b}: the family is told"
+        );
+    }
+}

@@ -35,6 +35,11 @@ coded!(
     }
 );
 
+/// 喘息服务 is for families caring for a disabled person: a capability level of 2 or more under
+/// GB/T 42195-2022 (中度失能 and above; the default `standards/indicators.md` gives "unable to
+/// care for themselves").
+pub const RESPITE_MIN_LEVEL: i64 = 2;
+
 /// The most a unit may cost (10,000 yuan): anything above is a typing error.
 pub const MAX_PRICE_FEN: i64 = 1_000_000;
 

@@ -46,6 +46,7 @@ CREATE TABLE purchase_schemes (
     min_level         BIGINT,
     minutes_per_month BIGINT NOT NULL,
     meal_fen          BIGINT NOT NULL DEFAULT 0,
+    respite_days      BIGINT NOT NULL DEFAULT 0,
     kinds             TEXT NOT NULL,
     from_date         DATE NOT NULL,
     to_date           DATE,

@@ -46,6 +46,7 @@ CREATE TABLE purchase_schemes (
     min_level         INTEGER,
     minutes_per_month INTEGER NOT NULL,
     meal_fen          INTEGER NOT NULL DEFAULT 0,
+    respite_days      INTEGER NOT NULL DEFAULT 0,
     kinds             TEXT NOT NULL,
     from_date         TEXT NOT NULL,
     to_date           TEXT,

@@ -2,11 +2,11 @@
 //! leaves them this month, and the order itself with the government's share fixed at placing
 //! (whole units within the hours left; the rest is the family's).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use yiyang_domain::dates::Month;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::planning::circle::Point;
-use yiyang_domain::services::catalogue::{split, ServiceKind};
+use yiyang_domain::services::catalogue::{split, ServiceKind, RESPITE_MIN_LEVEL};
 use yiyang_domain::services::order::Channel;
 
 use super::orders::OrderInput;
@@ -34,6 +34,19 @@ impl Store {
              AND status NOT IN ('cancelled', 'declined') AND scheduled_start >= $2 AND scheduled_start < $3")
             .bind(person).bind(day_start(month.first_day())).bind(day_start(month.last_day() + chrono::Days::new(1)))
             .fetch_one(pool).await?);
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Days of 喘息服务 the purchase pays for a person's orders in `year`.
+    async fn respite_days_held(&self, person: i64, year: i32) -> Result<i64> {
+        let (a, b) = (
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
+        );
+        let v: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT CAST(SUM(gov_units) AS BIGINT) FROM service_orders WHERE person_id = $1 AND kind = 'respite' AND unit = 'day' \
+             AND scheme_id IS NOT NULL AND status NOT IN ('cancelled', 'declined') AND scheduled_start >= $2 AND scheduled_start < $3")
+            .bind(person).bind(day_start(a)).bind(day_start(b)).fetch_one(pool).await?);
         Ok(v.unwrap_or(0))
     }
 
@@ -123,7 +136,12 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         let unit_minutes = if minutes > 0 { minutes } else { 60 };
-        let end = start + chrono::Duration::minutes(if unit == "meal" { 30 } else { unit_minutes * units });
+        let end = start
+            + match unit.as_str() {
+                "meal" => chrono::Duration::minutes(30),
+                "day" => chrono::Duration::days(units),
+                _ => chrono::Duration::minutes(unit_minutes * units),
+            };
         // Where the person lives: known, or the family's phone at home now.
         let mut home = self.person_location(person).await?;
         if home.is_none() {
@@ -132,20 +150,32 @@ impl Store {
                 home = Some(p);
             }
         }
-        // The government's share: whole units within the month's purchased minutes left.
+        // The government's share: whole units within the month's purchased minutes left, or
+        // for 喘息服务 by the day, the days left in the year.
         let local = start.with_timezone(&chrono::Local).date_naive();
         let k = ServiceKind::parse(&kind).ok_or(StoreError::NotFound)?;
-        let scheme = self.scheme_for(&division, local).await?.filter(|s| {
-            let sc = s.scheme();
-            sc.covers_kind(k) && minutes > 0
-        });
         let level = self.valid_assessment(person, local).await?.map(|a| a.final_level);
-        let scheme = scheme.filter(|s| s.scheme().covers_person(&categories, level));
-        let left = match &scheme {
-            Some(s) => s.minutes_per_month - self.minutes_held(person, Month::of(local)).await?,
-            None => 0,
+        let scheme = self
+            .scheme_for(&division, local)
+            .await?
+            .filter(|s| s.scheme().covers_person(&categories, level));
+        let (scheme, gov_units, gov, fam) = if k == ServiceKind::Respite && unit == "day" {
+            let s = scheme.filter(|s| s.respite_days > 0 && level.is_some_and(|l| l >= RESPITE_MIN_LEVEL));
+            let left = match &s {
+                Some(s) => s.respite_days - self.respite_days_held(person, local.year()).await?,
+                None => 0,
+            };
+            let (u, g, f) = split(units, 1, yiyang_domain::Fen(price), left);
+            (s, u, g, f)
+        } else {
+            let s = scheme.filter(|s| s.scheme().covers_kind(k) && minutes > 0);
+            let left = match &s {
+                Some(s) => s.minutes_per_month - self.minutes_held(person, Month::of(local)).await?,
+                None => 0,
+            };
+            let (u, g, f) = split(units, minutes, yiyang_domain::Fen(price), left);
+            (s, u, g, f)
         };
-        let (gov_units, gov, fam) = split(units, minutes, yiyang_domain::Fen(price), left);
         let address: Option<String> = with_pool!(self, pool => sqlx::query_scalar("SELECT address FROM persons WHERE id = $1")
             .bind(person).fetch_one(pool).await?);
         with_pool!(self, pool => {
@@ -179,6 +209,11 @@ impl Store {
             .await?
             .map(|s| s.scheme())
             .filter(|s| s.covers_person(&categories, level));
+        let respite_ok = level.is_some_and(|l| l >= RESPITE_MIN_LEVEL)
+            && self
+                .scheme_for(&division, today)
+                .await?
+                .is_some_and(|s| s.respite_days > 0 && s.scheme().covers_person(&categories, level));
         let rows: Vec<Offer> = with_pool!(self, pool => sqlx::query_as(
             "SELECT s.id, s.provider_id, s.kind, s.unit, s.price_fen, s.minutes, s.active, v.name FROM provider_services s \
              JOIN providers v ON v.id = s.provider_id WHERE s.active AND v.active AND EXISTS (SELECT 1 FROM provider_areas a \
@@ -197,8 +232,13 @@ impl Store {
                      active,
                      name,
                  }| {
-                    let covered = minutes > 0
-                        && ServiceKind::parse(&kind).is_some_and(|k| scheme.as_ref().is_some_and(|s| s.covers_kind(k)));
+                    let covered = if kind == "respite" && unit == "day" {
+                        respite_ok
+                    } else {
+                        minutes > 0
+                            && ServiceKind::parse(&kind)
+                                .is_some_and(|k| scheme.as_ref().is_some_and(|s| s.covers_kind(k)))
+                    };
                     (
                         CatalogueRow {
                             id,
@@ -215,5 +255,79 @@ impl Store {
                 },
             )
             .collect())
+    }
+
+    /// Moves an order not yet served to another time in the same month (the government's share
+    /// stays as it was; across months, cancel and order again). The family may move it until
+    /// the cancel deadline, the provider or a clerk until the worker checks in; an assigned
+    /// order goes back to the provider to assign again.
+    pub async fn reschedule_order(
+        &self,
+        o: &super::orders::Order,
+        who: yiyang_domain::services::order::Actor,
+        date: &str,
+        time: &str,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        use yiyang_domain::services::order::{may_cancel, OrderStatus};
+        let hours = self.supervision_setting(super::CANCEL_SETTING, &o.division).await?;
+        may_cancel(o.status(), who, o.scheduled_start, at, hours)
+            .map_err(|m| StoreError::Refused(m.replace("取消", "改约")))?;
+        let start = match (
+            NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d"),
+            NaiveTime::parse_from_str(time.trim(), "%H:%M"),
+        ) {
+            (Ok(d), Ok(t)) => day_start(d) + (t - NaiveTime::MIN),
+            _ => {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "date",
+                    "请选择新的上门日期和时间",
+                )]))
+            }
+        };
+        if start < at + chrono::Duration::minutes(30) || start > at + chrono::Duration::days(30) {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "date",
+                "上门时间须在半小时后、30天内",
+            )]));
+        }
+        let month = |t: DateTime<Utc>| Month::of(t.with_timezone(&chrono::Local).date_naive());
+        if month(start) != month(o.scheduled_start) {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "date",
+                "改约只能在同一个月内；跨月请取消后重新下单",
+            )]));
+        }
+        let end = start + (o.scheduled_end - o.scheduled_start);
+        let status = if o.status() == OrderStatus::Assigned {
+            OrderStatus::Accepted
+        } else {
+            o.status()
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE service_orders SET scheduled_start = $2, scheduled_end = $3, status = $4, \
+                 worker = CASE WHEN $4 = 'accepted' THEN NULL ELSE worker END, updated_at = $5 \
+                 WHERE id = $1 AND status = $6")
+                .bind(o.id).bind(start).bind(end).bind(status.code()).bind(at).bind(&o.status)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Refused("订单状态已变化，请刷新后再办理".into()));
+            }
+            let local = start.with_timezone(&chrono::Local).format("%m-%d %H:%M");
+            let text = format!("{}（{}）：上门时间改为 {local}", o.person_name, o.kind_label());
+            let users: Vec<String> = sqlx::query_scalar("SELECT DISTINCT username FROM family_links WHERE person_id = $1 AND status = 'confirmed'")
+                .bind(o.person_id).fetch_all(&mut *tx).await?;
+            for u in users.iter().filter(|u| **u != actor.name) {
+                sqlx::query("INSERT INTO family_notices (username, order_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(u).bind(o.id).bind(&text).bind(at).execute(&mut *tx).await?;
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("reschedule", "service_order", o.id,
+                serde_json::json!({"from": o.scheduled_start, "to": start}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }

@@ -93,6 +93,7 @@ impl Store {
                 min_level: "3".into(),
                 hours_per_month: "8".into(),
                 meal_yuan: "5".into(),
+                respite_days: "10".into(),
                 kinds: ["clean", "bath", "nursing", "escort", "housekeeping"]
                     .map(String::from)
                     .to_vec(),

@@ -80,6 +80,8 @@ pub struct SchemeRow {
     pub minutes_per_month: i64,
     /// What the purchase pays toward one meal a day (0: no meal subsidy).
     pub meal_fen: i64,
+    /// Days of 喘息服务 a year for a disabled person the purchase covers (0: none).
+    pub respite_days: i64,
     pub kinds: String,
     pub from_date: NaiveDate,
     pub to_date: Option<NaiveDate>,
@@ -141,6 +143,8 @@ pub struct SchemeInput {
     pub hours_per_month: String,
     /// Yuan toward one meal a day; empty: none.
     pub meal_yuan: String,
+    /// Days of respite a year; empty: none.
+    pub respite_days: String,
     pub kinds: Vec<String>,
     pub from: String,
     pub demo: bool,
@@ -312,6 +316,13 @@ impl Store {
         if meal_fen.is_none() {
             errors.push(FieldError::new("meal_yuan", "每餐补助须为 0–100 元，最多两位小数"));
         }
+        let respite_days = match input.respite_days.trim() {
+            "" => Some(0),
+            d => d.parse::<i64>().ok().filter(|d| (0..=365).contains(d)),
+        };
+        if respite_days.is_none() {
+            errors.push(FieldError::new("respite_days", "喘息服务天数须为 0–365"));
+        }
         let kinds: Vec<&str> = input
             .kinds
             .iter()
@@ -325,7 +336,9 @@ impl Store {
         if from.is_none() {
             errors.push(FieldError::new("from", "请填写起始日期"));
         }
-        let (Some(minutes), Some(from), Some(meal_fen), true) = (minutes, from, meal_fen, errors.is_empty()) else {
+        let (Some(minutes), Some(from), Some(meal_fen), Some(respite_days), true) =
+            (minutes, from, meal_fen, respite_days, errors.is_empty())
+        else {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
@@ -334,10 +347,10 @@ impl Store {
             sqlx::query("UPDATE purchase_schemes SET to_date = $2 WHERE division = $1 AND to_date IS NULL AND from_date < $3")
                 .bind(scope).bind(from - chrono::Days::new(1)).bind(from).execute(&mut *tx).await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO purchase_schemes (division, title, document, categories, min_level, minutes_per_month, kinds, from_date, demo, created_by, created_at, meal_fen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+                "INSERT INTO purchase_schemes (division, title, document, categories, min_level, minutes_per_month, kinds, from_date, demo, created_by, created_at, meal_fen, respite_days) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
                 .bind(scope).bind(input.title.trim()).bind(input.document.trim()).bind(categories.join(","))
-                .bind(min_level).bind(minutes).bind(kinds.join(",")).bind(from).bind(input.demo).bind(&actor.name).bind(now()).bind(meal_fen)
+                .bind(min_level).bind(minutes).bind(kinds.join(",")).bind(from).bind(input.demo).bind(&actor.name).bind(now()).bind(meal_fen).bind(respite_days)
                 .fetch_one(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "purchase_scheme", id,
                 serde_json::json!({"division": scope, "minutes": minutes, "kinds": kinds, "from": from}))).await?;
@@ -350,7 +363,7 @@ impl Store {
     pub async fn schemes_in(&self, scope: &str) -> Result<Vec<SchemeRow>> {
         let (lo, hi) = scope_range(scope);
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, kinds, from_date, to_date, demo \
+            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, respite_days, kinds, from_date, to_date, demo \
              FROM purchase_schemes WHERE (division >= $1 AND division < $2) OR $3 LIKE division || '%' ORDER BY division, from_date DESC")
             .bind(&lo).bind(&hi).bind(scope).fetch_all(pool).await?))
     }
@@ -358,7 +371,7 @@ impl Store {
     /// The scheme in force on `on` for a person of `division`: the most specific division's.
     pub(crate) async fn scheme_for(&self, division: &str, on: NaiveDate) -> Result<Option<SchemeRow>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, kinds, from_date, to_date, demo \
+            "SELECT id, division, title, document, categories, min_level, minutes_per_month, meal_fen, respite_days, kinds, from_date, to_date, demo \
              FROM purchase_schemes WHERE $1 LIKE division || '%' AND from_date <= $2 AND (to_date IS NULL OR to_date >= $2) \
              ORDER BY LENGTH(division) DESC, from_date DESC LIMIT 1")
             .bind(division).bind(on).fetch_optional(pool).await?))

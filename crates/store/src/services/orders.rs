@@ -106,6 +106,19 @@ impl Order {
         t.map(|t| t.with_timezone(&chrono::Local).format("%m-%d %H:%M").to_string())
             .unwrap_or_default()
     }
+    /// The start's day and time in China time, for the change-of-time form.
+    pub fn local_date(&self) -> String {
+        self.scheduled_start
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+    pub fn local_hm(&self) -> String {
+        self.scheduled_start
+            .with_timezone(&chrono::Local)
+            .format("%H:%M")
+            .to_string()
+    }
     pub fn gov(&self) -> String {
         yiyang_domain::Fen(self.gov_fen).to_string()
     }

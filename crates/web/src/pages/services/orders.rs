@@ -150,6 +150,10 @@ pub struct StepForm {
     rating: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
 }
 
 /// Re-renders the order with the errors, or maps the store's answer.
@@ -260,6 +264,11 @@ pub async fn close_step(
     };
     let actor = user.actor("web");
     let r = match (step.as_str(), who) {
+        ("reschedule", _) => state
+            .store
+            .reschedule_order(&o, who, &form.date, &form.time, &actor, now())
+            .await
+            .map(|_| "上门时间已更改".to_string()),
         ("cancel", _) => state
             .store
             .cancel_order(&o, who, &form.reason, &actor, now())

@@ -328,6 +328,7 @@ pub async fn create_scheme(
         min_level: get("min_level"),
         hours_per_month: get("hours_per_month"),
         meal_yuan: get("meal_yuan"),
+        respite_days: get("respite_days"),
         kinds: all("kind"),
         from: get("from"),
         demo: false,

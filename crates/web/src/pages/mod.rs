@@ -75,11 +75,12 @@ impl Layout {
         }
         chain.reverse();
         for c in chain {
-            let label = format!("{}（{}）", r.division_path(&c), c);
+            // Names, never codes: staff know their places by name.
+            let label = r.division_path(&c);
             options.push((c, label));
         }
         for (c, n) in r.children(&current) {
-            options.push((c.clone(), format!("　└ {n}（{c}）")));
+            options.push((c.clone(), format!("　└ {n}")));
         }
         let mut nav = vec![NavItem {
             href: "/",

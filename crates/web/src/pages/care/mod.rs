@@ -42,9 +42,24 @@ struct VisitsPage {
     /// (account, name) of the visitors one may assign.
     visitors: Vec<(String, String)>,
     manage: bool,
+    /// (code, name) of the register's categories: the roster shows names, never codes.
+    categories: Vec<(String, String)>,
 }
 
 impl VisitsPage {
+    fn category_names(&self, codes: &str) -> String {
+        codes
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                self.categories
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map_or_else(|| c.to_string(), |(_, n)| n.clone())
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    }
     fn visited(&self) -> usize {
         self.roster.iter().filter(|e| e.visited).count()
     }
@@ -110,6 +125,14 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flas
         roster,
         visitors,
         manage,
+        categories: state
+            .store
+            .reference()
+            .catalogue
+            .categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone()))
+            .collect(),
     })
 }
 

@@ -45,6 +45,7 @@ pub async fn run(a: IndicatorsArgs) -> Result<ExitCode, crate::AnyError> {
     };
     let packs = a.packs.load()?;
     let store = crate::open_store(&a.db.db).await?;
+    store.set_visit_rules(&packs);
     let me = a.who.sign_in(&store, Permission::IndicatorRead).await?;
     let scope = me.scope(&a.scope)?;
     let level = a.by.as_deref().map(|b| match b {

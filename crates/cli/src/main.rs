@@ -10,6 +10,7 @@ mod indicators;
 mod inspect;
 mod planning;
 mod simulate;
+mod timebank;
 mod whatif;
 
 use std::net::SocketAddr;
@@ -56,6 +57,17 @@ enum Command {
         secure_cookies: bool,
         #[command(flatten)]
         packs: benefits::PacksArg,
+        /// Where the embedded MQTT endpoint for emergency-call devices listens (topic
+        /// yiyang/sos/<device-id>; user name = device id, password = its secret).
+        #[arg(long, env = "YIYANG_MQTT_ADDR", default_value = "127.0.0.1:1883")]
+        mqtt_addr: SocketAddr,
+        /// Take emergency calls from an outside broker instead (EMQX, Mosquitto):
+        /// mqtt://user:password@host:1883. The embedded endpoint is then not started.
+        #[arg(long, env = "YIYANG_MQTT_URL")]
+        mqtt_url: Option<String>,
+        /// Start no MQTT at all (calls over HTTP only).
+        #[arg(long)]
+        no_mqtt: bool,
     },
     /// Import data from .csv or .xlsx.
     Import {
@@ -101,6 +113,11 @@ enum Command {
         action: benefits::BenefitsAction,
     },
     /// Random inspections (双随机、一公开): draw from a batch file, or verify a published draw.
+    /// The time bank's ledger and account extracts.
+    Timebank {
+        #[command(subcommand)]
+        action: timebank::TimebankAction,
+    },
     Inspect {
         #[command(subcommand)]
         action: inspect::InspectAction,
@@ -275,7 +292,7 @@ pub(crate) async fn open_store(url: &str) -> Result<Store, yiyang_store::StoreEr
     Ok(store)
 }
 
-type AnyError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
     use std::process::ExitCode;
@@ -286,6 +303,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             demo,
             secure_cookies,
             packs,
+            mqtt_addr,
+            mqtt_url,
+            no_mqtt,
         } => {
             let packs = packs.load()?;
             let store = crate::open_store(&db.db).await?;
@@ -307,8 +327,34 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             println!("按 Ctrl-C 停止。");
             let mut state = yiyang_web::AppState::new(store);
             state.secure_cookies = secure_cookies;
+            state.store.set_visit_rules(&packs);
             state.packs = std::sync::Arc::new(packs);
+            let mqtt = match (no_mqtt, mqtt_url) {
+                (true, _) => None,
+                (false, Some(url)) => {
+                    let task = yiyang_web::sos::mqtt::bridge(state.store.clone(), state.sos.clone(), &url).await?;
+                    println!(
+                        "一键呼救：订阅外部 MQTT 服务器 {}",
+                        url.split('@').next_back().unwrap_or("")
+                    );
+                    Some(task)
+                }
+                (false, None) => {
+                    let l = tokio::net::TcpListener::bind(mqtt_addr).await.map_err(|e| {
+                        format!("一键呼救 MQTT 端口 {mqtt_addr} 无法监听：{e}（可用 --mqtt-addr 换端口，或 --no-mqtt）")
+                    })?;
+                    println!("一键呼救 MQTT：mqtt://{}（主题 yiyang/sos/设备编号）", l.local_addr()?);
+                    Some(tokio::spawn(yiyang_web::sos::mqtt::serve_embedded(
+                        state.store.clone(),
+                        state.sos.clone(),
+                        l,
+                    )))
+                }
+            };
             yiyang_web::serve_on(state, listener).await?;
+            if let Some(t) = mqtt {
+                t.abort();
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -550,6 +596,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
         Command::Policy { action } => Ok(benefits::policy(action)?),
         Command::Assess { action } => Ok(assess::run(action)?),
         Command::Inspect { action } => Ok(inspect::run(action)),
+        Command::Timebank { action } => timebank::run(action).await,
         Command::Planning { action } => Ok(planning::run(action)),
         Command::Indicators(args) => indicators::run(args).await,
         Command::Benefits { action } => Ok(benefits::benefits_db(action).await?),

@@ -105,6 +105,16 @@ pub enum Permission {
     ServiceDeliver,
     /// Order services for oneself or a linked older person, confirm and rate them.
     ServiceOrder,
+    /// See the emergency calls of one's division, their devices and response times.
+    SosRead,
+    /// Answer emergency calls at the duty desk, register devices, keep the duty roster.
+    SosRespond,
+    /// Keep one's own time bank account: bank hours, redeem, transfer, donate.
+    TimebankUse,
+    /// See the time bank's requests at one's places, accounts and monthly hours.
+    TimebankRead,
+    /// Confirm a service given or received at one's place; give the county's donated hours.
+    TimebankConfirm,
 }
 
 impl Role {
@@ -197,6 +207,11 @@ impl Role {
             ServiceManage => matches!(self, CivilAffairs),
             ServiceDeliver => matches!(self, Provider),
             ServiceOrder => matches!(self, Family),
+            SosRead => matches!(self, CivilAffairs | Auditor),
+            SosRespond => matches!(self, CivilAffairs),
+            TimebankUse => matches!(self, Family),
+            TimebankRead => matches!(self, CivilAffairs | Institution | Auditor),
+            TimebankConfirm => matches!(self, CivilAffairs | Institution),
         }
     }
 }

@@ -158,8 +158,58 @@ impl AuditKeys {
 
     /// Appends a signed checkpoint of the head `(seq, hash)` unless the last one says the same.
     pub fn write_checkpoint(&self, seq: i64, hash: &str) -> Result<bool> {
+        self.write_checkpoint_in(&self.checkpoint_file, seq, hash)
+    }
+
+    /// The time bank ledger's checkpoints, beside the audit chain's.
+    pub fn timebank_checkpoint_file(&self) -> PathBuf {
+        let name = self
+            .checkpoint_file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("yiyang.audit-checkpoints")
+            .replace(".audit-checkpoints", ".timebank-checkpoints");
+        self.checkpoint_file.with_file_name(name)
+    }
+
+    /// The platform's Ed25519 key for signing time bank extracts (`<db>.timebank-signing-key`,
+    /// created 0600 on first use, kept apart from the database like the audit keys).
+    pub fn timebank_signing_key(&self) -> Result<[u8; 32]> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let name = self
+            .key_file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("yiyang.audit-keys")
+            .replace(".audit-keys", ".timebank-signing-key");
+        let path = self.key_file.with_file_name(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => hex::decode(text.trim())
+                .ok()
+                .and_then(|k| k.try_into().ok())
+                .ok_or_else(|| StoreError::File(format!("时间银行签名密钥文件 {} 格式有误", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use rand::RngCore;
+                let mut key = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                let mut f = std::fs::OpenOptions::new()
+                    .create_new(true)
+                    .write(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .map_err(|e| io("无法写入时间银行签名密钥文件", &path, e))?;
+                writeln!(f, "{}", hex::encode(key)).map_err(|e| io("无法写入时间银行签名密钥文件", &path, e))?;
+                f.sync_all().map_err(|e| io("无法写入时间银行签名密钥文件", &path, e))?;
+                Ok(key)
+            }
+            Err(e) => Err(io("无法读取时间银行签名密钥文件", &path, e)),
+        }
+    }
+
+    /// Appends a signed checkpoint of a chain's head to `file`, unless its last one says the same.
+    pub fn write_checkpoint_in(&self, file: &Path, seq: i64, hash: &str) -> Result<bool> {
         if self
-            .checkpoints()?
+            .checkpoints_in(file)?
             .last()
             .is_some_and(|c| c.seq == seq && c.hash == hash)
         {
@@ -173,31 +223,30 @@ impl AuditKeys {
             .create(true)
             .append(true)
             .mode(0o600)
-            .open(&self.checkpoint_file)
-            .map_err(|e| io("无法写入审计检查点文件", &self.checkpoint_file, e))?;
+            .open(file)
+            .map_err(|e| io("无法写入检查点文件", file, e))?;
         // One short line in one write: appends from the server and the CLI do not interleave.
         f.write_all(format!("{seq} {hash} {at} {kid} {mac}\n").as_bytes())
-            .map_err(|e| io("无法写入审计检查点文件", &self.checkpoint_file, e))?;
+            .map_err(|e| io("无法写入检查点文件", file, e))?;
         Ok(true)
     }
 
     /// The checkpoints written so far, oldest first. A line whose signature does not verify
     /// is an error naming it: the file was edited.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
-        let text = match std::fs::read_to_string(&self.checkpoint_file) {
+        self.checkpoints_in(&self.checkpoint_file)
+    }
+
+    /// The checkpoints in `file`, oldest first (see [`AuditKeys::checkpoints`]).
+    pub fn checkpoints_in(&self, file: &Path) -> Result<Vec<Checkpoint>> {
+        let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io("无法读取审计检查点文件", &self.checkpoint_file, e)),
+            Err(e) => return Err(io("无法读取检查点文件", file, e)),
         };
         let mut out = Vec::new();
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let bad = |why: &str| {
-                StoreError::File(format!(
-                    "审计检查点文件 {} 第 {} 行{why}",
-                    self.checkpoint_file.display(),
-                    n + 1
-                ))
-            };
+            let bad = |why: &str| StoreError::File(format!("检查点文件 {} 第 {} 行{why}", file.display(), n + 1));
             let f: Vec<&str> = line.split_whitespace().collect();
             let [seq, hash, at, kid, mac] = f.as_slice() else {
                 return Err(bad("格式有误"));

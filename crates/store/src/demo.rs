@@ -56,6 +56,13 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<&str>)] = &[
     ("jiancha2", "监管检查员 李红梅", Role::Inspector, "360733", None),
     ("jiancha3", "县市场监管局 王志刚", Role::Inspector, "360733", None),
     ("tanfang", "文武坝镇 网格员 钟小兰", Role::Visitor, "360733100", None),
+    (
+        "zhiban",
+        "文武坝镇 值班员 赖志坚",
+        Role::CivilAffairs,
+        "360733100",
+        None,
+    ),
     ("shenji", "只读审计员", Role::Auditor, "360733", None),
     ("guanli", "会昌县民政局 系统管理员", Role::Admin, "360733", None),
     ("shenhe", "会昌县民政局 待遇审核员", Role::Reviewer, "360733", None),
@@ -238,6 +245,8 @@ impl Store {
         self.load_demo_supervision(actor).await?;
         self.load_demo_visits(actor).await?;
         self.load_demo_services(actor).await?;
+        self.load_demo_sos(actor).await?;
+        self.load_demo_timebank(actor).await?;
         if self.approved_local_figures().await?.is_empty() {
             self.load_demo_figures(actor).await?;
         }

@@ -95,6 +95,8 @@ pub struct Store {
     /// The runs being computed by this process (month|scope|pack): a second start waits for
     /// none of them and is told so.
     pub(crate) computing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Each pack's visit roster by jurisdiction (`care::visits`), most specific first.
+    pub(crate) visit_rules: Arc<RwLock<Arc<care::visits::RosterRules>>>,
 }
 
 impl Store {
@@ -133,6 +135,9 @@ impl Store {
             reference: Arc::new(RwLock::new(Arc::new(RefData::default()))),
             audit_keys: Arc::new(RwLock::new(Arc::new(keys))),
             computing: Arc::default(),
+            visit_rules: Arc::new(RwLock::new(Arc::new(care::visits::roster_rules(
+                &yiyang_domain::policy::shipped::packs(),
+            )))),
         };
         store.ensure_reference_data().await?;
         Ok(store)

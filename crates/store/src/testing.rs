@@ -38,6 +38,11 @@ impl crate::Store {
     pub async fn execute_raw_for_tests(&self, sql: &str) -> crate::Result<u64> {
         Ok(crate::with_pool!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected()))
     }
+
+    /// The first column (text) of every row of a query: for hand counts in tests.
+    pub async fn execute_scalar_rows_for_tests(&self, sql: &str) -> Vec<String> {
+        crate::with_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await.expect("test query"))
+    }
 }
 
 impl crate::Store {

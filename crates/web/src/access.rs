@@ -78,6 +78,11 @@ pub mod perm {
         ServiceManage,
         ServiceDeliver,
         ServiceOrder,
+        SosRead,
+        SosRespond,
+        TimebankUse,
+        TimebankRead,
+        TimebankConfirm,
     );
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod pages;
 pub mod security;
+pub mod sos;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The most rows one register export holds (the store's own cap unless lowered).
     pub export_rows: i64,
+    /// Emergency calls to the duty desks' event streams.
+    pub sos: sos::SosHub,
+    /// Devices calling over HTTP, throttled per device and address after wrong secrets.
+    pub device_limiter: Arc<auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -44,6 +49,8 @@ impl AppState {
             complaint_limiter: Arc::new(auth::LoginLimiter::default()),
             secure_cookies: false,
             export_rows: yiyang_store::people::MAX_ROWS,
+            sos: sos::SosHub::default(),
+            device_limiter: Arc::new(auth::LoginLimiter::default()),
         }
     }
 }
@@ -288,6 +295,22 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/family/order/{id}",
             get(pages::services::family::order_new).post(pages::services::family::order_place),
         ),
+        ("/sos", get(pages::care::sos::desk)),
+        ("/sos/events", get(pages::care::sos::events)),
+        ("/sos/calls/{id}", get(pages::care::sos::call)),
+        ("/sos/calls/{id}/{step}", post(pages::care::sos::step)),
+        (
+            "/sos/devices",
+            get(pages::care::sos::devices).post(pages::care::sos::register),
+        ),
+        ("/sos/devices/{id}/{step}", post(pages::care::sos::device_step)),
+        ("/sos/duty", post(pages::care::sos::duty)),
+        ("/timebank", get(pages::care::timebank::staff)),
+        ("/timebank/requests/{id}/{step}", post(pages::care::timebank::decide)),
+        ("/timebank/allocate", post(pages::care::timebank::allocate)),
+        ("/family/timebank", get(pages::care::timebank::volunteer)),
+        ("/family/timebank/extract.json", get(pages::care::timebank::own_extract)),
+        ("/family/timebank/{step}", post(pages::care::timebank::volunteer_step)),
         ("/visits", get(pages::care::index)),
         ("/visits/assign", post(pages::care::assign)),
         ("/visits/{id}", get(pages::care::form).post(pages::care::record)),
@@ -398,6 +421,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/gongkai/tousu/pingjia",
             post(pages::supervision::public::complaint_rate),
         ),
+        ("/gongkai/timebank/key", get(pages::care::timebank::public_key)),
         ("/gongkai/batches/{id}", get(pages::supervision::public::batch)),
         (
             "/gongkai/batches/{id}/batch.json",
@@ -491,6 +515,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     }
     // Monthly runs left 计算中 by the last process resume by themselves, from their cursor.
     resume_interrupted_runs(&state, &system).await;
+    // Emergency calls left unanswered go up the duty roster, checked every second.
+    let escalation = sos::spawn_escalation(state.store.clone(), state.sos.clone());
     // Every few seconds the audit chain's head is sealed by a signed checkpoint outside the
     // database (only when it moved).
     let store = state.store.clone();
@@ -512,6 +538,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     })
     .await?;
     checkpoints.abort();
+    escalation.abort();
     if let Err(e) = last.checkpoint_audit().await {
         tracing::error!(error = %e, "audit checkpoint at shutdown");
     }

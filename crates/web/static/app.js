@@ -38,6 +38,37 @@
       a.addEventListener("click", function (e) { if (history.length > 1) { e.preventDefault(); history.back(); } });
     });
 
+    // The duty desk (一键呼救): calls arrive on an event stream and go to the top of the list
+    // within a second; the row is built with textContent only (no markup from the server).
+    document.querySelectorAll("[data-sos-stream]").forEach(function (live) {
+      if (!window.EventSource) return;
+      var me = live.getAttribute("data-me");
+      var body = document.querySelector("#calls tbody");
+      var es = new EventSource(live.getAttribute("data-sos-stream"));
+      es.addEventListener("reload", function () { location.reload(); });
+      es.addEventListener("call", function (m) {
+        var c = JSON.parse(m.data);
+        var row = document.getElementById("call-" + c.id) || document.createElement("tr");
+        row.id = "call-" + c.id;
+        row.textContent = "";
+        var turn = c.status === "待接警" ? (c.turn === me ? "请您接警" : (c.turn || "县级民政部门")) : "";
+        var cells = [c.received_at, c.person, c.address, c.kind + (c.signals > 1 ? "（" + c.signals + " 次）" : ""),
+          c.status + (c.what === "escalated" ? "，" + c.level : ""), turn];
+        cells.forEach(function (t) { var td = document.createElement("td"); td.textContent = t; row.appendChild(td); });
+        var td = document.createElement("td"), a = document.createElement("a");
+        a.href = "/sos/calls/" + c.id; a.textContent = c.status === "已结束" ? "查看" : "处理";
+        td.appendChild(a); row.appendChild(td);
+        row.className = c.status === "已结束" ? "" : "open-row arrived" + (c.level.indexOf("升级") >= 0 ? " flag-row" : "");
+        var empty = body.querySelector(".empty-row");
+        if (empty) empty.remove();
+        body.insertBefore(row, body.firstChild);
+        var open = body.querySelectorAll("tr.open-row").length;
+        var n = document.getElementById("open-count");
+        if (n) n.textContent = String(open);
+        live.textContent = "最新：" + c.received_at + " " + c.person + " " + c.kind + "（" + c.status + "）";
+      });
+    });
+
     // Check-in and check-out (home services): the phone's position goes with the form. Without
     // it the server refuses with a clear message; nothing is invented here.
     document.querySelectorAll("form[data-geo]").forEach(function (f) {

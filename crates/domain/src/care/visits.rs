@@ -4,6 +4,7 @@
 //! least once in the month / people on the roster).
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::dates::Month;
 
@@ -22,12 +23,156 @@ pub const ROSTER_CATEGORIES: [&str; 10] = [
 ];
 
 /// Whether a person with these category codes (comma-separated, as the register keeps them)
-/// belongs on the roster.
+/// belongs on the default roster.
 pub fn on_roster(categories: &str) -> bool {
     categories
         .split(',')
         .map(str::trim)
         .any(|c| ROSTER_CATEGORIES.contains(&c))
+}
+
+/// How often the document asks for a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    /// 月探访率: every month.
+    Monthly,
+    /// 定期: regular visits, the frequency left open (the rate is still counted by month).
+    Periodic,
+}
+
+impl Frequency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "每月探访（文件规定月探访率）",
+            Frequency::Periodic => "定期探访（文件未规定频次，按月统计探访率）",
+        }
+    }
+}
+
+/// One way onto the roster: in any of `any`, and (when `with_any` is not empty) also in one
+/// of `with_any` (青神: "经济困难的独居、空巢……老年人"), and (when `hukou` is set) of that hukou
+/// (新疆: "农村留守老年人", "城市居家的空巢……").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterGroup {
+    pub any: Vec<String>,
+    #[serde(default)]
+    pub with_any: Vec<String>,
+    #[serde(default)]
+    pub hukou: Option<String>,
+}
+
+/// A pack's visit roster (`[visits]`): the groups its document names, how often, its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterRule {
+    pub frequency: Frequency,
+    pub groups: Vec<RosterGroup>,
+    pub clause: String,
+    pub quote: String,
+    /// What the document names that the register cannot tell (e.g. 高龄 without an age).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl RosterRule {
+    /// The rule `indicators.md` gives where no pack names its groups.
+    pub fn default_rule() -> RosterRule {
+        RosterRule {
+            frequency: Frequency::Monthly,
+            groups: vec![RosterGroup {
+                any: ROSTER_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+                with_any: Vec::new(),
+                hukou: None,
+            }],
+            clause: "standards/indicators.md".into(),
+            quote: String::new(),
+            note: None,
+        }
+    }
+
+    /// What is wrong with the rule as a pack states it.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.groups.is_empty() {
+            out.push("探访名单至少要有一组".to_string());
+        }
+        for g in &self.groups {
+            if g.any.is_empty() {
+                out.push("探访名单的一组没有类别".into());
+            }
+            for c in g.any.iter().chain(&g.with_any) {
+                if c.is_empty()
+                    || !c
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    out.push(format!("类别代码“{c}”有误"));
+                }
+            }
+            if let Some(h) = &g.hukou {
+                if h != "urban" && h != "rural" {
+                    out.push(format!("户籍“{h}”须为 urban 或 rural"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether someone with these categories and hukou type (`urban`/`rural`) is on the roster.
+    pub fn admits(&self, categories: &[&str], hukou: &str) -> bool {
+        self.groups.iter().any(|g| {
+            g.any.iter().any(|c| categories.contains(&c.as_str()))
+                && (g.with_any.is_empty() || g.with_any.iter().any(|c| categories.contains(&c.as_str())))
+                && g.hukou.as_deref().is_none_or(|h| h == hukou)
+        })
+    }
+
+    /// The same test as SQL over `p.categories` (`,a,b,` form) and `p.hukou_type`. Category
+    /// codes are checked to be plain identifiers when the pack is loaded; anything else makes
+    /// the clause false rather than reach the SQL text.
+    pub fn sql(&self) -> String {
+        let safe = |c: &str| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        let any = |cs: &[String]| {
+            let parts: Vec<String> = cs
+                .iter()
+                .filter(|c| safe(c))
+                .map(|c| format!("p.categories LIKE '%,{c},%'"))
+                .collect();
+            if parts.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!("({})", parts.join(" OR "))
+            }
+        };
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let mut c = vec![any(&g.any)];
+                if !g.with_any.is_empty() {
+                    c.push(any(&g.with_any));
+                }
+                match g.hukou.as_deref() {
+                    Some("urban") => c.push("p.hukou_type = 'urban'".into()),
+                    Some("rural") => c.push("p.hukou_type = 'rural'".into()),
+                    Some(_) => c.push("1 = 0".into()),
+                    None => {}
+                }
+                format!("({})", c.join(" AND "))
+            })
+            .collect();
+        if groups.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", groups.join(" OR "))
+        }
+    }
 }
 
 coded!(
@@ -82,6 +227,47 @@ mod tests {
         assert!(on_roster("veteran,alone"));
         assert!(!on_roster("veteran,youfu"));
         assert!(!on_roster(""));
+    }
+
+    #[test]
+    fn a_packs_groups_combine_as_its_document_says() {
+        let rule = RosterRule {
+            frequency: Frequency::Periodic,
+            groups: vec![
+                RosterGroup {
+                    any: vec!["alone".into(), "empty_nest".into()],
+                    with_any: vec!["dibao".into(), "econ_hardship".into()],
+                    hukou: None,
+                },
+                RosterGroup {
+                    any: vec!["left_behind".into()],
+                    with_any: vec![],
+                    hukou: Some("rural".into()),
+                },
+            ],
+            clause: "x".into(),
+            quote: "x".into(),
+            note: None,
+        };
+        assert!(rule.admits(&["alone", "dibao"], "urban"));
+        assert!(!rule.admits(&["alone"], "urban"), "living alone without hardship");
+        assert!(rule.admits(&["left_behind"], "rural"));
+        assert!(!rule.admits(&["left_behind"], "urban"));
+        assert!(RosterRule::default_rule().admits(&["tekun"], "urban"));
+        let sql = rule.sql();
+        assert!(
+            sql.contains("p.categories LIKE '%,alone,%'") && sql.contains("p.hukou_type = 'rural'"),
+            "{sql}"
+        );
+        let evil = RosterRule {
+            groups: vec![RosterGroup {
+                any: vec!["x' OR 1=1 --".into()],
+                with_any: vec![],
+                hukou: None,
+            }],
+            ..rule
+        };
+        assert_eq!(evil.sql(), "((1 = 0))");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub fn misquotes(pack: &Pack, source: &str) -> Vec<String> {
     for s in &pack.standards {
         check(format!("标准 {}", s.id), &Some(s.quote.clone()), true);
     }
+    if let Some(v) = &pack.visits {
+        check("探访名单".into(), &Some(v.quote.clone()), true);
+    }
     out
 }
 

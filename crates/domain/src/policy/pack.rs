@@ -221,6 +221,9 @@ pub struct Pack {
     /// How a legacy MZ/T 039-2013 level (0-3) reads as a GB/T 42195-2022 level (0-4):
     /// `mzt039_levels[legacy]`. Inherited; default 0→0, 1→1, 2→2, 3→3.
     pub mzt039_levels: [i8; 4],
+    /// Who its document says is visited (探访关爱), and how often; not inherited (a county's
+    /// document names its own groups).
+    pub visits: Option<crate::care::visits::RosterRule>,
 }
 
 impl Pack {
@@ -308,6 +311,7 @@ struct FilePack {
     targets: Vec<super::targets::Target>,
     #[serde(default)]
     standards: Vec<super::targets::Standard>,
+    visits: Option<crate::care::visits::RosterRule>,
 }
 
 #[derive(Deserialize)]
@@ -423,6 +427,7 @@ struct Parsed {
     coordination: Vec<(At, FileCoordination)>,
     targets: Vec<super::targets::Target>,
     standards: Vec<super::targets::Standard>,
+    visits: Option<crate::care::visits::RosterRule>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -461,6 +466,7 @@ fn parse_file(file: &str, text: &str) -> Result<Parsed, PackError> {
             .collect(),
         targets: raw.targets,
         standards: raw.standards,
+        visits: raw.visits,
     })
 }
 
@@ -881,6 +887,9 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             .filter_map(|code| benefits.iter().position(|b| b.code == *code))
             .collect();
     }
+    for problem in p.visits.iter().flat_map(|v| v.problems()) {
+        errors.push(at.err("visits", problem));
+    }
     for problem in super::targets::check(&p.targets, &p.standards) {
         errors.push(at.err("targets", problem));
     }
@@ -904,6 +913,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             targets: p.targets.clone(),
             standards: p.standards.clone(),
             mzt039_levels,
+            visits: p.visits.clone(),
         })
     } else {
         Err(errors)

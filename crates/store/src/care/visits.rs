@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use yiyang_domain::care::visits::{follow_up_days, Condition, FollowUp, ROSTER_CATEGORIES};
+use yiyang_domain::care::visits::{follow_up_days, Condition, FollowUp, RosterRule};
 use yiyang_domain::dates::Month;
 use yiyang_domain::person::FieldError;
 
@@ -82,16 +82,58 @@ pub struct VisitInput {
     pub follow_up: String,
 }
 
-/// `(categories LIKE '%,tekun,%' OR …)`: the roster's groups, from constants only.
-fn roster_clause() -> String {
-    let any: Vec<String> = ROSTER_CATEGORIES
+/// Each pack's roster rule by jurisdiction, most specific first: (jurisdiction, rule).
+pub(crate) type RosterRules = Vec<(String, RosterRule)>;
+
+/// The roster rules of the packs in force today.
+pub(crate) fn roster_rules(packs: &[yiyang_domain::policy::Pack]) -> RosterRules {
+    let today = chrono::Local::now().date_naive();
+    let mut rules: Vec<(String, RosterRule)> = Vec::new();
+    let mut in_force: Vec<&yiyang_domain::policy::Pack> = packs
         .iter()
-        .map(|c| format!("p.categories LIKE '%,{c},%'"))
+        .filter(|p| p.visits.is_some() && p.effective_from <= today && p.effective_to.is_none_or(|t| t >= today))
         .collect();
-    format!("({})", any.join(" OR "))
+    in_force.sort_by_key(|p| std::cmp::Reverse(p.effective_from));
+    for p in in_force {
+        let (Some(j), Some(v)) = (&p.jurisdiction, &p.visits) else {
+            continue;
+        };
+        if !rules.iter().any(|(k, _)| k == j.as_str()) {
+            rules.push((j.as_str().to_string(), v.clone()));
+        }
+    }
+    rules.sort_by_key(|(j, _)| std::cmp::Reverse(j.len()));
+    rules
 }
 
 impl Store {
+    /// The packs whose visit rosters apply (the shipped ones unless the server loads others).
+    pub fn set_visit_rules(&self, packs: &[yiyang_domain::policy::Pack]) {
+        *self.visit_rules.write().expect("visit rules lock") = std::sync::Arc::new(roster_rules(packs));
+    }
+
+    /// The roster rule for people of `division`: its most specific pack's, else `indicators.md`'s.
+    pub fn roster_rule_for(&self, division: &str) -> RosterRule {
+        self.visit_rules
+            .read()
+            .expect("visit rules lock")
+            .iter()
+            .find(|(j, _)| division.starts_with(j.as_str()))
+            .map_or_else(RosterRule::default_rule, |(_, r)| r.clone())
+    }
+
+    /// Who is on the roster, as SQL over `p`: each person by the rule of their hukou division's
+    /// most specific pack (jurisdictions are digits, checked when the pack is loaded).
+    fn roster_clause(&self) -> String {
+        let rules = self.visit_rules.read().expect("visit rules lock").clone();
+        let mut sql = String::from("(CASE");
+        for (j, r) in rules.iter().filter(|(j, _)| j.bytes().all(|b| b.is_ascii_digit())) {
+            sql.push_str(&format!(" WHEN p.hukou_division LIKE '{j}%' THEN {}", r.sql()));
+        }
+        sql.push_str(&format!(" ELSE {} END)", RosterRule::default_rule().sql()));
+        sql
+    }
+
     /// The roster of `scope` as `viewer` sees it, with each person's visitor, last visit and
     /// whether they were visited in `month`.
     pub async fn visit_roster(&self, scope: &str, viewer: &VisitViewer, month: Month) -> Result<Vec<RosterEntry>> {
@@ -108,7 +150,7 @@ impl Store {
              FROM persons p LEFT JOIN visit_assignments a ON a.person_id = p.id AND a.ended_at IS NULL \
              WHERE ((p.hukou_division >= $1 AND p.hukou_division < $2) OR (p.residence_division >= $1 AND p.residence_division < $2)) \
              AND p.death_date IS NULL AND {} AND ($5 = '' OR a.visitor = $5) ORDER BY p.hukou_division, p.name LIMIT {ROSTER_LIMIT}",
-            roster_clause()
+            self.roster_clause()
         );
         Ok(with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(&lo).bind(&hi).bind(month.first_day()).bind(month.last_day()).bind(&visitor)
@@ -304,7 +346,7 @@ impl Store {
         let sql = format!(
             "SELECT p.hukou_division, EXISTS (SELECT 1 FROM visits v WHERE v.person_id = p.id AND v.visited_on >= $3 AND v.visited_on <= $4) \
              FROM persons p WHERE p.hukou_division >= $1 AND p.hukou_division < $2 AND (p.death_date IS NULL OR p.death_date >= $3) AND {}",
-            roster_clause()
+            self.roster_clause()
         );
         Ok(with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(&lo).bind(&hi).bind(month.first_day()).bind(month.last_day()).fetch_all(pool).await?))

@@ -23,7 +23,7 @@ const fn s(key: &'static str, label: &'static str, default: i64, min: i64, max: 
     }
 }
 
-pub const SETTINGS: [SupervisionSetting; 10] = [
+pub const SETTINGS: [SupervisionSetting; 13] = [
     s(super::PUBLISH_WITHIN_SETTING, "检查结果公开时限（工作日）", 20, 1, 60),
     s(super::COUNTY_ESCALATION_SETTING, "隐患逾期多少天上报县级", 15, 1, 90),
     s(
@@ -61,6 +61,27 @@ pub const SETTINGS: [SupervisionSetting; 10] = [
         300,
         50,
         5000,
+    ),
+    s(
+        crate::care::sos::ACK_SETTING,
+        "一键呼救未接警多少秒升级（值班表下一位；两倍时长后县级）",
+        60,
+        15,
+        900,
+    ),
+    s(
+        crate::care::timebank_ops::CAP_SETTING,
+        "时间银行每个账户的储存上限（小时；南京实践为 1500）",
+        1500,
+        100,
+        10000,
+    ),
+    s(
+        crate::care::timebank_ops::AGE_SETTING,
+        "时间银行兑换服务的年龄（周岁）",
+        60,
+        50,
+        80,
     ),
     s(crate::services::LATE_SETTING, "上门服务迟到判定（分钟）", 30, 5, 240),
     s(

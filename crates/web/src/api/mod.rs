@@ -7,6 +7,7 @@
 
 pub mod benefits;
 pub mod people;
+pub mod sos;
 
 use askama::Template;
 use axum::extract::State;
@@ -25,15 +26,17 @@ use crate::AppState;
 #[openapi(
     info(title = "颐养 Yiyang API", description = "养老服务平台接口：老年人信息库与按月发放。所有接口都只返回调用者管辖区划内的数据；管辖范围外的记录一律返回 404。"),
     paths(login, logout, people::list, people::get, people::create, people::update,
-        benefits::list, benefits::start, benefits::get, benefits::lines, benefits::review, benefits::approve, benefits::person_month),
+        benefits::list, benefits::start, benefits::get, benefits::lines, benefits::review, benefits::approve, benefits::person_month, sos::take, sos::calls),
     components(schemas(LoginRequest, LoginResponse, ApiError, people::PersonSummary, people::PersonDetail, people::PeoplePage,
         people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError,
         benefits::Run, benefits::RunTotal, benefits::RunDetail, benefits::Line, benefits::LinesPage, benefits::StartRun,
-        benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson)),
+        benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson,
+        sos::SosSignal, sos::SosTaken, sos::SosCall)),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"),
-        (name = "benefits", description = "按月发放：批次、明细、审核审批与待遇说明"))
+        (name = "benefits", description = "按月发放：批次、明细、审核审批与待遇说明"),
+        (name = "sos", description = "一键呼救：设备以 HTTP Basic（设备编号:密钥）报警；值守人员查询呼救"))
 )]
 pub struct ApiDoc;
 
@@ -45,6 +48,10 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
         );
     }
 }
@@ -124,6 +131,8 @@ pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
         ("/api/v1/benefit-runs/{id}/lines", get(benefits::lines)),
         ("/api/v1/benefit-runs/{id}/review", post(benefits::review)),
         ("/api/v1/benefit-runs/{id}/approve", post(benefits::approve)),
+        ("/api/v1/sos", post(sos::take)),
+        ("/api/v1/sos/calls", get(sos::calls)),
     ]
 }
 

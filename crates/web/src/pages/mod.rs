@@ -160,6 +160,20 @@ impl Layout {
                 active: active == "visits",
             });
         }
+        if user.may(Permission::SosRead) {
+            nav.push(NavItem {
+                href: "/sos",
+                label: "一键呼救",
+                active: active == "sos",
+            });
+        }
+        if user.may(Permission::TimebankRead) {
+            nav.push(NavItem {
+                href: "/timebank",
+                label: "时间银行",
+                active: active == "timebank",
+            });
+        }
         if user.may(Permission::IndicatorRead) {
             nav.push(NavItem {
                 href: "/indicators",
@@ -209,6 +223,16 @@ impl Layout {
             csrf: user.session.csrf.clone(),
         }
     }
+}
+
+/// The messages for one field of a refused form, joined: shown next to the field.
+pub fn field_error(errors: &[yiyang_domain::person::FieldError], field: &str) -> String {
+    errors
+        .iter()
+        .filter(|e| e.field == field)
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {

@@ -107,12 +107,36 @@ impl Client {
                 self.cookies.push((k.to_string(), v.to_string()));
             }
         }
-        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        // An event stream never ends: its body is left unread (read it with `stream`).
+        let streaming = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = if streaming {
+            Vec::new()
+        } else {
+            res.into_body().collect().await.unwrap().to_bytes().to_vec()
+        };
         let resp = Resp { status, headers, body };
         if let Some(t) = find_csrf(&resp.text()) {
             self.csrf = t;
         }
         resp
+    }
+
+    /// Opens an event stream (`text/event-stream`) and returns its body, to read event by
+    /// event with [`next_event`].
+    pub async fn stream(&self, uri: &str) -> Body {
+        let mut req = Request::get(uri).body(Body::empty()).unwrap();
+        let c = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "stream {uri}");
+        res.into_body()
     }
 
     pub async fn get(&mut self, uri: &str) -> Resp {
@@ -222,4 +246,28 @@ pub async fn living_people(store: &Store, scope: &str) -> Vec<i64> {
         .iter()
         .map(|p| p.id)
         .collect()
+}
+
+/// The next server-sent event named `name` on `body` within `within`: its data as JSON.
+pub async fn next_event(body: &mut Body, name: &str, within: std::time::Duration) -> Option<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut buf = String::new();
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let event: String = buf.drain(..end + 2).collect();
+            if event
+                .lines()
+                .any(|l| l == format!("event: {name}") || l == format!("event:{name}"))
+            {
+                let data = event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))?;
+                return serde_json::from_str(data).ok();
+            }
+        }
+        let frame = tokio::time::timeout_at(deadline, body.frame()).await.ok()??.ok()?;
+        if let Some(d) = frame.data_ref() {
+            buf.push_str(&String::from_utf8_lossy(d));
+        }
+    }
 }

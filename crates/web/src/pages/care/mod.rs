@@ -1,6 +1,9 @@
 //! Visits (探访关爱) pages: the division's roster with its visitors and the month's rate, for
 //! its staff; the visitor's own people on a phone, the visit form, and follow-ups.
 
+pub mod sos;
+pub mod timebank;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -44,6 +47,8 @@ struct VisitsPage {
     manage: bool,
     /// (code, name) of the register's categories: the roster shows names, never codes.
     categories: Vec<(String, String)>,
+    /// Who the document in force here names for visits, and how often.
+    rule: yiyang_domain::care::visits::RosterRule,
 }
 
 impl VisitsPage {
@@ -59,6 +64,31 @@ impl VisitsPage {
             })
             .collect::<Vec<_>>()
             .join("、")
+    }
+    /// The rule's groups in words: "空巢、留守…；经济困难的…".
+    fn rule_groups(&self) -> String {
+        self.rule
+            .groups
+            .iter()
+            .map(|g| {
+                let any = self.category_names(&g.any.join(","));
+                let with = if g.with_any.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "（且{}）",
+                        self.category_names(&g.with_any.join(",")).replace('、', "或")
+                    )
+                };
+                let hukou = match g.hukou.as_deref() {
+                    Some("rural") => "农村",
+                    Some("urban") => "城市",
+                    _ => "",
+                };
+                format!("{hukou}{any}{with}")
+            })
+            .collect::<Vec<_>>()
+            .join("；")
     }
     fn visited(&self) -> usize {
         self.roster.iter().filter(|e| e.visited).count()
@@ -133,6 +163,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flas
             .iter()
             .map(|c| (c.code.clone(), c.name.clone()))
             .collect(),
+        rule: state.store.roster_rule_for(user.scope()),
     })
 }
 
@@ -174,12 +205,7 @@ struct VisitForm {
 
 impl VisitForm {
     fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        crate::pages::field_error(&self.errors, field)
     }
 }
 

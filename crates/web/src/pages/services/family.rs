@@ -38,7 +38,11 @@ pub struct FamilyLayout {
     pub elder: bool,
 }
 
-async fn layout(state: &AppState, user: &CurrentUser, title: impl Into<String>) -> Result<FamilyLayout, AppError> {
+pub(crate) async fn family_layout(
+    state: &AppState,
+    user: &CurrentUser,
+    title: impl Into<String>,
+) -> Result<FamilyLayout, AppError> {
     let own = state
         .store
         .linked_people(&user.session.user.username)
@@ -120,7 +124,7 @@ async fn home_page(
         )
         .await?;
     render(&HomePage {
-        layout: layout(state, user, "为家人下单").await?,
+        layout: family_layout(state, user, "为家人下单").await?,
         message,
         parents,
         orders,
@@ -213,7 +217,7 @@ async fn order_form(
         .supervision_setting(yiyang_store::services::CANCEL_SETTING, user.scope())
         .await?;
     render(&OrderForm {
-        layout: layout(state, user, format!("为{name}下单")).await?,
+        layout: family_layout(state, user, format!("为{name}下单")).await?,
         person_id: person,
         cancel_hours,
         services: state.store.services_for_person(person).await?,
@@ -290,7 +294,7 @@ pub(crate) async fn order_page(
     )
     .is_ok();
     render(&OrderDetail {
-        layout: layout(state, user, format!("{}：{}", o.person_name, o.kind_label())).await?,
+        layout: family_layout(state, user, format!("{}：{}", o.person_name, o.kind_label())).await?,
         message,
         may_cancel,
         errors,

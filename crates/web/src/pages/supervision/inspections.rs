@@ -47,12 +47,7 @@ impl InspectionPage {
         self.n.status().label()
     }
     fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        crate::pages::field_error(&self.errors, field)
     }
     fn outcome_of(&self, item: &i64) -> String {
         self.input

@@ -116,12 +116,7 @@ struct Overview {
 
 impl Overview {
     fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        crate::pages::field_error(&self.errors, field)
     }
     fn checked(&self, id: &i64) -> bool {
         self.input.item.contains(id)

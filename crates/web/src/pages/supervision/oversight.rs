@@ -259,12 +259,7 @@ impl PrepaidPage {
         Fen(*fen).to_string()
     }
     fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        crate::pages::field_error(&self.errors, field)
     }
 }
 

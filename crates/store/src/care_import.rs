@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use yiyang_domain::institution::InstitutionKind;
 
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditAppend};
 use crate::import::{read_sheet, RowError, Sheet};
 use crate::institutions::InstitutionInput;
 use crate::{now, with_pool, Result, Store, StoreError};
@@ -358,20 +358,26 @@ impl Store {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let n = with_pool!(self, pool => sqlx::query(
-            "INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7) ON CONFLICT (institution_id, building, room, number) DO NOTHING")
-            .bind(inst).bind(building).bind(room).bind(number).bind(nursing).bind(dementia).bind(now())
-            .execute(pool).await?.rows_affected());
-        if n == 1 {
-            self.audit(&actor.entry(
-                "import_bed",
-                "institution",
-                inst,
-                serde_json::json!({"building": building, "room": room, "number": number}),
-            ))
-            .await?;
-        }
+        let entry = actor.entry(
+            "import_bed",
+            "institution",
+            inst,
+            serde_json::json!({"building": building, "room": room, "number": number}),
+        );
+        // The bed and its audit entry commit together.
+        let n = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7) ON CONFLICT (institution_id, building, room, number) DO NOTHING")
+                .bind(inst).bind(building).bind(room).bind(number).bind(nursing).bind(dementia).bind(now())
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                (*tx).append_audit(&self.audit_keys(), &entry).await?;
+            }
+            tx.commit().await?;
+            n
+        });
         Ok(Ok(n == 1))
     }
 
@@ -484,14 +490,23 @@ impl Store {
         if exists > 0 {
             return Ok(Ok(false));
         }
-        self.record_assessment(person, standard, level, on, until).await?;
-        self.audit(&actor.entry(
+        let entry = actor.entry(
             "import_assessment",
             "person",
             person,
             serde_json::json!({"standard": standard, "level": level, "assessed_on": on.to_string()}),
-        ))
-        .await?;
+        );
+        // The assessment and its audit entry commit together.
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO assessments (person_id, standard, final_level, assessed_on, valid_until, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(person).bind(standard).bind(level).bind(on).bind(until).bind(now())
+                .execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &entry).await?;
+            tx.commit().await?;
+        });
         Ok(Ok(true))
     }
 }

@@ -673,6 +673,9 @@ impl Store {
                 conflict_sql(map)
             );
             let col = |f: &dyn Fn(&PersonRecord) -> Option<String>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+            // One transaction for the rows and the audit entry: a kill between them must not
+            // leave people written without the entry that accounts for them.
+            let mut tx = pool.begin().await?;
             let versions: Vec<i64> = sqlx::query_scalar(&sql)
                 .bind(col(&|r| Some(r.id_number.to_string())))
                 .bind(col(&|r| Some(r.name.clone())))
@@ -691,10 +694,9 @@ impl Store {
                 .bind(col(&|r| r.contact_phone.clone()))
                 .bind(col(&|r| r.note.clone()))
                 .bind(ts)
-                .fetch_all(pool)
+                .fetch_all(&mut *tx)
                 .await?;
             let ins = versions.iter().filter(|v| **v == 1).count() as i64;
-            let mut tx = pool.begin().await?;
             for r in rows {
                 if let Some(on) = r.categories_effective {
                     sqlx::query(DATE_CATEGORY_CHANGE)

@@ -65,6 +65,9 @@ impl AppState {
 
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
+/// ECharts 6 (Apache-2.0, `static/vendor/ECHARTS-LICENSE`), served by the app: deployments
+/// have no outside network.
+const ECHARTS_JS: &str = include_str!("../static/vendor/echarts.min.js");
 
 async fn css() -> impl IntoResponse {
     (
@@ -83,6 +86,16 @@ async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         APP_JS,
+    )
+}
+
+async fn echarts() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ECHARTS_JS,
     )
 }
 
@@ -232,6 +245,8 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/local-figures/{id}/withdraw", post(pages::local_figures::withdraw)),
         ("/policy/{id}", get(pages::policy::pack)),
         ("/indicators", get(pages::planning::indicators)),
+        ("/dashboard", get(pages::planning::dashboard::dashboard)),
+        ("/dashboard/refresh", post(pages::planning::dashboard::refresh)),
         ("/services", get(pages::services::index)),
         ("/services/work", get(pages::services::orders::work)),
         (
@@ -434,6 +449,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/docs", get(api::docs_page)),
         ("/static/app.css", get(css)),
         ("/static/app.js", get(js)),
+        ("/static/echarts.min.js", get(echarts)),
     ]
 }
 
@@ -515,6 +531,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     }
     // Monthly runs left 计算中 by the last process resume by themselves, from their cursor.
     resume_interrupted_runs(&state, &system).await;
+    // Indicator values kept month by month for the dashboards (hourly).
+    let snapshots = pages::planning::dashboard::spawn_snapshots(state.clone());
     // Emergency calls left unanswered go up the duty roster, checked every second.
     let escalation = sos::spawn_escalation(state.store.clone(), state.sos.clone());
     // Every few seconds the audit chain's head is sealed by a signed checkpoint outside the
@@ -539,6 +557,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     .await?;
     checkpoints.abort();
     escalation.abort();
+    snapshots.abort();
     if let Err(e) = last.checkpoint_audit().await {
         tracing::error!(error = %e, "audit checkpoint at shutdown");
     }

@@ -69,6 +69,48 @@
       });
     });
 
+    // Dashboards: ECharts (served by the app) draws each [data-chart]; a bar or point with a
+    // link opens it (the list its number counts, or the child division's dashboard).
+    document.querySelectorAll("select[data-autosubmit-select]").forEach(function (s) {
+      s.addEventListener("change", function () { s.form.submit(); });
+    });
+    if (window.echarts) {
+      document.querySelectorAll("[data-chart]").forEach(function (el) {
+        var d = JSON.parse(el.getAttribute("data-chart"));
+        var chart = window.echarts.init(el, null, { renderer: "canvas" });
+        var option;
+        if (d.type === "map") {
+          option = {
+            title: { text: d.title, textStyle: { fontSize: 14 } },
+            tooltip: { formatter: function (p) { return p.data[2]; } },
+            legend: { bottom: 0 },
+            xAxis: { type: "value", scale: true, name: "经度", splitLine: { show: false } },
+            yAxis: { type: "value", scale: true, name: "纬度", splitLine: { show: false } },
+            series: d.layers.map(function (l) { return { name: l.name, type: "scatter", symbolSize: 9, data: l.points }; })
+          };
+        } else {
+          var series = { type: d.type, data: d.values, itemStyle: { color: "#2f6db5" }, label: { show: d.values.length <= 30, position: "top" } };
+          if (d.target !== null && d.target !== undefined) {
+            series.markLine = { symbol: "none", data: [{ yAxis: d.target, name: "目标" }], label: { formatter: "目标 {c}" }, lineStyle: { color: "#b03a2e" } };
+          }
+          option = {
+            title: { text: d.title, textStyle: { fontSize: 14 } },
+            tooltip: { trigger: "axis" },
+            grid: { left: 48, right: 16, bottom: 64, top: 48 },
+            xAxis: { type: "category", data: d.labels, axisLabel: { rotate: d.labels.length > 6 ? 40 : 0, interval: 0 } },
+            yAxis: { type: "value", name: d.unit },
+            series: [series]
+          };
+        }
+        chart.setOption(option);
+        chart.on("click", function (p) {
+          var link = d.links && d.links[p.dataIndex];
+          if (link) location.href = link;
+        });
+        window.addEventListener("resize", function () { chart.resize(); });
+      });
+    }
+
     // Check-in and check-out (home services): the phone's position goes with the form. Without
     // it the server refuses with a clear message; nothing is invented here.
     document.querySelectorAll("form[data-geo]").forEach(function (f) {

@@ -275,7 +275,25 @@ impl Store {
         packs: &[Pack],
     ) -> Result<Vec<IndicatorLine>> {
         let facts = self.indicator_facts(scope, as_of, month).await?;
-        let mut divisions: Vec<String> = match level {
+        Ok(self.lines_at(&facts, scope, level, packs))
+    }
+
+    /// The lines of each of `divisions` (all within `scope`), reading the facts of `scope`
+    /// once (the monthly snapshot of a province).
+    pub async fn indicators_of(
+        &self,
+        scope: &str,
+        divisions: &[String],
+        as_of: NaiveDate,
+        month: Month,
+        packs: &[Pack],
+    ) -> Result<Vec<IndicatorLine>> {
+        let facts = self.indicator_facts(scope, as_of, month).await?;
+        Ok(self.lines_for(&facts, divisions.to_vec(), packs))
+    }
+
+    fn lines_at(&self, facts: &Facts, scope: &str, level: Option<usize>, packs: &[Pack]) -> Vec<IndicatorLine> {
+        let divisions: Vec<String> = match level {
             Some(n) if n > scope.len() => self
                 .reference()
                 .divisions
@@ -285,6 +303,10 @@ impl Store {
                 .collect(),
             _ => vec![scope.to_string()],
         };
+        self.lines_for(facts, divisions, packs)
+    }
+
+    fn lines_for(&self, facts: &Facts, mut divisions: Vec<String>, packs: &[Pack]) -> Vec<IndicatorLine> {
         divisions.sort();
         let mut out = Vec::new();
         for d in &divisions {
@@ -307,6 +329,6 @@ impl Store {
                 });
             }
         }
-        Ok(out)
+        out
     }
 }

@@ -176,6 +176,11 @@ impl Layout {
         }
         if user.may(Permission::IndicatorRead) {
             nav.push(NavItem {
+                href: "/dashboard",
+                label: "数据驾驶舱",
+                active: active == "dashboard",
+            });
+            nav.push(NavItem {
                 href: "/indicators",
                 label: "规划指标",
                 active: active == "indicators",

@@ -1,6 +1,8 @@
 //! Planning (规划) pages: the indicators of the user's division against the targets of the
 //! packs in force, on a date, for the division and each of its children.
 
+pub mod dashboard;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;

@@ -65,6 +65,17 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 1000)]
         think_ms: u64,
     },
+    /// A province's dashboard: fill the register up to N people across Jiangxi, time the job
+    /// that keeps the month's values, then the pages that read them (see README).
+    Dashboard {
+        #[arg(long, env = "YIYANG_DB")]
+        db: String,
+        #[arg(long, default_value_t = 8_000_000)]
+        people: usize,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
     /// Import N generated rows into the database (which should be empty).
     Import {
         #[arg(long, default_value_t = 1_000_000)]
@@ -88,6 +99,10 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
             think_ms,
         } => {
             crate::bench_services::run(&db, people, users, rounds, seed_orders, think_ms).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        BenchWhat::Dashboard { db, people, rounds } => {
+            crate::bench_dashboard::run(&db, people, rounds).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         BenchWhat::Run { people, db, month } => {

@@ -23,11 +23,11 @@ use yiyang_store::services::DEMO_PROVIDER;
 use yiyang_store::users::NewUser;
 use yiyang_store::Store;
 
-const PASSWORD: &str = "bench-password-2026";
+pub(crate) const PASSWORD: &str = "bench-password-2026";
 const COUNTY: &str = "360733";
 
 /// A browser in miniature: cookies, the page's CSRF token.
-struct Browser {
+pub(crate) struct Browser {
     router: Router,
     cookies: HashMap<String, String>,
     csrf: String,
@@ -70,7 +70,7 @@ impl Browser {
         }
         (status, location, text)
     }
-    async fn get(&mut self, uri: &str) -> (StatusCode, String, String) {
+    pub(crate) async fn get(&mut self, uri: &str) -> (StatusCode, String, String) {
         self.send(Request::get(uri).body(Body::empty()).expect("request")).await
     }
     async fn post(&mut self, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String, String) {
@@ -89,7 +89,7 @@ impl Browser {
         )
         .await
     }
-    async fn login(router: &Router, user: &str) -> Browser {
+    pub(crate) async fn login(router: &Router, user: &str) -> Browser {
         let mut b = Browser {
             router: router.clone(),
             cookies: HashMap::new(),
@@ -223,7 +223,7 @@ async fn prepare(
     Ok(out)
 }
 
-fn report(name: &str, mut v: Vec<Duration>) {
+pub(crate) fn report(name: &str, mut v: Vec<Duration>) {
     v.sort();
     let q = |p: f64| v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1].as_secs_f64() * 1000.0;
     println!(

@@ -4,6 +4,7 @@
 mod account;
 mod assess;
 mod bench;
+mod bench_dashboard;
 mod bench_services;
 mod benefits;
 mod indicators;

@@ -247,6 +247,8 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/indicators", get(pages::planning::indicators)),
         ("/dashboard", get(pages::planning::dashboard::dashboard)),
         ("/dashboard/refresh", post(pages::planning::dashboard::refresh)),
+        ("/reports", get(pages::planning::report::page)),
+        ("/reports/export.xlsx", get(pages::planning::report::xlsx)),
         ("/services", get(pages::services::index)),
         ("/services/work", get(pages::services::orders::work)),
         (
@@ -437,6 +439,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(pages::supervision::public::complaint_rate),
         ),
         ("/gongkai/timebank/key", get(pages::care::timebank::public_key)),
+        ("/gongkai/indicators.csv", get(pages::planning::report::open_data)),
         ("/gongkai/batches/{id}", get(pages::supervision::public::batch)),
         (
             "/gongkai/batches/{id}/batch.json",

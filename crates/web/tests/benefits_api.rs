@@ -7,43 +7,15 @@ use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
 
-/// A client signed in through `POST /api/v1/session` with a bearer token.
-async fn api(router: &axum::Router, username: &str) -> Client {
-    let mut c = Client::new(router);
-    let r = c
-        .send_json(
-            "POST",
-            "/api/v1/session",
-            json!({"username": username, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    c.bearer = Some(r.json()["token"].as_str().unwrap().to_string());
-    c
-}
-
 #[tokio::test]
 async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
     for (b, store, router) in apps(300).await {
-        let mut clerk = api(&router, "huichang").await;
+        let mut clerk = Client::api(&router, "huichang").await;
         let r = clerk
             .send_json("POST", "/api/v1/benefit-runs", json!({"month": "2026-13"}))
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
-        let r = clerk
-            .send_json("POST", "/api/v1/benefit-runs", json!({"month": "2026-10"}))
-            .await;
-        assert_eq!(r.status, StatusCode::ACCEPTED, "{b}: {}", r.text());
-        let poll = r.json()["runs"].as_str().unwrap().to_string();
-        let mut run = serde_json::Value::Null;
-        for _ in 0..300 {
-            let list = clerk.get(&poll).await.json();
-            if let Some(r) = list.as_array().unwrap().iter().find(|r| r["status"] == "draft") {
-                run = r.clone();
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        let run = clerk.run_to_draft("2026-10").await;
         let id = run["id"].as_i64().expect("the run finished");
         assert_eq!(
             (run["scope"].as_str(), run["pack"].as_str()),
@@ -95,7 +67,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/review"), json!({}))
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: {}", r.text());
-        let mut reviewer = api(&router, "shenhe").await;
+        let mut reviewer = Client::api(&router, "shenhe").await;
         let r = reviewer
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/review"), json!({}))
             .await;
@@ -105,7 +77,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/approve"), json!({}))
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
-        let mut approver = api(&router, "shenpi").await;
+        let mut approver = Client::api(&router, "shenpi").await;
         let r = approver
             .send_json("POST", &format!("/api/v1/benefit-runs/{id}/approve"), json!({}))
             .await;
@@ -126,7 +98,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
         assert_eq!(again["run"]["status"], "approved", "{b}");
 
         // Out of scope: a township clerk does not find the county's run; inspectors have no access.
-        let mut town = api(&router, "wenwuba").await;
+        let mut town = Client::api(&router, "wenwuba").await;
         assert_eq!(
             town.get(&format!("/api/v1/benefit-runs/{id}")).await.status,
             StatusCode::NOT_FOUND,
@@ -137,7 +109,7 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
             StatusCode::NOT_FOUND,
             "{b}"
         );
-        let mut inspector = api(&router, "jiancha").await;
+        let mut inspector = Client::api(&router, "jiancha").await;
         assert_eq!(
             inspector.get("/api/v1/benefit-runs").await.status,
             StatusCode::FORBIDDEN,

@@ -1,14 +1,16 @@
 //! The dashboard on both databases: the month's values are kept by the job and equal the
 //! indicators computed directly and the people list's own counts; running the job again
 //! replaces them; the page reads them (tiles, children, trend), a child's dashboard opens,
-//! and a division outside the user's scope is answered as an unknown one.
+//! and a division outside the user's scope is answered as an unknown one. Living people by
+//! category equal the filtered lists; money is an approved run's total, by its county; the home
+//! page reads the same kept numbers.
 
 mod common;
 
 use axum::http::StatusCode;
 use common::*;
 use yiyang_domain::dates::Month;
-use yiyang_store::planning::snapshot::PEOPLE_ALIVE;
+use yiyang_store::planning::snapshot::{PAID_FEN, PEOPLE_ALIVE};
 
 #[tokio::test]
 async fn the_kept_values_equal_the_lists_and_the_page_reads_them() {
@@ -65,6 +67,84 @@ async fn the_kept_values_equal_the_lists_and_the_page_reads_them() {
                 .unwrap()
                 .len(),
             2,
+            "{b}"
+        );
+
+        // Living people by category: the filtered list's own total, for the county and a township.
+        let r = store.reference();
+        for d in ["360733", towns[0].division.as_str()] {
+            let kept = store.stored_values(d, &m).await.unwrap();
+            let cats: Vec<_> = kept.iter().filter(|v| v.category().is_some()).collect();
+            assert!(cats.len() >= 3, "{b}: {d}");
+            for v in cats.iter().take(4) {
+                let c = v.category().unwrap();
+                assert!(r.catalogue.categories.iter().any(|k| k.code == c), "{b}: {c}");
+                let list = county
+                    .get(&format!("/people?division={d}&category={c}&life=alive"))
+                    .await;
+                assert!(
+                    list.text().contains(&format!("共 {} 人", v.numerator.unwrap())),
+                    "{b}: {d} {c}"
+                );
+            }
+        }
+
+        // Money: nothing before a run is approved; then the approved run's total, by its county.
+        let kept = store.stored_values("360733", &last.to_string()).await.unwrap();
+        assert!(
+            !kept.iter().any(|v| v.indicator == PAID_FEN),
+            "{b}: no approved run yet"
+        );
+        let mut clerk = Client::api(&router, "huichang").await;
+        let run = clerk.run_to_draft(&last.to_string()).await;
+        let id = run["id"].as_i64().unwrap();
+        let total = run["total_fen"].as_i64().unwrap();
+        assert!(total > 0, "{b}");
+        let mut reviewer = Client::api(&router, "shenhe").await;
+        let r = reviewer
+            .send_json(
+                "POST",
+                &format!("/api/v1/benefit-runs/{id}/review"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}");
+        store.snapshot_indicators("360733", last, &packs).await.unwrap();
+        let kept = store.stored_values("360733", &last.to_string()).await.unwrap();
+        assert!(
+            !kept.iter().any(|v| v.indicator == PAID_FEN),
+            "{b}: a reviewed run is not paid yet"
+        );
+        let mut approver = Client::api(&router, "shenpi").await;
+        let r = approver
+            .send_json(
+                "POST",
+                &format!("/api/v1/benefit-runs/{id}/approve"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}");
+        store.snapshot_indicators("360733", last, &packs).await.unwrap();
+        let kept = store.stored_values("360733", &last.to_string()).await.unwrap();
+        let paid = kept.iter().find(|v| v.indicator == PAID_FEN).expect("money kept");
+        assert_eq!(paid.numerator, Some(total), "{b}");
+        let money = county
+            .get(&format!("/dashboard?month={last}&indicator=paid_fen"))
+            .await
+            .text();
+        assert!(money.contains(&yiyang_domain::Fen(total).to_string()), "{b}");
+        assert!(money.contains("近十二个月发放金额"), "{b}");
+        // The home page reads the same kept numbers.
+        let home = county.get("/").await.text();
+        let alive = store.stored_values("360733", &m).await.unwrap();
+        let alive = alive
+            .iter()
+            .find(|v| v.indicator == PEOPLE_ALIVE)
+            .unwrap()
+            .numerator
+            .unwrap();
+        assert!(
+            home.contains(&format!("<span class=\"num\">{alive}</span><span>在世老年人</span>")),
             "{b}"
         );
 

@@ -3,3 +3,4 @@
 
 pub mod circle;
 pub mod indicators;
+pub mod report;

@@ -99,7 +99,7 @@ pub fn desk_months(rows: &[CallTimes]) -> Vec<DeskMonth> {
 }
 
 /// Bounds of a month as instants, by the server's local calendar.
-pub(crate) fn month_bounds(month: Month) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn month_bounds(month: Month) -> (DateTime<Utc>, DateTime<Utc>) {
     use chrono::TimeZone;
     let at = |d: chrono::NaiveDate| {
         chrono::Local
@@ -381,8 +381,13 @@ impl Store {
 
     /// The month's response figures per desk of `scope` (and their total, desk "").
     pub async fn sos_month(&self, scope: &str, month: Month) -> Result<Vec<DeskMonth>> {
-        let (lo, hi) = scope_range(scope);
         let (from, to) = month_bounds(month);
+        self.sos_between(scope, from, to).await
+    }
+
+    /// The response figures per desk of `scope` for calls received in `[from, to)`.
+    pub async fn sos_between(&self, scope: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DeskMonth>> {
+        let (lo, hi) = scope_range(scope);
         let rows: Vec<CallTimes> = with_pool!(self, pool => sqlx::query_as(
             "SELECT desk, received_at, acknowledged_at, level, outcome, status FROM sos_calls \
              WHERE division >= $1 AND division < $2 AND received_at >= $3 AND received_at < $4 LIMIT 100000")

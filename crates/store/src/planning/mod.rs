@@ -2,4 +2,5 @@
 //! kept month by month.
 
 pub mod indicators;
+pub mod report;
 pub mod snapshot;

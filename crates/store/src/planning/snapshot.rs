@@ -16,6 +16,17 @@ use crate::{now, scope_range, with_pool, Result, Store};
 
 /// The register's count of living people, stored beside the indicators.
 pub const PEOPLE_ALIVE: &str = "people_alive";
+/// Money of the month's approved or exported runs (fen), by the lines' county and above.
+pub const PAID_FEN: &str = "paid_fen";
+/// Living people in a category: `category:<code>`.
+pub const CATEGORY_PREFIX: &str = "category:";
+
+/// Living people by division, and by (division, category code).
+#[derive(Debug, Default)]
+pub struct Living {
+    pub alive: HashMap<String, i64>,
+    pub by_category: HashMap<(String, String), i64>,
+}
 
 /// The levels a snapshot goes down to: province, city, county, township.
 pub const LEVELS: [usize; 4] = [2, 4, 6, 9];
@@ -36,9 +47,20 @@ pub struct StoredValue {
 }
 
 impl StoredValue {
+    /// One of the spec's indicators (not a count kept beside them).
+    pub fn is_indicator(&self) -> bool {
+        INDICATORS.iter().any(|(i, _)| *i == self.indicator)
+    }
+    /// The category code of a `category:<code>` count.
+    pub fn category(&self) -> Option<&str> {
+        self.indicator.strip_prefix(CATEGORY_PREFIX)
+    }
     pub fn name(&self) -> &str {
         if self.indicator == PEOPLE_ALIVE {
             return "老年人数（在世）";
+        }
+        if self.indicator == PAID_FEN {
+            return "本月发放金额";
         }
         INDICATORS
             .iter()
@@ -55,7 +77,7 @@ impl StoredValue {
         }
     }
     fn shape(&self) -> Shape {
-        if self.indicator == PEOPLE_ALIVE {
+        if !self.is_indicator() {
             Shape::Count
         } else {
             shape(&self.indicator)
@@ -63,6 +85,9 @@ impl StoredValue {
     }
     /// The value as shown: "87.5%", "2.10‰", "1234"; "—" without data.
     pub fn value_text(&self) -> String {
+        if self.indicator == PAID_FEN {
+            return self.numerator.map_or("—".into(), |f| yiyang_domain::Fen(f).to_string());
+        }
         match (self.shape(), self.value()) {
             (_, None) => "—".into(),
             (Shape::Ratio, Some(v)) => format!("{:.1}%", v * 100.0),
@@ -72,6 +97,9 @@ impl StoredValue {
     }
     /// The value as a chart plots it: percent for ratios.
     pub fn plotted(&self) -> Option<f64> {
+        if self.indicator == PAID_FEN {
+            return self.numerator.map(|f| f as f64 / 100.0);
+        }
         self.value().map(|v| match self.shape() {
             Shape::Ratio => (v * 1000.0).round() / 10.0,
             _ => (v * 100.0).round() / 100.0,
@@ -102,25 +130,55 @@ pub fn child_level(division: &str) -> Option<usize> {
 }
 
 impl Store {
-    /// Living people of `scope` and of each division under it at [`LEVELS`], counted as the
-    /// people list counts them (by household or residence), from one grouped scan; the keys
-    /// are also the divisions where anyone lives.
-    pub async fn living_by_division(&self, scope: &str) -> Result<HashMap<String, i64>> {
+    /// Living people of `scope` and of each division under it at [`LEVELS`] on `as_of`, in all
+    /// and by category, counted as the people list counts them (by household or residence),
+    /// from one grouped scan. On the current day the counts are the people list's own.
+    pub async fn living_by_division(&self, scope: &str, as_of: NaiveDate) -> Result<Living> {
         let (lo, hi) = scope_range(scope);
-        let pairs: Vec<(String, String, i64)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT hukou_division, residence_division, COUNT(*) FROM persons WHERE death_date IS NULL \
+        let groups: Vec<(String, String, String, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT hukou_division, residence_division, categories, COUNT(*) FROM persons \
+             WHERE (death_date IS NULL OR death_date > $3) \
              AND ((hukou_division >= $1 AND hukou_division < $2) OR (residence_division >= $1 AND residence_division < $2)) \
-             GROUP BY hukou_division, residence_division")
-            .bind(&lo).bind(&hi).fetch_all(pool).await?);
-        let mut out: HashMap<String, i64> = HashMap::new();
-        out.insert(scope.to_string(), pairs.iter().map(|p| p.2).sum());
-        for (h, r, n) in &pairs {
+             GROUP BY hukou_division, residence_division, categories")
+            .bind(&lo).bind(&hi).bind(as_of).fetch_all(pool).await?);
+        let mut out = Living::default();
+        for (h, r, cats, n) in &groups {
+            let mut places = vec![scope.to_string()];
             for l in LEVELS.iter().copied().filter(|l| *l > scope.len()) {
                 let a = h.get(..l).filter(|d| d.starts_with(scope));
                 let b = r.get(..l).filter(|d| d.starts_with(scope) && Some(*d) != a);
-                for d in a.into_iter().chain(b) {
-                    *out.entry(d.to_string()).or_default() += n;
+                places.extend(a.into_iter().chain(b).map(str::to_string));
+            }
+            for d in places {
+                for c in cats.split(',').filter(|c| !c.is_empty()) {
+                    *out.by_category.entry((d.clone(), c.to_string())).or_default() += n;
                 }
+                *out.alive.entry(d).or_default() += n;
+            }
+        }
+        out.alive.entry(scope.to_string()).or_default();
+        Ok(out)
+    }
+
+    /// Money of approved or exported runs of `month`, by the county of each line, added up to
+    /// every division above it within `scope`.
+    async fn paid_by_division(&self, scope: &str, month: &str) -> Result<HashMap<String, i64>> {
+        let (lo, hi) = scope_range(scope);
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT l.county, CAST(SUM(l.amount_fen) AS BIGINT) FROM payment_lines l JOIN benefit_runs r ON r.id = l.run_id \
+             WHERE r.month = $1 AND r.status IN ('approved', 'exported') AND l.county >= $2 AND l.county < $3 GROUP BY l.county")
+            .bind(month).bind(&lo).bind(&hi).fetch_all(pool).await?);
+        let mut out: HashMap<String, i64> = HashMap::new();
+        for (county, fen) in rows {
+            let mut places = vec![scope.to_string()];
+            places.extend(
+                LEVELS
+                    .iter()
+                    .filter(|l| **l > scope.len() && **l <= county.len())
+                    .map(|l| county[..*l].to_string()),
+            );
+            for d in places {
+                *out.entry(d).or_default() += fen;
             }
         }
         Ok(out)
@@ -130,7 +188,7 @@ impl Store {
     /// where anyone lives or an institution or facility is registered, and every township of
     /// such a county (so a county's chart shows its empty townships too). A province does not
     /// store values for the whole country's divisions.
-    async fn snapshot_divisions(&self, scope: &str, living: &HashMap<String, i64>) -> Result<Vec<String>> {
+    async fn snapshot_divisions(&self, scope: &str, living: &Living) -> Result<Vec<String>> {
         let (lo, hi) = scope_range(scope);
         let places: Vec<String> = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT DISTINCT division FROM institutions WHERE division >= $1 AND division < $2 \
@@ -138,7 +196,7 @@ impl Store {
             .bind(&lo).bind(&hi).fetch_all(pool).await?);
         let r = self.reference();
         let mut keep: BTreeSet<String> = BTreeSet::from([scope.to_string()]);
-        for code in living.keys().chain(places.iter()) {
+        for code in living.alive.keys().chain(places.iter()) {
             for l in LEVELS.iter().copied().filter(|l| *l > scope.len()) {
                 if let Some(d) = code
                     .get(..l)
@@ -166,16 +224,30 @@ impl Store {
     pub async fn snapshot_indicators(&self, scope: &str, month: Month, packs: &[Pack]) -> Result<usize> {
         let today = chrono::Local::now().date_naive();
         let as_of = month.last_day().min(today);
-        let living = self.living_by_division(scope).await?;
+        let m = month.to_string();
+        let living = self.living_by_division(scope, as_of).await?;
+        let paid = self.paid_by_division(scope, &m).await?;
         let divisions = self.snapshot_divisions(scope, &living).await?;
         let lines = self.indicators_of(scope, &divisions, as_of, month, packs).await?;
-        let living: Vec<(String, i64)> = divisions
-            .iter()
-            .map(|d| (d.clone(), living.get(d).copied().unwrap_or(0)))
-            .collect();
+        // Counts kept beside the indicators: living people, by category, and money paid.
+        let mut counts: Vec<(String, String, i64)> = Vec::new();
+        for d in &divisions {
+            counts.push((
+                d.clone(),
+                PEOPLE_ALIVE.to_string(),
+                living.alive.get(d).copied().unwrap_or(0),
+            ));
+            if let Some(fen) = paid.get(d) {
+                counts.push((d.clone(), PAID_FEN.to_string(), *fen));
+            }
+        }
+        for ((d, c), n) in &living.by_category {
+            if divisions.binary_search(d).is_ok() {
+                counts.push((d.clone(), format!("{CATEGORY_PREFIX}{c}"), *n));
+            }
+        }
         let (lo, hi) = scope_range(scope);
         let at = now();
-        let m = month.to_string();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM indicator_values WHERE month = $1 AND division >= $2 AND division < $3")
@@ -189,16 +261,16 @@ impl Store {
                     .bind(l.target.as_ref().map(|t| format!("{} {}", t.2, t.3))).bind(as_of).bind(at)
                     .execute(&mut *tx).await?;
             }
-            for (d, n) in &living {
+            for (d, key, n) in &counts {
                 sqlx::query(&insert)
-                    .bind(&m).bind(d).bind(PEOPLE_ALIVE).bind(Some(*n)).bind(None::<i64>)
+                    .bind(&m).bind(d).bind(key).bind(Some(*n)).bind(None::<i64>)
                     .bind(Status::NoTarget.code()).bind(None::<f64>).bind(None::<i64>).bind(None::<String>).bind(as_of).bind(at)
                     .execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<(), crate::StoreError>(())
         })?;
-        Ok(lines.len() + living.len())
+        Ok(lines.len() + counts.len())
     }
 
     /// The newest month with stored values for `division`.
@@ -274,5 +346,13 @@ impl Store {
             .filter_map(|r| point("institution", r))
             .chain(fac.into_iter().filter_map(|r| point("facility", r)))
             .collect())
+    }
+}
+
+impl Store {
+    /// Every kept value of a month, by division and indicator (the open-data file).
+    pub async fn stored_indicators_of_month(&self, month: &str) -> Result<Vec<StoredValue>> {
+        let sql = format!("SELECT {COLUMNS} FROM indicator_values WHERE month = $1 ORDER BY division, indicator");
+        Ok(with_pool!(self, pool => sqlx::query_as(&sql).bind(month).fetch_all(pool).await?))
     }
 }

@@ -269,11 +269,56 @@ struct HomePage {
     layout: Layout,
     can_read: bool,
     can_write: bool,
-    total: i64,
-    alive: i64,
-    by_category: Vec<(String, i64)>,
+    /// The kept values of the user's scope (the dashboard's job): month, when, living people,
+    /// money paid that month, living people by category (name, code, count).
+    kept: Option<HomeCounts>,
     /// What waits for this user's role: (label, count, link).
     todo: Vec<(&'static str, usize, String)>,
+}
+
+struct HomeCounts {
+    month: String,
+    computed_at: String,
+    alive: i64,
+    paid: Option<String>,
+    by_category: Vec<(String, String, i64)>,
+}
+
+async fn home_counts(state: &AppState, scope: &str) -> Result<Option<HomeCounts>, AppError> {
+    use yiyang_store::planning::snapshot::{PAID_FEN, PEOPLE_ALIVE};
+    let Some(month) = state.store.latest_stored_month(scope).await? else {
+        return Ok(None);
+    };
+    let values = state.store.stored_values(scope, &month).await?;
+    let r = state.store.reference();
+    let of = |key: &str| values.iter().find(|v| v.indicator == key);
+    let by_category = r
+        .catalogue
+        .categories
+        .iter()
+        .filter_map(|c| {
+            let n = values
+                .iter()
+                .find(|v| v.category() == Some(c.code.as_str()))?
+                .numerator?;
+            (n > 0).then(|| (c.name.clone(), c.code.clone(), n))
+        })
+        .collect();
+    Ok(Some(HomeCounts {
+        computed_at: values
+            .first()
+            .map(|v| {
+                v.computed_at
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        alive: of(PEOPLE_ALIVE).and_then(|v| v.numerator).unwrap_or(0),
+        paid: of(PAID_FEN).map(|v| v.value_text()),
+        by_category,
+        month,
+    }))
 }
 
 /// What waits for the signed-in user: runs and grants to review or approve (not their own),
@@ -429,33 +474,18 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<ax
         return Ok(axum::response::Redirect::to("/family").into_response());
     }
     let can_read = user.may(Permission::PersonRead);
-    let (mut total, mut alive, mut by_category) = (0, 0, Vec::new());
-    if can_read {
-        let r = state.store.reference();
-        let shown: Vec<(&str, &str)> = r
-            .catalogue
-            .categories
-            .iter()
-            .take(10)
-            .map(|c| (c.code.as_str(), c.name.as_str()))
-            .collect();
-        let codes: Vec<&str> = shown.iter().map(|(c, _)| *c).collect();
-        let (t, a, by) = state.store.register_counts(user.scope(), &codes).await?;
-        (total, alive) = (t, a);
-        by_category = shown
-            .iter()
-            .zip(by)
-            .map(|((_, name), n)| (name.to_string(), n))
-            .collect();
-    }
+    // The numbers are those the dashboard's job kept, never counted per view.
+    let kept = if can_read {
+        home_counts(&state, user.scope()).await?
+    } else {
+        None
+    };
     render(&HomePage {
         todo: todo_for(&state, &user).await?,
         layout: Layout::new(&state, &user, "首页", "home"),
         can_read,
         can_write: user.may(Permission::PersonWrite),
-        total,
-        alive,
-        by_category,
+        kept,
     })
     .map(IntoResponse::into_response)
 }

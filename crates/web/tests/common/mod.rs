@@ -197,6 +197,44 @@ impl Client {
         );
         c
     }
+
+    /// A client signed in through `POST /api/v1/session` with a bearer token.
+    pub async fn api(router: &Router, username: &str) -> Client {
+        let mut c = Client::new(router);
+        let r = c
+            .send_json(
+                "POST",
+                "/api/v1/session",
+                serde_json::json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        c.bearer = Some(r.json()["token"].as_str().unwrap().to_string());
+        c
+    }
+
+    /// Starts `month`'s run of the user's county over the API and waits for its draft;
+    /// returns the run's JSON.
+    pub async fn run_to_draft(&mut self, month: &str) -> serde_json::Value {
+        let r = self
+            .send_json("POST", "/api/v1/benefit-runs", serde_json::json!({"month": month}))
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+        let poll = r.json()["runs"].as_str().unwrap().to_string();
+        for _ in 0..300 {
+            let list = self.get(&poll).await.json();
+            if let Some(r) = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["status"] == "draft" && r["month"] == month)
+            {
+                return r.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the run of {month} did not finish");
+    }
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -10,7 +10,7 @@ use axum::response::Html;
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::targets::INDICATORS;
-use yiyang_store::planning::snapshot::{StoredValue, PEOPLE_ALIVE};
+use yiyang_store::planning::snapshot::{StoredValue, PAID_FEN, PEOPLE_ALIVE};
 
 use crate::access::{perm, Can, Submitted};
 use crate::error::AppError;
@@ -46,6 +46,10 @@ struct DashboardPage {
     indicator_chart: String,
     trend_chart: String,
     map_chart: String,
+    /// Living people by category in the division (a bar opens that list).
+    category_chart: Option<String>,
+    /// Money paid over the kept months of the last twelve (approved or exported runs).
+    paid_year: Option<String>,
     has_children: bool,
     /// Where the division's parent dashboard is (inside the user's scope).
     up: Option<String>,
@@ -58,6 +62,7 @@ impl DashboardPage {
         let d = &self.division;
         match indicator {
             PEOPLE_ALIVE => format!("/people?division={d}&life=alive"),
+            PAID_FEN => "/benefits".into(),
             "centralized_care_rate" => format!("/people?division={d}&category=tekun&life=alive"),
             "monthly_visit_rate" => "/visits".into(),
             "major_fire_hazards_open" => "/supervision/hazards".into(),
@@ -100,29 +105,69 @@ pub async fn dashboard(
     Query(q): Query<DashQuery>,
 ) -> Result<Html<String>, AppError> {
     let r = state.store.reference();
-    let division = match q.division.trim() {
-        "" => user.scope().to_string(),
-        d if d.starts_with(user.scope()) && r.division_name(d).is_some() => d.to_string(),
-        // Outside the scope, or no such division: the same answer.
-        _ => return Err(AppError::NotFound),
-    };
+    let division = division_in_scope(&state, user.scope(), &q.division)?;
     let latest = state.store.latest_stored_month(&division).await?;
     let month = Month::parse(q.month.trim())
         .map(|m| m.to_string())
         .ok()
         .or(latest)
         .unwrap_or_else(|| Month::of(chrono::Local::now().date_naive()).to_string());
-    let values = state.store.stored_values(&division, &month).await?;
-    let indicator = if q.indicator == PEOPLE_ALIVE || INDICATORS.iter().any(|(i, _)| *i == q.indicator) {
+    // Tiles: living people, money, then the indicators; category counts go to their chart.
+    let (categories, mut values): (Vec<StoredValue>, Vec<StoredValue>) = state
+        .store
+        .stored_values(&division, &month)
+        .await?
+        .into_iter()
+        .partition(|v| v.category().is_some());
+    values.sort_by_key(|v| match v.indicator.as_str() {
+        PEOPLE_ALIVE => 0,
+        PAID_FEN => 1,
+        _ => 2 + INDICATORS.iter().position(|(i, _)| *i == v.indicator).unwrap_or(99),
+    });
+    let choices = choices();
+    let indicator = if choices.iter().any(|(i, _)| *i == q.indicator) {
         q.indicator.clone()
     } else {
         "monthly_visit_rate".to_string()
     };
-    let indicator_name = INDICATORS
+    let indicator_name = choices
         .iter()
         .find(|(i, _)| *i == indicator)
-        .map_or("老年人数（在世）", |(_, n)| n)
+        .map_or("", |(_, n)| n)
         .to_string();
+    let catalogue = &r.catalogue.categories;
+    let mut by_category: Vec<(usize, &StoredValue)> = categories
+        .iter()
+        .filter(|v| v.numerator.unwrap_or(0) > 0)
+        .filter_map(|v| {
+            catalogue
+                .iter()
+                .position(|c| Some(c.code.as_str()) == v.category())
+                .map(|i| (i, v))
+        })
+        .collect();
+    by_category.sort_by_key(|(i, _)| *i);
+    let category_chart = (!by_category.is_empty()).then(|| {
+        chart(
+            "bar",
+            "在世老年人：按类别，点击查看名单",
+            "人",
+            by_category
+                .iter()
+                .map(|(i, v)| {
+                    (
+                        catalogue[*i].name.clone(),
+                        v.plotted(),
+                        format!("/people?division={division}&category={}&life=alive", catalogue[*i].code),
+                    )
+                })
+                .collect(),
+            None,
+        )
+    });
+    let paid = state.store.stored_trend(&division, PAID_FEN, 12).await?;
+    let paid_year =
+        (!paid.is_empty()).then(|| yiyang_domain::Fen(paid.iter().filter_map(|v| v.numerator).sum()).to_string());
     let name = |code: &str| r.division_name(code).unwrap_or("其他区划").to_string();
     let people = state.store.stored_children(&division, &month, PEOPLE_ALIVE).await?;
     let people_chart = chart(
@@ -146,7 +191,9 @@ pub async fn dashboard(
         v.target
             .map(|t| if v.value_text().ends_with('%') { t * 100.0 } else { t })
     });
-    let unit = if by_child.first().is_some_and(|v| v.value_text().ends_with('%')) {
+    let unit = if indicator == PAID_FEN {
+        "元"
+    } else if by_child.first().is_some_and(|v| v.value_text().ends_with('%')) {
         "%"
     } else {
         ""
@@ -230,9 +277,9 @@ pub async fn dashboard(
         values,
         indicator,
         indicator_name,
-        indicators: std::iter::once((PEOPLE_ALIVE, "老年人数（在世）"))
-            .chain(INDICATORS.iter().copied())
-            .collect(),
+        indicators: choices,
+        category_chart,
+        paid_year,
         people_chart,
         indicator_chart,
         trend_chart,
@@ -240,6 +287,24 @@ pub async fn dashboard(
         up,
         refresh: user.may(yiyang_domain::role::Permission::PersonWrite),
     })
+}
+
+/// The division a dashboard or report is asked for: the user's own scope when none is named;
+/// one outside the scope is answered exactly as an unknown one.
+pub(super) fn division_in_scope(state: &AppState, scope: &str, raw: &str) -> Result<String, AppError> {
+    match raw.trim() {
+        "" => Ok(scope.to_string()),
+        d if d.starts_with(scope) && state.store.reference().division_name(d).is_some() => Ok(d.to_string()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// What the page can chart: the kept counts, then the spec's indicators.
+fn choices() -> Vec<(&'static str, &'static str)> {
+    [(PEOPLE_ALIVE, "老年人数（在世）"), (PAID_FEN, "发放金额（元）")]
+        .into_iter()
+        .chain(INDICATORS.iter().copied())
+        .collect()
 }
 
 /// Recomputes this month's values of the user's scope now (the hourly job does it anyway).
@@ -255,7 +320,7 @@ pub async fn refresh(
     Ok(flashed("/dashboard", format!("已更新 {month} 的 {n} 项数值")))
 }
 
-/// Keeps the values up to date: at start (filling the last six months when nothing is kept
+/// Keeps the values up to date: at start (filling the last twelve months when nothing is kept
 /// yet), then every hour for the current month, and once more for the month just ended.
 pub fn spawn_snapshots(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -271,7 +336,7 @@ pub fn spawn_snapshots(state: AppState) -> tokio::task::JoinHandle<()> {
             let mut months = vec![month];
             if first && state.store.latest_stored_month("").await.ok().flatten().is_none() {
                 // Newest first: the current month is on the dashboards soonest.
-                months = (0..6).map(|i| Month::of(today - chrono::Months::new(i))).collect();
+                months = (0..12).map(|i| Month::of(today - chrono::Months::new(i))).collect();
             } else if last_month.is_some_and(|m| m != month) {
                 months.insert(0, Month::of(today - chrono::Months::new(1)));
             }

@@ -2,6 +2,7 @@
 //! packs in force, on a date, for the division and each of its children.
 
 pub mod dashboard;
+pub mod report;
 
 use askama::Template;
 use axum::extract::{Query, State};

@@ -332,6 +332,15 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/visits/assign", post(pages::care::assign)),
         ("/visits/{id}", get(pages::care::form).post(pages::care::record)),
         ("/visits/follow-ups/{id}/close", post(pages::care::close_follow_up)),
+        ("/visits/records/{id}", get(pages::care::visit_record::page)),
+        (
+            "/visits/records/{id}/photos",
+            post(pages::care::visit_record::add_photo).layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        ),
+        (
+            "/visits/records/{id}/photos/{photo}",
+            get(pages::care::visit_record::photo),
+        ),
         ("/supervision", get(pages::supervision::index)),
         ("/supervision/batches", post(pages::supervision::plan)),
         ("/supervision/batches/{id}", get(pages::supervision::batch)),

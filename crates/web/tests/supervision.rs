@@ -381,22 +381,6 @@ async fn the_hazard_list_exports_what_the_user_sees_and_nothing_more() {
     }
 }
 
-fn photo_upload(uri: &str, csrf: &str, name: &str, content: &[u8]) -> axum::http::Request<axum::body::Body> {
-    let boundary = "----yiyangphotoboundary";
-    let mut body =
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    axum::http::Request::post(uri)
-        .header(
-            axum::http::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(axum::body::Body::from(body))
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_assigned_inspector_adds_photos_kept_with_their_hash_and_only_jpeg_or_png() {
     for (b, store, router) in apps(10).await {

@@ -7,4 +7,5 @@ pub mod sos_desk;
 pub mod timebank;
 pub mod timebank_demo;
 pub mod timebank_ops;
+pub mod visit_photos;
 pub mod visits;

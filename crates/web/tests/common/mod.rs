@@ -309,3 +309,20 @@ pub async fn next_event(body: &mut Body, name: &str, within: std::time::Duration
         }
     }
 }
+
+/// A multipart photo upload (`_csrf` and one file named `file`), as the phone's form sends it.
+pub fn photo_upload(uri: &str, csrf: &str, name: &str, content: &[u8]) -> axum::http::Request<axum::body::Body> {
+    let boundary = "----yiyangphotoboundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    axum::http::Request::post(uri)
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap()
+}

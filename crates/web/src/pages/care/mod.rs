@@ -3,6 +3,7 @@
 
 pub mod sos;
 pub mod timebank;
+pub mod visit_record;
 
 use askama::Template;
 use axum::extract::{Path, State};

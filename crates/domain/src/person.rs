@@ -90,9 +90,37 @@ pub struct CategoryCatalogue {
     pub categories: Vec<Category>,
 }
 
+/// Names clerks write in their own files for a category of the catalogue: the older name
+/// (农村五保供养 became 特困人员救助供养 under 《社会救助暂行办法》, 2014) and the everyday
+/// forms with 户, 人员 or 老人.
+const CATEGORY_SYNONYMS: &[(&str, &str)] = &[
+    ("五保", "tekun"),
+    ("五保户", "tekun"),
+    ("五保对象", "tekun"),
+    ("特困人员", "tekun"),
+    ("特困供养", "tekun"),
+    ("特困供养人员", "tekun"),
+    ("低保户", "dibao"),
+    ("低保对象", "dibao"),
+    ("低保老人", "dibao"),
+    ("低保边缘户", "dibao_edge"),
+    ("孤寡老人", "lonely_elder"),
+    ("独居老人", "alone"),
+    ("空巢老人", "empty_nest"),
+    ("留守老人", "left_behind"),
+    ("失能老人", "disabled"),
+    ("失智老人", "dementia"),
+    ("优抚", "youfu"),
+];
+
 impl CategoryCatalogue {
+    /// A category by its code, its name, or a name clerks use for it (五保户 → 特困).
     pub fn find(&self, token: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.code == token || c.name == token)
+        let code = CATEGORY_SYNONYMS
+            .iter()
+            .find(|(s, _)| *s == token)
+            .map_or(token, |(_, c)| *c);
+        self.categories.iter().find(|c| c.code == code || c.name == token)
     }
     pub fn name_of<'a>(&'a self, code: &'a str) -> &'a str {
         self.find(code).map(|c| c.name.as_str()).unwrap_or(code)
@@ -542,7 +570,12 @@ mod tests {
             group: "x".into(),
         };
         Ref(CategoryCatalogue {
-            categories: vec![cat("tekun", "特困"), cat("dibao", "低保"), cat("alone", "独居")],
+            categories: vec![
+                cat("tekun", "特困"),
+                cat("dibao", "低保"),
+                cat("alone", "独居"),
+                cat("lonely_elder", "孤寡"),
+            ],
         })
     }
 
@@ -595,10 +628,14 @@ mod tests {
         i.categories = "特困、alone，低保".into();
         let p = i.validate(&reference(), today()).unwrap();
         assert_eq!(p.categories, vec!["alone", "dibao", "tekun"]);
-        i.categories = "特困 五保".into();
+        // The older and everyday names clerks write are read as the catalogue's.
+        i.categories = "五保户、低保户，孤寡老人".into();
+        let p = i.validate(&reference(), today()).unwrap();
+        assert_eq!(p.categories, vec!["dibao", "lonely_elder", "tekun"]);
+        i.categories = "特困 贫困户".into();
         let errs = i.validate(&reference(), today()).unwrap_err();
         assert_eq!(errs[0].field, "categories");
-        assert!(errs[0].message.contains("五保"));
+        assert!(errs[0].message.contains("贫困户"));
     }
 
     #[test]

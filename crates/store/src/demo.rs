@@ -88,6 +88,35 @@ const GIVEN_F: &[&str] = &[
     "翠兰",
 ];
 
+/// The people aged 60 and over of the 2020 census (第七次全国人口普查, 按年龄分的人口), in
+/// millions by five-year band from 60-64 to 95-99, then 100 and over (rounded to 0.1 million;
+/// 264 million in all). The demo's ages follow these shares, so that age-based money (高龄津贴)
+/// is in the proportions a director would see: about 14 % are 80 or older, 0.05 % 100 or older.
+const CENSUS_2020_60_PLUS: [(i32, f64); 9] = [
+    (60, 73.4),
+    (65, 74.0),
+    (70, 49.6),
+    (75, 31.2),
+    (80, 20.4),
+    (85, 11.6),
+    (90, 4.4),
+    (95, 1.0),
+    (100, 0.12),
+];
+
+/// An age drawn from the census shares, uniform within its band (100-104 for the last).
+pub fn demo_age(rng: &mut StdRng) -> i32 {
+    let total: f64 = CENSUS_2020_60_PLUS.iter().map(|b| b.1).sum();
+    let mut x = rng.gen::<f64>() * total;
+    for (from, share) in CENSUS_2020_60_PLUS {
+        if x < share {
+            return from + rng.gen_range(0..5);
+        }
+        x -= share;
+    }
+    60 + rng.gen_range(0..5)
+}
+
 /// Generates `n` older people living in `county`'s villages (or townships where no
 /// villages are loaded).
 pub fn generate_people(
@@ -101,13 +130,7 @@ pub fn generate_people(
     let mut seqs = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        // Age 60-104, weighted toward the younger old as in the 2020 census.
-        let age = loop {
-            let a = 60 + (rng.gen::<f64>().powf(1.8) * 45.0) as i32;
-            if a <= 104 {
-                break a;
-            }
-        };
+        let age = demo_age(&mut rng);
         let birth =
             NaiveDate::from_ymd_opt(today.year() - age, 1, 1).unwrap() + chrono::Days::new(rng.gen_range(0..365));
         let birth = if birth > NaiveDate::from_ymd_opt(today.year() - 60, today.month(), today.day()).unwrap() {
@@ -744,6 +767,35 @@ fn tempdir_path() -> std::path::PathBuf {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_demo_ages_follow_the_census_shares() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let places = vec![("360733100".to_string(), "文武坝镇".to_string())];
+        let people = super::generate_people(20_000, "360733", &places, 7, today);
+        let ages: Vec<i32> = people
+            .iter()
+            .map(|p| {
+                let birth = yiyang_domain::id_number::IdNumber::parse(&p.id_number)
+                    .unwrap()
+                    .birth_date();
+                yiyang_domain::dates::age_on(birth, today)
+            })
+            .collect();
+        let share = |f: &dyn Fn(i32) -> bool| ages.iter().filter(|a| f(**a)).count() as f64 / ages.len() as f64;
+        assert!(ages.iter().all(|a| (60..=105).contains(a)), "{:?}", ages.iter().max());
+        // The census: 60-69 about 56 %, 80 and over about 14 %, 90 and over about 2 %, 100 and
+        // over about 0.05 %.
+        let young = share(&|a| a < 70);
+        let old = share(&|a| a >= 80);
+        let oldest = share(&|a| a >= 90);
+        let centenarians = share(&|a| a >= 100);
+        assert!((0.52..0.60).contains(&young), "60-69: {young}");
+        assert!((0.12..0.16).contains(&old), "80+: {old}");
+        assert!((0.01..0.03).contains(&oldest), "90+: {oldest}");
+        assert!(centenarians < 0.002, "100+: {centenarians}");
+    }
+
     use super::*;
     use yiyang_domain::IdNumber;
 

@@ -67,7 +67,7 @@ pub struct ImportJob {
 }
 
 /// Column headers as they appear in real spreadsheets, mapped to field keys.
-const HEADER_VARIANTS: &[(&str, &[&str])] = &[
+pub(crate) const HEADER_VARIANTS: &[(&str, &[&str])] = &[
     ("name", &["姓名", "老人姓名", "名字", "name"]),
     (
         "id_number",

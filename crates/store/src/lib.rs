@@ -15,6 +15,7 @@ pub mod disbursement;
 pub mod facilities;
 pub mod grants;
 pub mod import;
+pub mod import_template;
 pub mod institutions;
 pub mod local_figures;
 pub mod people;

@@ -131,6 +131,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
                 .post(pages::imports::upload)
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
         ),
+        ("/imports/template.xlsx", get(pages::imports::template)),
         ("/imports/{id}", get(pages::imports::job)),
         ("/imports/{id}/status", get(pages::imports::status)),
         ("/imports/{id}/report.xlsx", get(pages::imports::report)),

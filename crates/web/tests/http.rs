@@ -436,6 +436,66 @@ async fn an_upload_is_imported_in_the_background_with_progress_and_a_report() {
         // Another county's staff cannot see this job.
         let mut wenwuba = Client::login(&router, "wenwuba").await;
         assert_eq!(wenwuba.get(&job_url).await.status, StatusCode::NOT_FOUND);
+
+        // The template: its header row, filled in and uploaded, is read column by column (none
+        // ignored); its code sheet lists the clerk's own divisions only.
+        let t = c.get("/imports/template.xlsx").await;
+        assert_eq!(t.status, StatusCode::OK, "{b}");
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(t.body.clone())).unwrap();
+        let sheet = wb.worksheet_range("老年人信息").unwrap();
+        let headers: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        assert!(
+            headers.len() >= 17 && headers[1].contains("身份证号"),
+            "{b}: {headers:?}"
+        );
+        let filled = id_with_check("36073319350707002");
+        let mut row = vec![String::new(); headers.len()];
+        row[0] = "赖桂香".into();
+        row[1] = filled.clone();
+        row[2] = "360733100".into();
+        row[3] = "农村".into();
+        row[headers.iter().position(|h| h == "人员类别").unwrap()] = "五保户、独居老人".into();
+        let csv = format!("{}\n{}\n", headers.join(","), row.join(","));
+        let (ct, body) = multipart(&c.csrf.clone(), "模板.csv", csv.as_bytes());
+        let r = c
+            .send(
+                Request::post("/imports")
+                    .header(header::CONTENT_TYPE, ct)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let job_url = r.location();
+        let mut status = serde_json::Value::Null;
+        for _ in 0..200 {
+            status = c.get(&format!("{job_url}/status")).await.json();
+            if status["status"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            (status["inserted"].as_i64(), status["rejected"].as_i64()),
+            (Some(1), Some(0)),
+            "{b}: {status}"
+        );
+        let id = store.person_id_by_number_in(&filled, "").await.unwrap().unwrap();
+        let p = store.person_in_scope(id, "360733").await.unwrap().unwrap();
+        assert_eq!(
+            p.record.categories,
+            vec!["alone".to_string(), "tekun".to_string()],
+            "{b}"
+        );
+        let t = wenwuba.get("/imports/template.xlsx").await;
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(t.body.clone())).unwrap();
+        let codes = wb.worksheet_range("区划代码").unwrap();
+        let listed: Vec<String> = codes.rows().skip(1).map(|r| r[0].to_string()).collect();
+        assert!(
+            !listed.is_empty() && listed.iter().all(|c| c.starts_with("360733100")),
+            "{b}: {listed:?}"
+        );
     }
 }
 

@@ -31,6 +31,22 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
     })
 }
 
+/// The import template (导入模板): the columns, text-formatted ID and code columns, the
+/// instructions and the division codes of the clerk's scope by name.
+pub async fn template(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    user.require(Permission::PersonWrite)?;
+    let r = state.store.reference();
+    let mut divisions: Vec<(String, String)> = r
+        .divisions
+        .keys()
+        .filter(|c| c.starts_with(user.scope()) && c.len() >= user.scope().len().max(6))
+        .map(|c| (c.clone(), r.division_path(c)))
+        .collect();
+    divisions.sort();
+    let bytes = yiyang_store::import_template::people_template_xlsx(&r.catalogue, &divisions)?;
+    Ok(crate::pages::people::xlsx_download("老年人信息导入模板.xlsx", bytes))
+}
+
 /// Saves the upload, registers the job and runs it in the background; the browser is sent
 /// to the job's page, which follows its progress.
 pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Multipart) -> Result<Response, AppError> {

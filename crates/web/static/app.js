@@ -9,10 +9,21 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-elder-toggle]").forEach(function (b) {
+    // The switch says whether the mode is on (its label and aria-pressed).
+    var elderButtons = document.querySelectorAll("[data-elder-toggle]");
+    function showElder() {
+      var on = document.documentElement.classList.contains("elder");
+      elderButtons.forEach(function (b) {
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.textContent = on ? "长辈模式：开" : "长辈模式：关";
+      });
+    }
+    showElder();
+    elderButtons.forEach(function (b) {
       b.addEventListener("click", function () {
         var on = document.documentElement.classList.toggle("elder");
         localStorage.setItem("yiyang-elder", on ? "1" : "0");
+        showElder();
       });
     });
 

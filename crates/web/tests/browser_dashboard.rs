@@ -1,5 +1,6 @@
 //! The county's dashboard in headless Chromium: the charts are drawn by the app's own ECharts;
-//! clicking a township's bar opens the people list of that township, whose count is the bar's.
+//! clicking a township's bar opens the people list of that township, whose count is the bar's;
+//! the 长辈模式 switch shows its state.
 
 mod common;
 mod driver;
@@ -92,5 +93,23 @@ async fn a_township_bar_opens_its_list_with_the_same_count() {
     assert!(url.query().unwrap_or("").contains("life=alive"), "{url}");
     let total = text_of(&c, "total").await;
     assert_eq!(total, format!("共 {value} 人"), "{name}: the list and the bar agree");
+
+    // The 长辈模式 switch says whether it is on, and is remembered on the next page.
+    let state = "var b = document.querySelector('[data-elder-toggle]');
+                 return [b.textContent, b.getAttribute('aria-pressed'),
+                         document.documentElement.classList.contains('elder')];";
+    let off = c.execute(state, vec![]).await.unwrap();
+    assert_eq!(off, serde_json::json!(["长辈模式：关", "false", false]));
+    c.find(Locator::Css("[data-elder-toggle]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let on = c.execute(state, vec![]).await.unwrap();
+    assert_eq!(on, serde_json::json!(["长辈模式：开", "true", true]));
+    c.goto(&format!("{base}/dashboard")).await.unwrap();
+    let still = c.execute(state, vec![]).await.unwrap();
+    assert_eq!(still, serde_json::json!(["长辈模式：开", "true", true]));
     c.close().await.unwrap();
 }

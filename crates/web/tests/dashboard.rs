@@ -183,3 +183,25 @@ async fn the_kept_values_equal_the_lists_and_the_page_reads_them() {
         assert!(js.body.len() > 500_000, "{b}");
     }
 }
+
+#[tokio::test]
+async fn a_clerk_s_update_during_the_hourly_job_does_not_fail() {
+    for (b, store, _router) in apps(60).await {
+        let packs = yiyang_domain::policy::shipped::packs();
+        let month = Month::of(chrono::Local::now().date_naive());
+        for _ in 0..3 {
+            let (whole, town) = tokio::join!(
+                store.snapshot_indicators("", month, &packs),
+                store.snapshot_indicators("360733100", month, &packs)
+            );
+            assert!(whole.is_ok() && town.is_ok(), "{b}: {whole:?} {town:?}");
+        }
+        let kept = store.stored_values("360733100", &month.to_string()).await.unwrap();
+        let alive = kept.iter().find(|v| v.indicator == PEOPLE_ALIVE).unwrap();
+        let direct = store
+            .living_by_division("360733100", month.last_day().min(chrono::Local::now().date_naive()))
+            .await
+            .unwrap();
+        assert_eq!(alive.numerator, direct.alive.get("360733100").copied(), "{b}");
+    }
+}

@@ -252,7 +252,14 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM indicator_values WHERE month = $1 AND division >= $2 AND division < $3")
                 .bind(&m).bind(&lo).bind(&hi).execute(&mut *tx).await?;
-            let insert = format!("INSERT INTO indicator_values ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+            // A clerk's update of their township may run while the hourly job keeps the whole
+            // register: the later write wins instead of failing on the key.
+            let insert = format!(
+                "INSERT INTO indicator_values ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (month, division, indicator) DO UPDATE SET numerator = excluded.numerator, \
+                 denominator = excluded.denominator, status = excluded.status, target = excluded.target, \
+                 target_year = excluded.target_year, target_source = excluded.target_source, as_of = excluded.as_of, \
+                 computed_at = excluded.computed_at");
             for l in &lines {
                 sqlx::query(&insert)
                     .bind(&m).bind(&l.division).bind(l.indicator)

@@ -382,6 +382,30 @@ async fn the_api_lists_gets_creates_and_updates_with_validation_and_locking() {
     }
 }
 
+/// Uploads a file on 批量导入 and follows its job to the end: (the job's page, its last status).
+async fn upload_and_wait(c: &mut Client, file_name: &str, csv: &str) -> (String, serde_json::Value) {
+    let (ct, body) = multipart(&c.csrf.clone(), file_name, csv.as_bytes());
+    let r = c
+        .send(
+            Request::post("/imports")
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let job_url = r.location();
+    let mut status = serde_json::Value::Null;
+    for _ in 0..200 {
+        status = c.get(&format!("{job_url}/status")).await.json();
+        if status["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (job_url, status)
+}
+
 fn multipart(csrf: &str, file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----yiyangtestboundary";
     let mut body = Vec::new();
@@ -405,25 +429,7 @@ async fn an_upload_is_imported_in_the_background_with_progress_and_a_report() {
         let csv = format!(
             "姓名,身份证号码,区划代码,户籍性质\n欧阳长根,{good},360733105,农村\n坏行,36073319300606001,360733,农村\n"
         );
-        let (ct, body) = multipart(&c.csrf.clone(), "台账.csv", csv.as_bytes());
-        let r = c
-            .send(
-                Request::post("/imports")
-                    .header(header::CONTENT_TYPE, ct)
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        let job_url = r.location();
-        let mut status = serde_json::Value::Null;
-        for _ in 0..200 {
-            status = c.get(&format!("{job_url}/status")).await.json();
-            if status["status"] != "running" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let (job_url, status) = upload_and_wait(&mut c, "台账.csv", &csv).await;
         assert_eq!(status["status"], "done", "{b}: {status}");
         assert_eq!(status["inserted"], 1);
         assert_eq!(status["rejected"], 1);
@@ -457,25 +463,7 @@ async fn an_upload_is_imported_in_the_background_with_progress_and_a_report() {
         row[3] = "农村".into();
         row[headers.iter().position(|h| h == "人员类别").unwrap()] = "五保户、独居老人".into();
         let csv = format!("{}\n{}\n", headers.join(","), row.join(","));
-        let (ct, body) = multipart(&c.csrf.clone(), "模板.csv", csv.as_bytes());
-        let r = c
-            .send(
-                Request::post("/imports")
-                    .header(header::CONTENT_TYPE, ct)
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        let job_url = r.location();
-        let mut status = serde_json::Value::Null;
-        for _ in 0..200 {
-            status = c.get(&format!("{job_url}/status")).await.json();
-            if status["status"] != "running" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let (_, status) = upload_and_wait(&mut c, "模板.csv", &csv).await;
         assert_eq!(
             (status["inserted"].as_i64(), status["rejected"].as_i64()),
             (Some(1), Some(0)),

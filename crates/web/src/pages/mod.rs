@@ -674,3 +674,16 @@ pub async fn switch_scope(
     };
     Ok(Redirect::to(&back))
 }
+
+/// A stored photo as the browser gets it: its sniffed type, never cached outside this session.
+pub fn photo_response(kind: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use yiyang_store::care::visits::Visit;
 use yiyang_store::supervision::photos::Photo;
 
@@ -103,12 +103,5 @@ pub async fn photo(
         .visit_photo(visit.id, photo)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, kind),
-            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::photo_response(kind, bytes))
 }

@@ -428,12 +428,5 @@ pub async fn photo(
         .inspection_photo(item.id, photo)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, kind),
-            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::photo_response(kind, bytes))
 }

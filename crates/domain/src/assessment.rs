@@ -174,6 +174,18 @@ pub const LEVEL_LABELS: [&str; 5] = [
     "能力完全丧失（完全失能）",
 ];
 
+/// The level in a few characters, for tiles and narrow columns ("中度失能").
+pub fn level_short(level: i64) -> &'static str {
+    match level {
+        0 => "能力完好",
+        1 => "轻度失能",
+        2 => "中度失能",
+        3 => "重度失能",
+        4 => "完全失能",
+        _ => "等级不明",
+    }
+}
+
 /// The initial level from the total (report C.3): 90 → 0; 66-89 → 1; 46-65 → 2; 30-45 → 3;
 /// 0-29 → 4.
 pub fn initial_level(total: u32) -> u8 {

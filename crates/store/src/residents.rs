@@ -20,11 +20,17 @@ pub struct ResidentRow {
     pub bed: Option<String>,
     pub admitted_on: NaiveDate,
     pub status: String,
+    /// The level of the person's latest confirmed capability assessment, if any.
+    pub level: Option<i64>,
 }
 
 impl ResidentRow {
     pub fn status_label(&self) -> &'static str {
         status_label(&self.status)
+    }
+    /// The level in a few characters, for a bed tile ("中度失能").
+    pub fn level_short(&self) -> &'static str {
+        self.level.map_or("未评估", yiyang_domain::assessment::level_short)
     }
 }
 
@@ -209,7 +215,9 @@ impl Store {
     /// The current residents of an institution (in residence or on leave), by bed.
     pub async fn residents_of(&self, institution_id: i64) -> Result<Vec<ResidentRow>> {
         let sql = format!(
-            "SELECT r.id, r.person_id, p.name, p.id_number, r.bed_id, {BED_LABEL} AS bed, r.admitted_on, r.status \
+            "SELECT r.id, r.person_id, p.name, p.id_number, r.bed_id, {BED_LABEL} AS bed, r.admitted_on, r.status, \
+             (SELECT a.final_level FROM assessments a WHERE a.person_id = r.person_id AND a.status = 'confirmed' \
+              ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1) AS level \
              FROM residents r JOIN persons p ON p.id = r.person_id \
              WHERE r.institution_id = $1 AND r.left_on IS NULL ORDER BY bed, r.id"
         );

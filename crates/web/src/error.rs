@@ -158,7 +158,19 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     } else if matches!(err, AppError::Unauthenticated) {
         Redirect::to(&format!("/login?next={}", urlencode(&original))).into_response()
     } else {
-        (status, Html(crate::pages::error_page(status, &err.message()))).into_response()
+        // Each field's problem is listed, and "back" returns to the form as it was typed
+        // (browsers restore a form's fields on going back).
+        let details: Vec<String> = match &err {
+            AppError::Invalid(errs) => errs
+                .iter()
+                .map(|e| match yiyang_domain::person::field_label(&e.field) {
+                    "字段" => e.message.clone(),
+                    label => format!("{label}：{}", e.message),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        (status, Html(crate::pages::error_page(status, &err.message(), &details))).into_response()
     };
     if let AppError::TooManyRequests { retry_after_secs } = err {
         out.headers_mut().insert(

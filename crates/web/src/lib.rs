@@ -64,7 +64,11 @@ impl AppState {
 }
 
 const APP_CSS: &str = include_str!("../static/app.css");
-const APP_JS: &str = include_str!("../static/app.js");
+/// The page scripts, served as one file: small enhancements, and the division picker.
+const APP_JS: &str = concat!(
+    include_str!("../static/app.js"),
+    include_str!("../static/division-picker.js")
+);
 /// ECharts 6 (Apache-2.0, `static/vendor/ECHARTS-LICENSE`), served by the app: deployments
 /// have no outside network.
 const ECHARTS_JS: &str = include_str!("../static/vendor/echarts.min.js");
@@ -117,6 +121,8 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/login", get(pages::login_form).post(pages::login)),
         ("/logout", post(pages::logout)),
         ("/scope", post(pages::switch_scope)),
+        ("/divisions/children", get(pages::divisions::children)),
+        ("/divisions/search", get(pages::divisions::search)),
         ("/people", get(pages::people::list)),
         ("/people/export.xlsx", get(pages::people::export)),
         ("/people/new", get(pages::people::new_form).post(pages::people::create)),
@@ -188,7 +194,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         (
             "/institutions/{id}/residents/{resident}",
-            post(pages::institution_care::resident_step),
+            get(pages::institution_bed::resident).post(pages::institution_care::resident_step),
         ),
         (
             "/institutions/{id}/waitlist",
@@ -219,6 +225,7 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/institutions/{id}/grading",
             get(pages::institution_care::grading).post(pages::institution_care::record_grading),
         ),
+        ("/institutions/{id}/beds/{bed}", get(pages::institution_bed::bed)),
         (
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),

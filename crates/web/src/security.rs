@@ -91,7 +91,7 @@ pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
     let msg = crate::error::AppError::Internal.message();
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        Html(crate::pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, &msg)),
+        Html(crate::pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, &msg, &[])),
     )
         .into_response()
 }

@@ -1,6 +1,7 @@
 // Yiyang: small progressive enhancements; every page works without this script.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   // Elder mode (长辈模式): larger type and higher contrast, remembered on this device.
   // An older person's own pages start in it unless this device chose otherwise.
   var elderPref = localStorage.getItem("yiyang-elder");
@@ -19,6 +20,15 @@
       });
     }
     showElder();
+    // Phones: the menu button opens the navigation and the account line.
+    var menu = document.getElementById("menu-toggle");
+    if (menu) {
+      menu.addEventListener("click", function () {
+        var open = menu.closest("header").classList.toggle("open");
+        menu.setAttribute("aria-expanded", open ? "true" : "false");
+        menu.textContent = open ? "收起" : "菜单";
+      });
+    }
     elderButtons.forEach(function (b) {
       b.addEventListener("click", function () {
         var on = document.documentElement.classList.toggle("elder");

@@ -174,22 +174,31 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         "two new vacant beds"
     );
 
-    // Choosing a status submits at once (no button with JavaScript on). 在住 is not offered:
-    // it follows admission, never a click; occupied beds have no status control at all.
-    assert_eq!(count(&c, "#bed-board .bed select option[value=occupied]").await, 0);
-    assert_eq!(count(&c, "#bed-board .bed[data-status=occupied] select").await, 0);
+    // The board has no controls: a free bed opens its own page, where its status is set.
+    // 在住 is not offered there: it follows admission, never a click.
+    assert_eq!(count(&c, "#bed-board select").await, 0);
     let stopped0 = count(&c, "#bed-board .bed[data-status=out_of_service]").await;
-    let select = c
-        .find(Locator::Css("#bed-board .bed[data-status=vacant] select"))
+    c.find(Locator::Css("#bed-board .bed[data-status=vacant]"))
+        .await
+        .unwrap()
+        .click()
         .await
         .unwrap();
-    select.select_by_value("out_of_service").await.unwrap();
-    for _ in 0..100 {
-        if count(&c, "#bed-board .bed[data-status=out_of_service]").await == stopped0 + 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    c.wait().for_element(Locator::Id("status-form")).await.unwrap();
+    assert_eq!(count(&c, "#status-form option[value=occupied]").await, 0);
+    c.find(Locator::Id("bed-status-select"))
+        .await
+        .unwrap()
+        .select_by_value("out_of_service")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#status-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("message")).await.unwrap();
     assert_eq!(
         count(&c, "#bed-board .bed[data-status=out_of_service]").await,
         stopped0 + 1

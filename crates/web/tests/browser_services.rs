@@ -56,20 +56,6 @@ async fn message_saying(c: &Client, what: &str) -> String {
     panic!("no message saying {what}");
 }
 
-async fn fits_the_phone(c: &Client) {
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        v[0].as_i64().unwrap() <= v[1].as_i64().unwrap(),
-        "wider than the phone: {v:?}"
-    );
-}
-
 #[tokio::test]
 async fn a_family_orders_for_a_parent_on_a_phone() {
     let Some((base, c, _driver, _dir)) = setup().await else {
@@ -78,7 +64,7 @@ async fn a_family_orders_for_a_parent_on_a_phone() {
     c.set_window_size(390, 844).await.unwrap();
     submit_login(&c, &base, yiyang_store::services::DEMO_FAMILY, common::PASSWORD).await;
     c.wait().for_element(Locator::Id("parents")).await.unwrap();
-    fits_the_phone(&c).await;
+    fits_the_window(&c).await;
     c.find(Locator::Css("#parents a.button"))
         .await
         .unwrap()
@@ -86,7 +72,7 @@ async fn a_family_orders_for_a_parent_on_a_phone() {
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("order-form")).await.unwrap();
-    fits_the_phone(&c).await;
+    fits_the_window(&c).await;
     // The first service the government buys for this parent.
     c.find(Locator::XPath(
         "//label[contains(@class,'choice')][.//span[contains(@class,'gov')]]//input",
@@ -124,7 +110,7 @@ async fn a_worker_checks_in_and_out_with_the_phone_s_position() {
     place_phone(&c, &base, 25.6009, 115.7870).await;
     login(&c, &base, "hugong").await;
     c.goto(&format!("{base}/services/work")).await.unwrap();
-    fits_the_phone(&c).await;
+    fits_the_window(&c).await;
     let button = c
         .find(Locator::Css("form[action$='/worker/check-in'] button"))
         .await

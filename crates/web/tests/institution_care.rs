@@ -93,6 +93,12 @@ async fn residents_are_admitted_with_a_valid_assessment_and_their_moves_are_kept
         let r = post(&mut staff, format!("/institutions/{own}/residents"), admit(beds[0])).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
         assert!(r.text().contains("能力评估"), "{b}");
+        // ... on the residents page again, with the form as it was filled in.
+        let page = r.text();
+        assert!(page.contains("id=\"admit-error\""), "{b}");
+        assert!(page.contains(&format!("value=\"{number}\"")), "{b}");
+        assert!(page.contains(&format!("value=\"{}\" selected", beds[0])), "{b}");
+        assert!(page.contains("value=\"2026-11-10\""), "{b}");
         assess(&store, p, 3).await;
         let r = post(&mut staff, format!("/institutions/{own}/residents"), admit(beds[0])).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());

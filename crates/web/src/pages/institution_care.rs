@@ -6,19 +6,22 @@ use crate::access::{NoFields, Submitted};
 use crate::security::{flashed, Flashed};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use yiyang_domain::institution::{GradeScores, SECTION_MAX};
 use yiyang_domain::role::Permission;
 use yiyang_domain::staff::{certificate_kinds, POSITIONS, SKILL_LEVELS};
-use yiyang_store::institutions::{Bed, Institution};
+use yiyang_store::institutions::Institution;
 use yiyang_store::residents::{ResidentEvent, ResidentRow};
 use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::waitlist::WaitEntry;
 
+use super::institution_bed::bed_label;
 use super::institutions::{actor, institution_for, institution_to_change};
 use super::{render, Layout};
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -38,16 +41,6 @@ fn back(id: i64, tab: &str, msg: &str) -> Flashed {
     flashed(format!("/institutions/{id}/{tab}"), msg)
 }
 
-fn bed_label(b: &Bed) -> String {
-    format!(
-        "{}-{}-{}{}",
-        b.building,
-        b.room,
-        b.number,
-        if b.nursing { "（护理型）" } else { "" }
-    )
-}
-
 // ---- residents ----
 
 #[derive(Template)]
@@ -60,35 +53,29 @@ struct ResidentsPage {
     residents: Vec<(ResidentRow, String)>,
     events: Vec<ResidentEvent>,
     free_beds: Vec<(i64, String)>,
-    other_beds: Vec<(i64, String)>,
     can_write: bool,
-    today: String,
+    /// The admission form as typed, and what was wrong with it.
+    admit: AdmitForm,
+    admit_errors: Vec<String>,
 }
 
-pub async fn residents(
-    State(state): State<AppState>,
-    InScope { user, item: inst }: InScope<Institution>,
-    flash: crate::security::Flash,
+async fn residents_page(
+    state: &AppState,
+    user: &CurrentUser,
+    inst: Institution,
+    message: String,
+    admit: AdmitForm,
+    admit_errors: Vec<String>,
 ) -> Result<Html<String>, AppError> {
     let id = inst.id;
-    let beds = state.store.beds(id).await?;
-    let free_beds = beds
+    let free_beds = state
+        .store
+        .beds(id)
+        .await?
         .iter()
         .filter(|b| b.status == "vacant" || b.status == "reserved")
         .map(|b| (b.id, bed_label(b)))
         .collect();
-    // Beds of other institutions in scope the user may also see, for transfers.
-    let mut other_beds = Vec::new();
-    for other in state.store.institutions_in(user.scope()).await? {
-        if other.id == id || !super::institutions::visible(&user, &other) {
-            continue;
-        }
-        for b in state.store.beds(other.id).await? {
-            if b.status == "vacant" {
-                other_beds.push((b.id, format!("{} {}", other.name, bed_label(&b))));
-            }
-        }
-    }
     let residents = state
         .store
         .residents_of(id)
@@ -100,38 +87,75 @@ pub async fn residents(
         })
         .collect();
     render(&ResidentsPage {
-        layout: Layout::new(&state, &user, format!("{}：入住老人", inst.name), "institutions"),
+        layout: Layout::new(state, user, format!("{}：入住老人", inst.name), "institutions"),
         inst,
         tab: "residents",
-        message: flash.0,
+        message,
         residents,
         events: state.store.resident_events(id, 50).await?,
         free_beds,
-        other_beds,
         can_write: user.may(Permission::ResidentWrite),
-        today: today().to_string(),
+        admit,
+        admit_errors,
     })
 }
 
-#[derive(Deserialize)]
+pub async fn residents(
+    State(state): State<AppState>,
+    InScope { user, item: inst }: InScope<Institution>,
+    flash: crate::security::Flash,
+) -> Result<Html<String>, AppError> {
+    let admit = AdmitForm {
+        on: today().to_string(),
+        ..AdmitForm::default()
+    };
+    residents_page(&state, &user, inst, flash.0, admit, Vec::new()).await
+}
+
+#[derive(Deserialize, Default)]
 pub struct AdmitForm {
+    #[serde(default)]
     id_number: String,
+    #[serde(default)]
     bed_id: i64,
     #[serde(default)]
     on: String,
 }
 
+/// Admission. A refusal (no valid assessment, an unknown ID number, a bed taken meanwhile)
+/// shows the residents page again with the form as typed and the reason next to it.
 pub async fn admit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Submitted { user, form: f }: Submitted<AdmitForm>,
-) -> Result<Flashed, AppError> {
-    institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
-    state
-        .store
-        .admit_to_bed(id, &f.id_number, f.bed_id, date(&f.on)?, user.scope(), &actor(&user))
-        .await?;
-    Ok(back(id, "residents", "已办理入住"))
+) -> Result<Response, AppError> {
+    let inst = institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
+    let done = match date(&f.on) {
+        Ok(on) => state
+            .store
+            .admit_to_bed(id, &f.id_number, f.bed_id, on, user.scope(), &actor(&user))
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let (status, errors) = match done {
+        Ok(_) => return Ok(back(id, "residents", "已办理入住").into_response()),
+        Err(AppError::Invalid(errs)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errs.iter()
+                .map(|e| match e.field.as_str() {
+                    "on" => format!("入住日期：{}", e.message),
+                    "bed_id" => format!("床位：{}", e.message),
+                    "id_number" => format!("身份证号：{}", e.message),
+                    _ => e.message.clone(),
+                })
+                .collect(),
+        ),
+        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, vec![m]),
+        Err(e) => return Err(e),
+    };
+    let page = residents_page(&state, &user, inst, String::new(), f, errors).await?;
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]

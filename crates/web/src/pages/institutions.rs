@@ -217,6 +217,8 @@ pub async fn create(
 pub struct BedCell {
     pub bed: Bed,
     pub label: &'static str,
+    /// Who holds the bed (in residence or on leave): residency id, name, level.
+    pub resident: Option<(i64, String, &'static str)>,
 }
 
 /// One building of the bed board: its rooms in order, each with its beds.
@@ -256,7 +258,6 @@ struct DetailPage {
     layout: Layout,
     inst: Institution,
     buildings: Vec<BuildingGroup>,
-    statuses: Vec<(&'static str, &'static str)>,
     can_write: bool,
     can_beds: bool,
     message: String,
@@ -298,6 +299,13 @@ pub async fn detail(
 ) -> Result<Html<String>, AppError> {
     let packs = state.packs_now().await?;
     let id = inst.id;
+    let holders: std::collections::HashMap<i64, (i64, String, &'static str)> = state
+        .store
+        .residents_of(id)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.bed_id?, (r.id, r.name.clone(), r.level_short()))))
+        .collect();
     let cells: Vec<BedCell> = state
         .store
         .beds(id)
@@ -308,6 +316,7 @@ pub async fn detail(
                 .iter()
                 .find(|(c, _)| *c == bed.status)
                 .map_or("", |(_, l)| l),
+            resident: holders.get(&bed.id).cloned(),
             bed,
         })
         .collect();
@@ -315,7 +324,6 @@ pub async fn detail(
         layout: Layout::new(&state, &user, inst.name.clone(), "institutions"),
         inst,
         buildings: group_beds(cells),
-        statuses: BED_STATUSES.to_vec(),
         can_write: user.may(Permission::InstitutionWrite),
         can_beds: user.may(Permission::BedWrite),
         message: flash.0,
@@ -397,10 +405,14 @@ pub async fn bed_status(
     State(state): State<AppState>,
     Path((id, bed)): Path<(i64, i64)>,
     Submitted { user, form: f }: Submitted<StatusForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, Permission::BedWrite).await?;
     state.store.set_bed_status(id, bed, &f.status, &actor(&user)).await?;
-    Ok(Redirect::to(&format!("/institutions/{id}")))
+    let label = BED_STATUSES.iter().find(|(c, _)| *c == f.status).map_or("", |(_, l)| l);
+    Ok(flashed(
+        format!("/institutions/{id}"),
+        format!("床位状态已改为“{label}”"),
+    ))
 }
 
 #[derive(Deserialize)]

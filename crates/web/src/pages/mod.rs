@@ -8,9 +8,11 @@ pub mod audit;
 pub mod benefits;
 pub mod care;
 pub mod care_import;
+pub mod divisions;
 pub mod facilities;
 pub mod grants;
 pub mod imports;
+pub mod institution_bed;
 pub mod institution_care;
 pub mod institutions;
 pub mod local_figures;
@@ -252,12 +254,14 @@ pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
 struct ErrorPage<'a> {
     status: u16,
     message: &'a str,
+    details: &'a [String],
 }
 
-pub fn error_page(status: StatusCode, message: &str) -> String {
+pub fn error_page(status: StatusCode, message: &str, details: &[String]) -> String {
     ErrorPage {
         status: status.as_u16(),
         message,
+        details,
     }
     .render()
     .unwrap_or_else(|_| message.to_string())

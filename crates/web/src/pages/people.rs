@@ -183,7 +183,6 @@ struct ListPage {
     total: i64,
     page: i64,
     pages: i64,
-    divisions: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     can_write: bool,
     export_link: String,
@@ -211,7 +210,6 @@ pub async fn list(
         total: result.total,
         page,
         pages,
-        divisions: r.children(user.scope()),
         categories: r
             .catalogue
             .categories
@@ -565,19 +563,19 @@ fn form_fields(input: &PersonInput, errors: &HashMap<String, String>, r: &yiyang
         f("phone", "联系电话", "tel", &input.phone, false, ""),
         f(
             "hukou_division",
-            "户籍地区划代码",
-            "text",
+            "户籍地",
+            "division",
             &input.hukou_division,
             true,
-            "县、乡镇或村级代码，如 360733100",
+            "选到县、乡镇或村（社区）；可输入名称搜索",
         ),
         f(
             "residence_division",
-            "实际居住地区划代码",
-            "text",
+            "实际居住地",
+            "division",
             &input.residence_division,
             false,
-            "与户籍地相同可不填",
+            "与户籍地相同可不选",
         ),
         f("address", "居住地址", "text", &input.address, false, ""),
         f("hukou_type", "户籍性质", "select", &input.hukou_type, true, ""),

@@ -112,12 +112,33 @@ pub async fn click(c: &Client, id: &str) {
     c.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
 }
 
+/// Saves what the browser shows under the target folder, and also in `$YIYANG_SCREENSHOT_DIR`
+/// when that is set (how `docs/screenshots` is made: see the README).
 pub async fn screenshot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), &png);
+        if let Some(docs) = std::env::var_os("YIYANG_SCREENSHOT_DIR") {
+            let _ = std::fs::create_dir_all(&docs);
+            let _ = std::fs::write(std::path::Path::new(&docs).join(format!("{name}.png")), &png);
+        }
     }
+}
+
+/// Fails when the page is wider than the window (a phone would scroll sideways).
+pub async fn fits_the_window(c: &Client) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        v[0].as_i64().unwrap() <= v[1].as_i64().unwrap(),
+        "wider than the window: {v:?}"
+    );
 }
 
 pub async fn count(c: &Client, css: &str) -> usize {
@@ -131,11 +152,17 @@ pub async fn text_of(c: &Client, id: &str) -> String {
 
 /// The text of the element with this id, once it appears (after a form is sent).
 pub async fn wait_text(c: &Client, id: &str) -> String {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    match c.wait().for_element(Locator::Id(id)).await {
+        Ok(e) => e.text().await.unwrap(),
+        Err(e) => {
+            let page = c
+                .execute(
+                    "return location.href + '\\n' + document.body.innerText.slice(0, 1500);",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            panic!("#{id} did not appear ({e}); the page: {page}")
+        }
+    }
 }

@@ -66,6 +66,18 @@ pub struct ImportJob {
     pub message: Option<String>,
 }
 
+impl ImportJob {
+    /// The job's status in words.
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "running" => "正在导入",
+            "done" => "已完成",
+            "failed" => "失败",
+            _ => "未知",
+        }
+    }
+}
+
 /// Column headers as they appear in real spreadsheets, mapped to field keys.
 pub(crate) const HEADER_VARIANTS: &[(&str, &[&str])] = &[
     ("name", &["姓名", "老人姓名", "名字", "name"]),

@@ -98,6 +98,9 @@ pub struct Store {
     pub(crate) computing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// Each pack's visit roster by jurisdiction (`care::visits`), most specific first.
     pub(crate) visit_rules: Arc<RwLock<Arc<care::visits::RosterRules>>>,
+    /// Accounts' display names, for every page that says who did something; reloaded when an
+    /// account is created and at every sign-in.
+    pub(crate) user_names: Arc<RwLock<Arc<users::UserNames>>>,
 }
 
 impl Store {
@@ -139,8 +142,10 @@ impl Store {
             visit_rules: Arc::new(RwLock::new(Arc::new(care::visits::roster_rules(
                 &yiyang_domain::policy::shipped::packs(),
             )))),
+            user_names: Arc::default(),
         };
         store.ensure_reference_data().await?;
+        store.refresh_user_names().await?;
         Ok(store)
     }
 

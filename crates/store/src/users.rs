@@ -10,6 +10,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use yiyang_domain::role::Role;
 
+use std::sync::Arc;
+
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, with_pool, Result, Store, StoreError};
 
@@ -123,7 +125,7 @@ impl Store {
             )]));
         }
         let hash = hash_password(u.password);
-        with_pool!(self, pool => {
+        let id: i64 = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, scope, institution_id, active, created_at) \
@@ -134,8 +136,12 @@ impl Store {
             (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "user", id,
                 serde_json::json!({"username": username.as_str(), "role": u.role.code(), "scope": scope.as_str()}))).await?;
             tx.commit().await?;
-            Ok(id)
-        })
+            id
+        });
+        if u.role != Role::Family {
+            self.refresh_user_names().await?;
+        }
+        Ok(id)
     }
 
     pub async fn user_exists(&self, username: &str) -> Result<bool> {
@@ -143,6 +149,22 @@ impl Store {
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(username) = $1")
                 .bind(username.trim().to_lowercase()).fetch_one(pool).await?);
         Ok(n > 0)
+    }
+
+    /// Who did something, by name: pages and files show the account's display name, never the
+    /// account code. Kept in memory (see [`Store::refresh_user_names`]).
+    pub fn user_names(&self) -> Arc<UserNames> {
+        self.user_names.read().expect("user names lock").clone()
+    }
+
+    /// Reloads the staff accounts' display names (after an account is created, and when a staff
+    /// member not yet known signs in: an account made by another process). Family accounts,
+    /// one per family and many, are not kept: their own pages name them.
+    pub async fn refresh_user_names(&self) -> Result<()> {
+        let rows: Vec<(String, String)> = with_pool!(self, pool =>
+            sqlx::query_as("SELECT username, display_name FROM users WHERE role <> 'family'").fetch_all(pool).await?);
+        *self.user_names.write().expect("user names lock") = Arc::new(UserNames(rows.into_iter().collect()));
+        Ok(())
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
@@ -178,6 +200,9 @@ impl Store {
                 .bind(ts + Duration::hours(SESSION_HOURS))
                 .execute(pool).await?;
         });
+        if user.role != Role::Family && !self.user_names().knows(&user.username) {
+            self.refresh_user_names().await?;
+        }
         Ok(token)
     }
 
@@ -239,5 +264,27 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("correct horse", "garbage"));
+    }
+}
+
+/// Account codes to display names (see [`Store::user_names`]).
+#[derive(Debug, Default, Clone)]
+pub struct UserNames(std::collections::HashMap<String, String>);
+
+impl UserNames {
+    pub fn knows(&self, username: &str) -> bool {
+        self.0.contains_key(username)
+    }
+
+    /// The display name of an account; the command line's `os:<login>` as such; anything else
+    /// (an account since deleted) as recorded.
+    pub fn of(&self, username: &str) -> String {
+        if let Some(n) = self.0.get(username) {
+            return n.clone();
+        }
+        match username.strip_prefix("os:") {
+            Some(login) => format!("服务器命令行（{login}）"),
+            None => username.to_string(),
+        }
     }
 }

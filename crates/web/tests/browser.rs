@@ -396,7 +396,9 @@ async fn a_reviewer_returns_a_run_with_a_comment_and_the_clerk_sees_it() {
     assert!(message.contains("已退回经办人"), "{message}");
     let notes = c.find(Locator::Id("run-notes")).await.unwrap().text().await.unwrap();
     assert!(
-        notes.contains("高龄津贴人数与上月差异较大，请核实") && notes.contains("shenhe"),
+        notes.contains("高龄津贴人数与上月差异较大，请核实")
+            && notes.contains("待遇审核员")
+            && !notes.contains("shenhe"),
         "{notes}"
     );
     screenshot(&c, "run-returned").await;

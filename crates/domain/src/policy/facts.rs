@@ -325,7 +325,7 @@ impl Facts {
             FactType::Int if fact == Fact::CapabilityLevel && v < 0 => "未评估".into(),
             FactType::Int => v.to_string(),
             FactType::Bool => if v != 0 { "是" } else { "否" }.into(),
-            FactType::Enum(names) => names[v as usize].into(),
+            FactType::Enum(names) => super::words::value_label(names[v as usize]).into(),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod program;
 pub mod shipped;
 pub mod staff_awards;
 pub mod targets;
+pub mod words;
 
 pub use facts::{Fact, Facts, Flag};
 pub use pack::{load, Pack, PackError, Payee};

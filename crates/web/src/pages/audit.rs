@@ -27,6 +27,8 @@ pub struct Line {
     pub actor: String,
     pub channel: String,
     pub action: String,
+    /// The action as recorded (shown on hover).
+    pub action_code: String,
     pub target: String,
     pub detail: String,
     pub source: String,
@@ -70,6 +72,8 @@ pub async fn index(
     } else {
         (String::new(), false)
     };
+    let users = state.store.user_names();
+    let reference = state.store.reference();
     let lines = rows
         .into_iter()
         .map(|r| Line {
@@ -79,10 +83,21 @@ pub async fn index(
                 .with_timezone(&chrono::Local)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
-            actor: r.actor,
-            channel: r.channel,
-            action: super::people::action_label(&r.action).to_string(),
-            target: format!("{} {}", r.entity, r.entity_id),
+            actor: users.of(&r.actor),
+            channel: super::labels::channel(&r.channel).to_string(),
+            action: super::labels::action(&r.action).to_string(),
+            action_code: r.action,
+            target: format!(
+                "{} {}",
+                super::labels::entity(&r.entity),
+                if r.entity == "division" {
+                    reference.division_path(&r.entity_id)
+                } else if users.knows(&r.entity_id) {
+                    users.of(&r.entity_id)
+                } else {
+                    r.entity_id
+                }
+            ),
             detail: r.detail,
             source: r.source,
             hash: r.hash[..12].to_string(),

@@ -64,11 +64,7 @@ pub async fn index(
         can_prepare: user.may(Permission::BenefitPrepare),
         computing,
         month: default_month(),
-        packs: state
-            .packs
-            .iter()
-            .map(|p| (p.id.clone(), format!("{}（{}）", p.title, p.id)))
-            .collect(),
+        packs: state.packs.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
         message: if p.started.is_empty() {
             String::new()
         } else {
@@ -328,6 +324,7 @@ pub struct TraceView {
     pub status: String,
     pub paid: bool,
     pub condition: String,
+    pub condition_words: String,
     pub facts: String,
     pub clause: String,
 }
@@ -468,6 +465,9 @@ fn benefit_views(e: &PackExplanation<'_>) -> Vec<BenefitView> {
                         paid: t.status == RuleStatus::Paid,
                         status: t.status.describe(t.amount),
                         condition: r.when_src.clone(),
+                        condition_words: yiyang_domain::policy::words::condition_in_words(&r.when_src, |n| {
+                            pack.params.iter().find(|p| p.name == n).map(|p| p.label.clone())
+                        }),
                         facts: t
                             .facts
                             .iter()
@@ -579,11 +579,7 @@ pub async fn what_if(
     );
     render(&WhatIfPage {
         layout: Layout::new(&state, &user, "政策测算（假设调整）", "benefits"),
-        packs: state
-            .packs
-            .iter()
-            .map(|p| (p.id.clone(), format!("{}（{}）", p.title, p.id)))
-            .collect(),
+        packs: state.packs.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
         params,
         pack: pack_id,
         param: q.param,

@@ -502,6 +502,7 @@ mod tests {
                 status: status.into(),
             },
             label: "",
+            resident: None,
         }
     }
 

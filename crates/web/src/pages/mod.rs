@@ -15,6 +15,7 @@ pub mod imports;
 pub mod institution_bed;
 pub mod institution_care;
 pub mod institutions;
+pub mod labels;
 pub mod local_figures;
 pub mod people;
 pub mod planning;
@@ -55,6 +56,10 @@ pub struct Layout {
     pub scope_options: Vec<(String, String)>,
     pub nav: Vec<NavItem>,
     pub csrf: String,
+    /// For names in templates: `layout.pack_title(id)`, `layout.division(code)`.
+    packs: std::sync::Arc<Vec<yiyang_domain::policy::Pack>>,
+    reference: std::sync::Arc<yiyang_store::RefData>,
+    users: std::sync::Arc<yiyang_store::users::UserNames>,
 }
 
 impl Layout {
@@ -228,6 +233,42 @@ impl Layout {
             scope_options: options,
             nav,
             csrf: user.session.csrf.clone(),
+            packs: state.packs.clone(),
+            reference: r,
+            users: state.store.user_names(),
+        }
+    }
+
+    /// Who did something: the account's display name, never its code.
+    pub fn who(&self, username: &str) -> String {
+        self.users.of(username)
+    }
+
+    /// The same for a step not taken yet (an empty string).
+    pub fn who_opt(&self, username: &Option<String>) -> String {
+        username.as_deref().map(|u| self.users.of(u)).unwrap_or_default()
+    }
+
+    /// A policy pack's title (its id only if no pack has it).
+    pub fn pack_title(&self, id: &str) -> String {
+        self.packs
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_string(), |p| p.title.clone())
+    }
+
+    /// A division by name, from the province down ("江西省 赣州市 会昌县").
+    pub fn division(&self, code: &str) -> String {
+        self.reference.division_path(code)
+    }
+
+    /// A division by name, from the user's scope down (the scope's own name when it is the
+    /// scope): what a table of the user's own area needs.
+    pub fn place(&self, code: &str) -> String {
+        let full = self.reference.division_path(code);
+        match full.strip_prefix(&self.scope_path) {
+            Some(rest) if !rest.trim().is_empty() => rest.trim().to_string(),
+            _ => full,
         }
     }
 }

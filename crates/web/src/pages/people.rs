@@ -354,6 +354,7 @@ pub async fn detail(
     };
     let r = state.store.reference();
     let today = chrono::Local::now().date_naive();
+    let users = state.store.user_names();
     let history = state
         .store
         .audit_entries(Some(("person", &id.to_string())), 20, 0)
@@ -364,9 +365,9 @@ pub async fn detail(
                 e.at.with_timezone(&chrono::Local)
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
-                e.actor,
-                action_label(&e.action).to_string(),
-                e.detail,
+                users.of(&e.actor),
+                super::labels::action(&e.action).to_string(),
+                if e.detail == "{}" { String::new() } else { e.detail },
             )
         })
         .collect();
@@ -491,19 +492,6 @@ pub async fn person_for(state: &AppState, user: &CurrentUser, perm: Permission, 
         .person_in_scope(id, user.scope())
         .await?
         .ok_or(AppError::NotFound)
-}
-
-pub fn action_label(a: &str) -> &str {
-    match a {
-        "create" => "新增",
-        "update" => "修改",
-        "delete" => "删除",
-        "view_full" => "查看完整信息",
-        "import" => "批量导入",
-        "export" => "导出",
-        "login" => "登录",
-        other => other,
-    }
 }
 
 /// One input on the person form.

@@ -40,9 +40,10 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
             id: p.id.clone(),
             title: p.title.clone(),
             document: p.document.clone(),
-            jurisdiction: p.jurisdiction.as_ref().map_or("不限（测算口径）".into(), |j| {
-                format!("{}（{}）", r.division_path(j.as_str()), j.as_str())
-            }),
+            jurisdiction: p
+                .jurisdiction
+                .as_ref()
+                .map_or("不限（测算口径）".into(), |j| r.division_path(j.as_str())),
             effective: format!(
                 "{} 起{}",
                 p.effective_from,

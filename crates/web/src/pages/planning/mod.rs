@@ -38,9 +38,18 @@ impl IndicatorsPage {
         match (&l.target, yiyang_domain::planning::indicators::shape(l.indicator)) {
             (None, _) => "—".into(),
             (Some((v, y, pack, clause)), yiyang_domain::planning::indicators::Shape::Ratio) => {
-                format!("{:.0}%（{y}年，{pack} {clause}）", v * 100.0)
+                format!("{:.0}%（{y}年，{}）", v * 100.0, self.source(pack, clause))
             }
-            (Some((v, y, pack, clause)), _) => format!("{v}（{y}年，{pack} {clause}）"),
+            (Some((v, y, pack, clause)), _) => format!("{v}（{y}年，{}）", self.source(pack, clause)),
+        }
+    }
+    /// Where a target comes from: the clause, which names its document; the pack's title
+    /// when the clause does not.
+    fn source(&self, pack: &str, clause: &str) -> String {
+        if clause.contains('〔') || clause.contains('《') {
+            clause.to_string()
+        } else {
+            format!("{} {clause}", self.layout.pack_title(pack))
         }
     }
     fn cell(&self, lines: &[IndicatorLine], id: &str) -> String {

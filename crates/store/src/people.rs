@@ -193,7 +193,12 @@ impl PersonQuery {
         }
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             if let Some(id) = self.id_search() {
-                if self.id_prefix {
+                if id.len() == 4 {
+                    // The last four characters: what the list shows of every number, so any
+                    // role that reads the list may search by them.
+                    binds.push(id);
+                    clauses.push(format!("substr(id_number, 15, 4) = ${}", binds.len()));
+                } else if self.id_prefix {
                     binds.push(format!("{id}%"));
                     clauses.push(format!("id_number LIKE ${}", binds.len()));
                 } else {

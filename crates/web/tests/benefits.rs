@@ -381,3 +381,32 @@ async fn assessment_history_and_the_due_list_show_levels_and_expiry_in_scope() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_refused_start_shows_the_form_again_as_it_was_sent() {
+    for (b, _store, router) in apps(5).await {
+        let mut c = Client::login(&router, "huichang").await;
+        c.get("/benefits").await;
+        let csrf = c.csrf.clone();
+        // Not a month: the page again, saying so, with what was typed and chosen.
+        let r = c
+            .post_form(
+                "/benefits",
+                &[("_csrf", &csrf), ("month", "2025-13"), ("pack", "huichang-2021"), ("recompute", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
+        let page = r.text();
+        assert!(page.contains("id=\"compute-error\"") && page.contains("发放月份"), "{b}: {page}");
+        assert!(page.contains("value=\"2025-13\""), "{b}");
+        assert!(page.contains("value=\"huichang-2021\" selected"), "{b}");
+        assert!(page.contains("value=\"1\" checked"), "{b}");
+        // A month not yet begun: refused in words, the month kept.
+        let r = c
+            .post_form("/benefits", &[("_csrf", &csrf), ("month", "2099-01"), ("pack", "")])
+            .await;
+        assert!(r.status.is_client_error(), "{b}: {}", r.status);
+        let page = r.text();
+        assert!(page.contains("id=\"compute-error\"") && page.contains("value=\"2099-01\""), "{b}: {page}");
+    }
+}

@@ -3,7 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::{Fact, MonthProgram, RuleStatus};
@@ -44,6 +45,10 @@ struct IndexPage {
     month: String,
     packs: Vec<(String, String)>,
     message: String,
+    /// The form as sent, when it was refused, and why.
+    pack: String,
+    recompute: bool,
+    error: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,19 +62,38 @@ pub async fn index(
     user: Can<perm::BenefitRead>,
     Query(p): Query<IndexParams>,
 ) -> Result<Html<String>, AppError> {
+    let message = if p.started.is_empty() {
+        String::new()
+    } else {
+        format!("{} 的发放批次已开始计算。", p.started)
+    };
+    let form = ComputeForm {
+        month: default_month(),
+        pack: String::new(),
+        recompute: String::new(),
+    };
+    index_page(&state, &user, message, &form, String::new()).await
+}
+
+async fn index_page(
+    state: &AppState,
+    user: &CurrentUser,
+    message: String,
+    form: &ComputeForm,
+    error: String,
+) -> Result<Html<String>, AppError> {
     let runs = state.store.list_benefit_runs(user.scope()).await?;
     let computing = runs.iter().any(|r| r.status == RunStatus::Computing);
     render(&IndexPage {
-        layout: Layout::new(&state, &user, "补贴发放", "benefits"),
+        layout: Layout::new(state, user, "补贴发放", "benefits"),
         can_prepare: user.may(Permission::BenefitPrepare),
         computing,
-        month: default_month(),
+        month: form.month.clone(),
+        pack: form.pack.clone(),
+        recompute: form.recompute == "1",
+        error,
         packs: state.packs.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
-        message: if p.started.is_empty() {
-            String::new()
-        } else {
-            format!("{} 的发放批次已开始计算。", p.started)
-        },
+        message,
         runs,
     })
 }
@@ -84,19 +108,39 @@ pub struct ComputeForm {
 }
 
 /// Starts the month's run for the user's current scope in the background; the list shows its
-/// progress.
+/// progress. A refusal (a month that is no month, a month not yet begun, an unknown pack)
+/// shows the page again with the form as sent and the reason.
 pub async fn compute(
     State(state): State<AppState>,
     Submitted { user, form: f }: Submitted<ComputeForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
+    match start_run(&state, &user, &f).await {
+        Ok(to) => Ok(to.into_response()),
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Invalid(_))) => {
+            let why = match &e {
+                AppError::Invalid(errs) => errs.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("；"),
+                other => other.message(),
+            };
+            let status = match e {
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            Ok((status, index_page(&state, &user, String::new(), &f, why).await?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Result<Redirect, AppError> {
     let packs = state.packs_now().await?;
     user.require(Permission::BenefitPrepare)?;
-    let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(format!("发放月份：{e}")))?;
     if !f.pack.is_empty() && !packs.iter().any(|p| p.id == f.pack) {
-        return Err(AppError::BadRequest(format!("没有政策包 {}", f.pack)));
+        return Err(AppError::BadRequest("没有这个政策包，请从列表中选择".into()));
     }
     let scope = user.scope().to_string();
-    let actor = actor(&user);
+    let actor = actor(user);
     let store = state.store.clone();
     let packs = packs.clone();
     let pack = (!f.pack.is_empty()).then_some(f.pack.clone());

@@ -12,6 +12,7 @@ pub fn action(code: &str) -> &'static str {
         "view_assessment" => "查看评估报告",
         "list" => "查询列表",
         "import" => "批量导入",
+        "search_id" => "按身份证号查询",
         "import_interrupted" => "导入中断",
         "export" => "导出",
         "login" => "登录",
@@ -84,6 +85,7 @@ pub fn action(code: &str) -> &'static str {
 pub fn entity(code: &str) -> &'static str {
     match code {
         "person" => "老年人",
+        "person_list" => "老年人列表",
         "bed" => "床位",
         "benefit_run" => "发放批次",
         "complaint" => "投诉",

@@ -1,5 +1,6 @@
-//! The register searched by the last four characters of the ID number — the only ones its
-//! list shows — within the user's scope, and audited like any search by ID number.
+//! Register details: the search by the last four characters of the ID number — the only ones
+//! its list shows — within the user's scope and audited like any search by ID number; and a
+//! person under 60, registered with a warning rather than refused.
 
 mod common;
 
@@ -29,5 +30,47 @@ async fn the_last_four_characters_find_people_in_scope_only() {
         // Audited as a search by ID number.
         let audit = store.audit_entries(None, 5, 0).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "search_id" && e.detail.contains(&last4)), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn someone_under_sixty_is_registered_with_a_warning() {
+    for (b, _store, router) in apps(3).await {
+        let mut c = Client::login(&router, "huichang").await;
+        c.get("/people/new").await;
+        let csrf = c.csrf.clone();
+        let number = id_with_check("36073319800515002");
+        let r = c
+            .post_form(
+                "/people/new",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "年轻人"),
+                    ("id_number", &number),
+                    ("hukou_division", "360733100"),
+                    ("hukou_type", "rural"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let page = c.get(&r.location()).await.text();
+        assert!(page.contains("id=\"message\"") && page.contains("已登记"), "{b}");
+        assert!(page.contains("id=\"under-60\""), "{b}: {page}");
+        // Someone of 81 gets no such warning.
+        let elder = id_with_check("36073319450515002");
+        let r = c
+            .post_form(
+                "/people/new",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "长者"),
+                    ("id_number", &elder),
+                    ("hukou_division", "360733100"),
+                    ("hukou_type", "rural"),
+                ],
+            )
+            .await;
+        let page = c.get(&r.location()).await.text();
+        assert!(!page.contains("id=\"under-60\""), "{b}");
     }
 }

@@ -338,12 +338,14 @@ struct DetailPage {
     stays: Vec<yiyang_store::residents::PersonStayEvent>,
     /// (what, before, after, takes effect, recorded)
     changes: Vec<(String, String, String, String, String)>,
+    message: String,
 }
 
 pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let p = person_for(&state, &user, Permission::PersonRead, id).await?;
     let id_shown = if user.may(Permission::PersonFullId) {
@@ -391,6 +393,7 @@ pub async fn detail(
             .map(|(_, l)| l.to_string())
             .unwrap_or_default(),
         can_write: user.may(Permission::PersonWrite),
+        message: flash.0,
         stays: state.store.person_stays(id).await?,
         changes: state
             .store
@@ -729,7 +732,7 @@ pub async fn create(
         Err(errs) => Err(yiyang_store::StoreError::Invalid(errs)),
     };
     match result {
-        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Ok(id) => Ok(crate::security::flashed(format!("/people/{id}"), "已登记").into_response()),
         Err(yiyang_store::StoreError::Invalid(errs)) => {
             let html = form_page(
                 &state,

@@ -392,12 +392,20 @@ async fn a_refused_start_shows_the_form_again_as_it_was_sent() {
         let r = c
             .post_form(
                 "/benefits",
-                &[("_csrf", &csrf), ("month", "2025-13"), ("pack", "huichang-2021"), ("recompute", "1")],
+                &[
+                    ("_csrf", &csrf),
+                    ("month", "2025-13"),
+                    ("pack", "huichang-2021"),
+                    ("recompute", "1"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
         let page = r.text();
-        assert!(page.contains("id=\"compute-error\"") && page.contains("发放月份"), "{b}: {page}");
+        assert!(
+            page.contains("id=\"compute-error\"") && page.contains("发放月份"),
+            "{b}: {page}"
+        );
         assert!(page.contains("value=\"2025-13\""), "{b}");
         assert!(page.contains("value=\"huichang-2021\" selected"), "{b}");
         assert!(page.contains("value=\"1\" checked"), "{b}");
@@ -407,6 +415,9 @@ async fn a_refused_start_shows_the_form_again_as_it_was_sent() {
             .await;
         assert!(r.status.is_client_error(), "{b}: {}", r.status);
         let page = r.text();
-        assert!(page.contains("id=\"compute-error\"") && page.contains("value=\"2099-01\""), "{b}: {page}");
+        assert!(
+            page.contains("id=\"compute-error\"") && page.contains("value=\"2099-01\""),
+            "{b}: {page}"
+        );
     }
 }

@@ -213,7 +213,6 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         .unwrap();
     let pct = occupied0 * 100 / (total0 + 2);
     assert!(facts.contains(&format!("入住率 {pct}%")), "{facts}");
-    screenshot(&c, "bed-board").await;
 }
 
 /// The assessment form on a tablet-sized screen: one step at a time, the running score

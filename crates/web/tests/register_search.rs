@@ -29,7 +29,12 @@ async fn the_last_four_characters_find_people_in_scope_only() {
         assert!(!page.contains("测试老人"), "{b}: outside the scope");
         // Audited as a search by ID number.
         let audit = store.audit_entries(None, 5, 0).await.unwrap();
-        assert!(audit.iter().any(|e| e.action == "search_id" && e.detail.contains(&last4)), "{b}");
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "search_id" && e.detail.contains(&last4)),
+            "{b}"
+        );
     }
 }
 

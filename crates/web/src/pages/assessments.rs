@@ -58,7 +58,6 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
     user.require(Permission::PersonRead)?;
     let today = chrono::Local::now().date_naive();
     let until = today + chrono::Days::new(NOTICE_DAYS);
-    let r = state.store.reference();
     let rows = state
         .store
         .due_for_reassessment(user.scope(), until, 500)
@@ -71,7 +70,7 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
             person_id: d.person_id,
             name: d.name,
             id_masked: yiyang_domain::id_number::mask(&d.id_number),
-            division: r.division_path(&d.hukou_division),
+            division: d.hukou_division.clone(),
             level: level_label(&d.standard, d.final_level),
             standard: d.standard,
             assessed_on: d.assessed_on.to_string(),
@@ -93,7 +92,7 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
                     q.person_id,
                     q.name,
                     yiyang_domain::id_number::mask(&q.id_number),
-                    r.division_path(&q.hukou_division),
+                    q.hukou_division.clone(),
                     q.reason,
                     q.requested_by,
                     q.requested_at

@@ -146,6 +146,7 @@ impl Row<'_> {
             field: header.to_string(),
             value,
             message: message.into(),
+            original: crate::import::original_row(self.cells),
         }
     }
 

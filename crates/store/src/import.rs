@@ -34,6 +34,44 @@ pub struct RowError {
     pub field: String,
     pub value: String,
     pub message: String,
+    /// The row as it was in the file (cells joined by " | ", valid ID numbers masked).
+    #[sqlx(default)]
+    pub original: String,
+}
+
+/// A row's cells as the report shows them next to the reason: joined by " | ", with every
+/// valid ID number masked (as everywhere in reports), an invalid one as typed.
+pub fn original_row(cells: &[String]) -> String {
+    let mut shown: Vec<String> = cells
+        .iter()
+        .map(|c| match yiyang_domain::id_number::IdNumber::parse(c) {
+            Ok(id) => id.masked(),
+            Err(_) => c.trim().to_string(),
+        })
+        .collect();
+    while shown.last().is_some_and(String::is_empty) {
+        shown.pop();
+    }
+    let mut s = shown.join(" | ");
+    // Bounded like every other stored text: a hostile file's row is cut, not kept whole.
+    if s.len() > 2000 {
+        let mut cut = 2000;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// Puts each error's original row next to it (rows sorted by row number, as read).
+pub fn attach_originals(errors: &mut [RowError], rows: &[(i64, Vec<String>)]) {
+    for e in errors.iter_mut() {
+        if let Ok(i) = rows.binary_search_by_key(&e.row_no, |r| r.0) {
+            e.original = original_row(&rows[i].1);
+        }
+    }
 }
 
 impl RowError {
@@ -44,6 +82,7 @@ impl RowError {
             field: field_label("id_number").into(),
             value: rec.id_number.masked(),
             message,
+            original: String::new(),
         }
     }
 }
@@ -376,6 +415,7 @@ impl<'a> RowValidator<'a> {
                             field: field_label("hukou_division").into(),
                             value: rec.hukou_division.to_string(),
                             message: format!("区划“{}”不在您的管辖范围（{scope}）内", rec.hukou_division),
+                            original: String::new(),
                         });
                     } else if let Some(first) = self.first_row_of.get(rec.id_number.as_str()) {
                         errors.push(RowError::id_number(
@@ -395,6 +435,7 @@ impl<'a> RowValidator<'a> {
                             value: field_value(&input, &field),
                             field: field_label(&field).into(),
                             message,
+                            original: String::new(),
                         });
                     }
                 }
@@ -536,9 +577,11 @@ impl Store {
         let today = chrono::Local::now().date_naive();
         // Validation runs on its own thread, a chunk ahead of the database writes.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Vec<(i64, PersonRecord)>, Vec<RowError>)>(2);
+        let sheet = std::sync::Arc::new(sheet);
         let validator = {
             let scope = scope.to_string();
             let map = map.clone();
+            let sheet = sheet.clone();
             tokio::task::spawn_blocking(move || {
                 let mut v = RowValidator::new(&map, &reference, &scope, today);
                 for rows in sheet.rows.chunks(CHUNK_ROWS) {
@@ -573,6 +616,7 @@ impl Store {
                         message:
                             "此人尚未登记：新登记须有“户籍性质”列（城镇/农村）；没有此列的文件只能更新已登记的人员"
                                 .into(),
+                        original: String::new(),
                     });
                 } else if outside.contains(rec.id_number.as_str()) {
                     errors.push(RowError::id_number(
@@ -606,6 +650,7 @@ impl Store {
         }
         validator.await.map_err(|e| StoreError::File(e.to_string()))?;
         errors.sort_by_key(|e| e.row_no); // stable: a row's field errors keep their order
+        attach_originals(&mut errors, &sheet.rows);
         let rejected_rows = {
             let mut rows: Vec<i64> = errors.iter().map(|e| e.row_no).collect();
             rows.dedup();
@@ -840,15 +885,15 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for part in errors.chunks(STATEMENT_ROWS) {
-                let mut sql = String::from("INSERT INTO import_errors (job_id, row_no, field, value, message) VALUES ");
+                let mut sql = String::from("INSERT INTO import_errors (job_id, row_no, field, value, message, original) VALUES ");
                 for i in 0..part.len() {
                     if i > 0 { sql.push(','); }
-                    let p: Vec<String> = (1..=5).map(|k| self.ph(i * 5 + k)).collect();
+                    let p: Vec<String> = (1..=6).map(|k| self.ph(i * 6 + k)).collect();
                     sql.push_str(&format!("({})", p.join(", ")));
                 }
                 let mut q = sqlx::query(&sql);
                 for e in part {
-                    q = q.bind(id).bind(e.row_no).bind(&e.field).bind(&e.value).bind(&e.message);
+                    q = q.bind(id).bind(e.row_no).bind(&e.field).bind(&e.value).bind(&e.message).bind(&e.original);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -890,7 +935,7 @@ impl Store {
 
     pub async fn import_errors(&self, job_id: i64) -> Result<Vec<RowError>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT row_no, field, value, message FROM import_errors WHERE job_id = $1 ORDER BY row_no")
+            "SELECT row_no, field, value, message, original FROM import_errors WHERE job_id = $1 ORDER BY row_no")
             .bind(job_id).fetch_all(pool).await?))
     }
 }
@@ -913,7 +958,10 @@ pub fn error_report_xlsx(job: &ImportJob, errors: &[RowError]) -> Result<Vec<u8>
         &bold,
     )
     .map_err(x)?;
-    for (c, h) in ["行号", "字段", "内容", "问题"].iter().enumerate() {
+    for (c, h) in ["行号", "字段", "内容", "问题", "原始行（身份证号已遮盖）"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
     }
     for (i, e) in errors.iter().enumerate() {
@@ -922,11 +970,13 @@ pub fn error_report_xlsx(job: &ImportJob, errors: &[RowError]) -> Result<Vec<u8>
         ws.write_string(r, 1, &e.field).map_err(x)?;
         ws.write_string(r, 2, &e.value).map_err(x)?;
         ws.write_string(r, 3, &e.message).map_err(x)?;
+        ws.write_string(r, 4, &e.original).map_err(x)?;
     }
     ws.set_column_width(0, 8).map_err(x)?;
     ws.set_column_width(1, 16).map_err(x)?;
     ws.set_column_width(2, 24).map_err(x)?;
     ws.set_column_width(3, 60).map_err(x)?;
+    ws.set_column_width(4, 80).map_err(x)?;
     wb.save_to_buffer().map_err(x)
 }
 

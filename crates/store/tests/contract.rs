@@ -355,6 +355,19 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
         assert!(msg(8).contains("出生日期") && msg(8).contains("户籍性质"), "{}", msg(8));
         let stored = s.import_errors(sum.job.id).await.unwrap();
         assert_eq!(stored, sum.errors);
+        // Each error carries its row as it was in the file; valid ID numbers masked there too.
+        let original = |row: i64| sum.errors.iter().find(|e| e.row_no == row).unwrap().original.clone();
+        assert_eq!(original(4), "王五 | 3.60733E+17 |  | 360733 | 农村", "{b}");
+        assert_eq!(
+            original(5),
+            "赵六 | 110105194912310021 |  | 360733 | 农村",
+            "{b}: an invalid number as typed"
+        );
+        assert!(
+            original(7).starts_with("张秀英 | 360733********") && !original(7).contains(&good1),
+            "{b}: {}",
+            original(7)
+        );
 
         let again = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
         assert_eq!(

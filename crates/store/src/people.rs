@@ -158,7 +158,33 @@ pub struct PersonQuery {
     /// numbers (and their searches are audited): otherwise 29 prefix searches recover a
     /// number the list shows masked. Without it an ID-like `q` matches a whole number only.
     pub id_prefix: bool,
+    /// The level of the capability assessment valid today (the latest of those valid), or
+    /// none valid: what the dashboard's level chart counts.
+    pub level: Option<LevelFilter>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelFilter {
+    /// GB/T 42195-2022 level 0 to 4.
+    Level(u8),
+    /// Never assessed, or every assessment expired.
+    None,
+}
+
+impl LevelFilter {
+    /// From a link's `level=` (`0` … `4`, `none`); anything else is no filter.
+    pub fn parse(s: &str) -> Option<LevelFilter> {
+        match s {
+            "none" => Some(LevelFilter::None),
+            _ => s.parse::<u8>().ok().filter(|l| *l <= 4).map(LevelFilter::Level),
+        }
+    }
+}
+
+/// The latest confirmed assessment of `persons.id` valid today, as SQL both backends read.
+const VALID_ASSESSMENT_TODAY: &str = "SELECT a.final_level FROM assessments a WHERE a.person_id = persons.id \
+     AND a.status = 'confirmed' AND a.assessed_on <= CURRENT_DATE AND a.valid_until >= CURRENT_DATE \
+     ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Page<T> {
@@ -213,6 +239,12 @@ impl PersonQuery {
         if let Some(c) = self.category.as_deref().filter(|c| !c.is_empty()) {
             binds.push(format!("%,{c},%"));
             clauses.push(format!("categories LIKE ${}", binds.len()));
+        }
+        match self.level {
+            // The level is a number parsed above (0-4), so it is written into the statement.
+            Some(LevelFilter::Level(l)) => clauses.push(format!("({VALID_ASSESSMENT_TODAY}) = {l}")),
+            Some(LevelFilter::None) => clauses.push(format!("NOT EXISTS ({VALID_ASSESSMENT_TODAY})")),
+            None => {}
         }
         match self.life {
             Some(LifeFilter::Alive) => clauses.push("death_date IS NULL".into()),

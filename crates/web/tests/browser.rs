@@ -343,6 +343,36 @@ async fn an_assessor_fills_in_the_form_step_by_step_and_gets_the_report() {
         .unwrap();
     assert!(status.contains("待第二评估员确认"), "{status}");
     screenshot(&c, "assessment-report").await;
+
+    // Printed: a report number, and the whole report on one A4 page (Chromium's own print to
+    // PDF, without shrinking to fit).
+    let number = c.find(Locator::Id("report-no")).await.unwrap().text().await.unwrap();
+    assert!(
+        number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
+    let pdf = c
+        .print(
+            fantoccini::wd::PrintConfiguration::builder()
+                .shrink_to_fit(false)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let pages = count_pdf_pages(&pdf);
+    if let Some(dir) = std::env::var_os("YIYANG_SCREENSHOT_DIR") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("assessment-report.pdf"), &pdf);
+    }
+    assert_eq!(pages, 1, "the printed report takes {pages} A4 pages");
+}
+
+/// Pages in a PDF: its page objects (`/Type /Page`, not the `/Type /Pages` tree).
+fn count_pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
+        .count()
 }
 
 #[tokio::test]

@@ -89,6 +89,38 @@ async fn the_kept_values_equal_the_lists_and_the_page_reads_them() {
             }
         }
 
+        // Living people by the level of their valid assessment: every level's count is the
+        // filtered list's own total, and the levels add up to everyone living.
+        for d in ["360733", towns[0].division.as_str()] {
+            let kept = store.stored_values(d, &m).await.unwrap();
+            let alive = kept
+                .iter()
+                .find(|v| v.indicator == PEOPLE_ALIVE)
+                .unwrap()
+                .numerator
+                .unwrap();
+            let levels: Vec<_> = kept.iter().filter(|v| v.level().is_some()).collect();
+            assert!(levels.len() >= 2, "{b}: {d}: {levels:?}");
+            assert_eq!(
+                levels.iter().map(|v| v.numerator.unwrap()).sum::<i64>(),
+                alive,
+                "{b}: {d}"
+            );
+            for v in &levels {
+                let l = v.level().unwrap();
+                let list = county.get(&format!("/people?division={d}&level={l}&life=alive")).await;
+                assert!(
+                    list.text().contains(&format!("共 {} 人", v.numerator.unwrap())),
+                    "{b}: {d} level {l}"
+                );
+            }
+        }
+        let page = county
+            .get(&format!("/dashboard?division=360733&month={m}"))
+            .await
+            .text();
+        assert!(page.contains("id=\"chart-levels\""), "{b}");
+
         // Money: nothing before a run is approved; then the approved run's total, by its county.
         let kept = store.stored_values("360733", &last.to_string()).await.unwrap();
         assert!(

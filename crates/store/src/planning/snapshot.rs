@@ -20,12 +20,29 @@ pub const PEOPLE_ALIVE: &str = "people_alive";
 pub const PAID_FEN: &str = "paid_fen";
 /// Living people in a category: `category:<code>`.
 pub const CATEGORY_PREFIX: &str = "category:";
+/// Living people by the level of their valid capability assessment: `level:0` … `level:4`,
+/// and `level:none` for those without one (never assessed, or expired).
+pub const LEVEL_PREFIX: &str = "level:";
+pub const LEVEL_NONE: &str = "none";
 
-/// Living people by division, and by (division, category code).
+/// Living people by division, by (division, category code) and by (division, level).
 #[derive(Debug, Default)]
 pub struct Living {
     pub alive: HashMap<String, i64>,
     pub by_category: HashMap<(String, String), i64>,
+    pub by_level: HashMap<(String, i64), i64>,
+}
+
+/// The places a person of household `h` and residence `r` counts in, within `scope`: the
+/// scope and each division under it at [`LEVELS`] (once even when both are inside it).
+fn places_of(scope: &str, h: &str, r: &str) -> Vec<String> {
+    let mut places = vec![scope.to_string()];
+    for l in LEVELS.iter().copied().filter(|l| *l > scope.len()) {
+        let a = h.get(..l).filter(|d| d.starts_with(scope));
+        let b = r.get(..l).filter(|d| d.starts_with(scope) && Some(*d) != a);
+        places.extend(a.into_iter().chain(b).map(str::to_string));
+    }
+    places
 }
 
 /// The levels a snapshot goes down to: province, city, county, township.
@@ -54,6 +71,10 @@ impl StoredValue {
     /// The category code of a `category:<code>` count.
     pub fn category(&self) -> Option<&str> {
         self.indicator.strip_prefix(CATEGORY_PREFIX)
+    }
+    /// The level ("0" … "4", or "none") of a `level:<n>` count.
+    pub fn level(&self) -> Option<&str> {
+        self.indicator.strip_prefix(LEVEL_PREFIX)
     }
     pub fn name(&self) -> &str {
         if self.indicator == PEOPLE_ALIVE {
@@ -143,13 +164,7 @@ impl Store {
             .bind(&lo).bind(&hi).bind(as_of).fetch_all(pool).await?);
         let mut out = Living::default();
         for (h, r, cats, n) in &groups {
-            let mut places = vec![scope.to_string()];
-            for l in LEVELS.iter().copied().filter(|l| *l > scope.len()) {
-                let a = h.get(..l).filter(|d| d.starts_with(scope));
-                let b = r.get(..l).filter(|d| d.starts_with(scope) && Some(*d) != a);
-                places.extend(a.into_iter().chain(b).map(str::to_string));
-            }
-            for d in places {
+            for d in places_of(scope, h, r) {
                 for c in cats.split(',').filter(|c| !c.is_empty()) {
                     *out.by_category.entry((d.clone(), c.to_string())).or_default() += n;
                 }
@@ -157,6 +172,24 @@ impl Store {
             }
         }
         out.alive.entry(scope.to_string()).or_default();
+        // By the level of the assessment valid on the day (the latest of those valid, as
+        // admission and benefits read it), from a second grouped scan.
+        let levels: Vec<(String, String, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT p.hukou_division, p.residence_division, a.final_level, COUNT(*) FROM persons p \
+             JOIN assessments a ON a.person_id = p.id \
+             WHERE (p.death_date IS NULL OR p.death_date > $3) \
+             AND ((p.hukou_division >= $1 AND p.hukou_division < $2) OR (p.residence_division >= $1 AND p.residence_division < $2)) \
+             AND a.status = 'confirmed' AND a.assessed_on <= $3 AND a.valid_until >= $3 \
+             AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.person_id = a.person_id AND b.status = 'confirmed' \
+                 AND b.assessed_on <= $3 AND b.valid_until >= $3 \
+                 AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id))) \
+             GROUP BY p.hukou_division, p.residence_division, a.final_level")
+            .bind(&lo).bind(&hi).bind(as_of).fetch_all(pool).await?);
+        for (h, r, level, n) in &levels {
+            for d in places_of(scope, h, r) {
+                *out.by_level.entry((d, *level)).or_default() += n;
+            }
+        }
         Ok(out)
     }
 
@@ -244,6 +277,19 @@ impl Store {
         for ((d, c), n) in &living.by_category {
             if divisions.binary_search(d).is_ok() {
                 counts.push((d.clone(), format!("{CATEGORY_PREFIX}{c}"), *n));
+            }
+        }
+        for d in &divisions {
+            let alive = living.alive.get(d).copied().unwrap_or(0);
+            let mut assessed = 0;
+            for level in 0..=4 {
+                if let Some(n) = living.by_level.get(&(d.clone(), level)) {
+                    counts.push((d.clone(), format!("{LEVEL_PREFIX}{level}"), *n));
+                    assessed += n;
+                }
+            }
+            if alive > assessed {
+                counts.push((d.clone(), format!("{LEVEL_PREFIX}{LEVEL_NONE}"), alive - assessed));
             }
         }
         let (lo, hi) = scope_range(scope);

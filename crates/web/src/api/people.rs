@@ -86,7 +86,8 @@ pub struct UpdateRequest {
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Name fragment, or the start of an ID number (at least 4 characters).
+    /// Name fragment, the start of an ID number (more than 4 characters, for roles that see
+    /// full numbers) or its last 4 characters.
     pub q: Option<String>,
     /// A division code inside your scope.
     pub division: Option<String>,
@@ -94,6 +95,8 @@ pub struct ListQuery {
     pub category: Option<String>,
     /// `alive` or `dead`.
     pub life: Option<String>,
+    /// The level of the capability assessment valid today: `0` … `4`, or `none`.
+    pub level: Option<String>,
     /// `updated` (default), `name`, `birth_date` or `division`.
     pub sort: Option<String>,
     /// `1` for descending.
@@ -134,6 +137,7 @@ pub async fn list(
         division: q.division.unwrap_or_default(),
         category: q.category.unwrap_or_default(),
         life: q.life.unwrap_or_default(),
+        level: q.level.unwrap_or_default(),
         sort: q.sort.unwrap_or_default(),
         desc: q.desc.unwrap_or_default(),
         page: String::new(),

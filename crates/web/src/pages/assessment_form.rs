@@ -311,6 +311,15 @@ struct ReportPage {
     can_review: bool,
 }
 
+impl ReportPage {
+    /// The report's number: the year assessed and the record's serial ("2026000123"), the
+    /// same on every print of it.
+    fn report_no(&self) -> String {
+        use chrono::Datelike;
+        format!("{}{:06}", self.a.assessed_on.year(), self.a.id)
+    }
+}
+
 pub async fn report(
     State(state): State<AppState>,
     user: Can<perm::PersonRead>,

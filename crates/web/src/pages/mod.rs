@@ -257,6 +257,26 @@ impl Layout {
             .map_or_else(|| id.to_string(), |p| p.title.clone())
     }
 
+    /// A benefit's title in a pack (its code only if the pack has none such).
+    pub fn benefit_title(&self, pack: &str, code: &str) -> String {
+        self.packs
+            .iter()
+            .filter(|p| p.id == pack)
+            .flat_map(|p| p.benefits.iter())
+            .find(|b| b.code == code)
+            .map_or_else(|| code.to_string(), |b| b.title.clone())
+    }
+
+    /// A rule's title in a pack (its id only if the pack has none such).
+    pub fn rule_title(&self, pack: &str, rule: &str) -> String {
+        self.packs
+            .iter()
+            .filter(|p| p.id == pack)
+            .flat_map(|p| p.rules.iter())
+            .find(|r| r.id == rule)
+            .map_or_else(|| rule.to_string(), |r| r.title.clone())
+    }
+
     /// A division by name, from the province down ("江西省 赣州市 会昌县").
     pub fn division(&self, code: &str) -> String {
         self.reference.division_path(code)

@@ -33,6 +33,9 @@ pub struct ListParams {
     pub category: String,
     #[serde(default)]
     pub life: String,
+    /// `0` … `4`, or `none`: the level of the assessment valid today.
+    #[serde(default)]
+    pub level: String,
     #[serde(default)]
     pub sort: String,
     #[serde(default)]
@@ -75,6 +78,7 @@ impl ListParams {
             limit,
             offset,
             id_prefix: false,
+            level: yiyang_store::people::LevelFilter::parse(&self.level),
         }
     }
 
@@ -94,6 +98,7 @@ impl ListParams {
             ("division", self.division.as_str()),
             ("category", self.category.as_str()),
             ("life", self.life.as_str()),
+            ("level", self.level.as_str()),
             ("sort", self.sort.as_str()),
             ("desc", self.desc.as_str()),
             ("page", self.page.as_str()),
@@ -184,6 +189,7 @@ struct ListPage {
     page: i64,
     pages: i64,
     categories: Vec<(String, String)>,
+    levels: Vec<(&'static str, &'static str)>,
     can_write: bool,
     export_link: String,
     prev_link: String,
@@ -216,6 +222,14 @@ pub async fn list(
             .iter()
             .map(|c| (c.code.clone(), c.name.clone()))
             .collect(),
+        levels: vec![
+            ("0", "能力完好"),
+            ("1", "轻度失能"),
+            ("2", "中度失能"),
+            ("3", "重度失能"),
+            ("4", "完全失能"),
+            ("none", "未评估或已过期"),
+        ],
         can_write: user.may(Permission::PersonWrite),
         export_link: format!("/people/export.xlsx?{}", p.with("page", "")),
         prev_link: format!("?{}", p.with("page", &(page - 1).to_string())),

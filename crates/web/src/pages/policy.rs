@@ -81,6 +81,9 @@ pub struct RuleRow {
     pub title: String,
     pub when: String,
     pub amount: String,
+    /// The condition and the amount in words (the CEL text stays in a tooltip).
+    pub when_words: String,
+    pub amount_words: String,
     pub clause: String,
     pub quote: String,
     pub inherited: bool,
@@ -187,6 +190,12 @@ pub async fn pack(
             title: r.title.clone(),
             when: r.when_src.clone(),
             amount: r.amount_src.clone(),
+            when_words: yiyang_domain::policy::words::condition_in_words(&r.when_src, |n| {
+                p.param(n).map(|x| x.label.clone())
+            }),
+            amount_words: yiyang_domain::policy::words::condition_in_words(&r.amount_src, |n| {
+                p.param(n).map(|x| x.label.clone())
+            }),
             clause: r.clause.clone(),
             inherited: r.defined_in != p.id,
         })

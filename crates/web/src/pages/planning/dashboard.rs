@@ -48,6 +48,8 @@ struct DashboardPage {
     map_chart: String,
     /// Living people by category in the division (a bar opens that list).
     category_chart: Option<String>,
+    /// Living people by the level of their valid assessment (a bar opens that list).
+    level_chart: Option<String>,
     /// Money paid over the kept months of the last twelve (approved or exported runs).
     paid_year: Option<String>,
     has_children: bool,
@@ -113,12 +115,14 @@ pub async fn dashboard(
         .or(latest)
         .unwrap_or_else(|| Month::of(chrono::Local::now().date_naive()).to_string());
     // Tiles: living people, money, then the indicators; category counts go to their chart.
-    let (categories, mut values): (Vec<StoredValue>, Vec<StoredValue>) = state
+    let (counts, mut values): (Vec<StoredValue>, Vec<StoredValue>) = state
         .store
         .stored_values(&division, &month)
         .await?
         .into_iter()
-        .partition(|v| v.category().is_some());
+        .partition(|v| v.category().is_some() || v.level().is_some());
+    let (categories, levels): (Vec<StoredValue>, Vec<StoredValue>) =
+        counts.into_iter().partition(|v| v.category().is_some());
     values.sort_by_key(|v| match v.indicator.as_str() {
         PEOPLE_ALIVE => 0,
         PAID_FEN => 1,
@@ -159,6 +163,33 @@ pub async fn dashboard(
                         catalogue[*i].name.clone(),
                         v.plotted(),
                         format!("/people?division={division}&category={}&life=alive", catalogue[*i].code),
+                    )
+                })
+                .collect(),
+            None,
+        )
+    });
+    // Levels in their order, those without a valid assessment last.
+    let level_order = ["0", "1", "2", "3", "4", "none"];
+    let mut by_level: Vec<&StoredValue> = levels.iter().filter(|v| v.numerator.unwrap_or(0) > 0).collect();
+    by_level.sort_by_key(|v| level_order.iter().position(|l| Some(*l) == v.level()));
+    let level_chart = (!by_level.is_empty()).then(|| {
+        chart(
+            "bar",
+            "在世老年人：按能力等级（评估在有效期内），点击查看名单",
+            "人",
+            by_level
+                .iter()
+                .map(|v| {
+                    let l = v.level().unwrap_or("none");
+                    let label = match l.parse::<i64>() {
+                        Ok(n) => yiyang_domain::assessment::level_short(n).to_string(),
+                        Err(_) => "未评估或已过期".to_string(),
+                    };
+                    (
+                        label,
+                        v.plotted(),
+                        format!("/people?division={division}&level={l}&life=alive"),
                     )
                 })
                 .collect(),
@@ -279,6 +310,7 @@ pub async fn dashboard(
         indicator_name,
         indicators: choices,
         category_chart,
+        level_chart,
         paid_year,
         people_chart,
         indicator_chart,

@@ -52,17 +52,7 @@ async fn a_call_appears_on_the_desk_within_a_second_and_is_answered() {
         .unwrap();
     assert!(top.contains("跌倒报警") && top.contains("请您接警"), "{top}");
     screenshot(&c, "sos-desk-tablet").await;
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        v[0].as_i64().unwrap() <= v[1].as_i64().unwrap(),
-        "wider than the tablet: {v:?}"
-    );
+    fits_the_window(&c).await;
     c.find(Locator::Css("#calls tbody tr a"))
         .await
         .unwrap()

@@ -9,21 +9,9 @@ mod driver;
 use driver::*;
 use fantoccini::{Client, Locator};
 
-async fn fits_the_screen(c: &Client, what: &str) {
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (w, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
-    assert!(w <= inner, "{what}: the page is {w}px wide on a {inner}px screen");
-}
-
 async fn open_pending_task(c: &Client, base: &str) {
     c.goto(&format!("{base}/supervision")).await.unwrap();
-    fits_the_screen(c, "overview").await;
+    fits_the_window(c).await;
     c.find(Locator::LinkText("会昌县中心敬老院"))
         .await
         .unwrap()
@@ -45,7 +33,7 @@ async fn an_inspector_records_an_inspection_on_a_tablet_and_the_second_confirms_
     assert!(todo.contains("待我检查或确认"), "{todo}");
     open_pending_task(&c, &base).await;
     assert_eq!(text_of(&c, "inspection-status").await, "待检查");
-    fits_the_screen(&c, "checklist").await;
+    fits_the_window(&c).await;
 
     c.find(Locator::Css("input[name=responsible]"))
         .await
@@ -113,7 +101,7 @@ async fn an_inspector_records_an_inspection_on_a_tablet_and_the_second_confirms_
         .await
         .unwrap();
     assert!(hazards.contains("消防安全") && hazards.contains("整改中"), "{hazards}");
-    fits_the_screen(&c, "confirmed inspection").await;
+    fits_the_window(&c).await;
     screenshot(&c, "inspection-confirmed").await;
     c.close().await.unwrap();
 }

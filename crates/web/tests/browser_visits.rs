@@ -28,17 +28,7 @@ async fn a_visitor_records_a_visit_on_a_phone() {
     click(&c, "condition-attention").await;
     click(&c, "follow-service").await;
     screenshot(&c, "visit-phone").await;
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert!(
-        v[0].as_i64().unwrap() <= v[1].as_i64().unwrap(),
-        "the form is wider than the phone: {v:?}"
-    );
+    fits_the_window(&c).await;
     click(&c, "visit-submit").await;
     let msg = wait_text(&c, "message").await;
     assert!(msg.contains("探访已记录"), "{msg}");

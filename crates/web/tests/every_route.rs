@@ -10,20 +10,6 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 
-/// The path with every `{param}` replaced by `id`.
-fn fill(path: &str, id: i64) -> String {
-    let mut out = String::new();
-    let mut rest = path;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let j = rest[i..].find('}').unwrap();
-        out.push_str(&id.to_string());
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[tokio::test]
 async fn every_route_keeps_scope_and_csrf_for_every_account() {
     let paths = yiyang_web::route_paths();

@@ -10,20 +10,6 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use common::*;
 
-/// The path with every `{param}` replaced by `id`.
-fn fill(path: &str, id: i64) -> String {
-    let mut out = String::new();
-    let mut rest = path;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let j = rest[i..].find('}').unwrap();
-        out.push_str(&id.to_string());
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// What a reader sees of a page: no scripts, styles, comments, tags or attributes. Two kinds
 /// of content are shown as recorded, on purpose, and skipped: an audit line's content
 /// (`<code class="record">`: the bytes its hash covers) and a draw's canonical input text

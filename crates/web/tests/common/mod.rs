@@ -326,3 +326,17 @@ pub fn photo_upload(uri: &str, csrf: &str, name: &str, content: &[u8]) -> axum::
         .body(axum::body::Body::from(body))
         .unwrap()
 }
+
+/// The path with every `{param}` replaced by `id`.
+pub fn fill(path: &str, id: i64) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let j = rest[i..].find('}').unwrap();
+        out.push_str(&id.to_string());
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -183,7 +183,7 @@ impl Store {
     ) -> Result<()> {
         let ts = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
                 "UPDATE assessments SET status = $1, \
                  confirmed_at = CASE WHEN $1 = 'confirmed' THEN $2 ELSE confirmed_at END, \

@@ -208,7 +208,7 @@ impl Store {
         let form = serde_json::to_string(&stored).expect("serialisable");
         let assessors = info.assessors.join("、");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO assessments (person_id, standard, final_level, assessed_on, valid_until, recorded_at, \
                  reason, agency, assessors, total, initial_level, form, recorded_by, status, second_assessor, backdate_reason) \
@@ -259,7 +259,7 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO reassessment_requests (person_id, reason, requested_by, requested_at) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(person_id).bind(reason).bind(&actor.name).bind(now()).fetch_one(&mut *tx).await?;

@@ -230,7 +230,7 @@ impl Store {
     /// Appends one entry in its own transaction.
     pub async fn audit(&self, e: &AuditEntry) -> Result<i64> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let seq = (*tx).append_audit(&self.audit_keys(), e).await?;
             tx.commit().await?;
             Ok(seq)

@@ -13,6 +13,7 @@
 //!   within that month or before, can raise what was due in that month; the difference is
 //!   paid as a separate `backpay` line for that month (see [`Store::run_benefits`]).
 
+use crate::BeginWrite as _;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -930,7 +931,7 @@ impl Store {
             }
             Some(run) if run.status == RunStatus::Draft && req.recompute => {
                 with_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_write().await?;
                     sqlx::query("DELETE FROM payment_lines WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM run_pending WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
                     sqlx::query("UPDATE benefit_runs SET status = 'computing', cursor = 0, persons = 0, lines = 0, \
@@ -960,7 +961,7 @@ impl Store {
             None => {
                 let at = now();
                 let id: i64 = with_pool!(self, pool => {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_write().await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO benefit_runs (month, scope, pack, status, created_by, created_at) \
                          VALUES ($1, $2, $3, 'computing', $4, $5) RETURNING id")
@@ -1056,7 +1057,7 @@ impl Store {
         tracing::debug!(t_load, t_compute, t_store, "benefit run phases (seconds)");
         let at = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE benefit_runs SET status = 'draft', computed_at = $2 WHERE id = $1 AND status = 'computing'")
                 .bind(run.id).bind(at).execute(&mut *tx).await?;
             let (lines, fen): (i64, i64) = sqlx::query_as("SELECT lines, total_fen FROM benefit_runs WHERE id = $1")
@@ -1077,7 +1078,7 @@ impl Store {
     /// Records the title and clause of every rule the run may cite.
     async fn store_rules(&self, choice: &PackChoice<'_>) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for program in &choice.programs {
                 let p = program.pack;
                 for r in &p.rules {
@@ -1204,7 +1205,7 @@ impl Store {
         }
         match &self.db {
             Db::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for batch in lines.chunks(1000) {
                     let mut sql = String::from(
                         "INSERT INTO payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
@@ -1239,7 +1240,7 @@ impl Store {
                 tx.commit().await?;
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 if !lines.is_empty() {
                     let mut copy = tx
                         .copy_in_raw(
@@ -1348,7 +1349,7 @@ impl Store {
         let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
         let at = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = COALESCE(exported_by, $2), \
                          exported_at = COALESCE(exported_at, $3) WHERE id = $1")
                 .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
@@ -1426,7 +1427,7 @@ impl Store {
         let files = crate::disbursement::write_files(&run, &lines, dir).map_err(|e| StoreError::File(e.to_string()))?;
         let at = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = $2, exported_at = $3 WHERE id = $1")
                 .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,

@@ -367,7 +367,7 @@ impl Store {
         );
         // The bed and its audit entry commit together.
         let n = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
                 "INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7) ON CONFLICT (institution_id, building, room, number) DO NOTHING")
@@ -499,7 +499,7 @@ impl Store {
         );
         // The assessment and its audit entry commit together.
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO assessments (person_id, standard, final_level, assessed_on, valid_until, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)")

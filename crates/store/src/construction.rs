@@ -116,7 +116,7 @@ impl Store {
             return Err(StoreError::Refused("没有尚未补助的护理型床位，或已达到补助上限".into()));
         }
         let granted = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let beds: Vec<i64> = sqlx::query_scalar(
                 "SELECT b.id FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
                  AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id) ORDER BY b.id LIMIT $2")

@@ -153,7 +153,7 @@ impl Store {
         };
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO facilities (code, name, kind, division, address, longitude, latitude, opened_on, demo_site, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
@@ -195,7 +195,7 @@ impl Store {
             return Err(StoreError::Invalid(vec![FieldError::new("status", "请选择运营状态")]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE facilities SET status = $2, demo_site = $3 WHERE id = $1")
                 .bind(id).bind(status).bind(demo_site).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("update", "facility", id,
@@ -258,7 +258,7 @@ impl Store {
             return Err(StoreError::Refused("目前没有应核定的设施补助".into()));
         }
         let (n, fen) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (mut n, mut fen) = (0usize, 0i64);
             for d in &p.due {
                 let done = sqlx::query(

@@ -162,7 +162,7 @@ impl Store {
             return Err(StoreError::Refused(format!("经办人、审核人不能{verb}自己经手的补助")));
         }
         let n = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(&format!(
                 "UPDATE {table} SET status = $3, {by} = $4, {at} = $5 WHERE {owner} = $1 AND status = $2 \
                  AND granted_by <> $4 AND COALESCE(reviewed_by, '') <> $4"))
@@ -197,7 +197,7 @@ impl Store {
         let at = now();
         let total: i64 = groups.iter().map(|g| g.amount_fen).sum();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (_, _, table, owner, owners) in KINDS {
                 sqlx::query(&format!(
                     "UPDATE {table} SET status = 'exported', exported_at = $3 WHERE status = 'approved' AND {owner} IN \

@@ -6,6 +6,7 @@
 //! and can be downloaded as an .xlsx report. The work is committed in chunks and tracked in
 //! `import_jobs`, so a crash loses at most one chunk and rerunning the file completes it.
 
+use crate::BeginWrite as _;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -732,7 +733,7 @@ impl Store {
             let col = |f: &dyn Fn(&PersonRecord) -> Option<String>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
             // One transaction for the rows and the audit entry: a kill between them must not
             // leave people written without the entry that accounts for them.
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let versions: Vec<i64> = sqlx::query_scalar(&sql)
                 .bind(col(&|r| Some(r.id_number.to_string())))
                 .bind(col(&|r| Some(r.name.clone())))
@@ -774,7 +775,7 @@ impl Store {
         let full_sql = upsert_sql(STATEMENT_ROWS, map, &ph);
         let (mut ins, mut upd) = (0i64, 0i64);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for part in rows.chunks(STATEMENT_ROWS) {
                 let tail_sql;
                 let sql = if part.len() == STATEMENT_ROWS { &full_sql } else { tail_sql = upsert_sql(part.len(), map, &ph); &tail_sql };
@@ -840,7 +841,7 @@ impl Store {
             "SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id").fetch_all(pool).await?);
         for id in &ids {
             with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 sqlx::query("UPDATE import_jobs SET status = 'failed', finished_at = $2, message = $3 \
                              WHERE id = $1 AND status = 'running'")
                     .bind(id).bind(now())
@@ -883,7 +884,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<ImportJob> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for part in errors.chunks(STATEMENT_ROWS) {
                 let mut sql = String::from("INSERT INTO import_errors (job_id, row_no, field, value, message, original) VALUES ");
                 for i in 0..part.len() {

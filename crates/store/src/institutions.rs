@@ -272,7 +272,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO institutions (code, name, kind, division, created_at, credit_code, address, filed_on, medical_care, \
                  clinic, longitude, latitude, credit_commitment, fire_safety, licence_no, licence_until) \
@@ -333,7 +333,7 @@ impl Store {
         }
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE institutions SET status = $2, fire_safety = $3, licence_no = $4, licence_until = $5, \
                          credit_commitment = $6, last_penalty_on = $7, dishonest = $8, clinic = $9, premises = $10, \
                          lease_years = $11, membership = $12, health_accepted = $13 WHERE id = $1")
@@ -390,7 +390,7 @@ impl Store {
             .bind(&lo).bind(&hi).fetch_all(pool).await?);
         check_operator_assignment(&public, id, operator).map_err(|e| StoreError::Refused(e.to_string()))?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE institutions SET operator = $2, kind = 'public_private' WHERE id = $1")
                 .bind(id).bind(operator).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("assign_operator", "institution", id,
@@ -420,7 +420,10 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            // Two clerks adding beds to one room at once must not both count the same beds and
+            // number the new ones alike: the institution's row lock puts them one after the other.
+            sqlx::query("UPDATE institutions SET id = id WHERE id = $1").bind(institution_id).execute(&mut *tx).await?;
             let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM beds WHERE institution_id = $1 AND building = $2 AND room = $3")
                 .bind(institution_id).bind(building).bind(room).fetch_one(&mut *tx).await?;
             for n in 1..=count {
@@ -456,7 +459,7 @@ impl Store {
             ));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM residents WHERE bed_id = $1 AND left_on IS NULL AND status IN ('in', 'leave')")
                 .bind(bed_id).fetch_one(&mut *tx).await?;

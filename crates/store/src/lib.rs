@@ -29,6 +29,7 @@ pub mod staff;
 pub mod staff_awards;
 pub mod supervision;
 pub mod testing;
+mod tx;
 pub mod users;
 pub mod waitlist;
 pub mod xlsx_read;
@@ -48,12 +49,22 @@ pub use reference::RefData;
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.db {
-            $crate::Db::Sqlite($pool) => $body,
-            $crate::Db::Postgres($pool) => $body,
+            $crate::Db::Sqlite($pool) => {
+                #[allow(unused_imports)]
+                use $crate::BeginWrite as _;
+                $body
+            }
+            $crate::Db::Postgres($pool) => {
+                #[allow(unused_imports)]
+                use $crate::BeginWrite as _;
+                $body
+            }
         }
     };
 }
 pub(crate) use with_pool;
+
+pub(crate) use tx::BeginWrite;
 
 #[derive(Clone)]
 pub(crate) enum Db {

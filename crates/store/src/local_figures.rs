@@ -177,7 +177,7 @@ impl Store {
         }
         let jurisdiction = pack.jurisdiction.as_ref().expect("checked").as_str().to_string();
         let id: i64 = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO local_figures (pack_id, jurisdiction, param, value, from_date, document, quote, demo, status, prepared_by, prepared_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'prepared', $9, $10) RETURNING id")
@@ -286,7 +286,7 @@ impl Store {
             _ => None,
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let at = now();
             let n = sqlx::query(
                 "UPDATE local_figures SET status = $2, \
@@ -358,7 +358,7 @@ impl Store {
                 .map(|j| j.as_str().to_string())
                 .unwrap_or_default();
             with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let at = now();
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO local_figures (pack_id, jurisdiction, param, value, from_date, document, quote, demo, status, \

@@ -423,7 +423,7 @@ impl Store {
         );
         let ts = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = bind_record!(sqlx::query_scalar(&sql), r).bind(ts).fetch_one(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "person", id, serde_json::json!({"division": r.hukou_division.as_str()}))).await?;
             tx.commit().await?;
@@ -470,7 +470,7 @@ impl Store {
                    WHERE id = $18 AND version = $19";
         let ts = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = bind_record!(sqlx::query(sql), r).bind(ts).bind(id).bind(version).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Conflict);
@@ -494,7 +494,7 @@ impl Store {
     pub async fn delete_person(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
         let old = self.person_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("delete", "person", id,
                 serde_json::json!({"id_number": old.record.id_number.masked(), "name": old.record.name}))).await?;

@@ -123,7 +123,7 @@ impl Store {
             })
             .collect();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (i, (code, name, grp)) in rows.iter().enumerate() {
                 sqlx::query("INSERT INTO categories (code, name, grp, sort) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
                     .bind(code).bind(name).bind(grp).bind(i as i64)
@@ -137,7 +137,7 @@ impl Store {
     /// Adds or renames divisions (idempotent), e.g. the villages of further counties.
     pub async fn load_divisions(&self, rows: &[DivisionRow]) -> Result<usize> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in rows.chunks(1000) {
                 let mut sql = String::from("INSERT INTO divisions (code, name, parent, level) VALUES ");
                 for i in 0..chunk.len() {

@@ -176,7 +176,7 @@ impl Store {
             )));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let dead: Option<NaiveDate> = sqlx::query_scalar("SELECT death_date FROM persons WHERE id = $1")
                 .bind(person).fetch_one(&mut *tx).await?;
             if let Some(d) = dead {
@@ -282,7 +282,7 @@ impl Store {
             _ => return Err(invalid("kind", "未知的操作")),
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let left: Option<NaiveDate> = ends.then_some(on);
             sqlx::query("UPDATE residents SET status = $2, left_on = $3 WHERE id = $1")
                 .bind(resident_id).bind(new_status).bind(left).execute(&mut *tx).await?;
@@ -331,7 +331,7 @@ impl Store {
         }
         if to_inst == institution_id {
             with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 sqlx::query("UPDATE residents SET bed_id = $2 WHERE id = $1").bind(resident_id).bind(to_bed).execute(&mut *tx).await?;
                 if let Some(b) = bed {
                     sqlx::query("UPDATE beds SET status = 'vacant', updated_at = $2 WHERE id = $1").bind(b).bind(now()).execute(&mut *tx).await?;
@@ -354,7 +354,7 @@ impl Store {
             )));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE residents SET status = 'transferred', left_on = $2 WHERE id = $1")
                 .bind(resident_id).bind(on).execute(&mut *tx).await?;
             if let Some(b) = bed {

@@ -168,7 +168,7 @@ impl Store {
         };
         let at = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = match step {
                 RunStep::Review => sqlx::query(
                     "UPDATE benefit_runs SET status = 'reviewed', reviewed_by = $2, reviewed_at = $3, reviewed_digest = $4 \

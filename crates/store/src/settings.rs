@@ -50,7 +50,7 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO division_settings (division, key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (division, key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
                 .bind(division).bind(key).bind(value).bind(&actor.name).bind(now()).execute(&mut *tx).await?;

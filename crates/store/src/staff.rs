@@ -127,7 +127,7 @@ impl Store {
             _ => None,
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO staff (institution_id, name, position, skill_level, hired_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(institution_id).bind(name).bind(position_code).bind(&skill).bind(hired).bind(now()).fetch_one(&mut *tx).await?;
@@ -163,7 +163,7 @@ impl Store {
         let until = date_field("valid_until", valid_until, false)?;
         self.staff_in(institution_id, staff_id).await?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO staff_certificates (staff_id, kind, number, valid_until) VALUES ($1, $2, $3, $4)")
                 .bind(staff_id).bind(kind).bind(number.trim()).bind(until).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("add_certificate", "institution", institution_id,
@@ -196,7 +196,7 @@ impl Store {
         let on = date_field("on", on, true)?.expect("required");
         self.staff_in(institution_id, staff_id).await?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO staff_training (staff_id, kind, title, hours, on_date) VALUES ($1, $2, $3, $4, $5)")
                 .bind(staff_id).bind(kind).bind(title.trim()).bind(hours).bind(on).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("add_training", "institution", institution_id,
@@ -228,7 +228,7 @@ impl Store {
             return Err(invalid("left_on", format!("离职日期不能早于入职日期 {hired}")));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE staff SET left_on = $2 WHERE id = $1 AND left_on IS NULL")
                 .bind(staff_id).bind(on).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("staff_left", "institution", institution_id,
@@ -361,7 +361,7 @@ impl Store {
         );
         let checks = serde_json::to_string(&checks).expect("serialisable");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO gradings (institution_id, evaluated_on, environment, facilities, management, services, computed_grade, grade, \
                  prerequisites, evaluator, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")

@@ -141,7 +141,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         let n = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE staff SET education = $3, elderly_care_major = $4, contract_years = $5 \
                                  WHERE id = $1 AND institution_id = $2")
                 .bind(staff_id).bind(institution_id).bind(education).bind(elderly_care_major).bind(contract)
@@ -183,7 +183,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO interns (institution_id, name, started_on, ended_on, retained, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
@@ -308,7 +308,7 @@ impl Store {
             ));
         }
         let (n, fen) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (mut n, mut fen) = (0usize, 0i64);
             for (award, subject, amount, basis, clause) in &due {
                 let done = sqlx::query(

@@ -126,7 +126,7 @@ impl Store {
         }
         let hash = hash_password(u.password);
         let id: i64 = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, scope, institution_id, active, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")

@@ -106,7 +106,7 @@ impl Store {
             return Err(invalid("tekun_central", "只有特困人员可以申请集中供养"));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM waitlist WHERE institution_id = $1 AND person_id = $2 \
                                                 AND status IN ('waiting', 'offered')")
                 .bind(institution_id).bind(person).fetch_one(&mut *tx).await?;
@@ -204,7 +204,7 @@ impl Store {
             .find(|e| e.status == "waiting")
             .ok_or_else(|| StoreError::Refused("没有正在轮候的申请".into()))?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE beds SET status = 'reserved', updated_at = $2 WHERE id = $1 AND status = 'vacant'")
                 .bind(bed_id).bind(now()).execute(&mut *tx).await?.rows_affected();
             if n != 1 {
@@ -243,7 +243,7 @@ impl Store {
             self.admit_person(institution_id, person, bed, on, note, actor).await?;
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if !accept {
                 sqlx::query("UPDATE beds SET status = 'vacant', updated_at = $2 WHERE id = $1 AND status = 'reserved'")
                     .bind(bed).bind(now()).execute(&mut *tx).await?;

@@ -167,7 +167,7 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         .click()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Id("message")).await.unwrap();
+    wait_text(&c, "message").await;
     assert_eq!(
         count(&c, "#bed-board .bed[data-status=vacant]").await,
         vacant0 + 2,
@@ -198,7 +198,7 @@ async fn institution_staff_add_beds_and_change_a_bed_on_the_bed_board() {
         .click()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Id("message")).await.unwrap();
+    wait_text(&c, "message").await;
     assert_eq!(
         count(&c, "#bed-board .bed[data-status=out_of_service]").await,
         stopped0 + 1

@@ -177,7 +177,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO sos_devices (device_id, person_id, kind, address, secret_hash, registered_by, registered_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
@@ -210,7 +210,7 @@ impl Store {
             .find(|d| d.id == id)
             .ok_or(StoreError::NotFound)?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE sos_devices SET active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry(if active { "activate" } else { "deactivate" },
                 "sos_device", &device.device_id, serde_json::json!({}))).await?;
@@ -267,7 +267,7 @@ impl Store {
             }
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM sos_duty WHERE division = $1").bind(scope).execute(&mut *tx).await?;
             for (i, u) in names.iter().enumerate() {
                 sqlx::query("INSERT INTO sos_duty (division, position, username, set_by, set_at) VALUES ($1, $2, $3, $4, $5)")
@@ -324,7 +324,7 @@ impl Store {
         };
         let since = at - Duration::minutes(REPEAT_MINUTES);
         let (id, new) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE sos_devices SET last_seen_at = $2 WHERE device_id = $1")
                 .bind(device.as_str()).bind(at).execute(&mut *tx).await?;
             let open: Option<i64> = sqlx::query_scalar(

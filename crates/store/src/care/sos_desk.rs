@@ -199,7 +199,7 @@ impl Store {
         }
         let at = micros(at);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = match set {
                 CallUpdate::Acknowledge => sqlx::query(
                     "UPDATE sos_calls SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 AND status = 'new'")
@@ -360,7 +360,7 @@ impl Store {
                 scope: String::new(),
             };
             let done = with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let done = sqlx::query("UPDATE sos_calls SET level = $2, escalated_at = $3 WHERE id = $1 AND status = 'new' AND level = $4")
                     .bind(id).bind(to as i64).bind(at).bind(level).execute(&mut *tx).await?.rows_affected();
                 if done > 0 {

@@ -145,7 +145,7 @@ impl Store {
             "SELECT id, name, username FROM timebank_accounts WHERE id_number = $1")
             .bind(number.as_str()).fetch_optional(pool).await?);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = match existing {
                 Some((_, n, _)) if n != name => return Err(invalid("name", "姓名与该身份证号已开户的姓名不符")),
                 Some((_, _, Some(u))) if u != username => return Err(invalid("id_number", "该身份证号已由另一个账号开户")),
@@ -273,7 +273,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO timebank_claims (account_id, kind, beneficiary, relation, place_kind, place, division, service, served_on, minutes, status, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) RETURNING id")
@@ -380,7 +380,7 @@ impl Store {
             EntryKind::Redeem
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let seq = if confirm {
                 let note = format!("{}（{}，{}）", r.service, r.place_name, r.served_on);
                 Some((*tx).append_entry(&self.audit_keys(), &NewEntry {
@@ -512,7 +512,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let keys = self.audit_keys();
             let out = (*tx).append_entry(&keys, &NewEntry { account_id: from, kind: kinds.0, minutes, counterparty: &format!("account:{to}"),
                 beneficiary, note, division, recorded_by: &actor.name }).await?;

@@ -71,7 +71,7 @@ impl Store {
         }
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO visit_photos (visit_id, sha256, content_type, size, bytes, uploaded_by, uploaded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id).bind(&sha).bind(kind).bind(bytes.len() as i64).bind(bytes).bind(&actor.name).bind(now())

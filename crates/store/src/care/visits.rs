@@ -205,7 +205,7 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for p in &chosen {
                 sqlx::query("UPDATE visit_assignments SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL")
                     .bind(p).bind(now()).execute(&mut *tx).await?;
@@ -276,7 +276,7 @@ impl Store {
         };
         let by = follow_up.map(|f| on + chrono::Days::new(follow_up_days(f)));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO visits (person_id, visitor, visited_on, place, health, living, needs, condition, follow_up, follow_up_by, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
@@ -329,7 +329,7 @@ impl Store {
             return Err(StoreError::Invalid(vec![FieldError::new("note", "请写明处置情况")]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE visits SET follow_up_done_at = $2, follow_up_note = $3 WHERE id = $1")
                 .bind(visit).bind(now()).bind(note).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("follow_up", "person", v.person_id,

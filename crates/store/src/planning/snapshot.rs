@@ -295,7 +295,7 @@ impl Store {
         let (lo, hi) = scope_range(scope);
         let at = now();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM indicator_values WHERE month = $1 AND division >= $2 AND division < $3")
                 .bind(&m).bind(&lo).bind(&hi).execute(&mut *tx).await?;
             // A clerk's update of their township may run while the hourly job keeps the whole

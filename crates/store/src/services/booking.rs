@@ -179,7 +179,7 @@ impl Store {
         let address: Option<String> = with_pool!(self, pool => sqlx::query_scalar("SELECT address FROM persons WHERE id = $1")
             .bind(person).fetch_one(pool).await?);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO service_orders (person_id, provider_id, service_id, kind, unit, units, unit_minutes, price_fen, scheme_id, gov_units, gov_fen, \
                  family_fen, scheduled_start, scheduled_end, address, lat, lon, note, channel, ordered_by, status, plan_key, created_at, updated_at) \
@@ -306,7 +306,7 @@ impl Store {
             o.status()
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
                 "UPDATE service_orders SET scheduled_start = $2, scheduled_end = $3, status = $4, \
                  worker = CASE WHEN $4 = 'accepted' THEN NULL ELSE worker END, updated_at = $5 \

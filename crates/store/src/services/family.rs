@@ -141,7 +141,7 @@ impl Store {
             "SELECT id FROM persons WHERE id_number = $1 AND name = $2 AND death_date IS NULL")
             .bind(id.as_str()).bind(name.trim()).fetch_optional(pool).await?);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let lid: i64 = sqlx::query_scalar(
                 "INSERT INTO family_links (username, person_id, claimed_name, relation, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id")
                 .bind(&actor.name).bind(person).bind(name.trim()).bind(relation.code()).bind(now())
@@ -183,7 +183,7 @@ impl Store {
             LinkStatus::Refused
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE family_links SET status = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND status = 'pending'")
                 .bind(id).bind(status.code()).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -223,7 +223,7 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let lid: i64 = sqlx::query_scalar(
                 "INSERT INTO family_links (username, person_id, claimed_name, relation, status, decided_by, decided_at, created_at) \
                  VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $6) RETURNING id")

@@ -189,7 +189,7 @@ impl Store {
             )]));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM family_beds WHERE person_id = $1 AND status = 'active'")
                 .bind(person).fetch_one(&mut *tx).await?;
             if open > 0 {
@@ -256,7 +256,7 @@ impl Store {
         };
         let weekdays: Vec<String> = days.iter().map(|d| d.number_from_monday().to_string()).collect();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO family_bed_plan (bed_id, service_id, units, weekdays, at_time, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(bed.id).bind(service).bind(units).bind(weekdays.join(",")).bind(time.format("%H:%M").to_string()).bind(now())
@@ -346,7 +346,7 @@ impl Store {
         }
         let today = chrono::Local::now().date_naive();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE family_beds SET status = 'ended', ended_on = $2, end_reason = $3 WHERE id = $1 AND status = 'active'")
                 .bind(bed.id).bind(today).bind(reason.trim()).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("end_family_bed", "family_bed", bed.id,

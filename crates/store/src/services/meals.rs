@@ -132,7 +132,7 @@ impl Store {
             .filter(|f| (1..=10_000).contains(f))
             .ok_or_else(|| StoreError::Invalid(vec![FieldError::new("price", "每餐价格须为 0.01–100 元")]))?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM meal_points WHERE facility_id = $1").bind(f.id).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO meal_points (facility_id, provider_id, price_fen, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(f.id).bind(p.id).bind(price).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
@@ -196,7 +196,7 @@ impl Store {
             .filter(|s| s.meal_fen > 0 && s.scheme().covers_person(&categories, level))
             .map_or(0, |s| s.meal_fen);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let had: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meals WHERE person_id = $1 AND served_on = $2 AND meal = $3")
                 .bind(person).bind(on).bind(meal.code()).fetch_one(&mut *tx).await?;
             if had > 0 {
@@ -249,7 +249,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let had: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meal_samples WHERE facility_id = $1 AND served_on = $2 AND meal = $3")
                 .bind(point.facility_id).bind(on).bind(meal.code()).fetch_one(&mut *tx).await?;
             if had > 0 {

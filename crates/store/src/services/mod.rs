@@ -194,7 +194,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM providers WHERE code = $1")
                 .bind(code.as_str()).fetch_one(&mut *tx).await?;
             if taken > 0 {
@@ -261,7 +261,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE provider_services SET price_fen = $3, minutes = $4, active = $5 WHERE provider_id = $1 AND kind = $2 AND unit = $6")
                 .bind(provider).bind(item.kind.code()).bind(item.price.0).bind(item.minutes).bind(active).bind(item.unit.code())
                 .execute(&mut *tx).await?.rows_affected();
@@ -342,7 +342,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // A new scheme for the division ends the one in force the day before.
             sqlx::query("UPDATE purchase_schemes SET to_date = $2 WHERE division = $1 AND to_date IS NULL AND from_date < $3")
                 .bind(scope).bind(from - chrono::Days::new(1)).bind(from).execute(&mut *tx).await?;
@@ -387,7 +387,7 @@ impl Store {
     /// Sets where a person lives (a clerk, or a family's phone at home when none is known).
     pub async fn set_person_location(&self, person: i64, at: Point, source: &str, actor: &Actor) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM person_locations WHERE person_id = $1").bind(person).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO person_locations (person_id, lat, lon, source, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(person).bind(at.lat).bind(at.lon).bind(source).bind(&actor.name).bind(now()).execute(&mut *tx).await?;

@@ -274,7 +274,7 @@ impl Store {
             _ => None,
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(&sql).bind(o.id).bind(at).bind(a.as_deref()).bind(b).bind(c.as_deref())
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {

@@ -223,7 +223,7 @@ impl Store {
         let payable_fen: i64 = lines.iter().map(|l| l.2).sum::<i64>() + meal_lines.iter().map(|l| l.2).sum::<i64>();
         let unpayable = (lines.len() + meal_lines.len()) as i64 - payable_count;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = match existing {
                 Some((id, st)) => {
                     let n = sqlx::query("UPDATE service_statements SET status = 'prepared', payable_count = $2, payable_fen = $3, unpayable_count = $4, \
@@ -298,7 +298,7 @@ impl Store {
             actor.name.clone()
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(sql).bind(s.id).bind(&second).bind(now()).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::Refused("结算单状态已变化，请刷新".into()));

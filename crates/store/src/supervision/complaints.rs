@@ -155,7 +155,7 @@ impl Store {
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let today = chrono::Local::now().date_naive();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let code = receipt_code(rand::random());
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO complaints (code, institution_id, division, category, channel, content, complainant, phone, status, \
@@ -268,7 +268,7 @@ impl Store {
             )]));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut hazard_id: Option<i64> = None;
             if let (Some(cat), Some(inst)) = (hazard, c.institution_id) {
                 hazard_id = Some(sqlx::query_scalar(
@@ -323,7 +323,7 @@ impl Store {
             }));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE complaints SET status = 'closed', satisfaction = $2, rated_at = $3 WHERE id = $1 AND status = 'answered'")
                 .bind(c.id).bind(s.code()).bind(now()).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("rate", "complaint", c.id, serde_json::json!({"satisfaction": s.code()}))).await?;

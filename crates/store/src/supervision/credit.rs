@@ -182,7 +182,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(&format!("{INSERT_CREDIT} RETURNING id"))
                 .bind(institution_id).bind(kind.code()).bind(on).bind(reason).bind(None::<String>).bind(&actor.name).bind(now())
                 .fetch_one(&mut *tx).await?;
@@ -235,7 +235,7 @@ impl Store {
             .checked_add_months(chrono::Months::new(months))
             .expect("a date within range");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO dishonest_listings (institution_id, listed_on, until_on, reason, document, listed_by, listed_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
@@ -279,7 +279,7 @@ impl Store {
             .into_iter()
             .any(|o| o.id != id && o.institution_id == l.institution_id && o.in_force(today));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE dishonest_listings SET repaired_on = $2, repaired_by = $3, repair_note = $4 WHERE id = $1")
                 .bind(id).bind(today).bind(&actor.name).bind(note).execute(&mut *tx).await?;
             if !others {

@@ -165,7 +165,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (rid, entity): (i64, &str) = if drill {
                 let rid = sqlx::query_scalar(
                     "INSERT INTO emergency_drills (institution_id, kind, drilled_on, participants, note, recorded_by, recorded_at) \

@@ -283,7 +283,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM inspection_findings WHERE inspection_id = $1").bind(id).execute(&mut *tx).await?;
             for (item, outcome, note) in &findings {
                 sqlx::query("INSERT INTO inspection_findings (inspection_id, item_id, outcome, note) VALUES ($1, $2, $3, $4)")
@@ -320,7 +320,7 @@ impl Store {
         let findings = self.findings(id).await?;
         let on = n.inspected_on.expect("a recorded inspection has its date");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let changed = sqlx::query("UPDATE inspections SET status = 'confirmed', confirmed_by = $2, confirmed_at = $3 \
                  WHERE id = $1 AND status = 'recorded'")
                 .bind(id).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
@@ -382,7 +382,7 @@ impl Store {
 
     async fn set_inspection(&self, id: i64, sql: &str, refusal: &str, action: &str, actor: &Actor) -> Result<()> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query(sql).bind(id).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::Refused(refusal.into()));
@@ -417,7 +417,7 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE inspections SET response = $2, responded_at = $3 WHERE id = $1")
                 .bind(id).bind(text).bind(now()).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("respond", "inspection", id, serde_json::json!({}))).await?;
@@ -484,7 +484,7 @@ impl Store {
             return Err(StoreError::Refused("只有整改中的隐患可以报告整改".into()));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE hazards SET status = 'rectified', evidence = $2, rectified_by = $3, rectified_at = $4 WHERE id = $1 AND status = 'open'")
                 .bind(id).bind(evidence).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("rectify", "hazard", id, serde_json::json!({}))).await?;
@@ -508,7 +508,7 @@ impl Store {
         }
         let status = if accept { "closed" } else { "open" };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE hazards SET status = $2, verified_by = $3, verified_at = $4 WHERE id = $1 AND status = 'rectified'")
                 .bind(id).bind(status).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("verify", "hazard", id, serde_json::json!({"accepted": accept}))).await?;

@@ -193,7 +193,7 @@ impl Store {
     /// Adds an item to a jurisdiction's list (demo data and administration).
     pub async fn add_inspection_item(&self, item: &NewItem<'_>, actor: &Actor) -> Result<i64> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO inspection_items (division, code, name, kind, category, basis) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(item.division).bind(item.code).bind(item.name).bind(item.kind.code()).bind(item.category.code()).bind(item.basis)
@@ -208,7 +208,7 @@ impl Store {
     /// Adds an inspector to the register, with the institutions they must not inspect (回避).
     pub async fn add_inspector(&self, i: &Inspector, conflicts: &[(i64, &str)], actor: &Actor) -> Result<i64> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO inspectors (code, name, unit, division, qualification, username) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(&i.code).bind(&i.name).bind(&i.unit).bind(&i.division).bind(&i.qualification).bind(&i.username)
@@ -380,7 +380,7 @@ impl Store {
         let inputs = serde_json::to_string_pretty(&file).expect("serialisable");
         let sha = hex::encode(Sha256::digest(inputs.as_bytes()));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO inspection_batches (name, title, division, status, inputs, inputs_sha256, created_by, created_at) \
                  VALUES ($1, $2, $3, 'planned', $4, $5, $6, $7) RETURNING id")
@@ -408,7 +408,7 @@ impl Store {
     pub async fn publish_batch(&self, id: i64, scope: &str, actor: &Actor) -> Result<()> {
         self.batch_in_scope(id, scope).await?.ok_or(StoreError::NotFound)?;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE inspection_batches SET status = 'published', published_by = $2, published_at = $3 \
                  WHERE id = $1 AND status = 'planned'")
                 .bind(id).bind(&actor.name).bind(now()).execute(&mut *tx).await?.rows_affected();
@@ -458,7 +458,7 @@ impl Store {
         let inspectors = self.inspectors_in(&b.division).await?;
         let json = draw.to_json();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE inspection_batches SET status = 'drawn', public_value = $2, seed = $3, draw = $4, \
                  drawn_by = $5, drawn_at = $6 WHERE id = $1 AND status = 'published'")
                 .bind(id).bind(batch_public_value(&file)).bind(&draw.seed).bind(&json).bind(&actor.name).bind(now())

@@ -147,7 +147,7 @@ impl Store {
         let raised = alerts(&report, &earlier, &self.prepaid_limits(scope).await?);
         let json = serde_json::to_string(&raised).expect("serialisable");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM prepaid_reports WHERE institution_id = $1 AND month = $2").bind(id).bind(month.to_string()).execute(&mut *tx).await?;
             let rid: i64 = sqlx::query_scalar(
                 "INSERT INTO prepaid_reports (institution_id, month, deposits_fen, prepaid_fen, card_balance_fen, cards_sold, \

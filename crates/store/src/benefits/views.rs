@@ -1,0 +1,340 @@
+//! What a run shows: totals, pages of lines, the exports, the what-if and one person's month
+//! explained.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use yiyang_domain::dates::Month;
+use yiyang_domain::policy::program::BenefitTrace;
+use yiyang_domain::policy::{Facts, MonthProgram, Pack, Payee};
+use yiyang_domain::role::{Permission, Role};
+use yiyang_domain::DivisionCode;
+
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, with_pool, Result, Store, StoreError};
+
+use super::run::person_select;
+use super::run::to_person;
+use super::run::PersonRow;
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub run: RunInfo,
+    /// The run existed and was complete: nothing was computed.
+    pub already_complete: bool,
+    /// The run had been interrupted and was continued from its last chunk.
+    pub resumed: bool,
+    pub backpay_lines: i64,
+    /// Lines recovering an earlier overpayment (negative amounts).
+    pub recovery_lines: i64,
+}
+
+/// One county's line of a what-if.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WhatIfRow {
+    pub county: String,
+    pub affected: i64,
+    pub before_fen: i64,
+    pub after_fen: i64,
+}
+
+/// Totals of a run by county and benefit.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RunTotal {
+    pub county: String,
+    pub benefit: String,
+    pub kind: String,
+    pub count: i64,
+    pub amount_fen: i64,
+}
+
+/// 正常 / 补发 / 追回 for a line's kind.
+pub fn line_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "backpay" => "补发",
+        "recovery" => "追回",
+        _ => "正常",
+    }
+}
+
+impl RunTotal {
+    pub fn kind_label(&self) -> &'static str {
+        line_kind_label(&self.kind)
+    }
+}
+
+impl StoredLine {
+    pub fn kind_label(&self) -> &'static str {
+        line_kind_label(&self.kind)
+    }
+}
+
+/// A stored line with the person's name and ID number, for exports and pages.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredLine {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub benefit_month: String,
+    pub benefit: String,
+    pub kind: String,
+    pub payee_kind: String,
+    pub payee: String,
+    pub county: String,
+    pub amount_fen: i64,
+    pub rule_id: String,
+    pub clause: String,
+    pub pack_id: String,
+    pub pack_version: String,
+    pub run_id: i64,
+    /// The benefit's name in its pack (高龄津贴), for files and pages.
+    #[sqlx(default)]
+    pub benefit_title: String,
+    /// The county's name, filled in from the division reference after the query.
+    #[sqlx(skip)]
+    pub county_name: String,
+}
+
+/// A person's month explained: for each payer's pack, the facts and every rule's outcome;
+/// and what was stored.
+pub struct PersonMonth<'p> {
+    pub person: PersonFacts,
+    pub month: Month,
+    /// The pack of the person's household registration, for benefits paid to the person.
+    pub own: Option<PackExplanation<'p>>,
+    /// The pack where the person's institution is, for benefits paid to the institution per
+    /// resident-month (it can differ from the registration's: someone registered in one
+    /// county may live in another county's home).
+    pub institution: Option<PackExplanation<'p>>,
+    pub payable: bool,
+    pub lines: Vec<StoredLine>,
+}
+
+/// One pack's part of a month: the facts its rules read and the benefits of one payee kind.
+pub struct PackExplanation<'p> {
+    pub program: MonthProgram<'p>,
+    pub facts: Facts,
+    pub traces: Vec<BenefitTrace>,
+    /// The institution (its platform code) for the institution part.
+    pub institution: Option<String>,
+}
+
+impl Store {
+    /// Totals by county, benefit and kind; they sum to the run's total.
+    pub async fn run_totals(&self, run_id: i64) -> Result<Vec<RunTotal>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT county, benefit, kind, COUNT(*) AS count, CAST(SUM(amount_fen) AS BIGINT) AS amount_fen FROM payment_lines \
+             WHERE run_id = $1 GROUP BY county, benefit, kind ORDER BY county, benefit, kind")
+            .bind(run_id).fetch_all(pool).await?))
+    }
+
+    pub async fn run_lines(&self, run_id: i64, county: Option<&str>, benefit: Option<&str>) -> Result<Vec<StoredLine>> {
+        Ok(self.run_lines_page(run_id, county, benefit, i64::MAX, 0).await?.0)
+    }
+
+    /// One page of a run's lines (in the order of the disbursement files) and how many there
+    /// are in all, for pages and the API: a province's run has millions.
+    pub async fn run_lines_page(
+        &self,
+        run_id: i64,
+        county: Option<&str>,
+        benefit: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<StoredLine>, i64)> {
+        let (county, benefit) = (county.unwrap_or(""), benefit.unwrap_or(""));
+        let sql =
+            "SELECT l.person_id, COALESCE(f.name, p.name) AS name, COALESCE(f.id_number, p.id_number) AS id_number, \
+                   l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
+                   l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id, \
+                   COALESCE(t.title, l.benefit) AS benefit_title \
+                   FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
+                   LEFT JOIN benefit_titles t ON t.pack_id = l.pack_id AND t.pack_version = l.pack_version AND t.benefit = l.benefit \
+                   LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
+                   WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
+                   ORDER BY l.county, l.benefit, l.payee, l.person_id, l.benefit_month, l.kind LIMIT $4 OFFSET $5";
+        let mut lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(run_id).bind(county).bind(benefit).bind(limit).bind(offset.max(0)).fetch_all(pool).await?);
+        let reference = self.reference();
+        for l in &mut lines {
+            l.county_name = reference.division_name(&l.county).unwrap_or("").to_string();
+        }
+        let total: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payment_lines l WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3)")
+            .bind(run_id).bind(county).bind(benefit).fetch_one(pool).await?);
+        Ok((lines, total))
+    }
+
+    /// The disbursement workbook of an approved run, for download; marks the run exported.
+    pub async fn export_workbook(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<Vec<u8>> {
+        let run = self.benefit_run(run_id).await?;
+        if !role.may(Permission::BenefitApprove) {
+            return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
+        }
+        if !run.scope.starts_with(scope) {
+            return Err(StoreError::NotFound);
+        }
+        if !run.status.is_final() {
+            return Err(StoreError::Refused(format!(
+                "批次状态为“{}”，审批后才能导出",
+                run.status.label()
+            )));
+        }
+        let lines = self.run_lines(run_id, None, None).await?;
+        let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = COALESCE(exported_by, $2), \
+                         exported_at = COALESCE(exported_at, $3) WHERE id = $1")
+                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
+                serde_json::json!({"lines": lines.len(), "total_fen": run.total_fen}))).await?;
+            tx.commit().await?;
+        });
+        Ok(bytes)
+    }
+
+    /// What-if over the register: `before` and `after` applied to everyone in `scope`, by county.
+    pub async fn what_if(
+        &self,
+        scope: &str,
+        month: Month,
+        before: &MonthProgram<'_>,
+        after: &MonthProgram<'_>,
+    ) -> Result<Vec<WhatIfRow>> {
+        let mut rows: std::collections::BTreeMap<String, WhatIfRow> = std::collections::BTreeMap::new();
+        let mut cursor = 0;
+        loop {
+            let people = self.load_people(scope, month, cursor, DEFAULT_CHUNK).await?;
+            let Some(last) = people.last().map(|p| p.id) else { break };
+            cursor = last;
+            for p in people.iter().filter(|p| p.hukou_division.starts_with(scope)) {
+                let a: i64 = person_lines(p, month, before, "regular")
+                    .iter()
+                    .map(|l| l.amount_fen)
+                    .sum();
+                let b: i64 = person_lines(p, month, after, "regular")
+                    .iter()
+                    .map(|l| l.amount_fen)
+                    .sum();
+                let county: String = p.hukou_division.chars().take(6).collect();
+                let r = rows.entry(county.clone()).or_insert_with(|| WhatIfRow {
+                    county,
+                    ..WhatIfRow::default()
+                });
+                r.before_fen += a;
+                r.after_fen += b;
+                r.affected += (a != b) as i64;
+            }
+        }
+        Ok(rows.into_values().collect())
+    }
+
+    /// Writes the disbursement files of an approved run into `dir`: per benefit and county a
+    /// CSV and an .xlsx, plus `汇总.csv` whose total equals the run's. Marks the run exported.
+    pub async fn export_run(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        dir: &Path,
+        actor: &Actor,
+    ) -> Result<Vec<PathBuf>> {
+        let run = self.benefit_run(run_id).await?;
+        if !role.may(Permission::BenefitApprove) {
+            return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
+        }
+        // A run outside the approver's scope does not exist for them (a township approver
+        // once exported a county's run with 1,203 full ID numbers).
+        if !run.scope.starts_with(scope) {
+            return Err(StoreError::NotFound);
+        }
+        if !run.status.is_final() {
+            return Err(StoreError::Refused(format!(
+                "批次状态为“{}”，审批后才能导出",
+                run.status.label()
+            )));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::File(e.to_string()))?;
+        let lines = self.run_lines(run_id, None, None).await?;
+        let files = crate::disbursement::write_files(&run, &lines, dir).map_err(|e| StoreError::File(e.to_string()))?;
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = $2, exported_at = $3 WHERE id = $1")
+                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
+                serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen}))).await?;
+            tx.commit().await?;
+        });
+        Ok(files)
+    }
+
+    /// One person's month: facts, rules and stored lines.
+    pub async fn person_month<'p>(&self, person_id: i64, month: Month, packs: &'p [Pack]) -> Result<PersonMonth<'p>> {
+        let sql = person_select("id = $1");
+        let row: Option<PersonRow> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(person_id).fetch_optional(pool).await?);
+        let mut people = vec![to_person(row.ok_or(StoreError::NotFound)?)];
+        self.attach_facts(&mut people).await?;
+        let person = people.pop().expect("one");
+        let (d0, d1) = (month.first_day(), month.last_day());
+        let pack_for = |division: &str| {
+            let code = DivisionCode::from_canonical(division.to_string());
+            packs
+                .iter()
+                .filter(|p| p.in_force(d0, d1) && p.jurisdiction.as_ref().is_some_and(|j| j.contains(&code)))
+                .max_by_key(|p| p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len()))
+        };
+        let payable = person.payable(month);
+        let explain = |pack: &'p Pack, payee: Payee, institution: Option<String>| {
+            let program = MonthProgram::direct(pack, month);
+            let facts = person.facts(month, pack);
+            let traces = if payable {
+                program
+                    .explain(&facts)
+                    .into_iter()
+                    .filter(|t| pack.benefits[t.benefit].payee == payee)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            PackExplanation {
+                program,
+                facts,
+                traces,
+                institution,
+            }
+        };
+        let own = pack_for(&person.hukou_division).map(|p| explain(p, Payee::Person, None));
+        let institution = person.stay(month).and_then(|(code, _, division)| {
+            pack_for(division).map(|p| explain(p, Payee::Institution, Some(code.to_string())))
+        });
+        let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
+             l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \
+             FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
+             WHERE l.person_id = $1 AND l.benefit_month = $2 ORDER BY l.benefit, l.kind")
+            .bind(person_id).bind(month.to_string()).fetch_all(pool).await?);
+        Ok(PersonMonth {
+            person,
+            month,
+            own,
+            institution,
+            payable,
+            lines,
+        })
+    }
+}

@@ -89,8 +89,11 @@ pub enum Permission {
     /// Report for one's own institution: answer an inspection, report a hazard's
     /// rectification, the monthly prepaid-fee report, emergency plans and drills.
     HazardRectify,
-    /// See the indicators of one's division against the targets (aggregates, no one's record).
+    /// See the indicators of one's division against the targets (aggregates, no one's record),
+    /// and the register of residential projects' care premises (四同步).
     IndicatorRead,
+    /// Register residential projects and sign their 四同步 steps for civil affairs.
+    PlanningWrite,
     /// See the visit roster and the visits of one's division, and assign visitors.
     VisitManage,
     /// Record a visit to a person assigned to oneself (civil-affairs staff: anyone on the
@@ -201,6 +204,7 @@ impl Role {
             InspectionWrite => matches!(self, Inspector),
             HazardRectify => matches!(self, Institution),
             IndicatorRead => matches!(self, CivilAffairs | Inspector | Auditor | Reviewer | Approver),
+            PlanningWrite => matches!(self, CivilAffairs),
             VisitManage => matches!(self, CivilAffairs | Auditor),
             VisitWrite => matches!(self, CivilAffairs | Visitor),
             ServiceRead => matches!(self, CivilAffairs | Provider | Auditor | Reviewer | Approver),

@@ -270,6 +270,7 @@ impl Store {
         self.load_demo_services(actor).await?;
         self.load_demo_sos(actor).await?;
         self.load_demo_timebank(actor).await?;
+        self.load_demo_residential(actor).await?;
         if self.approved_local_figures().await?.is_empty() {
             self.load_demo_figures(actor).await?;
         }

@@ -122,11 +122,27 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
             "centralized_care_rate",
             "service_circle_coverage",
             "director_training_rate",
-            "new_residential_compliance",
         ] {
             let l = line(&lines, id, "360733");
             assert_eq!((l.measure, l.status), (None, Status::NoData), "{b}: {id}");
         }
+        // New residential areas: those accepted (同步验收), of which up to standard and handed
+        // over (同步交付), from the register's list.
+        let projects = s.residential_projects("360733", &packs).await.unwrap();
+        let accepted: Vec<_> = projects
+            .iter()
+            .filter(|p| p.kind.code() == "new" && p.accepted_on.is_some_and(|d| d <= today))
+            .collect();
+        let good = accepted
+            .iter()
+            .filter(|p| p.shortfalls.is_empty() && p.delivered_on.is_some_and(|d| d <= today))
+            .count();
+        assert!(accepted.len() > good && good > 0, "{b}: the demo has both");
+        assert_eq!(
+            line(&lines, "new_residential_compliance", "360733").measure,
+            Some(Measure::ratio(good as i64, accepted.len() as i64)),
+            "{b}"
+        );
         // The province's bed count target (≈300,000) binds the province, not the county.
         assert_eq!(line(&lines, "beds_total", "360733").status, Status::NoTarget, "{b}");
         // Open major fire hazards: none, then one found on an inspection (Huichang: 0 by 2021).

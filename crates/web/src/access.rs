@@ -72,6 +72,7 @@ pub mod perm {
         InspectionWrite,
         HazardRectify,
         IndicatorRead,
+        PlanningWrite,
         VisitManage,
         VisitWrite,
         ServiceRead,

@@ -256,6 +256,15 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/dashboard", get(pages::planning::dashboard::dashboard)),
         ("/dashboard/refresh", post(pages::planning::dashboard::refresh)),
         ("/reports", get(pages::planning::report::page)),
+        (
+            "/planning/residential",
+            get(pages::planning::residential::list).post(pages::planning::residential::create),
+        ),
+        ("/planning/residential/{id}", get(pages::planning::residential::detail)),
+        (
+            "/planning/residential/{id}/steps",
+            post(pages::planning::residential::sign),
+        ),
         ("/reports/export.xlsx", get(pages::planning::report::xlsx)),
         ("/services", get(pages::services::index)),
         ("/services/work", get(pages::services::orders::work)),

@@ -4,3 +4,4 @@
 pub mod circle;
 pub mod indicators;
 pub mod report;
+pub mod residential;

@@ -2,7 +2,8 @@
 //! level) on an as-of date: the facts are read once for the whole scope and summed per
 //! division, so every line can be checked by hand against the lists. What the register does
 //! not hold yet is `no_data`: 特困 people's wish for institutional care,
-//! located residences, directors, new residential areas. Bed statuses have no history: a bed's
+//! located residences, directors. A new residential area counts once accepted (同步验收), and
+//! meets the standard when its premises do and were handed over (同步交付) by the date. Bed statuses have no history: a bed's
 //! status is today's.
 
 use chrono::NaiveDate;
@@ -98,6 +99,9 @@ struct Facts {
     visits: Vec<(String, bool)>,
     /// (person's division) of each family care bed in service on the date.
     family_beds: Vec<String>,
+    /// (division, premises up to standard and handed over) of each new residential area
+    /// accepted by the date.
+    residential: Vec<(String, bool)>,
 }
 
 fn under(code: &str, division: &str) -> bool {
@@ -201,6 +205,10 @@ impl Facts {
             "beds_total" => Measure::count(
                 sum(&mut inst(), |i| i.beds) + self.family_beds.iter().filter(|c| under(c, d)).count() as i64,
             ),
+            "new_residential_compliance" => {
+                let of: Vec<&(String, bool)> = self.residential.iter().filter(|(c, _)| under(c, d)).collect();
+                Measure::ratio(of.iter().filter(|(_, ok)| *ok).count() as i64, of.len() as i64)
+            }
             "major_fire_hazards_open" => Measure::count(self.fire.iter().filter(|c| under(c, d)).count() as i64),
             _ => return None,
         })
@@ -208,7 +216,7 @@ impl Facts {
 }
 
 impl Store {
-    async fn indicator_facts(&self, scope: &str, as_of: NaiveDate, month: Month) -> Result<Facts> {
+    async fn indicator_facts(&self, scope: &str, as_of: NaiveDate, month: Month, packs: &[Pack]) -> Result<Facts> {
         let (lo, hi) = scope_range(scope);
         let institutions: Vec<Inst> = with_pool!(self, pool => sqlx::query_as(
             "SELECT i.kind, i.division, \
@@ -250,7 +258,9 @@ impl Store {
             .collect();
         let visits = self.roster_visited(scope, month).await?;
         let family_beds = self.family_bed_divisions(scope, as_of).await?;
+        let residential = self.residential_compliance(scope, as_of, packs).await?;
         Ok(Facts {
+            residential,
             family_beds,
             institutions,
             facilities,
@@ -274,7 +284,7 @@ impl Store {
         month: Month,
         packs: &[Pack],
     ) -> Result<Vec<IndicatorLine>> {
-        let facts = self.indicator_facts(scope, as_of, month).await?;
+        let facts = self.indicator_facts(scope, as_of, month, packs).await?;
         Ok(self.lines_at(&facts, scope, level, packs))
     }
 
@@ -288,7 +298,7 @@ impl Store {
         month: Month,
         packs: &[Pack],
     ) -> Result<Vec<IndicatorLine>> {
-        let facts = self.indicator_facts(scope, as_of, month).await?;
+        let facts = self.indicator_facts(scope, as_of, month, packs).await?;
         Ok(self.lines_for(&facts, divisions.to_vec(), packs))
     }
 

@@ -3,4 +3,5 @@
 
 pub mod indicators;
 pub mod report;
+pub mod residential;
 pub mod snapshot;

@@ -75,6 +75,7 @@ impl DashboardPage {
             | "private_operated_share"
             | "graded_public_home_share" => "/institutions".into(),
             "rural_mutual_aid_coverage" | "urban_day_care_coverage" | "street_center_coverage" => "/facilities".into(),
+            "new_residential_compliance" => "/planning/residential".into(),
             other => format!("/dashboard?division={d}&indicator={other}"),
         }
     }

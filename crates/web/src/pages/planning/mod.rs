@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod report;
+pub mod residential;
 
 use askama::Template;
 use axum::extract::{Query, State};

@@ -174,6 +174,23 @@ impl Store {
             )
             .await?;
         }
+        // The family complains about last month's missed bath: it reaches the county's
+        // complaint list (综合监管 → 投诉举报), naming the provider and the order.
+        let missed: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM service_orders WHERE provider_id = $1 AND status = 'assigned' AND scheduled_start < $2 \
+             ORDER BY scheduled_start LIMIT 1")
+            .bind(a).bind(now).fetch_optional(pool).await?);
+        if let Some(id) = missed {
+            let input = crate::supervision::complaints::ComplaintInput {
+                category: "service".into(),
+                content: "约好上午九点给母亲助浴，一直没有人来，打服务中心电话也没人接。".into(),
+                complainant: "刘建华".into(),
+                phone: family.name.clone(),
+                ..Default::default()
+            };
+            self.complain_about_order(&self.demo_get(id).await?, &input, &family)
+                .await?;
+        }
         // This month, one order in each state.
         let soon = |h: i64| now + Duration::hours(h);
         for (who, kind, start, outcome) in [

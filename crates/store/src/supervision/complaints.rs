@@ -37,6 +37,10 @@ pub struct Complaint {
     pub code: String,
     pub institution_id: Option<i64>,
     pub institution_name: Option<String>,
+    /// A home-service provider complained about on one of its orders.
+    pub provider_id: Option<i64>,
+    pub provider_name: Option<String>,
+    pub order_id: Option<i64>,
     pub division: String,
     pub category: String,
     pub channel: String,
@@ -76,6 +80,13 @@ impl Complaint {
             .and_then(Satisfaction::parse)
             .map_or("", |s| s.label())
     }
+    /// Who is complained about, in words: the institution, the provider, or —.
+    pub fn about(&self) -> &str {
+        self.institution_name
+            .as_deref()
+            .or(self.provider_name.as_deref())
+            .unwrap_or("—")
+    }
     /// What the institution complained about may see: no complainant.
     fn without_complainant(mut self) -> Complaint {
         self.complainant = None;
@@ -95,9 +106,10 @@ pub struct Answer {
     pub responsible: String,
 }
 
-const SELECT: &str = "SELECT c.id, c.code, c.institution_id, i.name AS institution_name, c.division, c.category, c.channel, \
+const SELECT: &str = "SELECT c.id, c.code, c.institution_id, i.name AS institution_name, c.provider_id, p.name AS provider_name, \
+     c.order_id, c.division, c.category, c.channel, \
      c.content, c.complainant, c.phone, c.status, c.received_on, c.finding, c.reply, c.answered_at, c.hazard_id, c.satisfaction \
-     FROM complaints c LEFT JOIN institutions i ON i.id = c.institution_id";
+     FROM complaints c LEFT JOIN institutions i ON i.id = c.institution_id LEFT JOIN providers p ON p.id = c.provider_id";
 
 impl Store {
     /// Takes a complaint: about an institution (routed to its division) or, from staff, about
@@ -330,5 +342,70 @@ impl Store {
             tx.commit().await?;
             Ok(())
         })
+    }
+
+    /// A family's complaint about one of its orders (the order read through the family's own
+    /// viewer): it reaches the supervision list of the older person's county, naming the
+    /// provider and the order; one open complaint per order. Returns (id, receipt code).
+    pub async fn complain_about_order(
+        &self,
+        order: &crate::services::orders::Order,
+        input: &ComplaintInput,
+        actor: &Actor,
+    ) -> Result<(i64, String)> {
+        let mut errors = Vec::new();
+        let category = ComplaintCategory::parse(input.category.trim());
+        if category.is_none() {
+            errors.push(FieldError::new("category", "请选择投诉类别"));
+        }
+        let content = input.content.trim();
+        if content.chars().count() < 5 {
+            errors.push(FieldError::new("content", "请写明投诉内容（至少 5 个字）"));
+        }
+        errors.extend(yiyang_domain::text::too_long("content", "投诉内容", content, 2000));
+        let (Some(category), true) = (category, errors.is_empty()) else {
+            return Err(StoreError::Invalid(errors));
+        };
+        let open: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT code FROM complaints WHERE order_id = $1 AND status = 'received' LIMIT 1")
+            .bind(order.id).fetch_optional(pool).await?);
+        if let Some(code) = open {
+            return Err(StoreError::Refused(format!(
+                "这笔订单的投诉正在处理（受理号 {code}），答复后可再投诉"
+            )));
+        }
+        let division = order.division[..6.min(order.division.len())].to_string();
+        let opt = |s: &str| Some(s.trim().chars().take(50).collect::<String>()).filter(|s| !s.is_empty());
+        let today = chrono::Local::now().date_naive();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let code = receipt_code(rand::random());
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO complaints (code, provider_id, order_id, division, category, channel, content, complainant, phone, status, \
+                 received_on, received_at, received_by) VALUES ($1, $2, $3, $4, $5, 'online', $6, $7, $8, 'received', $9, $10, $11) RETURNING id")
+                .bind(&code).bind(order.provider_id).bind(order.id).bind(&division).bind(category.code())
+                .bind(content).bind(opt(&input.complainant)).bind(opt(&input.phone)).bind(today).bind(now()).bind(&actor.name)
+                .fetch_one(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "complaint", id,
+                serde_json::json!({"category": category.code(), "channel": "online", "provider": order.provider_id, "order": order.id}))).await?;
+            tx.commit().await?;
+            Ok((id, code))
+        })
+    }
+
+    /// The complaints made on an order, oldest first, as its family sees them (no complainant:
+    /// they made it).
+    pub async fn complaints_on_order(&self, order_id: i64) -> Result<Vec<Complaint>> {
+        let rows: Vec<Complaint> = with_pool!(self, pool => sqlx::query_as(&format!("{SELECT} WHERE c.order_id = $1 ORDER BY c.id"))
+            .bind(order_id).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Complaint::without_complainant).collect())
+    }
+
+    /// A provider's complaints reaching supervision: (all, upheld in whole or part).
+    pub async fn provider_complaint_counts(&self, provider_id: i64) -> Result<(i64, i64)> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN finding IN ('upheld', 'partly') THEN 1 ELSE 0 END), 0) \
+             FROM complaints WHERE provider_id = $1")
+            .bind(provider_id).fetch_one(pool).await?))
     }
 }

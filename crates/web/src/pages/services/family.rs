@@ -270,6 +270,19 @@ struct OrderDetail {
     o: Order,
     may_cancel: bool,
     errors: Vec<FieldError>,
+    /// Complaints made on this order (a new one only when none is open).
+    complaints: Vec<yiyang_store::supervision::complaints::Complaint>,
+    categories: &'static [yiyang_domain::supervision::complaint::ComplaintCategory],
+}
+
+impl OrderDetail {
+    fn may_complain(&self) -> bool {
+        self.o.status != "placed"
+            && !self
+                .complaints
+                .iter()
+                .any(|c| c.status() == yiyang_domain::supervision::complaint::ComplaintStatus::Received)
+    }
 }
 
 /// An order as the family sees it: where it stands, what the government pays, and the steps
@@ -293,11 +306,14 @@ pub(crate) async fn order_page(
         hours,
     )
     .is_ok();
+    let complaints = state.store.complaints_on_order(o.id).await?;
     render(&OrderDetail {
         layout: family_layout(state, user, format!("{}：{}", o.person_name, o.kind_label())).await?,
         message,
         may_cancel,
         errors,
+        complaints,
+        categories: yiyang_domain::supervision::complaint::ComplaintCategory::ALL,
         o,
     })
 }

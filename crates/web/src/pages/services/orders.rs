@@ -154,6 +154,10 @@ pub struct StepForm {
     date: String,
     #[serde(default)]
     time: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    content: String,
 }
 
 /// Re-renders the order with the errors, or maps the store's answer.
@@ -284,6 +288,20 @@ pub async fn close_step(
                 .confirm_order(&o, ConfirmedBy::Family, rating, &form.note, &actor, now())
                 .await
                 .map(|_| "已确认服务完成，谢谢您的评价".to_string())
+        }
+        ("complain", order::Actor::Family) => {
+            let input = yiyang_store::supervision::complaints::ComplaintInput {
+                category: form.category.clone(),
+                content: form.content.clone(),
+                complainant: user.session.user.display_name.clone(),
+                phone: user.session.user.username.clone(),
+                ..Default::default()
+            };
+            state
+                .store
+                .complain_about_order(&o, &input, &actor)
+                .await
+                .map(|(_, code)| format!("投诉已受理，受理号 {code}；县民政局核查后答复，可凭受理号查询进度"))
         }
         ("confirm", order::Actor::Clerk) => state
             .store

@@ -34,13 +34,51 @@ impl ScopedRecord for Provider {
     }
 }
 
+/// A provider as its customers judged it over the last three months: orders, ratings, the
+/// average, low ratings (2 stars or fewer); and the complaints about it that reached
+/// supervision, with those upheld in whole or part.
+pub(crate) struct Satisfaction {
+    orders: usize,
+    rated: usize,
+    average: String,
+    low: usize,
+    complaints: i64,
+    upheld: i64,
+}
+
+async fn satisfaction(state: &AppState, scope: &str, provider: i64) -> Result<Satisfaction, AppError> {
+    let (from, to) = month_bounds(Month::of(chrono::Local::now().date_naive()));
+    let sum = state
+        .store
+        .order_summary(
+            scope,
+            &OrderViewer::Provider(provider),
+            from - chrono::Duration::days(62),
+            to,
+            chrono::Utc::now(),
+            30,
+        )
+        .await?;
+    let (complaints, upheld) = state.store.provider_complaint_counts(provider).await?;
+    Ok(Satisfaction {
+        orders: sum.total() as usize,
+        rated: sum.rated as usize,
+        average: sum
+            .average_rating()
+            .map_or_else(|| "—".to_string(), |r| format!("{r:.1}")),
+        low: sum.low_rated as usize,
+        complaints,
+        upheld,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "services_providers.html")]
 struct ProvidersPage {
     layout: Layout,
     tabs: Vec<(&'static str, &'static str, bool)>,
     message: String,
-    providers: Vec<Provider>,
+    providers: Vec<(Provider, Satisfaction)>,
     manage: bool,
     areas: Vec<(String, String)>,
     input: ProviderInput,
@@ -70,6 +108,12 @@ async fn providers_page(
     if let Some(p) = own {
         providers.retain(|x| x.id == p.id);
     }
+    let mut rows = Vec::with_capacity(providers.len());
+    for p in providers {
+        let s = satisfaction(state, user.scope(), p.id).await?;
+        rows.push((p, s));
+    }
+    let providers = rows;
     render(&ProvidersPage {
         layout: Layout::new(state, user, "服务商", "services"),
         tabs: tabs(user, "providers"),
@@ -144,8 +188,7 @@ struct ProviderPage {
     may_edit: bool,
     kinds: Vec<(&'static str, &'static str)>,
     units: Vec<(&'static str, &'static str)>,
-    /// (orders this month, rated, average rating, complaints: ratings of 2 or less)
-    stats: (usize, usize, String, usize),
+    sat: Satisfaction,
     errors: Vec<FieldError>,
 }
 
@@ -164,23 +207,7 @@ async fn provider_page(
         .into_iter()
         .map(|a| r.division_path(&a))
         .collect();
-    let (from, to) = month_bounds(Month::of(chrono::Local::now().date_naive()));
-    let t = chrono::Utc::now();
-    let sum = state
-        .store
-        .order_summary(
-            user.scope(),
-            &OrderViewer::Provider(p.id),
-            from - chrono::Duration::days(62),
-            to,
-            t,
-            30,
-        )
-        .await?;
-    let avg = sum
-        .average_rating()
-        .map_or_else(|| "—".to_string(), |r| format!("{r:.1}"));
-    let stats = (sum.total() as usize, sum.rated as usize, avg, sum.low_rated as usize);
+    let sat = satisfaction(state, user.scope(), p.id).await?;
     render(&ProviderPage {
         layout: Layout::new(state, user, p.name.clone(), "services"),
         tabs: tabs(user, "providers"),
@@ -191,7 +218,7 @@ async fn provider_page(
         may_edit: user.may(Permission::ServiceManage) || user.may(Permission::ServiceDeliver),
         kinds: ServiceKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         units: Unit::ALL.iter().map(|k| (k.code(), k.label())).collect(),
-        stats,
+        sat,
         errors,
         p,
     })

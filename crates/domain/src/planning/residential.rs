@@ -198,30 +198,23 @@ impl Requirement {
 /// jurisdiction contains the division and sets both figures (a county's own before its
 /// province's). `None` where no pack sets them.
 pub fn requirement(packs: &[Pack], division: &str, kind: ProjectKind) -> Option<Requirement> {
-    let mut candidates: Vec<&Pack> = packs
-        .iter()
-        .filter(|p| {
-            p.jurisdiction
-                .as_ref()
-                .is_some_and(|j| division.starts_with(j.as_str()))
-        })
-        .collect();
-    candidates.sort_by_key(|p| std::cmp::Reverse(p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len())));
     let (area_id, site_id) = (
         format!("{}_residential_area_per_100_households", kind.code()),
         format!("{}_residential_site_area", kind.code()),
     );
-    candidates.into_iter().find_map(|p| {
-        let area = p.standards.iter().find(|s| s.id == area_id)?;
-        let site = p.standards.iter().find(|s| s.id == site_id)?;
-        Some(Requirement {
-            per_100_households: area.value,
-            min_site: Area((site.value * 100.0).round() as i64),
-            pack_id: p.id.clone(),
-            clause: area.clause.clone(),
-            quotes: vec![area.quote.clone(), site.quote.clone()],
+    crate::policy::targets::containing(packs, division)
+        .into_iter()
+        .find_map(|p| {
+            let area = p.standards.iter().find(|s| s.id == area_id)?;
+            let site = p.standards.iter().find(|s| s.id == site_id)?;
+            Some(Requirement {
+                per_100_households: area.value,
+                min_site: Area((site.value * 100.0).round() as i64),
+                pack_id: p.id.clone(),
+                clause: area.clause.clone(),
+                quotes: vec![area.quote.clone(), site.quote.clone()],
+            })
         })
-    })
 }
 
 /// What is wrong with a project's premises.

@@ -136,6 +136,18 @@ pub fn governing<'p>(
     division: &str,
     indicator: &str,
 ) -> Option<(&'p super::Pack, &'p Target)> {
+    containing(packs, division).into_iter().find_map(|p| {
+        p.targets
+            .iter()
+            .filter(|t| t.indicator == indicator)
+            .max_by_key(|t| t.year)
+            .map(|t| (p, t))
+    })
+}
+
+/// The packs whose jurisdiction contains `division`, the most specific first (a county's own
+/// before its province's).
+pub fn containing<'p>(packs: &'p [super::Pack], division: &str) -> Vec<&'p super::Pack> {
     let mut candidates: Vec<&super::Pack> = packs
         .iter()
         .filter(|p| {
@@ -145,13 +157,7 @@ pub fn governing<'p>(
         })
         .collect();
     candidates.sort_by_key(|p| std::cmp::Reverse(p.jurisdiction.as_ref().map_or(0, |j| j.as_str().len())));
-    candidates.into_iter().find_map(|p| {
-        p.targets
-            .iter()
-            .filter(|t| t.indicator == indicator)
-            .max_by_key(|t| t.year)
-            .map(|t| (p, t))
-    })
+    candidates
 }
 
 /// Problems with a pack's targets and standards, in words (empty: none).

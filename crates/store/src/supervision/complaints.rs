@@ -106,6 +106,21 @@ pub struct Answer {
     pub responsible: String,
 }
 
+/// What a complaint is about, as typed: its category and its content (at least 5 characters,
+/// at most 2,000), each problem named by its field.
+fn what_about<'a>(input: &'a ComplaintInput, errors: &mut Vec<FieldError>) -> (Option<ComplaintCategory>, &'a str) {
+    let category = ComplaintCategory::parse(input.category.trim());
+    if category.is_none() {
+        errors.push(FieldError::new("category", "请选择投诉类别"));
+    }
+    let content = input.content.trim();
+    if content.chars().count() < 5 {
+        errors.push(FieldError::new("content", "请写明投诉内容（至少 5 个字）"));
+    }
+    errors.extend(yiyang_domain::text::too_long("content", "投诉内容", content, 2000));
+    (category, content)
+}
+
 const SELECT: &str = "SELECT c.id, c.code, c.institution_id, i.name AS institution_name, c.provider_id, p.name AS provider_name, \
      c.order_id, c.division, c.category, c.channel, \
      c.content, c.complainant, c.phone, c.status, c.received_on, c.finding, c.reply, c.answered_at, c.hazard_id, c.satisfaction \
@@ -121,10 +136,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<(i64, String)> {
         let mut errors = Vec::new();
-        let category = ComplaintCategory::parse(input.category.trim());
-        if category.is_none() {
-            errors.push(FieldError::new("category", "请选择投诉类别"));
-        }
+        let (category, content) = what_about(input, &mut errors);
         let channel = match staff_scope {
             None => Some(Channel::Online),
             Some(_) => Channel::parse(input.channel.trim()),
@@ -132,11 +144,6 @@ impl Store {
         if channel.is_none() {
             errors.push(FieldError::new("channel", "请选择受理渠道"));
         }
-        let content = input.content.trim();
-        if content.chars().count() < 5 {
-            errors.push(FieldError::new("content", "请写明投诉内容（至少 5 个字）"));
-        }
-        errors.extend(yiyang_domain::text::too_long("content", "投诉内容", content, 2000));
         errors.extend(yiyang_domain::text::too_long(
             "complainant",
             "姓名",
@@ -354,15 +361,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<(i64, String)> {
         let mut errors = Vec::new();
-        let category = ComplaintCategory::parse(input.category.trim());
-        if category.is_none() {
-            errors.push(FieldError::new("category", "请选择投诉类别"));
-        }
-        let content = input.content.trim();
-        if content.chars().count() < 5 {
-            errors.push(FieldError::new("content", "请写明投诉内容（至少 5 个字）"));
-        }
-        errors.extend(yiyang_domain::text::too_long("content", "投诉内容", content, 2000));
+        let (category, content) = what_about(input, &mut errors);
         let (Some(category), true) = (category, errors.is_empty()) else {
             return Err(StoreError::Invalid(errors));
         };

@@ -182,7 +182,7 @@ impl Store {
         let division: String = with_pool!(self, pool => sqlx::query_scalar("SELECT hukou_division FROM persons WHERE id = $1")
             .bind(person_id).fetch_one(pool).await?);
         self.check_second_assessor(second, person_id, &actor.name).await?;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let allowed = self.backdate_days(&division).await?;
         let backdate_reason = backdate_reason.trim();
         let backdated = yiyang_domain::assessment_review::is_backdated(info.assessed_on, today, allowed);

@@ -416,7 +416,7 @@ impl Store {
             return Ok(Ok(false));
         }
         // Someone admitted long ago is checked against an assessment valid then or now.
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let check_on = if self.valid_assessment(person, on).await?.is_some() {
             on
         } else {

@@ -256,7 +256,7 @@ impl Store {
             places = reference.children(DEMO_COUNTY);
         }
         places.sort();
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
         let dir = tempdir_path();
         let path = dir.join("会昌县老年人信息-演示.csv");

@@ -136,7 +136,7 @@ impl Store {
         }
         let division = self.division_in_scope(&input.division, scope, &mut errors);
         let opened_on = optional_date("opened_on", &input.opened_on, &mut errors);
-        if opened_on.is_some_and(|d| d > chrono::Local::now().date_naive()) {
+        if opened_on.is_some_and(|d| d > self.clock.today()) {
             errors.push(FieldError::new("opened_on", "启用日期晚于今天"));
         }
         let longitude = coordinate("longitude", &input.longitude, 73.0..=136.0, &mut errors);

@@ -575,7 +575,7 @@ impl Store {
         self.set_job_total(job_id, total as i64).await?;
         on_progress(0, total);
         let reference = self.reference();
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         // Validation runs on its own thread, a chunk ahead of the database writes.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Vec<(i64, PersonRecord)>, Vec<RowError>)>(2);
         let sheet = std::sync::Arc::new(sheet);

@@ -9,6 +9,7 @@ pub mod audit_keys;
 pub mod benefits;
 pub mod care;
 pub mod care_import;
+pub mod clock;
 pub mod construction;
 pub mod demo;
 pub mod disbursement;
@@ -42,6 +43,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use yiyang_domain::person::FieldError;
 
+pub use clock::Clock;
 pub use reference::RefData;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever backend is in use.
@@ -112,6 +114,8 @@ pub struct Store {
     /// Accounts' display names, for every page that says who did something; reloaded when an
     /// account is created and at every sign-in.
     pub(crate) user_names: Arc<RwLock<Arc<users::UserNames>>>,
+    /// What day it is for every date-dependent rule (`clock`).
+    pub(crate) clock: Clock,
 }
 
 impl Store {
@@ -152,12 +156,24 @@ impl Store {
             computing: Arc::default(),
             visit_rules: Arc::new(RwLock::new(Arc::new(care::visits::roster_rules(
                 &yiyang_domain::policy::shipped::packs(),
+                Clock::System.today(),
             )))),
             user_names: Arc::default(),
+            clock: Clock::System,
         };
         store.ensure_reference_data().await?;
         store.refresh_user_names().await?;
         Ok(store)
+    }
+
+    /// The same store, answering every date-dependent rule as of `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn backend(&self) -> &'static str {

@@ -41,6 +41,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What day it is for every page and job: the store's clock (`yiyang_store::clock`).
+    pub fn clock(&self) -> yiyang_store::Clock {
+        self.store.clock()
+    }
+
     pub fn new(store: Store) -> AppState {
         AppState {
             store,

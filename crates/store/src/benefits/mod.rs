@@ -220,7 +220,7 @@ impl Store {
         let month_s = req.month.to_string();
         let pack_key = req.pack.unwrap_or("auto");
         // Only months that have begun: a benefit is paid for a month being lived, never ahead.
-        let this_month = Month::of(chrono::Local::now().date_naive());
+        let this_month = self.clock.month();
         if req.month > this_month {
             return Err(StoreError::Refused(format!(
                 "{month_s} 尚未到来：只能计算本月（{this_month}）及以前的月份"

@@ -10,7 +10,7 @@ const TOWN: &str = "360733100";
 
 impl Store {
     pub(crate) async fn load_demo_visits(&self, actor: &Actor) -> Result<()> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let month = yiyang_domain::dates::Month::of(today);
         let roster = self.visit_roster(TOWN, &VisitViewer::Division, month).await?;
         if roster.is_empty() || roster.iter().any(|e| e.visitor.is_some()) {

@@ -55,7 +55,7 @@ impl Store {
             };
             self.register_device_with_secret(&input, secret, TOWN, &clerk).await?;
         }
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let duty = as_user(actor, "zhiban", TOWN);
         // (device, kind, days ago, seconds to answer, who answers, sent, outcome)
         type DemoCall<'a> = (

@@ -142,7 +142,7 @@ impl Store {
             return Ok(None);
         };
         let r = &person.record;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let level = self
             .valid_assessment(call.person_id, today)
             .await?

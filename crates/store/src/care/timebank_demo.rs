@@ -40,7 +40,7 @@ impl Store {
         let me = as_user(actor, DEMO_FAMILY, "360733");
         self.open_timebank_account(DEMO_FAMILY, "刘建华", DEMO_VOLUNTEER_ID, "360733", &me)
             .await?;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let day = |n: u64| (today - chrono::Days::new(n)).to_string();
         let ask = |redeem: bool, place: String, service: &str, on: String, hours: &str, who: &str| RequestInput {
             redeem,

@@ -210,7 +210,7 @@ impl Store {
             .timebank_account_of(username)
             .await?
             .ok_or_else(|| StoreError::Refused("请先开户".into()))?;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let mut errors = Vec::new();
         let place = self.place_of(&input.place).await?;
         if place.is_none() {

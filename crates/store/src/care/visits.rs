@@ -85,9 +85,8 @@ pub struct VisitInput {
 /// Each pack's roster rule by jurisdiction, most specific first: (jurisdiction, rule).
 pub(crate) type RosterRules = Vec<(String, RosterRule)>;
 
-/// The roster rules of the packs in force today.
-pub(crate) fn roster_rules(packs: &[yiyang_domain::policy::Pack]) -> RosterRules {
-    let today = chrono::Local::now().date_naive();
+/// The roster rules of the packs in force on `today`.
+pub(crate) fn roster_rules(packs: &[yiyang_domain::policy::Pack], today: chrono::NaiveDate) -> RosterRules {
     let mut rules: Vec<(String, RosterRule)> = Vec::new();
     let mut in_force: Vec<&yiyang_domain::policy::Pack> = packs
         .iter()
@@ -109,7 +108,8 @@ pub(crate) fn roster_rules(packs: &[yiyang_domain::policy::Pack]) -> RosterRules
 impl Store {
     /// The packs whose visit rosters apply (the shipped ones unless the server loads others).
     pub fn set_visit_rules(&self, packs: &[yiyang_domain::policy::Pack]) {
-        *self.visit_rules.write().expect("visit rules lock") = std::sync::Arc::new(roster_rules(packs));
+        *self.visit_rules.write().expect("visit rules lock") =
+            std::sync::Arc::new(roster_rules(packs, self.clock.today()));
     }
 
     /// The roster rule for people of `division`: its most specific pack's, else `indicators.md`'s.
@@ -166,7 +166,7 @@ impl Store {
         viewer: &VisitViewer,
         actor: &Actor,
     ) -> Result<Option<RosterEntry>> {
-        let month = Month::of(chrono::Local::now().date_naive());
+        let month = self.clock.month();
         let found = self
             .visit_roster(scope, viewer, month)
             .await?
@@ -191,7 +191,7 @@ impl Store {
                 "请选择本辖区的探访员",
             )]));
         }
-        let month = Month::of(chrono::Local::now().date_naive());
+        let month = self.clock.month();
         let roster = self.visit_roster(scope, &VisitViewer::Division, month).await?;
         let chosen: Vec<i64> = people
             .iter()
@@ -229,7 +229,7 @@ impl Store {
         viewer: &VisitViewer,
         actor: &Actor,
     ) -> Result<i64> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let month = Month::of(today);
         self.visit_roster(scope, viewer, month)
             .await?

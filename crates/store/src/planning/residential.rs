@@ -267,7 +267,7 @@ impl Store {
                 .map_err(|e| errors.push(FieldError::new("sites", e)))
                 .ok(),
         };
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let on_date = optional_date("on_date", &input.on_date, &mut errors).unwrap_or(today);
         if on_date > today {
             errors.push(FieldError::new("on_date", "日期晚于今天"));
@@ -382,7 +382,7 @@ impl Store {
             return Ok(());
         }
         let packs = yiyang_domain::policy::shipped::packs();
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let ago = |days: i64| (today - chrono::Duration::days(days)).to_string();
         // (division, name, developer, kind, households, planned sites, steps: (step, outcome, sites, days ago, note))
         type Step<'a> = (&'a str, &'a str, &'a str, i64, &'a str);

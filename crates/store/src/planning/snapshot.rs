@@ -255,7 +255,7 @@ impl Store {
     /// [`Self::snapshot_divisions`] keeps) and stores them, replacing that month's earlier
     /// values there. Returns how many were stored.
     pub async fn snapshot_indicators(&self, scope: &str, month: Month, packs: &[Pack]) -> Result<usize> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let as_of = month.last_day().min(today);
         let m = month.to_string();
         let living = self.living_by_division(scope, as_of).await?;

@@ -202,7 +202,7 @@ impl Store {
         let Some((division, categories)) = self.person_division_categories(person).await? else {
             return Ok(Vec::new());
         };
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let level = self.valid_assessment(person, today).await?.map(|a| a.final_level);
         let scheme = self
             .scheme_for(&division, today)

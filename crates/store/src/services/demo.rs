@@ -139,8 +139,8 @@ impl Store {
                 .unwrap_or_default()
         };
         let worker = as_user(actor, "hugong");
-        let now = Utc::now();
-        let last = Month::of(chrono::Local::now().date_naive()).prev();
+        let now = self.clock.now();
+        let last = self.clock.month().prev();
         // Last month: (person, service, units, day, what happens)
         let plan: [(usize, &str, i64, u32, &str); 10] = [
             (0, "clean", 2, 3, "ok"),
@@ -233,7 +233,7 @@ impl Store {
     /// A family care bed for someone assessed as moderately disabled or more: the home adapted,
     /// an alarm and a smoke detector installed, home nursing on Mondays and Thursdays.
     async fn load_demo_family_bed(&self, provider: i64, fuwu: &Actor, now: DateTime<Utc>) -> Result<()> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let who: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT p.id_number FROM persons p JOIN assessments a ON a.person_id = p.id WHERE p.hukou_division LIKE '360733%' \
              AND p.death_date IS NULL AND a.status = 'confirmed' AND a.final_level >= 2 AND a.assessed_on <= $1 AND a.valid_until >= $1 \
@@ -307,11 +307,11 @@ impl Store {
             .into_iter()
             .find(|p| p.facility_id == facility)
             .ok_or(crate::StoreError::NotFound)?;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let mut days: Vec<chrono::NaiveDate> = (0..20u64).map(|i| last.first_day() + chrono::Days::new(i)).collect();
         days.push(today);
         for (n, day) in days.iter().enumerate() {
-            let at = (day_start(*day) + Duration::hours(11)).min(Utc::now());
+            let at = (day_start(*day) + Duration::hours(11)).min(self.clock.now());
             // The 9th sitting kept no sample.
             if n != 8 {
                 self.record_sample(
@@ -370,7 +370,7 @@ impl Store {
             },
             ..OrderInput::default()
         };
-        let placed_at = (start - Duration::days(2)).min(Utc::now() - Duration::hours(1));
+        let placed_at = (start - Duration::days(2)).min(self.clock.now() - Duration::hours(1));
         let id = self
             .place_order(person, &input, Channel::Family, family, placed_at)
             .await?;

@@ -146,7 +146,7 @@ impl Store {
         if input.contract_no.trim().is_empty() || input.contract_no.chars().count() > 50 {
             errors.push(FieldError::new("contract_no", "请填写合同编号（50字以内）"));
         }
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let signed = NaiveDate::parse_from_str(input.signed_on.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| *d <= today);
@@ -344,7 +344,7 @@ impl Store {
                 "请写明撤床原因（200字以内）",
             )]));
         }
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE family_beds SET status = 'ended', ended_on = $2, end_reason = $3 WHERE id = $1 AND status = 'active'")

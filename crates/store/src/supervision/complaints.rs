@@ -172,7 +172,7 @@ impl Store {
             |i| i.division[..6.min(i.division.len())].to_string(),
         );
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let code = receipt_code(rand::random());
@@ -223,7 +223,7 @@ impl Store {
     /// One complaint for a division's staff; opening it is a view of the complainant's name
     /// and phone, and is audited.
     pub async fn open_complaint(&self, id: i64, scope: &str, actor: &Actor) -> Result<Option<Complaint>> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let c = self
             .complaints_visible(scope, &Viewer::Division, today)
             .await?
@@ -241,7 +241,7 @@ impl Store {
     /// Answers a complaint with a finding and a reply; upheld, it goes on the institution's
     /// credit record, and a hazard is opened when a category is given.
     pub async fn answer_complaint(&self, id: i64, answer: &Answer, scope: &str, actor: &Actor) -> Result<()> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let c = self
             .complaints_visible(scope, &Viewer::Division, today)
             .await?
@@ -375,7 +375,7 @@ impl Store {
         }
         let division = order.division[..6.min(order.division.len())].to_string();
         let opt = |s: &str| Some(s.trim().chars().take(50).collect::<String>()).filter(|s| !s.is_empty());
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let code = receipt_code(rand::random());

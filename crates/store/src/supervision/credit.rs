@@ -161,7 +161,7 @@ impl Store {
                 "请选择记录类型（行政处罚、备案承诺履约或未履约）",
             ));
         }
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let on = NaiveDate::parse_from_str(on.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| *d <= today);
@@ -206,7 +206,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let (listed_on, months, reason, document) = (&input.listed_on, &input.months, &input.reason, &input.document);
         let mut errors = Vec::new();
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let on = NaiveDate::parse_from_str(listed_on.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| *d <= today);
@@ -258,7 +258,7 @@ impl Store {
             .into_iter()
             .find(|l| l.id == id)
             .ok_or(StoreError::NotFound)?;
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let min = self.supervision_setting(REPAIR_MIN_MONTHS_SETTING, scope).await? as u32;
         if !l.in_force(today) {
             return Err(StoreError::Refused("该记录已不在公示期内，无需修复".into()));

@@ -166,7 +166,7 @@ impl Store {
             scope: DEMO_COUNTY.into(),
         };
         let (a, b) = (&first.inspectors[0], &first.inspectors[1]);
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let findings = items
             .iter()
             .zip(ITEMS)

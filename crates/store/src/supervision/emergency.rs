@@ -126,7 +126,7 @@ impl Store {
         if kind.is_none() {
             errors.push(FieldError::new("kind", "请选择预案类别"));
         }
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| *d <= today);

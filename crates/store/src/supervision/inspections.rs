@@ -219,7 +219,7 @@ impl Store {
             _ => return Err(StoreError::Refused("该检查已由第二名检查人员确认，不能再改".into())),
         }
         let mut errors = Vec::new();
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let on = match NaiveDate::parse_from_str(input.inspected_on.trim(), "%Y-%m-%d") {
             Ok(d) if d <= today && today - d <= chrono::Duration::days(366) => Some(d),
             Ok(_) => {
@@ -462,7 +462,7 @@ impl Store {
         evidence: &str,
         actor: &Actor,
     ) -> Result<()> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let h = self
             .hazards_visible(scope, viewer, today)
             .await?
@@ -496,7 +496,7 @@ impl Store {
     /// An inspector verifies a reported rectification: accepted, the hazard is closed (销号);
     /// not accepted, it is open again.
     pub async fn verify_hazard(&self, id: i64, scope: &str, accept: bool, actor: &Actor) -> Result<()> {
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let h = self
             .hazards_visible(scope, &Viewer::Division, today)
             .await?

@@ -297,7 +297,7 @@ impl Store {
             ));
         }
         let (lo, hi) = scope_range(scope);
-        let today = chrono::Local::now().date_naive();
+        let today = self.clock.today();
         let year_ago = today - chrono::Days::new(365);
         let objects: Vec<Candidate> = with_pool!(self, pool => sqlx::query_as(
             "SELECT i.id, i.code, i.credit_code, i.dishonest, i.last_penalty_on, \

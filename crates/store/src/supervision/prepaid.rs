@@ -114,7 +114,7 @@ impl Store {
         }
         let mut errors = Vec::new();
         let month = Month::parse(input.month.trim()).ok();
-        let this_month = Month::of(chrono::Local::now().date_naive());
+        let this_month = self.clock.month();
         if month.is_none_or(|m| m > this_month) {
             errors.push(FieldError::new("month", "请填写不晚于本月的月份（如 2026-11）"));
         }

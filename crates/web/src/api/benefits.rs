@@ -524,7 +524,7 @@ pub async fn person_month(
     crate::pages::people::person_for(&state, &user, Permission::PersonRead, id).await?;
     let month = match q.month.as_deref() {
         Some(m) => Month::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => Month::of(chrono::Local::now().date_naive()).prev(),
+        None => state.clock().month().prev(),
     };
     let pm = state.store.person_month(id, month, &packs).await?;
     let mut parts = Vec::new();

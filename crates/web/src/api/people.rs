@@ -145,7 +145,7 @@ pub async fn list(
     let query: PersonQuery = params.query_for(&user, per_page, (page - 1) * per_page);
     let result = state.store.search_people(&query).await?;
     crate::pages::people::audit_id_search(&state, &user, "api", &query).await?;
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     Ok(Json(PeoplePage {
         items: result.items.iter().map(|p| summary(p, today)).collect(),
         total: result.total,
@@ -168,7 +168,7 @@ pub async fn get(
         state.store.record_full_view(id, &user.actor("api")).await?;
     }
     let r = p.record;
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     Ok(Json(PersonDetail {
         id: p.id,
         version: p.version,
@@ -207,7 +207,7 @@ pub async fn create(
     Json(input): Json<PersonInput>,
 ) -> Result<Response, AppError> {
     let rec = input
-        .validate(&*state.store.reference(), chrono::Local::now().date_naive())
+        .validate(&*state.store.reference(), state.clock().today())
         .map_err(AppError::Invalid)?;
     let id = state
         .store
@@ -228,7 +228,7 @@ pub async fn update(
     crate::pages::people::person_for(&state, &user, Permission::PersonWrite, id).await?;
     let rec = req
         .person
-        .validate(&*state.store.reference(), chrono::Local::now().date_naive())
+        .validate(&*state.store.reference(), state.clock().today())
         .map_err(AppError::Invalid)?;
     state
         .store

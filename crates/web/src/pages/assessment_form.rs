@@ -162,7 +162,7 @@ pub async fn new_form(
     user: Can<perm::AssessmentWrite>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let had: bool = !state.store.assessment_history(id).await?.is_empty();
     let open = state
         .store
@@ -218,7 +218,7 @@ pub async fn record(
             .collect(),
         coma: v.get("coma").is_some_and(|s| s == "1"),
     };
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let mut errors = Vec::new();
     let info = form::check_basic(&input, today).map_err(|e| errors.extend(e)).ok();
     let mut items = BTreeMap::new();
@@ -390,7 +390,7 @@ pub async fn report(
         ),
         None => (Vec::new(), Vec::new(), "", "", String::new()),
     };
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     render(&ReportPage {
         layout: Layout::new(
             &state,

@@ -56,7 +56,7 @@ struct DuePage {
 
 pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
     user.require(Permission::PersonRead)?;
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let until = today + chrono::Days::new(NOTICE_DAYS);
     let rows = state
         .store
@@ -143,7 +143,7 @@ pub async fn history(
     Query(_): Query<NoParams>,
 ) -> Result<Html<String>, AppError> {
     let person = person_for(&state, &user, Permission::PersonRead, id).await?;
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let rows = state
         .store
         .assessment_history(id)

@@ -27,10 +27,6 @@ fn actor(user: &CurrentUser) -> Actor {
     user.actor("web")
 }
 
-fn default_month() -> String {
-    Month::of(chrono::Local::now().date_naive()).to_string()
-}
-
 pub fn fen(v: impl std::borrow::Borrow<i64>) -> String {
     Fen(*v.borrow()).to_string()
 }
@@ -68,7 +64,7 @@ pub async fn index(
         format!("{} 的发放批次已开始计算。", p.started)
     };
     let form = ComputeForm {
-        month: default_month(),
+        month: state.clock().month().to_string(),
         pack: String::new(),
         recompute: String::new(),
     };
@@ -410,7 +406,7 @@ pub async fn person_month(
     let packs = state.packs_now().await?;
     person_for(&state, &user, Permission::PersonRead, id).await?;
     let month_s = if q.month.is_empty() {
-        default_month()
+        state.clock().month().to_string()
     } else {
         q.month.clone()
     };
@@ -581,7 +577,7 @@ pub async fn what_if(
         q.pack.clone()
     };
     let month_s = if q.month.is_empty() {
-        default_month()
+        state.clock().month().to_string()
     } else {
         q.month.clone()
     };

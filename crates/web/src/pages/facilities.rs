@@ -159,10 +159,6 @@ async fn facility_for(state: &AppState, user: &CurrentUser, id: i64) -> Result<F
         .ok_or(AppError::NotFound)
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -171,7 +167,7 @@ pub async fn detail(
 ) -> Result<Html<String>, AppError> {
     let packs = state.packs_now().await?;
     let f = facility_for(&state, &user, id).await?;
-    let preview = state.store.facility_preview(id, &packs, today()).await?;
+    let preview = state.store.facility_preview(id, &packs, state.clock().today()).await?;
     render(&DetailPage {
         layout: Layout::new(&state, &user, f.name.clone(), "facilities"),
         division_path: state.store.reference().division_path(&f.division),
@@ -216,7 +212,7 @@ pub async fn grant(
     facility_for(&state, &user, id).await?;
     let (n, fen) = state
         .store
-        .grant_facility_subsidies(id, &packs, today(), &actor(&user))
+        .grant_facility_subsidies(id, &packs, state.clock().today(), &actor(&user))
         .await?;
     let msg = format!("已核定 {n} 项，共 {}", Fen(fen));
     Ok(flashed(format!("/facilities/{id}"), msg))

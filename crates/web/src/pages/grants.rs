@@ -96,7 +96,7 @@ pub async fn export(
         .store
         .export_grants(user.scope(), &u.username, u.role, &actor(&user))
         .await?;
-    let day = chrono::Local::now().date_naive();
+    let day = state.clock().today();
     Ok(xlsx_download(
         &format!("补助拨付清单_{}_{day}.xlsx", user.scope()),
         bytes,

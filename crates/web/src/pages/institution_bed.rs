@@ -52,10 +52,6 @@ struct BedPage {
     today: String,
 }
 
-fn today() -> String {
-    chrono::Local::now().date_naive().to_string()
-}
-
 /// `GET /institutions/{id}/beds/{bed}`: a bed nobody holds (a held bed opens its resident).
 pub async fn bed(
     State(state): State<AppState>,
@@ -95,7 +91,7 @@ pub async fn bed(
         targets: Vec::new(),
         can_beds: user.may(Permission::BedWrite),
         can_residents: user.may(Permission::ResidentWrite),
-        today: today(),
+        today: state.clock().today().to_string(),
     })?
     .into_response())
 }
@@ -152,6 +148,6 @@ pub async fn resident(
         targets,
         can_beds: false,
         can_residents,
-        today: today(),
+        today: state.clock().today().to_string(),
     })
 }

@@ -25,13 +25,10 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-fn date(raw: &str) -> Result<chrono::NaiveDate, AppError> {
+/// A date typed in a form; empty means `today`.
+fn date(raw: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, AppError> {
     if raw.trim().is_empty() {
-        return Ok(today());
+        return Ok(today);
     }
     yiyang_domain::dates::parse_date(raw)
         .map_err(|e| AppError::Invalid(vec![yiyang_domain::person::FieldError::new("on", e.to_string())]))
@@ -106,7 +103,7 @@ pub async fn residents(
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let admit = AdmitForm {
-        on: today().to_string(),
+        on: state.clock().today().to_string(),
         ..AdmitForm::default()
     };
     residents_page(&state, &user, inst, flash.0, admit, Vec::new()).await
@@ -130,7 +127,7 @@ pub async fn admit(
     Submitted { user, form: f }: Submitted<AdmitForm>,
 ) -> Result<Response, AppError> {
     let inst = institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
-    let done = match date(&f.on) {
+    let done = match date(&f.on, state.clock().today()) {
         Ok(on) => state
             .store
             .admit_to_bed(id, &f.id_number, f.bed_id, on, user.scope(), &actor(&user))
@@ -175,7 +172,7 @@ pub async fn resident_step(
     Submitted { user, form: f }: Submitted<StepForm>,
 ) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
-    let on = date(&f.on)?;
+    let on = date(&f.on, state.clock().today())?;
     if f.kind == "transfer" {
         let to = f.to_bed.ok_or_else(|| {
             AppError::Invalid(vec![yiyang_domain::person::FieldError::new("to_bed", "请选择目标床位")])
@@ -219,7 +216,7 @@ pub async fn waitlist(
     let id = inst.id;
     let entries = state
         .store
-        .waitlist(id, today())
+        .waitlist(id, state.clock().today())
         .await?
         .into_iter()
         .map(|e| {
@@ -243,7 +240,7 @@ pub async fn waitlist(
         entries,
         vacant,
         can_write: user.may(Permission::WaitlistWrite),
-        today: today().to_string(),
+        today: state.clock().today().to_string(),
     })
 }
 
@@ -271,7 +268,7 @@ pub async fn apply(
         .apply_for_bed(
             id,
             &f.id_number,
-            date(&f.applied_on)?,
+            date(&f.applied_on, state.clock().today())?,
             f.tekun_central == "1",
             f.special_contribution == "1",
             f.youfu == "1",
@@ -293,7 +290,10 @@ pub async fn offer(
     Submitted { user, form: f }: Submitted<OfferForm>,
 ) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, Permission::WaitlistWrite).await?;
-    state.store.offer_bed(id, f.bed_id, today(), &actor(&user)).await?;
+    state
+        .store
+        .offer_bed(id, f.bed_id, state.clock().today(), &actor(&user))
+        .await?;
     Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
 }
 
@@ -315,7 +315,14 @@ pub async fn decide(
     let accept = f.decision == "accept";
     state
         .store
-        .decide_offer(id, app, accept, date(&f.on)?, &f.note, &actor(&user))
+        .decide_offer(
+            id,
+            app,
+            accept,
+            date(&f.on, state.clock().today())?,
+            &f.note,
+            &actor(&user),
+        )
         .await?;
     Ok(back(id, "waitlist", if accept { "已入住" } else { "已记录放弃" }))
 }
@@ -356,7 +363,7 @@ pub async fn staff(
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
     let id = inst.id;
-    let (staff, summary) = state.store.roster(id, today()).await?;
+    let (staff, summary) = state.store.roster(id, state.clock().today()).await?;
     let former = state.store.former_staff(id).await?;
     render(&StaffPage {
         former,
@@ -371,7 +378,7 @@ pub async fn staff(
         certificate_kinds: certificate_kinds(),
         education: yiyang_domain::policy::staff_awards::EDUCATION.to_vec(),
         can_write: user.may(Permission::ResidentWrite),
-        today: today().to_string(),
+        today: state.clock().today().to_string(),
     })
 }
 
@@ -404,7 +411,7 @@ pub async fn add_staff(
 ) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, Permission::ResidentWrite).await?;
     let hired = if f.hired_on.trim().is_empty() {
-        today().to_string()
+        state.clock().today().to_string()
     } else {
         f.hired_on.clone()
     };
@@ -482,7 +489,7 @@ pub async fn staff_record(
     }
     if f.what == "left" {
         let on = if f.on.trim().is_empty() {
-            today().to_string()
+            state.clock().today().to_string()
         } else {
             f.on.clone()
         };
@@ -497,7 +504,7 @@ pub async fn staff_record(
     } else {
         let hours = f.hours.trim().parse().unwrap_or(0);
         let on = if f.on.trim().is_empty() {
-            today().to_string()
+            state.clock().today().to_string()
         } else {
             f.on.clone()
         };
@@ -541,7 +548,7 @@ pub async fn grading(
         thresholds,
         section_max: SECTION_MAX,
         can_write: user.may(Permission::GradingWrite),
-        today: today().to_string(),
+        today: state.clock().today().to_string(),
     })
 }
 
@@ -569,7 +576,7 @@ pub async fn record_grading(
         services: f.services,
     };
     let on = if f.evaluated_on.trim().is_empty() {
-        today().to_string()
+        state.clock().today().to_string()
     } else {
         f.evaluated_on.clone()
     };
@@ -607,7 +614,7 @@ pub async fn awards(
 ) -> Result<Html<String>, AppError> {
     let packs = state.packs_now().await?;
     let id = inst.id;
-    let preview = state.store.awards_preview(id, &packs, today()).await?;
+    let preview = state.store.awards_preview(id, &packs, state.clock().today()).await?;
     render(&AwardsPage {
         layout: Layout::new(&state, &user, format!("{}：人才补贴", inst.name), "institutions"),
         inst,
@@ -629,7 +636,7 @@ pub async fn grant_awards(
     institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (n, fen) = state
         .store
-        .grant_staff_awards(id, &packs, today(), &actor(&user))
+        .grant_staff_awards(id, &packs, state.clock().today(), &actor(&user))
         .await?;
     Ok(back(
         id,

@@ -337,7 +337,7 @@ pub async fn detail(
         construction: if user.may(Permission::BenefitRead) || user.may(Permission::InstitutionWrite) {
             state
                 .store
-                .construction_preview(id, &packs, chrono::Local::now().date_naive())
+                .construction_preview(id, &packs, state.clock().today())
                 .await?
         } else {
             None
@@ -478,7 +478,7 @@ pub async fn grant_construction(
     institution_to_change(&state, &user, id, Permission::BenefitPrepare).await?;
     let (beds, fen) = state
         .store
-        .grant_construction_subsidy(id, &packs, chrono::Local::now().date_naive(), &actor(&user))
+        .grant_construction_subsidy(id, &packs, state.clock().today(), &actor(&user))
         .await?;
     Ok(flashed(
         format!("/institutions/{id}"),

@@ -446,7 +446,7 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
     }
     if user.may(Permission::SupervisionRead) {
         let v = supervision::viewer(state, user).await?;
-        let today = chrono::Local::now().date_naive();
+        let today = state.clock().today();
         let hazards = state.store.hazards_visible(user.scope(), &v, today).await?;
         let overdue = hazards
             .iter()
@@ -486,7 +486,7 @@ async fn todo_for(state: &AppState, user: &CurrentUser) -> Result<Vec<(&'static 
     }
     if user.role() == yiyang_domain::role::Role::Provider {
         if let Ok((v, Some(_))) = services::viewer(state, user).await {
-            let t = chrono::Utc::now();
+            let t = state.clock().now();
             let (late, _) = state.store.service_timing_settings(user.scope()).await?;
             let (from, to) = (t - chrono::Duration::days(31), t + chrono::Duration::days(31));
             let sum = state.store.order_summary(user.scope(), &v, from, to, t, late).await?;

@@ -208,7 +208,7 @@ pub async fn list(
         .await?;
     audit_id_search(&state, &user, "web", &p.query_for(&user, 0, 0)).await?;
     let r = state.store.reference();
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
     render(&ListPage {
         layout: Layout::new(&state, &user, "老年人信息库", "people"),
@@ -249,7 +249,7 @@ pub async fn export(
         .search_people(&p.query_for(&user, state.export_rows, 0))
         .await?;
     let r = state.store.reference();
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let left_out = result.total - result.items.len() as i64;
     let bytes = people_xlsx(&result.items, &r, today, left_out).map_err(|e| {
         tracing::error!(error = %e, "xlsx");
@@ -369,7 +369,7 @@ pub async fn detail(
         p.record.id_number.masked()
     };
     let r = state.store.reference();
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let users = state.store.user_names();
     let history = state
         .store
@@ -740,7 +740,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     user.require(Permission::PersonWrite)?;
     let (input, _) = read_form(pairs);
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let result = match input.validate(&*state.store.reference(), today) {
         Ok(rec) => state.store.create_person(&rec, user.scope(), &user.actor("web")).await,
         Err(errs) => Err(yiyang_store::StoreError::Invalid(errs)),
@@ -798,7 +798,7 @@ pub async fn update(
     let version: i64 = version
         .parse()
         .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))?;
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let result = match input.validate(&*state.store.reference(), today) {
         Ok(rec) => {
             state

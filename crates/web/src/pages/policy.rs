@@ -132,7 +132,7 @@ pub async fn pack(
     let packs = state.packs_now().await?;
     let p = packs.iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
     let month = if q.month.is_empty() {
-        Month::of(chrono::Local::now().date_naive())
+        state.clock().month()
     } else {
         Month::parse(&q.month).map_err(|e| AppError::BadRequest(e.to_string()))?
     };

@@ -106,11 +106,11 @@ pub async fn take_signal(
     channel: Channel,
     source: &str,
 ) -> Result<Received, IntakeError> {
-    let signal = parse_signal(body, chrono::Utc::now()).inspect_err(|e| {
+    let signal = parse_signal(body, store.clock().now()).inspect_err(|e| {
         tracing::warn!(device = device.as_str(), channel = channel.code(), %source, error = %e, "emergency call refused: bad message");
     })?;
     let got = match store
-        .receive_signal(device, &signal, channel, source, chrono::Utc::now())
+        .receive_signal(device, &signal, channel, source, store.clock().now())
         .await
     {
         Ok(r) => r,
@@ -141,7 +141,7 @@ pub async fn take_signal(
 pub fn spawn_escalation(store: Store, hub: SosHub) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            escalate_now(&store, &hub, chrono::Utc::now()).await;
+            escalate_now(&store, &hub, store.clock().now()).await;
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     })

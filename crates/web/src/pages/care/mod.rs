@@ -31,10 +31,6 @@ fn viewer(user: &CurrentUser) -> Result<VisitViewer, AppError> {
     }
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 #[derive(Template)]
 #[template(path = "visits.html")]
 struct VisitsPage {
@@ -135,7 +131,7 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flas
         return Err(AppError::Forbidden);
     }
     let v = viewer(&user)?;
-    let month = Month::of(today());
+    let month = Month::of(state.clock().today());
     let roster = state.store.visit_roster(user.scope(), &v, month).await?;
     let manage = v == VisitViewer::Division && user.may(Permission::VisitManage);
     let visitors = state
@@ -240,7 +236,7 @@ pub async fn form(
         .await?
         .ok_or(AppError::NotFound)?;
     let input = VisitInput {
-        visited_on: today().to_string(),
+        visited_on: state.clock().today().to_string(),
         place: "家中".into(),
         ..VisitInput::default()
     };

@@ -87,7 +87,7 @@ pub async fn desk(
     flash: Flash,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
-    let month = Month::parse(&q.month).unwrap_or_else(|_| Month::of(chrono::Local::now().date_naive()));
+    let month = Month::parse(&q.month).unwrap_or_else(|_| state.clock().month());
     let mut calls = Vec::new();
     for c in state.store.desk_calls(user.scope(), 200).await? {
         let turn = if c.is_open() {

@@ -89,7 +89,7 @@ async fn volunteer_page(
         relations: Relation::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         errors,
         form: form.into(),
-        today: chrono::Local::now().date_naive().to_string(),
+        today: state.clock().today().to_string(),
     })
 }
 
@@ -282,7 +282,7 @@ pub async fn staff(
     flash: Flash,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
-    let month = Month::parse(&q.month).unwrap_or_else(|_| Month::of(chrono::Local::now().date_naive()));
+    let month = Month::parse(&q.month).unwrap_or_else(|_| state.clock().month());
     staff_page(&state, &user, flash.0, month, Vec::new()).await
 }
 
@@ -321,7 +321,7 @@ pub async fn decide(
         )
         .into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let month = Month::of(chrono::Local::now().date_naive());
+            let month = state.clock().month();
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 staff_page(&state, &user, String::new(), month, errors).await?,
@@ -354,7 +354,7 @@ pub async fn allocate(
     {
         Ok(()) => Ok(flashed("/timebank", "已从公益池分配").into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let month = Month::of(chrono::Local::now().date_naive());
+            let month = state.clock().month();
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 staff_page(&state, &user, String::new(), month, errors).await?,

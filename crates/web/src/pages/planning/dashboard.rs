@@ -114,7 +114,7 @@ pub async fn dashboard(
         .map(|m| m.to_string())
         .ok()
         .or(latest)
-        .unwrap_or_else(|| Month::of(chrono::Local::now().date_naive()).to_string());
+        .unwrap_or_else(|| state.clock().month().to_string());
     // Tiles: living people, money, then the indicators; category counts go to their chart.
     let (counts, mut values): (Vec<StoredValue>, Vec<StoredValue>) = state
         .store
@@ -293,7 +293,7 @@ pub async fn dashboard(
     });
     let months = (0..12)
         .map(|i| {
-            let d = chrono::Local::now().date_naive() - chrono::Months::new(i);
+            let d = state.clock().today() - chrono::Months::new(i);
             Month::of(d).to_string()
         })
         .collect();
@@ -348,7 +348,7 @@ pub async fn refresh(
     user.require(yiyang_domain::role::Permission::IndicatorRead)?;
     user.require(yiyang_domain::role::Permission::PersonWrite)?;
     let packs = state.packs_now().await?;
-    let month = Month::of(chrono::Local::now().date_naive());
+    let month = state.clock().month();
     let n = state.store.snapshot_indicators(user.scope(), month, &packs).await?;
     Ok(flashed("/dashboard", format!("已更新 {month} 的 {n} 项数值")))
 }
@@ -364,7 +364,7 @@ pub fn spawn_snapshots(state: AppState) -> tokio::task::JoinHandle<()> {
                 tokio::time::sleep(std::time::Duration::from_secs(60)).await;
                 continue;
             };
-            let today = chrono::Local::now().date_naive();
+            let today = state.clock().today();
             let month = Month::of(today);
             let mut months = vec![month];
             if first && state.store.latest_stored_month("").await.ok().flatten().is_none() {

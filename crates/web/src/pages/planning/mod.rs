@@ -75,7 +75,7 @@ pub async fn indicators(
     user: Can<perm::IndicatorRead>,
     Query(q): Query<IndicatorQuery>,
 ) -> Result<Html<String>, AppError> {
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let as_of = chrono::NaiveDate::parse_from_str(q.as_of.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| *d <= today)

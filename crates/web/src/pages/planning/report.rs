@@ -150,10 +150,9 @@ struct ReportPage {
     report: Option<Sections>,
 }
 
-fn period_of(raw: &str) -> Result<Period, String> {
+fn period_of(raw: &str, today: chrono::NaiveDate) -> Result<Period, String> {
     if raw.trim().is_empty() {
-        let now = chrono::Local::now().date_naive();
-        return Ok(Period::Month(Month::of(now)));
+        return Ok(Period::Month(Month::of(today)));
     }
     Period::parse(raw)
 }
@@ -166,7 +165,7 @@ pub async fn page(
     Query(q): Query<ReportQuery>,
 ) -> Result<(StatusCode, Html<String>), AppError> {
     let division = division_in_scope(&state, user.scope(), &q.division)?;
-    let (period, error, report) = match period_of(&q.period) {
+    let (period, error, report) = match period_of(&q.period, state.clock().today()) {
         Ok(p) => {
             let r = state.store.division_report(&division, p).await?;
             (p.to_string(), None, Some(sections(&state, &r)))
@@ -194,7 +193,7 @@ pub async fn xlsx(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let division = division_in_scope(&state, user.scope(), &q.division)?;
-    let period = period_of(&q.period).map_err(AppError::BadRequest)?;
+    let period = period_of(&q.period, state.clock().today()).map_err(AppError::BadRequest)?;
     let r = state.store.division_report(&division, period).await?;
     let s = sections(&state, &r);
     let xlsx = |e: rust_xlsxwriter::XlsxError| {
@@ -243,7 +242,7 @@ pub async fn open_data(State(state): State<AppState>, Query(q): Query<OpenDataQu
             .store
             .latest_stored_month("")
             .await?
-            .unwrap_or_else(|| Month::of(chrono::Local::now().date_naive()).to_string()),
+            .unwrap_or_else(|| state.clock().month().to_string()),
         m => Month::parse(m)
             .map_err(|_| AppError::BadRequest("月份应写作 2026-11".into()))?
             .to_string(),

@@ -12,7 +12,7 @@ use yiyang_store::services::orders::Order;
 use yiyang_store::services::{CatalogueRow, Provider};
 use yiyang_store::StoreError;
 
-use super::{now, tabs, viewer};
+use super::{tabs, viewer};
 use crate::access::Submitted;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -249,12 +249,12 @@ pub async fn step(
             .map(|_| "已加入照护计划".to_string()),
         "schedule" => state
             .store
-            .schedule_family_bed(&b, chrono::Local::now().date_naive(), 14, &actor, now())
+            .schedule_family_bed(&b, state.clock().today(), 14, &actor, state.clock().now())
             .await
             .map(|n| format!("已按照护计划生成未来两周的上门订单 {n} 个")),
         "end" => state
             .store
-            .end_family_bed(&b, &get("reason"), &actor, now())
+            .end_family_bed(&b, &get("reason"), &actor, state.clock().now())
             .await
             .map(|n| format!("已撤床，取消未服务的计划订单 {n} 个")),
         _ => return Err(AppError::NotFound),

@@ -19,7 +19,6 @@ use yiyang_store::services::orders::{Order, OrderInput, OrderViewer};
 use yiyang_store::services::CatalogueRow;
 use yiyang_store::StoreError;
 
-use super::now;
 use super::orders::{default_input, OrderFields};
 use crate::access::Submitted;
 use crate::auth::CurrentUser;
@@ -97,7 +96,7 @@ async fn home_page(
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, AppError> {
     let me = user.session.user.username.clone();
-    let today = chrono::Local::now().date_naive();
+    let today = state.clock().today();
     let mut parents = Vec::new();
     for (id, name, relation) in state.store.linked_people(&me).await? {
         let balance = state
@@ -112,7 +111,7 @@ async fn home_page(
             balance,
         });
     }
-    let t = now();
+    let t = state.clock().now();
     let orders = state
         .store
         .orders_visible(
@@ -209,7 +208,7 @@ async fn order_form(
     let (name, _) = linked(state, user, person).await?;
     let balance = state
         .store
-        .purchased_balance(person, chrono::Local::now().date_naive())
+        .purchased_balance(person, state.clock().today())
         .await?
         .map(|(t, total, left)| (t, hours(total), hours(left)));
     let cancel_hours = state
@@ -232,7 +231,7 @@ pub async fn order_new(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    order_form(&state, &user, id, default_input(), Vec::new()).await
+    order_form(&state, &user, id, default_input(state.clock().today()), Vec::new()).await
 }
 
 pub async fn order_place(
@@ -249,7 +248,7 @@ pub async fn order_place(
     let input = form.input();
     match state
         .store
-        .place_order(id, &input, channel, &user.actor("web"), now())
+        .place_order(id, &input, channel, &user.actor("web"), state.clock().now())
         .await
     {
         Ok(oid) => Ok(flashed(format!("/services/orders/{oid}"), "已下单，服务商接单后会通知您").into_response()),
@@ -302,7 +301,7 @@ pub(crate) async fn order_page(
         o.status(),
         yiyang_domain::services::order::Actor::Family,
         o.scheduled_start,
-        now(),
+        state.clock().now(),
         hours,
     )
     .is_ok();

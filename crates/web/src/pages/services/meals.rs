@@ -21,14 +21,9 @@ use crate::pages::{render, Layout};
 use crate::security::{flashed, Flash};
 use crate::AppState;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-/// The meal of the hour: breakfast before 10, lunch before 15, dinner after.
-fn meal_now() -> Meal {
-    use chrono::Timelike;
-    match chrono::Local::now().hour() {
+/// The meal of an hour: breakfast before 10, lunch before 15, dinner after.
+fn meal_at(hour: u32) -> Meal {
+    match hour {
         0..=9 => Meal::Breakfast,
         10..=14 => Meal::Lunch,
         _ => Meal::Dinner,
@@ -90,7 +85,7 @@ async fn page(
         .store
         .meal_points_in(user.scope(), own.as_ref().map(|p| p.id))
         .await?;
-    let day = today();
+    let day = state.clock().today();
     let first = day.with_day_first();
     let mut points = Vec::new();
     for p in list {
@@ -142,7 +137,7 @@ async fn page(
         meals: Meal::ALL.iter().map(|m| (m.code(), m.label())).collect(),
         ways: Way::ALL.iter().map(|m| (m.code(), m.label())).collect(),
         checks: Check::ALL.iter().map(|m| (m.code(), m.label())).collect(),
-        current_meal: meal_now().code(),
+        current_meal: meal_at(state.clock().hour()).code(),
         facilities,
         providers,
         manage,
@@ -249,7 +244,7 @@ pub async fn step(
                 &form.meal,
                 &form.way,
                 &form.checked_by,
-                today(),
+                state.clock().today(),
                 &actor,
             )
             .await
@@ -258,12 +253,12 @@ pub async fn step(
             .store
             .record_sample(
                 &point,
-                today(),
+                state.clock().today(),
                 &form.meal,
                 &form.dishes,
                 &form.sources,
                 &actor,
-                chrono::Utc::now(),
+                state.clock().now(),
             )
             .await
             .map(|_| None),

@@ -42,10 +42,6 @@ pub(crate) async fn viewer(state: &AppState, user: &CurrentUser) -> Result<(Orde
     }
 }
 
-pub(crate) fn now() -> DateTime<Utc> {
-    Utc::now()
-}
-
 pub(crate) fn month_bounds(m: Month) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)
@@ -129,10 +125,10 @@ pub async fn index(
         return Ok(axum::response::Redirect::to("/family").into_response());
     }
     let (v, provider) = viewer(&state, &user).await?;
-    let month = Month::parse(q.month.trim()).unwrap_or_else(|_| Month::of(chrono::Local::now().date_naive()));
+    let month = Month::parse(q.month.trim()).unwrap_or_else(|_| state.clock().month());
     let (from, to) = month_bounds(month);
     let (late_minutes, _) = state.store.service_timing_settings(user.scope()).await?;
-    let t = now();
+    let t = state.clock().now();
     let summary = state
         .store
         .order_summary(user.scope(), &v, from, to, t, late_minutes)

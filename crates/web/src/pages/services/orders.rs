@@ -14,7 +14,7 @@ use yiyang_store::services::orders::{Order, OrderInput, OrderViewer};
 use yiyang_store::services::CatalogueRow;
 use yiyang_store::StoreError;
 
-use super::{now, tabs, viewer};
+use super::{tabs, viewer};
 use crate::access::Submitted;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -109,7 +109,7 @@ pub(crate) async fn order_page(
         is_provider: matches!(v, OrderViewer::Provider(_)) && user.may(Permission::ServiceDeliver),
         is_worker: o.worker.as_deref() == Some(me),
         is_clerk: user.may(Permission::ServiceManage),
-        flag: o.timing(now(), late).label(),
+        flag: o.timing(state.clock().now(), late).label(),
         tolerance,
         workers,
         errors,
@@ -205,17 +205,17 @@ pub async fn provider_step(
     let r = match step.as_str() {
         "accept" => state
             .store
-            .accept_order(&o, &actor, now())
+            .accept_order(&o, &actor, state.clock().now())
             .await
             .map(|_| "已接单，请派单".to_string()),
         "decline" => state
             .store
-            .decline_order(&o, &form.reason, &actor, now())
+            .decline_order(&o, &form.reason, &actor, state.clock().now())
             .await
             .map(|_| "已拒单，已通知家属".to_string()),
         "assign" => state
             .store
-            .assign_order(&o, form.worker.trim(), &code, &actor, now())
+            .assign_order(&o, form.worker.trim(), &code, &actor, state.clock().now())
             .await
             .map(|_| "已派单，已通知家属".to_string()),
         _ => return Err(AppError::NotFound),
@@ -240,12 +240,12 @@ pub async fn worker_step(
     let r = match step.as_str() {
         "check-in" => state
             .store
-            .check_in(&o, &form.lat, &form.lon, &actor, now())
+            .check_in(&o, &form.lat, &form.lon, &actor, state.clock().now())
             .await
             .map(|d| said("签到", d)),
         "check-out" => state
             .store
-            .check_out(&o, &form.lat, &form.lon, &form.items, &actor, now())
+            .check_out(&o, &form.lat, &form.lon, &form.items, &actor, state.clock().now())
             .await
             .map(|d| said("签退", d)),
         _ => return Err(AppError::NotFound),
@@ -270,12 +270,12 @@ pub async fn close_step(
     let r = match (step.as_str(), who) {
         ("reschedule", _) => state
             .store
-            .reschedule_order(&o, who, &form.date, &form.time, &actor, now())
+            .reschedule_order(&o, who, &form.date, &form.time, &actor, state.clock().now())
             .await
             .map(|_| "上门时间已更改".to_string()),
         ("cancel", _) => state
             .store
-            .cancel_order(&o, who, &form.reason, &actor, now())
+            .cancel_order(&o, who, &form.reason, &actor, state.clock().now())
             .await
             .map(|_| "订单已取消".to_string()),
         ("confirm", order::Actor::Family) => {
@@ -285,7 +285,7 @@ pub async fn close_step(
             }
             state
                 .store
-                .confirm_order(&o, ConfirmedBy::Family, rating, &form.note, &actor, now())
+                .confirm_order(&o, ConfirmedBy::Family, rating, &form.note, &actor, state.clock().now())
                 .await
                 .map(|_| "已确认服务完成，谢谢您的评价".to_string())
         }
@@ -305,7 +305,7 @@ pub async fn close_step(
         }
         ("confirm", order::Actor::Clerk) => state
             .store
-            .confirm_order(&o, ConfirmedBy::Callback, None, &form.note, &actor, now())
+            .confirm_order(&o, ConfirmedBy::Callback, None, &form.note, &actor, state.clock().now())
             .await
             .map(|_| "已记录电话回访确认".to_string()),
         _ => return Err(AppError::Forbidden),
@@ -326,7 +326,7 @@ pub async fn work(State(state): State<AppState>, user: CurrentUser, flash: Flash
     user.require(Permission::ServiceDeliver)?;
     viewer(&state, &user).await?;
     let me = user.session.user.username.clone();
-    let t = now();
+    let t = state.clock().now();
     let orders = state
         .store
         .worker_orders(&me, t - chrono::Duration::days(2), t + chrono::Duration::days(7))
@@ -368,8 +368,9 @@ impl BookPage {
     }
 }
 
-pub(crate) fn default_input() -> OrderInput {
-    let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
+/// A new order's form: one unit, tomorrow at nine.
+pub(crate) fn default_input(today: chrono::NaiveDate) -> OrderInput {
+    let tomorrow = today + chrono::Days::new(1);
     OrderInput {
         units: "1".into(),
         date: tomorrow.to_string(),
@@ -395,10 +396,7 @@ async fn book_page(
         layout: Layout::new(state, user, format!("代下单：{}", p.record.name), "services"),
         person_id: person,
         person_name: p.record.name,
-        balance: state
-            .store
-            .purchased_balance(person, chrono::Local::now().date_naive())
-            .await?,
+        balance: state.store.purchased_balance(person, state.clock().today()).await?,
         services,
         input,
         errors,
@@ -412,7 +410,7 @@ pub async fn book_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     user.require(Permission::ServiceManage)?;
-    book_page(&state, &user, id, default_input(), Vec::new()).await
+    book_page(&state, &user, id, default_input(state.clock().today()), Vec::new()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -462,7 +460,7 @@ pub async fn book(
     let input = form.input();
     match state
         .store
-        .place_order(id, &input, Channel::Clerk, &user.actor("web"), now())
+        .place_order(id, &input, Channel::Clerk, &user.actor("web"), state.clock().now())
         .await
     {
         Ok(oid) => Ok(flashed(format!("/services/orders/{oid}"), "已代为下单").into_response()),

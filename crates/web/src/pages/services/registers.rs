@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use yiyang_domain::dates::Month;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
 use yiyang_domain::services::catalogue::{CatalogueItem, ServiceKind, Unit};
@@ -47,7 +46,7 @@ pub(crate) struct Satisfaction {
 }
 
 async fn satisfaction(state: &AppState, scope: &str, provider: i64) -> Result<Satisfaction, AppError> {
-    let (from, to) = month_bounds(Month::of(chrono::Local::now().date_naive()));
+    let (from, to) = month_bounds(state.clock().month());
     let sum = state
         .store
         .order_summary(
@@ -55,7 +54,7 @@ async fn satisfaction(state: &AppState, scope: &str, provider: i64) -> Result<Sa
             &OrderViewer::Provider(provider),
             from - chrono::Duration::days(62),
             to,
-            chrono::Utc::now(),
+            state.clock().now(),
             30,
         )
         .await?;

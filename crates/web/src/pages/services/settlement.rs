@@ -12,7 +12,7 @@ use yiyang_domain::services::settlement::StatementStatus;
 use yiyang_store::services::settlement::{payment_workbook, MealLine, Statement, StatementLine};
 use yiyang_store::services::Provider;
 
-use super::{now, tabs};
+use super::tabs;
 use crate::access::{Can, InScope, ScopedRecord, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -44,7 +44,7 @@ pub async fn index(
     user: Can<crate::access::perm::BenefitRead>,
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
-    let last = Month::of(chrono::Local::now().date_naive()).prev();
+    let last = state.clock().month().prev();
     render(&ListPage {
         layout: Layout::new(&state, &user, "政府购买服务月度结算", "services"),
         tabs: tabs(&user, "settlement"),
@@ -86,7 +86,7 @@ pub async fn prepare(
         .map_err(|_| AppError::Invalid(vec![yiyang_domain::person::FieldError::new("month", "请选择结算月份")]))?;
     let sid = state
         .store
-        .prepare_statement(&p, month, &user.actor("web"), now())
+        .prepare_statement(&p, month, &user.actor("web"), state.clock().now())
         .await?;
     Ok(flashed(format!("/services/settlement/{sid}"), "结算单已生成，请交审核"))
 }

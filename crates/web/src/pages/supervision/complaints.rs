@@ -14,7 +14,7 @@ use yiyang_store::supervision::complaints::{Answer, Complaint, ComplaintInput};
 use yiyang_store::supervision::Viewer;
 use yiyang_store::StoreError;
 
-use super::{today, viewer};
+use super::viewer;
 use crate::access::{perm, Can, InScope, ScopedRecord, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -82,7 +82,10 @@ async fn list_page(
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(state, user).await?;
-    let complaints = state.store.complaints_visible(user.scope(), &v, today()).await?;
+    let complaints = state
+        .store
+        .complaints_visible(user.scope(), &v, state.clock().today())
+        .await?;
     let by_category = ComplaintCategory::ALL
         .iter()
         .map(|c| {

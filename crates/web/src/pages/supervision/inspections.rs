@@ -12,7 +12,7 @@ use yiyang_domain::supervision::inspection::{InspectionStatus, Outcome};
 use yiyang_store::supervision::{Finding, Hazard, Inspection, InspectionItem, RecordInput, Viewer};
 use yiyang_store::StoreError;
 
-use super::{today, viewer};
+use super::viewer;
 use crate::access::{perm, Can, InScope, NoFields, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -112,7 +112,7 @@ async fn inspection_page(
     let status = n.status();
     let findings = state.store.findings(n.id).await?;
     let input = input.unwrap_or_else(|| RecordInput {
-        inspected_on: n.inspected_on.unwrap_or_else(today).to_string(),
+        inspected_on: n.inspected_on.unwrap_or_else(|| state.clock().today()).to_string(),
         summary: n.summary.clone().unwrap_or_default(),
         responsible: n.responsible.clone().unwrap_or_default(),
         findings: findings
@@ -122,7 +122,7 @@ async fn inspection_page(
     });
     let hazards = state
         .store
-        .hazards_visible(user.scope(), &v, today())
+        .hazards_visible(user.scope(), &v, state.clock().today())
         .await?
         .into_iter()
         .filter(|h| h.inspection_id == Some(n.id))
@@ -292,7 +292,10 @@ pub async fn hazards(
     render(&HazardsPage {
         layout: Layout::new(&state, &user, "隐患、整改和责任清单", "supervision"),
         message: flash.0,
-        hazards: state.store.hazards_visible(user.scope(), &v, today()).await?,
+        hazards: state
+            .store
+            .hazards_visible(user.scope(), &v, state.clock().today())
+            .await?,
         can_rectify: user.may(Permission::HazardRectify),
         can_verify: user.may(Permission::InspectionWrite),
     })
@@ -349,7 +352,10 @@ pub async fn hazards_export(
     use rust_xlsxwriter::{Format, Workbook};
     use yiyang_store::disbursement::cell_text;
     let v = viewer(&state, &user).await?;
-    let hazards = state.store.hazards_visible(user.scope(), &v, today()).await?;
+    let hazards = state
+        .store
+        .hazards_visible(user.scope(), &v, state.clock().today())
+        .await?;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let bold = Format::new().set_bold();
@@ -390,7 +396,11 @@ pub async fn hazards_export(
         }
     }
     let bytes = wb.save_to_buffer().map_err(xlsx)?;
-    let name = format!("隐患整改责任清单-{}-{}.xlsx", user.scope(), today().format("%Y%m%d"));
+    let name = format!(
+        "隐患整改责任清单-{}-{}.xlsx",
+        user.scope(),
+        state.clock().today().format("%Y%m%d")
+    );
     Ok(crate::pages::people::xlsx_download(&name, bytes))
 }
 

@@ -42,10 +42,6 @@ pub(crate) async fn viewer(state: &AppState, user: &CurrentUser) -> Result<Viewe
     })
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 impl ScopedRecord for Inspection {
     const READ: Permission = Permission::SupervisionRead;
     async fn load(state: &AppState, user: &CurrentUser, id: i64) -> Result<Option<Self>, AppError> {
@@ -152,14 +148,14 @@ async fn overview(
         _ => Vec::new(),
     };
     let inspections = state.store.inspections_visible(scope, &v, None).await?;
-    let hazards = state.store.hazards_visible(scope, &v, today()).await?;
+    let hazards = state.store.hazards_visible(scope, &v, state.clock().today()).await?;
     let publish_within = state.store.publish_within_days(scope).await?;
     let late = inspections
         .iter()
         .filter(|n| n.status() == InspectionStatus::Confirmed)
         .filter(|n| {
             n.confirmed_at
-                .is_some_and(|at| publication_late(at.date_naive(), today(), publish_within))
+                .is_some_and(|at| publication_late(at.date_naive(), state.clock().today(), publish_within))
         })
         .cloned()
         .collect();

@@ -16,7 +16,7 @@ use yiyang_store::supervision::prepaid::{PrepaidInput, PrepaidRow};
 use yiyang_store::supervision::Viewer;
 use yiyang_store::StoreError;
 
-use super::{today, viewer};
+use super::viewer;
 use crate::access::{perm, Can, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -44,6 +44,7 @@ async fn own_institutions(state: &AppState, user: &CurrentUser, v: &Viewer) -> R
 #[template(path = "supervision_credit.html")]
 struct CreditPage {
     layout: Layout,
+    today: chrono::NaiveDate,
     message: String,
     standings: Vec<Standing>,
     records: Vec<CreditRecord>,
@@ -65,7 +66,7 @@ impl CreditPage {
         r.kind().label()
     }
     fn in_force(&self, l: &Listing) -> bool {
-        l.in_force(today())
+        l.in_force(self.today)
     }
 }
 
@@ -82,7 +83,10 @@ async fn credit_page(
     let all_of_scope = matches!(v, Viewer::Division | Viewer::Inspector(_));
     let (mut standings, mut records, mut listings) = (Vec::new(), Vec::new(), Vec::new());
     if visible {
-        standings = state.store.credit_standings(user.scope(), today()).await?;
+        standings = state
+            .store
+            .credit_standings(user.scope(), state.clock().today())
+            .await?;
         records = state.store.credit_records_in(user.scope()).await?;
         listings = state.store.listings_in(user.scope()).await?;
         if !all_of_scope {
@@ -103,6 +107,7 @@ async fn credit_page(
         institutions
     };
     render(&CreditPage {
+        today: state.clock().today(),
         layout: Layout::new(state, user, "信用监管", "supervision"),
         message,
         standings,
@@ -285,7 +290,9 @@ async fn prepaid_page(
     };
     let input = input.unwrap_or_else(|| PrepaidInput {
         institution_id: institutions.first().map(|i| i.0.to_string()).unwrap_or_default(),
-        month: yiyang_domain::dates::Month::of(today()).prev().to_string(),
+        month: yiyang_domain::dates::Month::of(state.clock().today())
+            .prev()
+            .to_string(),
         ..PrepaidInput::default()
     });
     render(&PrepaidPage {
@@ -402,7 +409,10 @@ async fn emergency_page(
     render(&EmergencyPage {
         layout: Layout::new(state, user, "应急预案和演练", "supervision"),
         message,
-        rows: state.store.preparedness(user.scope(), &v, today()).await?,
+        rows: state
+            .store
+            .preparedness(user.scope(), &v, state.clock().today())
+            .await?,
         institutions: own_institutions(state, user, &v).await?,
         kinds: EmergencyKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         can_write: may_report(user, &v),

@@ -48,7 +48,7 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, AppErr
             .listings_in("")
             .await?
             .into_iter()
-            .filter(|l| l.in_force(chrono::Local::now().date_naive()))
+            .filter(|l| l.in_force(state.clock().today()))
             .collect(),
     })
 }

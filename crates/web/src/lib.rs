@@ -111,14 +111,14 @@ async fn echarts() -> impl IntoResponse {
 pub fn router(state: AppState) -> Router {
     let secure = state.secure_cookies;
     let mut routes = Router::new();
-    for (path, handler) in page_routes().into_iter().chain(api::routes()) {
+    for (path, handler) in page_routes() {
         routes = routes.route(path, handler);
     }
-    harden(routes, secure).with_state(state)
+    harden(routes.merge(api::router().0), secure).with_state(state)
 }
 
 /// Every page route: (path, its handlers). The router is built from this list and
-/// [`api::routes`], and so is the list of paths the access tests walk ([`route_paths`]), so a
+/// [`api::router`], and so is the list of paths the access tests walk ([`route_paths`]), so a
 /// new route is tested for CSRF, scope and 5xx the day it is added.
 fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
@@ -488,8 +488,12 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
 }
 
 /// Every path the app routes (pages and API), as written in the router.
-pub fn route_paths() -> Vec<&'static str> {
-    page_routes().into_iter().chain(api::routes()).map(|(p, _)| p).collect()
+pub fn route_paths() -> Vec<String> {
+    page_routes()
+        .into_iter()
+        .map(|(p, _)| p.to_string())
+        .chain(api::paths())
+        .collect()
 }
 
 /// The layers every route sits behind: the error pages, the body limit, panics as 500 pages,

@@ -158,8 +158,10 @@ async fn no_page_shows_a_raw_code() {
     let words = code_words(&state);
     let reference = store.reference();
     let mut problems = BTreeSet::new();
-    let paths: Vec<&str> = yiyang_web::route_paths()
-        .into_iter()
+    let all = yiyang_web::route_paths();
+    let paths: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
         .filter(|p| !p.starts_with("/api/") && !p.starts_with("/static/") && *p != "/logout")
         .filter(|p| !p.ends_with(".csv") && !p.ends_with(".xlsx") && !p.ends_with(".json") && !p.contains(".zip"))
         .filter(|p| !p.contains("/photos/") && !p.ends_with("/photo"))

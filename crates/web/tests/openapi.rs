@@ -56,3 +56,39 @@ async fn every_operation_documents_its_errors_and_the_bodies_match() {
         );
     }
 }
+
+/// The document as served, kept in `tests/snapshots`: a change to the API shows up as a
+/// change to this file in review. After a deliberate change, `INSTA_UPDATE=always cargo test
+/// -p yiyang-web --test openapi` rewrites it (or `cargo insta review`).
+#[tokio::test]
+async fn the_document_is_the_one_reviewed() {
+    let (_b, _store, router) = apps(1).await.into_iter().next().unwrap();
+    let mut c = Client::login(&router, "huichang").await;
+    let doc = c.get("/api/v1/openapi.json").await.json();
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+/// The router serves exactly the document's operations: each path and method of the document
+/// answers other than "no such route" (405 or the generic 404), and a method the document does
+/// not list is not routed.
+#[tokio::test]
+async fn the_router_and_the_document_agree() {
+    let (b, _store, router) = apps(1).await.into_iter().next().unwrap();
+    let doc = serde_json::to_value(yiyang_web::api::document()).unwrap();
+    let mut c = Client::login(&router, "huichang").await;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete = path.replace("{id}", "987654321");
+        for method in ["get", "post", "put", "delete"] {
+            let r = c
+                .send_json(&method.to_uppercase(), &concrete, serde_json::json!({}))
+                .await;
+            let documented = item.get(method).is_some();
+            assert_eq!(
+                r.status != StatusCode::METHOD_NOT_ALLOWED,
+                documented,
+                "{b}: {method} {path} answered {}",
+                r.status
+            );
+        }
+    }
+}

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -22,17 +22,17 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 
+/// The document's frame: what is not a path. The paths come from [`router`], the same calls
+/// that route them, so the document cannot list a route the server lacks or miss one it has.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "颐养 Yiyang API", description = "养老服务平台接口：老年人信息库与按月发放。所有接口都只返回调用者管辖区划内的数据；管辖范围外的记录一律返回 404。"),
-    paths(login, logout, people::list, people::get, people::create, people::update,
-        benefits::list, benefits::start, benefits::get, benefits::lines, benefits::review, benefits::approve, benefits::person_month, sos::take, sos::calls),
     components(schemas(LoginRequest, LoginResponse, ApiError, people::PersonSummary, people::PersonDetail, people::PeoplePage,
         people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError,
         benefits::Run, benefits::RunTotal, benefits::RunDetail, benefits::Line, benefits::LinesPage, benefits::StartRun,
         benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson,
         sos::SosSignal, sos::SosTaken, sos::SosCall)),
-    modifiers(&BearerAuth, &CommonErrors),
+    modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "session", description = "登录与退出"), (name = "people", description = "老年人信息库"),
         (name = "benefits", description = "按月发放：批次、明细、审核审批与待遇说明"),
@@ -118,26 +118,47 @@ pub struct ApiError {
     pub errors: Vec<yiyang_domain::person::FieldError>,
 }
 
-/// The API's routes: (path, handlers), built into the app's router with the pages'.
-pub fn routes() -> Vec<(&'static str, axum::routing::MethodRouter<AppState>)> {
-    vec![
-        ("/api/v1/openapi.json", get(openapi_json)),
-        ("/api/v1/session", post(login).delete(logout)),
-        ("/api/v1/people", get(people::list).post(people::create)),
-        ("/api/v1/people/{id}", get(people::get).put(people::update)),
-        ("/api/v1/people/{id}/benefits", get(benefits::person_month)),
-        ("/api/v1/benefit-runs", get(benefits::list).post(benefits::start)),
-        ("/api/v1/benefit-runs/{id}", get(benefits::get)),
-        ("/api/v1/benefit-runs/{id}/lines", get(benefits::lines)),
-        ("/api/v1/benefit-runs/{id}/review", post(benefits::review)),
-        ("/api/v1/benefit-runs/{id}/approve", post(benefits::approve)),
-        ("/api/v1/sos", post(sos::take)),
-        ("/api/v1/sos/calls", get(sos::calls)),
-    ]
+/// The API's router and its OpenAPI document, from one list: each `routes!` names handlers
+/// whose `#[utoipa::path]` gives both the route and its documentation.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login, logout))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::get, people::update))
+        .routes(routes!(benefits::person_month))
+        .routes(routes!(benefits::list, benefits::start))
+        .routes(routes!(benefits::get))
+        .routes(routes!(benefits::lines))
+        .routes(routes!(benefits::review))
+        .routes(routes!(benefits::approve))
+        .routes(routes!(sos::take))
+        .routes(routes!(sos::calls))
+        .split_for_parts();
+    // After the paths are in: the errors every operation can give.
+    utoipa::Modify::modify(&CommonErrors, &mut doc);
+    (router.route(DOCUMENT_PATH, get(openapi_json)), doc)
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Where the document is served (not itself an operation of the document).
+pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(|| router().1);
+    &DOC
+}
+
+/// Every path the API routes, the document's own path included.
+pub fn paths() -> Vec<String> {
+    let mut out: Vec<String> = document().paths.paths.keys().cloned().collect();
+    out.push(DOCUMENT_PATH.to_string());
+    out
+}
+
+async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(document())
 }
 
 #[derive(Deserialize, ToSchema)]

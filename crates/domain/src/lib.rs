@@ -28,6 +28,7 @@ pub mod account;
 pub mod assessment;
 pub mod assessment_form;
 pub mod assessment_review;
+pub mod benefits;
 pub mod care;
 pub mod category_history;
 pub mod dates;

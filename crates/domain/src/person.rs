@@ -67,6 +67,14 @@ impl HukouType {
             HukouType::Rural => "农村",
         }
     }
+    /// The type a stored code names (`urban` or `rural`); `None` for anything else.
+    pub fn from_code(code: &str) -> Option<HukouType> {
+        match code {
+            "urban" => Some(HukouType::Urban),
+            "rural" => Some(HukouType::Rural),
+            _ => None,
+        }
+    }
     pub fn parse(raw: &str) -> Option<HukouType> {
         match normalize_width(raw).to_lowercase().as_str() {
             "urban" | "城镇" | "城市" | "非农业" | "城镇户口" | "非农业户口" => Some(HukouType::Urban),

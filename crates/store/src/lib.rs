@@ -98,6 +98,12 @@ pub enum StoreError {
     Forbidden(String),
 }
 
+impl From<yiyang_domain::benefits::UnknownPack> for StoreError {
+    fn from(e: yiyang_domain::benefits::UnknownPack) -> StoreError {
+        StoreError::Refused(e.to_string())
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Clone)]

@@ -13,15 +13,17 @@
 //!   within that month or before, can raise what was due in that month; the difference is
 //!   paid as a separate `backpay` line for that month (see [`Store::run_benefits`]).
 //!
-//! Files: `lines` (a person's lines, corrections: no I/O), `run` (computing and storing a run
+//! The rules (a person's facts, lines, corrections, statuses) are `yiyang_domain::benefits`.
+//! Files here: `run` (computing and storing a run
 //! in chunks), `views` (totals, pages, exports, what-if, one person's month).
 
-mod lines;
 mod run;
 mod views;
 
-pub use lines::*;
 pub use views::*;
+pub use yiyang_domain::benefits::{
+    corrections, lines_for, person_lines, Line, LineKind, PackChoice, Paid, PaidKey, PayeeKind, PersonFacts, RunStatus,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -33,56 +35,6 @@ use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
 /// People per chunk (one transaction each) unless a request says otherwise.
 pub const DEFAULT_CHUNK: i64 = 50_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Computing,
-    Draft,
-    Reviewed,
-    Approved,
-    Exported,
-}
-
-impl RunStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            RunStatus::Computing => "computing",
-            RunStatus::Draft => "draft",
-            RunStatus::Reviewed => "reviewed",
-            RunStatus::Approved => "approved",
-            RunStatus::Exported => "exported",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RunStatus::Computing => "计算中",
-            RunStatus::Draft => "待审核",
-            RunStatus::Reviewed => "已审核，待审批",
-            RunStatus::Approved => "已审批",
-            RunStatus::Exported => "已导出发放",
-        }
-    }
-
-    /// The status a stored code names; `None` for anything else. An unknown status once read
-    /// as "computing", which a resumed run would have recomputed.
-    pub fn parse(s: &str) -> Option<RunStatus> {
-        match s {
-            "computing" => Some(RunStatus::Computing),
-            "draft" => Some(RunStatus::Draft),
-            "reviewed" => Some(RunStatus::Reviewed),
-            "approved" => Some(RunStatus::Approved),
-            "exported" => Some(RunStatus::Exported),
-            _ => None,
-        }
-    }
-
-    /// Approved or exported: the month is settled and its lines are paid.
-    pub fn is_final(self) -> bool {
-        matches!(self, RunStatus::Approved | RunStatus::Exported)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunInfo {

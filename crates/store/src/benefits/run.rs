@@ -4,8 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use yiyang_domain::benefits::{AssessmentFact, Stay};
 use yiyang_domain::category_history::CategoryChange;
 use yiyang_domain::dates::Month;
+use yiyang_domain::institution::InstitutionKind;
+use yiyang_domain::person::{HukouType, Sex};
 use yiyang_domain::policy::Pack;
 use yiyang_domain::DivisionCode;
 
@@ -34,21 +37,34 @@ pub(super) type PersonRow = (
     Option<NaiveDate>,
 );
 
-pub(super) fn to_person(r: PersonRow) -> PersonFacts {
-    PersonFacts {
-        id: r.0,
-        id_number: r.1,
-        name: r.2,
-        sex: r.3,
-        birth_date: r.4,
-        hukou_division: r.5,
-        hukou_type: r.6,
-        categories: r.7,
-        death_date: r.8,
-        assessments: Vec::new(),
-        stays: Vec::new(),
-        category_changes: Vec::new(),
-        changes: Vec::new(),
+pub(super) fn to_person(r: PersonRow) -> Result<PersonFacts> {
+    let mut p = PersonFacts::new(r.0, sex(&r.3)?, r.4, r.5, hukou_type(&r.6)?);
+    (p.id_number, p.name, p.categories, p.death_date) = (r.1, r.2, r.7, r.8);
+    Ok(p)
+}
+
+/// A stored code read back: the `CHECK` constraints admit only known ones, so anything else is
+/// a damaged database, reported rather than guessed.
+fn known<T>(v: Option<T>, what: &str, raw: &str) -> Result<T> {
+    v.ok_or_else(|| StoreError::File(format!("数据库中的{what}代码“{raw}”无法识别")))
+}
+
+fn sex(raw: &str) -> Result<Sex> {
+    known(Sex::from_code(raw), "性别", raw)
+}
+
+fn hukou_type(raw: &str) -> Result<HukouType> {
+    known(HukouType::from_code(raw), "户籍性质", raw)
+}
+
+/// Another process created the same run a moment earlier: say so in words, not as a raw
+/// constraint error.
+fn already_started(e: sqlx::Error, month: &str) -> StoreError {
+    match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => {
+            StoreError::Refused(format!("{month} 的发放批次已由他人开始计算，请稍后刷新查看"))
+        }
+        _ => StoreError::Db(e),
     }
 }
 
@@ -93,21 +109,11 @@ impl Store {
                         s.parse::<NaiveDate>()
                             .map_err(|e| StoreError::File(format!("{s}: {e}")))
                     };
-                    people.push(PersonFacts {
-                        id: f[0].parse().map_err(|_| StoreError::File(format!("bad id {}", f[0])))?,
-                        id_number: String::new(),
-                        name: String::new(),
-                        sex: f[1].to_string(),
-                        birth_date: date(f[2])?,
-                        hukou_division: f[3].to_string(),
-                        hukou_type: f[4].to_string(),
-                        categories: f[5].to_string(),
-                        death_date: if f[6].is_empty() { None } else { Some(date(f[6])?) },
-                        assessments: Vec::new(),
-                        stays: Vec::new(),
-                        category_changes: Vec::new(),
-                        changes: Vec::new(),
-                    });
+                    let id = f[0].parse().map_err(|_| StoreError::File(format!("bad id {}", f[0])))?;
+                    let mut p = PersonFacts::new(id, sex(f[1])?, date(f[2])?, f[3].to_string(), hukou_type(f[4])?);
+                    p.categories = f[5].to_string();
+                    p.death_date = if f[6].is_empty() { None } else { Some(date(f[6])?) };
+                    people.push(p);
                 }
                 people.sort_by_key(|p| p.id);
                 people
@@ -118,7 +124,7 @@ impl Store {
                      death_date FROM persons WHERE {in_scope} AND id > $1 ORDER BY id LIMIT $2"
                 );
                 let rows: Vec<PersonRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?;
-                rows.into_iter().map(to_person).collect()
+                rows.into_iter().map(to_person).collect::<Result<_>>()?
             }
         };
         self.attach_facts(&mut people).await?;
@@ -138,7 +144,13 @@ impl Store {
             .bind(first).bind(last).fetch_all(pool).await?);
         for (pid, level, on, until, at, standard) in assessments {
             if let Some(&i) = index.get(&pid) {
-                people[i].assessments.push((level, on, until, at, standard));
+                people[i].assessments.push(AssessmentFact {
+                    level,
+                    assessed_on: on,
+                    valid_until: until,
+                    recorded_at: at,
+                    standard,
+                });
             }
         }
         let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
@@ -148,7 +160,14 @@ impl Store {
             .bind(first).bind(last).fetch_all(pool).await?);
         for (pid, code, kind, division, on, left) in stays {
             if let Some(&i) = index.get(&pid) {
-                people[i].stays.push((code, kind, division, on, left));
+                let kind = known(InstitutionKind::parse(&kind), "机构性质", &kind)?;
+                people[i].stays.push(Stay {
+                    institution: code,
+                    kind,
+                    division,
+                    admitted_on: on,
+                    left_on: left,
+                });
             }
         }
         type ChangeRow = (i64, String, Option<String>, Option<String>, NaiveDate, DateTime<Utc>);
@@ -283,7 +302,7 @@ impl Store {
             let first = people[0].id;
             let mut lines = Vec::new();
             for p in &people {
-                lines.extend(lines_for(p, req.month, &mut choice, req.scope, "regular"));
+                lines.extend(lines_for(p, req.month, &mut choice, req.scope, LineKind::Regular));
             }
             // Corrections of settled months: someone with a change recorded after that month's
             // run started (an assessment, a category change or a death taking effect by the
@@ -314,13 +333,14 @@ impl Store {
             }
             // Lines another run already holds for this month are not paid twice.
             let taken = self.regular_taken(first, last, &month_s, run.id).await?;
-            let (mut pending, mut lines): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.kind == PENDING);
+            let (mut pending, mut lines): (Vec<Line>, Vec<Line>) =
+                lines.into_iter().partition(|l| l.kind == LineKind::Pending);
             pending.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
             let before = lines.len();
             lines.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
             let skipped = (before - lines.len()) as i64;
-            recovery_lines += backpay.iter().filter(|l| l.kind == "recovery").count() as i64;
-            backpay_lines += backpay.iter().filter(|l| l.kind == "backpay").count() as i64;
+            recovery_lines += backpay.iter().filter(|l| l.kind == LineKind::Recovery).count() as i64;
+            backpay_lines += backpay.iter().filter(|l| l.kind == LineKind::Backpay).count() as i64;
             lines.extend(backpay);
             t_compute += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
@@ -356,7 +376,7 @@ impl Store {
     async fn store_rules(&self, choice: &PackChoice<'_>) -> Result<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for program in &choice.programs {
+            for program in choice.programs() {
                 let p = program.pack;
                 for r in &p.rules {
                     sqlx::query("INSERT INTO benefit_rules (pack_id, pack_version, rule_id, title, clause) \
@@ -398,9 +418,10 @@ impl Store {
                  FROM payment_lines WHERE benefit_month = $1 AND person_id >= $2 AND person_id <= $3")
                 .bind(m).bind(first).bind(last).fetch_all(pool).await?);
             for (p, b, kind, payee_kind, payee, county, fen, rule_id, pack_id, pack_version) in rows {
+                let payee_kind = known(PayeeKind::parse(&payee_kind), "收款方类别", &payee_kind)?;
                 let e = out.entry((p, b, m.clone())).or_insert_with(|| Paid {
                     fen: 0,
-                    payee_kind: payee_kind.clone(),
+                    payee_kind,
                     payee: payee.clone(),
                     county: county.clone(),
                     rule_id: rule_id.clone(),
@@ -457,7 +478,7 @@ impl Store {
                             .bind(run_id)
                             .bind(l.person_id)
                             .bind(&l.benefit)
-                            .bind(l.payee_kind)
+                            .bind(l.payee_kind.code())
                             .bind(&l.payee)
                             .bind(&l.county)
                             .bind(&l.rule_id)
@@ -502,8 +523,8 @@ impl Store {
                             .bind(l.person_id)
                             .bind(&l.benefit_month)
                             .bind(&l.benefit)
-                            .bind(l.kind)
-                            .bind(l.payee_kind)
+                            .bind(l.kind.code())
+                            .bind(l.payee_kind.code())
                             .bind(&l.payee)
                             .bind(&l.county)
                             .bind(l.amount_fen)
@@ -534,8 +555,8 @@ impl Store {
                             l.person_id,
                             copy_text(&l.benefit_month),
                             copy_text(&l.benefit),
-                            l.kind,
-                            l.payee_kind,
+                            l.kind.code(),
+                            l.payee_kind.code(),
                             copy_text(&l.payee),
                             copy_text(&l.county),
                             l.amount_fen,

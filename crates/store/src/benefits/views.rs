@@ -49,13 +49,9 @@ pub struct RunTotal {
     pub amount_fen: i64,
 }
 
-/// 正常 / 补发 / 追回 for a line's kind.
+/// 正常 / 补发 / 追回 / 待定 for a stored line's kind.
 pub fn line_kind_label(kind: &str) -> &'static str {
-    match kind {
-        "backpay" => "补发",
-        "recovery" => "追回",
-        _ => "正常",
-    }
+    LineKind::parse(kind).map_or("", LineKind::label)
 }
 
 impl RunTotal {
@@ -219,11 +215,11 @@ impl Store {
             let Some(last) = people.last().map(|p| p.id) else { break };
             cursor = last;
             for p in people.iter().filter(|p| p.hukou_division.starts_with(scope)) {
-                let a: i64 = person_lines(p, month, before, "regular")
+                let a: i64 = person_lines(p, month, before, LineKind::Regular)
                     .iter()
                     .map(|l| l.amount_fen)
                     .sum();
-                let b: i64 = person_lines(p, month, after, "regular")
+                let b: i64 = person_lines(p, month, after, LineKind::Regular)
                     .iter()
                     .map(|l| l.amount_fen)
                     .sum();
@@ -286,7 +282,7 @@ impl Store {
         let sql = person_select("id = $1");
         let row: Option<PersonRow> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(person_id).fetch_optional(pool).await?);
-        let mut people = vec![to_person(row.ok_or(StoreError::NotFound)?)];
+        let mut people = vec![to_person(row.ok_or(StoreError::NotFound)?)?];
         self.attach_facts(&mut people).await?;
         let person = people.pop().expect("one");
         let (d0, d1) = (month.first_day(), month.last_day());
@@ -318,9 +314,9 @@ impl Store {
             }
         };
         let own = pack_for(&person.hukou_division).map(|p| explain(p, Payee::Person, None));
-        let institution = person.stay(month).and_then(|(code, _, division)| {
-            pack_for(division).map(|p| explain(p, Payee::Institution, Some(code.to_string())))
-        });
+        let institution = person
+            .stay(month)
+            .and_then(|s| pack_for(&s.division).map(|p| explain(p, Payee::Institution, Some(s.institution.clone()))));
         let lines: Vec<StoredLine> = with_pool!(self, pool => sqlx::query_as(
             "SELECT l.person_id, p.name, p.id_number, l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
              l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id \

@@ -9,8 +9,9 @@ use yiyang_store::care::visits::Visit;
 use yiyang_store::supervision::photos::Photo;
 
 use super::viewer;
+use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::{render, CurrentUser, Layout};
+use crate::pages::{render, Layout};
 use crate::security::{flashed, Flash, Flashed};
 use crate::AppState;
 

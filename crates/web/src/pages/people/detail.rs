@@ -1,0 +1,138 @@
+//! One person's page: the record, assessments, benefits, history, and who looked.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use yiyang_domain::dates::age_on;
+use yiyang_domain::person::DEATH_SOURCES;
+use yiyang_domain::role::Permission;
+use yiyang_store::people::Person;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::{render, Layout};
+use crate::AppState;
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "person_detail.html")]
+struct DetailPage {
+    layout: Layout,
+    p: Person,
+    id_shown: String,
+    age: i32,
+    hukou_path: String,
+    residence_path: String,
+    categories: String,
+    death_source: String,
+    can_write: bool,
+    history: Vec<(String, String, String, String)>,
+    stays: Vec<yiyang_store::residents::PersonStayEvent>,
+    /// (what, before, after, takes effect, recorded)
+    changes: Vec<(String, String, String, String, String)>,
+    message: String,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    flash: crate::security::Flash,
+) -> Result<Html<String>, AppError> {
+    let p = person_for(&state, &user, Permission::PersonRead, id).await?;
+    let id_shown = if user.may(Permission::PersonFullId) {
+        state.store.record_full_view(id, &user.actor("web")).await?;
+        p.record.id_number.to_string()
+    } else {
+        p.record.id_number.masked()
+    };
+    let r = state.store.reference();
+    let today = state.clock().today();
+    let users = state.store.user_names();
+    let history = state
+        .store
+        .audit_entries(Some(("person", &id.to_string())), 20, 0)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                e.at.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                users.of(&e.actor),
+                crate::pages::labels::action(&e.action).to_string(),
+                if e.detail == "{}" { String::new() } else { e.detail },
+            )
+        })
+        .collect();
+    render(&DetailPage {
+        layout: Layout::new(&state, &user, format!("{} 的信息", p.record.name), "people"),
+        age: age_on(p.record.birth_date, p.record.death_date.unwrap_or(today)),
+        hukou_path: r.division_path(p.record.hukou_division.as_str()),
+        residence_path: r.division_path(p.record.residence_division.as_str()),
+        categories: p
+            .record
+            .categories
+            .iter()
+            .map(|c| r.catalogue.name_of(c))
+            .collect::<Vec<_>>()
+            .join("、"),
+        death_source: p
+            .record
+            .death_source
+            .as_deref()
+            .and_then(|s| DEATH_SOURCES.iter().find(|(c, _)| *c == s))
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_default(),
+        can_write: user.may(Permission::PersonWrite),
+        message: flash.0,
+        stays: state.store.person_stays(id).await?,
+        changes: state
+            .store
+            .person_changes(id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let names = |v: &Option<String>| {
+                    let v = v.as_deref().unwrap_or("");
+                    if c.kind == "death" {
+                        return if v.is_empty() {
+                            "在世".to_string()
+                        } else {
+                            v.to_string()
+                        };
+                    }
+                    let n: Vec<&str> = v
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(|x| r.catalogue.name_of(x))
+                        .collect();
+                    if n.is_empty() {
+                        "无".into()
+                    } else {
+                        n.join("、")
+                    }
+                };
+                (
+                    if c.kind == "death" {
+                        "死亡日期"
+                    } else {
+                        "人员类别"
+                    }
+                    .to_string(),
+                    names(&c.old_value),
+                    names(&c.new_value),
+                    c.effective_on.to_string(),
+                    c.recorded_at
+                        .with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                )
+            })
+            .collect(),
+        id_shown,
+        history,
+        p,
+    })
+}

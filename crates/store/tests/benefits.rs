@@ -359,7 +359,25 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
             }
         }
         assert_eq!(sum, run.total_fen, "{b}");
-        assert_eq!(s.benefit_run(run.id).await.unwrap().status, RunStatus::Exported);
+        let exported = s.benefit_run(run.id).await.unwrap();
+        assert_eq!(exported.status, RunStatus::Exported);
+        // Exporting again (the workbook, the files, by other approvers) keeps who exported it first;
+        // each export is audited.
+        s.export_workbook(run.id, "boss2", Role::Approver, "", &a("boss2"))
+            .await
+            .unwrap();
+        s.export_run(run.id, "boss3", Role::Approver, "", dir.path(), &a("boss3"))
+            .await
+            .unwrap();
+        let again = s.benefit_run(run.id).await.unwrap();
+        assert_eq!(again.exported_by.as_deref(), Some("boss"), "{b}");
+        assert_eq!(again.exported_at, exported.exported_at, "{b}");
+        // Outside the approver's scope the run does not exist.
+        assert!(matches!(
+            s.export_workbook(run.id, "boss", Role::Approver, "360702", &a("boss"))
+                .await,
+            Err(yiyang_store::StoreError::NotFound)
+        ));
     }
 }
 

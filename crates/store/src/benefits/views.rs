@@ -172,6 +172,22 @@ impl Store {
         scope: &str,
         actor: &Actor,
     ) -> Result<Vec<u8>> {
+        let (run, lines) = self.exportable_run(run_id, role, scope).await?;
+        let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
+        self.mark_exported(
+            &run,
+            user,
+            serde_json::json!({"lines": lines.len(), "total_fen": run.total_fen}),
+            actor,
+        )
+        .await?;
+        Ok(bytes)
+    }
+
+    /// A run `role` may export in `scope`, with its lines. A run outside the approver's scope
+    /// does not exist for them (a township approver once exported a county's run with 1,203
+    /// full ID numbers); only an approved run is paid out.
+    async fn exportable_run(&self, run_id: i64, role: Role, scope: &str) -> Result<(RunInfo, Vec<StoredLine>)> {
         let run = self.benefit_run(run_id).await?;
         if !role.may(Permission::BenefitApprove) {
             return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
@@ -186,18 +202,21 @@ impl Store {
             )));
         }
         let lines = self.run_lines(run_id, None, None).await?;
-        let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
+        Ok((run, lines))
+    }
+
+    /// Marks `run` exported — who and when of the first export kept — and audits this export.
+    async fn mark_exported(&self, run: &RunInfo, user: &str, detail: serde_json::Value, actor: &Actor) -> Result<()> {
         let at = now();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = COALESCE(exported_by, $2), \
                          exported_at = COALESCE(exported_at, $3) WHERE id = $1")
-                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
-                serde_json::json!({"lines": lines.len(), "total_fen": run.total_fen}))).await?;
+                .bind(run.id).bind(user).bind(at).execute(&mut *tx).await?;
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run.id, detail)).await?;
             tx.commit().await?;
         });
-        Ok(bytes)
+        Ok(())
     }
 
     /// What-if over the register: `before` and `after` applied to everyone in `scope`, by county.
@@ -247,33 +266,11 @@ impl Store {
         dir: &Path,
         actor: &Actor,
     ) -> Result<Vec<PathBuf>> {
-        let run = self.benefit_run(run_id).await?;
-        if !role.may(Permission::BenefitApprove) {
-            return Err(StoreError::Forbidden(format!("{}无权导出发放文件", role.label())));
-        }
-        // A run outside the approver's scope does not exist for them (a township approver
-        // once exported a county's run with 1,203 full ID numbers).
-        if !run.scope.starts_with(scope) {
-            return Err(StoreError::NotFound);
-        }
-        if !run.status.is_final() {
-            return Err(StoreError::Refused(format!(
-                "批次状态为“{}”，审批后才能导出",
-                run.status.label()
-            )));
-        }
+        let (run, lines) = self.exportable_run(run_id, role, scope).await?;
         std::fs::create_dir_all(dir).map_err(|e| StoreError::File(e.to_string()))?;
-        let lines = self.run_lines(run_id, None, None).await?;
         let files = crate::disbursement::write_files(&run, &lines, dir).map_err(|e| StoreError::File(e.to_string()))?;
-        let at = now();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE benefit_runs SET status = 'exported', exported_by = $2, exported_at = $3 WHERE id = $1")
-                .bind(run_id).bind(user).bind(at).execute(&mut *tx).await?;
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("export", "benefit_run", run_id,
-                serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen}))).await?;
-            tx.commit().await?;
-        });
+        let detail = serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen});
+        self.mark_exported(&run, user, detail, actor).await?;
         Ok(files)
     }
 

@@ -29,6 +29,7 @@ pub mod settings;
 pub mod staff;
 pub mod staff_awards;
 pub mod supervision;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod tx;
 pub mod users;

@@ -573,6 +573,8 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     let snapshots = pages::planning::dashboard::spawn_snapshots(state.clone());
     // Emergency calls left unanswered go up the duty roster, checked every second.
     let escalation = sos::spawn_escalation(state.store.clone(), state.sos.clone());
+    // Families are told of late and missed visits, checked every minute.
+    let visits = pages::services::spawn_late_notices(state.store.clone());
     // Every few seconds the audit chain's head is sealed by a signed checkpoint outside the
     // database (only when it moved).
     let store = state.store.clone();
@@ -594,6 +596,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     })
     .await?;
     checkpoints.abort();
+    visits.abort();
     escalation.abort();
     snapshots.abort();
     if let Err(e) = last.checkpoint_audit().await {

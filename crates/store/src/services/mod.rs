@@ -8,6 +8,7 @@ pub mod family;
 pub mod family_beds;
 pub mod lists;
 pub mod meals;
+pub mod notices;
 pub mod orders;
 pub mod settlement;
 

@@ -150,3 +150,17 @@ pub async fn index(
     })?
     .into_response())
 }
+
+/// Tells families of late and missed visits once a minute (`Store::tell_families_late_and_missed`).
+pub fn spawn_late_notices(store: yiyang_store::Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match store.tell_families_late_and_missed(store.clock().now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(orders = n, "families told of late or missed visits"),
+                Err(e) => tracing::error!(error = %e, "telling families of late or missed visits"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    })
+}

@@ -119,7 +119,7 @@ async fn a_familys_complaint_on_an_order_reaches_the_county_and_comes_back_answe
             "{b}: answered, a new complaint may follow"
         );
 
-        // The provider's page counts it; its staff never see the complaint list.
+        // The provider's page counts it; its staff never see the county's complaint list.
         let provider = c.provider_id.unwrap();
         let p = clerk.get(&format!("/services/providers/{provider}")).await.text();
         assert!(p.contains("送民政部门 2 件，查实（含部分查实）1 件"), "{b}");
@@ -131,6 +131,21 @@ async fn a_familys_complaint_on_an_order_reaches_the_county_and_comes_back_answe
             w.get("/supervision/complaints").await.status,
             StatusCode::FORBIDDEN,
             "{b}"
+        );
+        // The provider's staff read the complaints about its services on its own page — what
+        // was complained of, the order, the county's finding and reply — but never who
+        // complained or their phone.
+        let own = w.get(&format!("/services/providers/{provider}")).await;
+        assert_eq!(own.status, StatusCode::OK, "{b}");
+        let own = own.text();
+        let table = own.split("id=\"complaints\"").nth(1).expect("a complaints table");
+        assert!(
+            table.contains("已责令服务商退还二十元") && table.contains(&format!("服务订单 {id}")),
+            "{b}"
+        );
+        assert!(
+            !own.contains("13907970001") && !own.contains("刘建华"),
+            "{b}: no complainant"
         );
     }
 }

@@ -400,6 +400,16 @@ impl Store {
         Ok(rows.into_iter().map(Complaint::without_complainant).collect())
     }
 
+    /// The complaints about a provider's services, newest first (at most `limit`), as the
+    /// provider sees them: what was complained of, on which order, and the county's finding and
+    /// reply — never who complained or their phone.
+    pub async fn complaints_about_provider(&self, provider_id: i64, limit: i64) -> Result<Vec<Complaint>> {
+        let rows: Vec<Complaint> = with_pool!(self, pool => sqlx::query_as(&format!(
+            "{SELECT} WHERE c.provider_id = $1 ORDER BY c.id DESC LIMIT $2"))
+            .bind(provider_id).bind(limit.clamp(1, 500)).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(Complaint::without_complainant).collect())
+    }
+
     /// A provider's complaints reaching supervision: (all, upheld in whole or part).
     pub async fn provider_complaint_counts(&self, provider_id: i64) -> Result<(i64, i64)> {
         Ok(with_pool!(self, pool => sqlx::query_as(

@@ -188,6 +188,8 @@ struct ProviderPage {
     kinds: Vec<(&'static str, &'static str)>,
     units: Vec<(&'static str, &'static str)>,
     sat: Satisfaction,
+    /// The latest complaints about it, without who complained.
+    complaints: Vec<yiyang_store::supervision::complaints::Complaint>,
     errors: Vec<FieldError>,
 }
 
@@ -218,6 +220,7 @@ async fn provider_page(
         kinds: ServiceKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         units: Unit::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         sat,
+        complaints: state.store.complaints_about_provider(p.id, 20).await?,
         errors,
         p,
     })

@@ -11,18 +11,6 @@ use yiyang_store::services::orders::{OrderInput, OrderViewer};
 use yiyang_store::services::DEMO_PROVIDER;
 use yiyang_store::Store;
 
-async fn service_id(store: &Store, person: i64, kind: &str) -> String {
-    let p = store.provider_by_code(DEMO_PROVIDER).await.unwrap().unwrap();
-    store
-        .services_for_person(person)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|(c, _, _)| c.kind == kind && c.provider_id == p.id)
-        .map(|(c, _, _)| c.id.to_string())
-        .unwrap()
-}
-
 fn who(name: &str) -> Actor {
     Actor {
         name: name.into(),

@@ -31,18 +31,6 @@ async fn covered_person(store: &Store, body17: &str) -> i64 {
     id
 }
 
-async fn service_id(store: &Store, person: i64, kind: &str) -> String {
-    let p = store.provider_by_code(DEMO_PROVIDER).await.unwrap().unwrap();
-    store
-        .services_for_person(person)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|(c, _, _)| c.kind == kind && c.provider_id == p.id)
-        .map(|(c, _, _)| c.id.to_string())
-        .unwrap()
-}
-
 async fn order(store: &Store, id: i64) -> yiyang_store::services::orders::Order {
     store
         .order_visible(id, "", &OrderViewer::Division)

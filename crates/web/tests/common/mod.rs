@@ -340,3 +340,21 @@ pub fn fill(path: &str, id: i64) -> String {
     out.push_str(rest);
     out
 }
+
+/// The id (as a form sends it) of the demo provider's catalogue entry of `kind` that `person`
+/// may order.
+pub async fn service_id(store: &Store, person: i64, kind: &str) -> String {
+    let p = store
+        .provider_by_code(yiyang_store::services::DEMO_PROVIDER)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .services_for_person(person)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(c, _, _)| c.kind == kind && c.provider_id == p.id)
+        .map(|(c, _, _)| c.id.to_string())
+        .unwrap()
+}

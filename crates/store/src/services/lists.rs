@@ -92,7 +92,7 @@ impl Store {
         out.flagged = rows
             .iter()
             .filter(|(s, a, b, c)| {
-                let s = OrderStatus::parse(s).unwrap_or(OrderStatus::Placed);
+                let s = OrderStatus::parse(s).expect("CHECK constraint: status");
                 timing(s, *a, *b, *c, now, late_minutes) != Timing::OnTime
             })
             .count() as i64;

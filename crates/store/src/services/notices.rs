@@ -3,7 +3,7 @@
 //! step notices (assigned, arrived, done) are written by the steps themselves (`orders`).
 
 use chrono::{DateTime, Duration, Utc};
-use yiyang_domain::services::order::{timing, OrderStatus, Timing};
+use yiyang_domain::services::order::{timing, Timing};
 
 use super::orders::Order;
 use super::orders::SELECT;
@@ -36,9 +36,11 @@ impl Store {
     pub async fn tell_families_late_and_missed(&self, now: DateTime<Utc>) -> Result<usize> {
         let sql = format!(
             "{SELECT} WHERE o.check_in_at IS NULL AND o.status IN ('placed', 'accepted', 'assigned') \
-             AND o.scheduled_start < $1 AND o.scheduled_start > $2 AND (o.late_told_at IS NULL OR o.missed_told_at IS NULL) \
+             AND o.scheduled_start < $1 AND o.scheduled_start > $2 \
+             AND o.missed_told_at IS NULL AND (o.late_told_at IS NULL OR o.scheduled_end < $1) \
              ORDER BY o.scheduled_start, o.id LIMIT 2000"
         );
+        // Once told it is late, an order is looked at again only when its end has passed.
         let since = now - Duration::hours(LOOK_BACK_HOURS);
         let candidates: Vec<Order> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(now).bind(since).fetch_all(pool).await?);
@@ -53,7 +55,7 @@ impl Store {
                     m
                 }
             };
-            let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Placed);
+            let status = o.status();
             let t = timing(status, o.scheduled_start, o.scheduled_end, None, now, late_minutes);
             let column = match t {
                 Timing::Late => "late_told_at",

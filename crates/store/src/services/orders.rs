@@ -66,7 +66,7 @@ pub struct Order {
 
 impl Order {
     pub fn status(&self) -> OrderStatus {
-        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Placed)
+        OrderStatus::parse(&self.status).expect("CHECK constraint: status")
     }
     pub fn status_label(&self) -> &'static str {
         self.status().label()

@@ -76,6 +76,20 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 200)]
         rounds: usize,
     },
+    /// The register's list and search at province scale: fill up to N people across Jiangxi,
+    /// then the list, searches, filters, pages and a person's page under concurrent sessions.
+    Register {
+        #[arg(long, env = "YIYANG_DB")]
+        db: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        /// Concurrent signed-in sessions.
+        #[arg(long, default_value_t = 20)]
+        sessions: usize,
+        /// Requests per session and page.
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
+    },
     /// Import N generated rows into the database (which should be empty).
     Import {
         #[arg(long, default_value_t = 1_000_000)]
@@ -103,6 +117,15 @@ pub async fn run(what: BenchWhat) -> Result<std::process::ExitCode, super::AnyEr
         }
         BenchWhat::Dashboard { db, people, rounds } => {
             crate::bench_dashboard::run(&db, people, rounds).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        BenchWhat::Register {
+            db,
+            people,
+            sessions,
+            rounds,
+        } => {
+            crate::bench_register::run(&db, people, sessions, rounds).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         BenchWhat::Run { people, db, month } => {

@@ -19,7 +19,7 @@ const PROVINCE: &str = "36";
 const USER: &str = "bench-sheng";
 
 /// Generates and imports people up to `people`, county by county, a file at a time.
-async fn fill(store: &Store, people: usize) -> Result<(), super::AnyError> {
+pub(crate) async fn fill(store: &Store, people: usize) -> Result<(), super::AnyError> {
     let have = store.count_people_in(PROVINCE).await? as usize;
     if have >= people {
         return Ok(());

@@ -5,6 +5,7 @@ mod account;
 mod assess;
 mod bench;
 mod bench_dashboard;
+mod bench_register;
 mod bench_services;
 mod benefits;
 mod indicators;

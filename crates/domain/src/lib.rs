@@ -36,6 +36,7 @@ pub mod division;
 pub mod id_number;
 pub mod institution;
 pub mod money;
+pub mod name_search;
 pub mod person;
 pub mod planning;
 pub mod policy;

@@ -79,3 +79,38 @@ async fn someone_under_sixty_is_registered_with_a_warning() {
         assert!(!page.contains("id=\"under-60\""), "{b}");
     }
 }
+
+/// The people linked from a list page, in order.
+fn listed(page: &str) -> Vec<String> {
+    page.split("<td><a href=\"/people/")
+        .skip(1)
+        .map(|s| s.chars().take_while(char::is_ascii_digit).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_finds_by_pinyin_initials_and_pages_by_key() {
+    for (b, store, router) in apps(45).await {
+        let ids = living_people(&store, "360733").await;
+        let person = store.person_in_scope(ids[0], "360733").await.unwrap().unwrap();
+        let initials = yiyang_domain::name_search::keys(&person.record.name).initials;
+        let mut c = Client::login(&router, "huichang").await;
+        let page = c.get(&format!("/people?q={initials}")).await.text();
+        assert!(
+            listed(&page).contains(&person.id.to_string()),
+            "{b}: {} by {initials}",
+            person.record.name
+        );
+
+        // The next page by key is the next page by number.
+        let first = c.get("/people").await.text();
+        assert!(first.contains("rel=\"next\" href=\"?page=2\""), "{b}");
+        let first = listed(&first);
+        assert_eq!(first.len(), 20, "{b}");
+        let second = listed(&c.get("/people?page=2").await.text());
+        let by_key = c.get(&format!("/people?after={}", first[19])).await.text();
+        assert_eq!(listed(&by_key), second, "{b}");
+        assert!(by_key.contains("回到第一页"), "{b}");
+        assert!(!first.iter().any(|id| second.contains(id)), "{b}");
+    }
+}

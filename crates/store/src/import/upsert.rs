@@ -15,7 +15,7 @@ use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
 /// The columns an upsert writes, in bind order, and whether the file supplies each (only
 /// supplied columns are overwritten on an existing record; the rest are left as they are).
-const UPSERT_COLUMNS: [&str; 16] = [
+const UPSERT_COLUMNS: [&str; 18] = [
     "id_number",
     "name",
     "sex",
@@ -32,10 +32,13 @@ const UPSERT_COLUMNS: [&str; 16] = [
     "contact_relation",
     "contact_phone",
     "note",
+    // The name's search keys (`yiyang_domain::name_search`), written with the name.
+    "name_initials",
+    "given_name",
 ];
 
 fn upsert_sql(rows: usize, map: &ColumnMap, ph: &dyn Fn(usize) -> String) -> String {
-    // 16 fields + created_at + updated_at, each bound in order.
+    // 18 fields + created_at + updated_at, each bound in order.
     let ncols = UPSERT_COLUMNS.len() + 2;
     let mut sql = format!(
         "INSERT INTO persons ({}, created_at, updated_at, version) VALUES ",
@@ -66,12 +69,15 @@ fn conflict_sql(map: &ColumnMap) -> String {
             "sex" | "birth_date" => true,
             "residence_division" => map.has("residence_division") || map.has("hukou_division"),
             "death_source" => map.has("death_date") || map.has("death_source"),
+            "name_initials" | "given_name" => map.has("name"),
             other => map.has(other),
         })
         .collect();
     let set: Vec<String> = updatable.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    // The search keys follow from the name: a row differs only when a field of its own does.
     let differs: Vec<String> = updatable
         .iter()
+        .filter(|c| !matches!(**c, "name_initials" | "given_name"))
         .map(|c| format!("persons.{c} IS DISTINCT FROM excluded.{c}"))
         .collect();
     format!(
@@ -291,13 +297,14 @@ impl Store {
             // PostgreSQL takes the whole chunk as one array per column.
             let sql = format!(
                 "INSERT INTO persons ({}, created_at, updated_at, version) \
-                 SELECT u.*, $17::timestamptz, $17::timestamptz, 1 FROM UNNEST($1::text[], $2::text[], $3::text[], \
+                 SELECT u.*, $19::timestamptz, $19::timestamptz, 1 FROM UNNEST($1::text[], $2::text[], $3::text[], \
                  $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], \
-                 $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) AS u {}",
+                 $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) AS u {}",
                 UPSERT_COLUMNS.join(", "),
                 conflict_sql(map)
             );
             let col = |f: &dyn Fn(&PersonRecord) -> Option<String>| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+            let keys: Vec<_> = rows.iter().map(|r| yiyang_domain::name_search::keys(&r.name)).collect();
             // One transaction for the rows and the audit entry: a kill between them must not
             // leave people written without the entry that accounts for them.
             let mut tx = pool.begin_write().await?;
@@ -318,6 +325,8 @@ impl Store {
                 .bind(col(&|r| r.contact_relation.clone()))
                 .bind(col(&|r| r.contact_phone.clone()))
                 .bind(col(&|r| r.note.clone()))
+                .bind(keys.iter().map(|k| k.initials.as_str()).collect::<Vec<_>>())
+                .bind(keys.iter().map(|k| k.given.as_str()).collect::<Vec<_>>())
                 .bind(ts)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -348,6 +357,7 @@ impl Store {
                 let sql = if part.len() == STATEMENT_ROWS { &full_sql } else { tail_sql = upsert_sql(part.len(), map, &ph); &tail_sql };
                 let mut q = sqlx::query_scalar::<_, i64>(sql);
                 for r in part {
+                    let keys = yiyang_domain::name_search::keys(&r.name);
                     q = q.bind(r.id_number.as_str())
                         .bind(&r.name)
                         .bind(r.sex.code())
@@ -364,6 +374,8 @@ impl Store {
                         .bind(&r.contact_relation)
                         .bind(&r.contact_phone)
                         .bind(&r.note)
+                        .bind(keys.initials)
+                        .bind(keys.given)
                         .bind(ts)
                         .bind(ts);
                 }

@@ -27,6 +27,15 @@ use crate::AppState;
 
 pub const PER_PAGE: i64 = 20;
 
+/// The list counts its matches up to this many and numbers its pages up to here; past it, "more
+/// than 10,000" and the next page by key (a province's register is millions of rows, and
+/// counting or skipping them all on every page is what made the list take seconds).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The same for a search by name or ID number: more than 1,000 matches is a search to narrow
+/// (a surname alone), and counting them costs more than the page.
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
 /// The list's query string; all optional and lenient, since it comes from links and forms.
 #[derive(Debug, Default, Deserialize, Clone)]
 pub struct ListParams {
@@ -47,6 +56,9 @@ pub struct ListParams {
     pub desc: String,
     #[serde(default)]
     pub page: String,
+    /// The next page after this person's row (past the numbered pages).
+    #[serde(default)]
+    pub after: String,
 }
 
 impl ListParams {
@@ -71,6 +83,11 @@ impl ListParams {
         self.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000)
     }
 
+    /// The row the page follows, when paging by key.
+    pub fn after_id(&self) -> Option<i64> {
+        self.after.parse::<i64>().ok().filter(|id| *id > 0)
+    }
+
     pub fn to_query(&self, scope: &str, limit: i64, offset: i64) -> PersonQuery {
         PersonQuery {
             scope: scope.to_string(),
@@ -82,6 +99,8 @@ impl ListParams {
             desc: self.desc == "1" || (self.desc.is_empty() && self.sort_key() == SortKey::Updated),
             limit,
             offset,
+            after: None,
+            count_up_to: None,
             id_prefix: false,
             level: yiyang_store::people::LevelFilter::parse(&self.level),
         }
@@ -107,6 +126,7 @@ impl ListParams {
             ("sort", self.sort.as_str()),
             ("desc", self.desc.as_str()),
             ("page", self.page.as_str()),
+            ("after", self.after.as_str()),
         ];
         for p in pairs.iter_mut() {
             if p.0 == key {
@@ -128,6 +148,7 @@ impl ListParams {
         p.sort = key.to_string();
         p.desc = desc.to_string();
         p.page = String::new();
+        p.after = String::new();
         format!("?{}", p.with("page", ""))
     }
 
@@ -190,15 +211,17 @@ struct ListPage {
     layout: Layout,
     p: ListParams,
     rows: Vec<Row>,
-    total: i64,
-    page: i64,
-    pages: i64,
+    /// 共 N 人, or 超过 1 万人.
+    total_text: String,
+    /// 第 2 / 9 页, 第 2 页, or empty when paging by key.
+    page_text: String,
     categories: Vec<(String, String)>,
     levels: Vec<(&'static str, &'static str)>,
     can_write: bool,
     export_link: String,
-    prev_link: String,
-    next_link: String,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    first_link: Option<String>,
 }
 
 pub async fn list(
@@ -206,21 +229,57 @@ pub async fn list(
     user: Can<perm::PersonRead>,
     Query(p): Query<ListParams>,
 ) -> Result<Html<String>, AppError> {
-    let page = p.page_no();
-    let result = state
-        .store
-        .search_people(&p.query_for(&user, PER_PAGE, (page - 1).saturating_mul(PER_PAGE)))
-        .await?;
+    let after = p.after_id();
+    let cap = if p.q.trim().is_empty() {
+        COUNT_CAP
+    } else {
+        SEARCH_COUNT_CAP
+    };
+    // Numbered pages reach as far as the count does; further on, pages follow by key.
+    let page = if after.is_some() {
+        1
+    } else {
+        p.page_no().min(cap / PER_PAGE)
+    };
+    let mut query = p.query_for(&user, PER_PAGE, (page - 1) * PER_PAGE);
+    query.after = after;
+    query.count_up_to = Some(cap);
+    let result = state.store.search_people(&query).await?;
     audit_id_search(&state, &user, "web", &p.query_for(&user, 0, 0)).await?;
     let r = state.store.reference();
     let today = state.clock().today();
     let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let link = |key: &str, value: &str| {
+        let mut q = p.clone();
+        q.page = String::new();
+        q.after = String::new();
+        format!("?{}", q.with(key, value))
+    };
+    // A full page may have a next one: by number within the count, by key beyond it.
+    let last = result.items.last().map(|x| x.id);
+    let next_link = if (result.items.len() as i64) < PER_PAGE || (after.is_none() && result.exact && page >= pages) {
+        None
+    } else if after.is_some() || page * PER_PAGE >= cap {
+        last.map(|id| link("after", &id.to_string()))
+    } else {
+        Some(link("page", &(page + 1).to_string()))
+    };
     render(&ListPage {
         layout: Layout::new(&state, &user, "老年人信息库", "people"),
         rows: result.items.iter().map(|x| row(x, &r, today)).collect(),
-        total: result.total,
-        page,
-        pages,
+        total_text: if result.exact {
+            format!("共 {} 人", result.total)
+        } else {
+            match cap % 10_000 {
+                0 => format!("超过 {} 万人", cap / 10_000),
+                _ => format!("超过 {cap} 人"),
+            }
+        },
+        page_text: match (after, result.exact) {
+            (Some(_), _) => String::new(),
+            (None, true) => format!("第 {page} / {pages} 页"),
+            (None, false) => format!("第 {page} 页"),
+        },
         categories: r
             .catalogue
             .categories
@@ -236,9 +295,10 @@ pub async fn list(
             ("none", "未评估或已过期"),
         ],
         can_write: user.may(Permission::PersonWrite),
-        export_link: format!("/people/export.xlsx?{}", p.with("page", "")),
-        prev_link: format!("?{}", p.with("page", &(page - 1).to_string())),
-        next_link: format!("?{}", p.with("page", &(page + 1).to_string())),
+        export_link: format!("/people/export.xlsx?{}", link("page", "").trim_start_matches('?')),
+        prev_link: (after.is_none() && page > 1).then(|| link("page", &(page - 1).to_string())),
+        first_link: after.map(|_| link("page", "")),
+        next_link,
         p,
     })
 }

@@ -7,6 +7,9 @@ use yiyang_domain::division::DivisionCode;
 use yiyang_domain::id_number::IdNumber;
 use yiyang_domain::person::{FieldError, HukouType, PersonRecord, Sex};
 
+mod search;
+pub use search::{LevelFilter, LifeFilter, Page, PersonQuery, SortKey, MAX_ROWS};
+
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
@@ -111,157 +114,14 @@ fn decode_categories(s: &str) -> Vec<String> {
     s.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SortKey {
-    #[default]
-    Updated,
-    Name,
-    BirthDate,
-    Division,
-}
-
-impl SortKey {
-    fn column(self) -> &'static str {
-        match self {
-            SortKey::Updated => "updated_at",
-            SortKey::Name => "name",
-            SortKey::BirthDate => "birth_date",
-            SortKey::Division => "hukou_division",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LifeFilter {
-    Alive,
-    Dead,
-}
-
-/// A search of the register inside a scope.
-#[derive(Debug, Clone, Default)]
-pub struct PersonQuery {
-    /// Division prefix the user acts in; always applied.
-    pub scope: String,
-    /// Name fragment, or the start of an ID number.
-    pub q: Option<String>,
-    /// A narrower division (prefix) inside the scope.
-    pub division: Option<String>,
-    pub category: Option<String>,
-    pub life: Option<LifeFilter>,
-    pub sort: SortKey,
-    pub desc: bool,
-    pub limit: i64,
-    pub offset: i64,
-    /// Whether `q` may match the start of an ID number. Only for roles that may see full ID
-    /// numbers (and their searches are audited): otherwise 29 prefix searches recover a
-    /// number the list shows masked. Without it an ID-like `q` matches a whole number only.
-    pub id_prefix: bool,
-    /// The level of the capability assessment valid today (the latest of those valid), or
-    /// none valid: what the dashboard's level chart counts.
-    pub level: Option<LevelFilter>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LevelFilter {
-    /// GB/T 42195-2022 level 0 to 4.
-    Level(u8),
-    /// Never assessed, or every assessment expired.
-    None,
-}
-
-impl LevelFilter {
-    /// From a link's `level=` (`0` … `4`, `none`); anything else is no filter.
-    pub fn parse(s: &str) -> Option<LevelFilter> {
-        match s {
-            "none" => Some(LevelFilter::None),
-            _ => s.parse::<u8>().ok().filter(|l| *l <= 4).map(LevelFilter::Level),
-        }
-    }
-}
-
-/// The latest confirmed assessment of `persons.id` valid today, as SQL both backends read.
-const VALID_ASSESSMENT_TODAY: &str = "SELECT a.final_level FROM assessments a WHERE a.person_id = persons.id \
-     AND a.status = 'confirmed' AND a.assessed_on <= CURRENT_DATE AND a.valid_until >= CURRENT_DATE \
-     ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-}
-
-impl PersonQuery {
-    /// `q` as an ID number (or its start), if it looks like one.
-    pub fn id_search(&self) -> Option<String> {
-        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())?;
-        let q = yiyang_domain::id_number::normalize_width(q).to_uppercase();
-        (q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit() || b == b'X')).then_some(q)
-    }
-
-    /// WHERE clause and its string parameters.
-    fn filter(&self) -> (String, Vec<String>) {
-        let mut binds = Vec::new();
-        let mut clauses = Vec::new();
-        let range = |prefix: &str, binds: &mut Vec<String>| {
-            let (lo, hi) = scope_range(prefix);
-            binds.push(lo);
-            binds.push(hi);
-            let (a, b) = (binds.len() - 1, binds.len());
-            format!(
-                "((hukou_division >= ${a} AND hukou_division < ${b}) OR (residence_division >= ${a} AND residence_division < ${b}))"
-            )
-        };
-        clauses.push(range(&self.scope, &mut binds));
-        if let Some(d) = self.division.as_deref().filter(|d| !d.is_empty()) {
-            clauses.push(range(d, &mut binds));
-        }
-        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            if let Some(id) = self.id_search() {
-                if id.len() == 4 {
-                    // The last four characters: what the list shows of every number, so any
-                    // role that reads the list may search by them.
-                    binds.push(id);
-                    clauses.push(format!("substr(id_number, 15, 4) = ${}", binds.len()));
-                } else if self.id_prefix {
-                    binds.push(format!("{id}%"));
-                    clauses.push(format!("id_number LIKE ${}", binds.len()));
-                } else {
-                    binds.push(id);
-                    clauses.push(format!("id_number = ${}", binds.len()));
-                }
-            } else {
-                binds.push(format!("%{q}%"));
-                clauses.push(format!("name LIKE ${}", binds.len()));
-            }
-        }
-        if let Some(c) = self.category.as_deref().filter(|c| !c.is_empty()) {
-            binds.push(format!("%,{c},%"));
-            clauses.push(format!("categories LIKE ${}", binds.len()));
-        }
-        match self.level {
-            // The level is a number parsed above (0-4), so it is written into the statement.
-            Some(LevelFilter::Level(l)) => clauses.push(format!("({VALID_ASSESSMENT_TODAY}) = {l}")),
-            Some(LevelFilter::None) => clauses.push(format!("NOT EXISTS ({VALID_ASSESSMENT_TODAY})")),
-            None => {}
-        }
-        match self.life {
-            Some(LifeFilter::Alive) => clauses.push("death_date IS NULL".into()),
-            Some(LifeFilter::Dead) => clauses.push("death_date IS NOT NULL".into()),
-            None => {}
-        }
-        (clauses.join(" AND "), binds)
-    }
-}
-
 const INSERT_COLUMNS: &str = "id_number, name, sex, birth_date, phone, address, hukou_division, residence_division, \
      hukou_type, categories, death_date, death_source, contact_name, contact_relation, contact_phone, note, \
-     created_at, updated_at, version";
+     name_initials, given_name, created_at, updated_at, version";
 
-/// Binds a record's 16 columns in [`INSERT_COLUMNS`] order.
+/// Binds a record's 16 columns and its 2 name-search keys in [`INSERT_COLUMNS`] order.
 macro_rules! bind_record {
-    ($q:expr, $r:expr) => {
+    ($q:expr, $r:expr) => {{
+        let keys = yiyang_domain::name_search::keys(&$r.name);
         $q.bind($r.id_number.as_str())
             .bind(&$r.name)
             .bind($r.sex.code())
@@ -278,7 +138,9 @@ macro_rules! bind_record {
             .bind(&$r.contact_relation)
             .bind(&$r.contact_phone)
             .bind(&$r.note)
-    };
+            .bind(keys.initials)
+            .bind(keys.given)
+    }};
 }
 
 /// Fields that differ between two versions of a record, for the audit detail.
@@ -315,33 +177,7 @@ fn changed_fields(a: &PersonRecord, b: &PersonRecord) -> Vec<&'static str> {
 /// registers it; what it is, can).
 pub const ALREADY_REGISTERED: &str = "该身份证号已登记，不能重复登记；如此人已迁入本辖区，请联系上级民政部门办理迁移";
 
-/// The most rows one search returns: a page, an export, an API page. One number for every
-/// caller, so an export cannot promise more than the store gives (it once asked for 100,000
-/// and silently got 10,000); callers compare `total` with the rows they got and say so.
-pub const MAX_ROWS: i64 = 50_000;
-
 impl Store {
-    pub async fn search_people(&self, query: &PersonQuery) -> Result<Page<Person>> {
-        let (filter, binds) = query.filter();
-        let count_sql = format!("SELECT COUNT(*) FROM persons WHERE {filter}");
-        let dir = if query.desc { "DESC" } else { "ASC" };
-        let list_sql = format!(
-            "SELECT * FROM persons WHERE {filter} ORDER BY {} {dir}, id {dir} LIMIT {} OFFSET {}",
-            query.sort.column(),
-            query.limit.clamp(1, MAX_ROWS),
-            query.offset.max(0)
-        );
-        with_pool!(self, pool => {
-            let mut c = sqlx::query_scalar(&count_sql);
-            for b in &binds { c = c.bind(b); }
-            let total: i64 = c.fetch_one(pool).await?;
-            let mut l = sqlx::query_as::<_, PersonRow>(&list_sql);
-            for b in &binds { l = l.bind(b); }
-            let items = l.fetch_all(pool).await?.into_iter().map(PersonRow::into_person).collect::<Result<Vec<_>>>()?;
-            Ok(Page { items, total })
-        })
-    }
-
     /// The register's headline counts for `scope` in one pass over it: everyone, the living,
     /// and the living in each of `categories` (codes). The home page asks for these; at
     /// province scale one scan instead of one per figure is what keeps it quick.
@@ -419,7 +255,7 @@ impl Store {
             )]));
         }
         let sql = format!(
-            "INSERT INTO persons ({INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,1) RETURNING id"
+            "INSERT INTO persons ({INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19,1) RETURNING id"
         );
         let ts = now();
         with_pool!(self, pool => {
@@ -466,8 +302,8 @@ impl Store {
         }
         let sql = "UPDATE persons SET id_number=$1, name=$2, sex=$3, birth_date=$4, phone=$5, address=$6, hukou_division=$7, \
                    residence_division=$8, hukou_type=$9, categories=$10, death_date=$11, death_source=$12, contact_name=$13, \
-                   contact_relation=$14, contact_phone=$15, note=$16, updated_at=$17, version = version + 1 \
-                   WHERE id = $18 AND version = $19";
+                   contact_relation=$14, contact_phone=$15, note=$16, name_initials=$17, given_name=$18, updated_at=$19, \
+                   version = version + 1 WHERE id = $20 AND version = $21";
         let ts = now();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -11,6 +11,7 @@ mod benefits;
 mod indicators;
 mod inspect;
 mod planning;
+mod policy;
 mod simulate;
 mod timebank;
 mod whatif;
@@ -107,7 +108,7 @@ enum Command {
     /// Policy packs: list them, show one with its parameters, rules and clauses.
     Policy {
         #[command(subcommand)]
-        action: benefits::PolicyAction,
+        action: policy::PolicyAction,
     },
     /// Benefit computations: simulate a month from a CSV file, what-if.
     Benefits {
@@ -595,7 +596,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { what } => bench::run(what).await,
-        Command::Policy { action } => Ok(benefits::policy(action)?),
+        Command::Policy { action } => Ok(policy::policy(action)?),
         Command::Assess { action } => Ok(assess::run(action)?),
         Command::Inspect { action } => Ok(inspect::run(action)),
         Command::Timebank { action } => timebank::run(action).await,

@@ -24,7 +24,7 @@ const HEADER: [&str; 13] = [
     "金额（分）",
     "规则",
     "依据",
-    "政策包",
+    "政策版本",
 ];
 
 fn yuan(fen: i64) -> String {
@@ -88,15 +88,28 @@ fn row(i: usize, l: &StoredLine) -> [String; 13] {
         l.benefit_month.clone(),
         l.kind_label().into(),
         if l.payee_kind == "institution" {
-            format!("机构 {}", l.payee)
+            cell_text(&format!(
+                "机构：{}",
+                if l.payee_name.is_empty() {
+                    &l.payee
+                } else {
+                    &l.payee_name
+                }
+            ))
         } else {
             "本人".into()
         },
         yuan(l.amount_fen),
         l.amount_fen.to_string(),
-        cell_text(&l.rule_id),
+        // The rule by its title and the document's clause; the pack by the version of its
+        // figures. Codes (the rule's id, the pack's id) stay in the database and the API.
+        cell_text(if l.rule_title.is_empty() {
+            &l.rule_id
+        } else {
+            &l.rule_title
+        }),
         cell_text(&l.clause),
-        cell_text(&format!("{} {}", l.pack_id, l.pack_version)),
+        cell_text(&l.pack_version),
     ]
 }
 
@@ -110,7 +123,23 @@ fn csv_writer(path: &Path) -> std::io::Result<csv::Writer<std::fs::File>> {
     Ok(csv::Writer::from_writer(f))
 }
 
-pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// A file name's part as given, with anything a file system would refuse replaced by `_`.
+fn file_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The run's files in `dir`: per county and benefit a CSV and an .xlsx of payments (and of
+/// recoveries, apart), and a summary CSV; each named by the month, the names of the county (or
+/// `area`, the run's area, for the summary) and benefit, and the batch.
+pub fn write_files(run: &RunInfo, lines: &[StoredLine], area: &str, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut groups: BTreeMap<(&str, &str, bool), Vec<&StoredLine>> = BTreeMap::new();
     for l in lines {
         groups
@@ -130,14 +159,16 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::
     summary.write_record(["区县", "待遇", "笔数", "金额（元）", "金额（分）"])?;
     let mut grand = 0i64;
     for ((benefit, county, recovery), group) in &groups {
-        let base = if *recovery {
-            format!("{}_{}_{}_追回_{}", run.month, county, benefit, run.id)
-        } else {
-            format!("{}_{}_{}_{}", run.month, county, benefit, run.id)
-        };
         let total: i64 = group.iter().map(|l| l.amount_fen).sum();
         grand += total;
         let (county_label, benefit_label) = names(county, benefit);
+        // Named for people: the county's and the benefit's names, never their codes.
+        let base = file_name(&format!(
+            "{}_{county_label}_{benefit_label}{}_{}",
+            run.month,
+            if *recovery { "_追回" } else { "" },
+            run.id
+        ));
         summary.write_record([
             county_label.clone(),
             if *recovery {
@@ -206,7 +237,7 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], dir: &Path) -> std::io::
         grand.to_string(),
     ])?;
     debug_assert_eq!(grand, run.total_fen);
-    let path = dir.join(format!("{}_{}_汇总_{}.csv", run.month, run.scope, run.id));
+    let path = dir.join(format!("{}_{}_汇总_{}.csv", run.month, file_name(area), run.id));
     let mut bytes = BOM.to_vec();
     bytes.extend(summary.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
     std::fs::write(&path, bytes)?;
@@ -234,12 +265,92 @@ fn write_line(
     Ok(())
 }
 
-/// All lines of a run in one workbook: sheet 发放明细 (payments), 追回清单 (recoveries, if
-/// any) and 汇总 (totals by county, benefit and payment/recovery; they sum to the run's total).
-pub fn workbook(run: &RunInfo, lines: &[StoredLine]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// What a payment file's cover sheet (封面) says beyond the run: the area by name, and who
+/// prepared, reviewed, approved and exported it, by name, with when (local time, as text).
+#[derive(Debug, Clone, Default)]
+pub struct Cover {
+    pub area: String,
+    /// (step, name, when), in the order the steps were taken.
+    pub signers: Vec<(&'static str, String, String)>,
+}
+
+/// "2026-10" as people write a month: 2026年10月.
+fn month_words(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) => format!("{y}年{}月", m.trim_start_matches('0')),
+        None => month.to_string(),
+    }
+}
+
+/// The cover sheet a finance office files with the payment: the batch, month and area; people,
+/// payments and recoveries with their amounts; the total in figures and in capitals (大写); and
+/// who signed each step, by name and date.
+fn cover_sheet(
+    wb: &mut Workbook,
+    run: &RunInfo,
+    cover: &Cover,
+    (payments, recoveries): (&[&StoredLine], &[&StoredLine]),
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let money = Format::new().set_num_format("#,##0.00");
+    let ws = wb.add_worksheet().set_name("封面")?;
+    let month = month_words(&run.month);
+    ws.write_with_format(0, 0, format!("{} {month} 老年人补贴发放表", cover.area), &title)?;
+    let sum = |part: &[&StoredLine]| part.iter().map(|l| l.amount_fen).sum::<i64>();
+    let mut r = 2u32;
+    for (label, text) in [
+        ("批次", format!("第 {} 批", run.id)),
+        ("所属月份", month.clone()),
+        ("发放区域", cover.area.clone()),
+    ] {
+        ws.write_with_format(r, 0, label, &bold)?;
+        ws.write_string(r, 1, cell_text(&text))?;
+        r += 1;
+    }
+    for (label, count, fen) in [
+        ("发放", payments.len(), sum(payments)),
+        ("追回", recoveries.len(), sum(recoveries)),
+    ] {
+        ws.write_with_format(r, 0, format!("{label}笔数"), &bold)?;
+        ws.write_number(r, 1, count as f64)?;
+        ws.write_with_format(r, 2, format!("{label}金额（元）"), &bold)?;
+        ws.write_number_with_format(r, 3, fen as f64 / 100.0, &money)?;
+        r += 1;
+    }
+    ws.write_with_format(r, 0, "人数", &bold)?;
+    ws.write_number(r, 1, run.persons as f64)?;
+    r += 1;
+    ws.write_with_format(r, 0, "合计金额（元）", &bold)?;
+    ws.write_number_with_format(r, 1, run.total_fen as f64 / 100.0, &money)?;
+    r += 1;
+    ws.write_with_format(r, 0, "合计金额（大写）", &bold)?;
+    ws.write_string(r, 1, format!("人民币{}", yiyang_domain::Fen(run.total_fen).capital()))?;
+    r += 2;
+    for (c, h) in ["环节", "姓名", "时间"].iter().enumerate() {
+        ws.write_with_format(r, c as u16, *h, &bold)?;
+    }
+    for (step, name, when) in &cover.signers {
+        r += 1;
+        ws.write_string(r, 0, *step)?;
+        ws.write_string(r, 1, cell_text(name))?;
+        ws.write_string(r, 2, when)?;
+    }
+    ws.set_column_width(0, 18)?;
+    ws.set_column_width(1, 40)?;
+    ws.set_column_width(2, 16)?;
+    ws.set_column_width(3, 16)?;
+    Ok(())
+}
+
+/// All lines of a run in one workbook: sheet 封面 (the cover: totals in figures and capitals,
+/// and who signed), 发放明细 (payments), 追回清单 (recoveries, if any) and 汇总 (totals by
+/// county, benefit and payment/recovery; they sum to the run's total).
+pub fn workbook(run: &RunInfo, lines: &[StoredLine], cover: &Cover) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let (recoveries, payments): (Vec<&StoredLine>, Vec<&StoredLine>) = lines.iter().partition(|l| is_recovery(l));
+    cover_sheet(&mut wb, run, cover, (&payments, &recoveries))?;
     for (name, part) in [("发放明细", &payments), ("追回清单", &recoveries)] {
         if name == "追回清单" && part.is_empty() {
             continue;
@@ -315,6 +426,8 @@ mod tests {
             pack_version: "2021.1".into(),
             run_id: 7,
             benefit_title: "高龄津贴".into(),
+            rule_title: "80 至 89 周岁".into(),
+            payee_name: String::new(),
             county_name: "会昌县".into(),
         }
     }
@@ -367,7 +480,16 @@ mod tests {
             line("=cmd|' /C calc'!A0", 5000, "regular"),
             line("李\u{202E}四", 20000, "regular"),
         ];
-        let files = write_files(&run(25000), &lines, dir.path()).unwrap();
+        let files = write_files(&run(25000), &lines, "会昌县", dir.path()).unwrap();
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.contains(&"2026-10_会昌县_高龄津贴_7.csv".to_string()),
+            "{names:?}"
+        );
+        assert!(names.contains(&"2026-10_会昌县_汇总_7.csv".to_string()), "{names:?}");
         let csv_path = files
             .iter()
             .find(|p| p.extension().is_some_and(|e| e == "csv") && !p.to_string_lossy().contains("汇总"))
@@ -389,5 +511,33 @@ mod tests {
         let summary = files.iter().find(|p| p.to_string_lossy().contains("汇总")).unwrap();
         let s = String::from_utf8(std::fs::read(summary).unwrap()[3..].to_vec()).unwrap();
         assert!(s.contains("会昌县,高龄津贴,2,250.00,25000"), "{s}");
+    }
+
+    #[test]
+    fn the_cover_names_the_area_and_the_signers_and_writes_the_total_in_capitals() {
+        use calamine::Reader;
+        let lines = [line("张三", 5000, "regular"), line("李四", -2000, "recovery")];
+        let cover = Cover {
+            area: "江西省 赣州市 会昌县".into(),
+            signers: vec![
+                ("经办", "会昌县民政局 经办员".into(), "2026-11-02 09:30".into()),
+                ("审核", "=HYPERLINK(\"x\")".into(), "2026-11-03 10:00".into()),
+            ],
+        };
+        let bytes = workbook(&run(3000), &lines, &cover).unwrap();
+        let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["封面", "发放明细", "追回清单", "汇总"]);
+        let sheet = wb.worksheet_range("封面").unwrap();
+        let cells: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+        let text = cells.join("|");
+        assert!(
+            text.contains("江西省 赣州市 会昌县 2026年10月 老年人补贴发放表"),
+            "{text}"
+        );
+        assert!(text.contains("人民币叁拾元整"), "{text}");
+        assert!(text.contains("会昌县民政局 经办员|2026-11-02 09:30"), "{text}");
+        assert!(text.contains("'=HYPERLINK"), "a signer's name is inert: {text}");
+        assert!(text.contains("发放笔数|1|发放金额（元）|50"), "{text}");
+        assert!(text.contains("追回笔数|1|追回金额（元）|-20"), "{text}");
     }
 }

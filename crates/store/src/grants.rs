@@ -192,7 +192,8 @@ impl Store {
         if groups.is_empty() {
             return Err(StoreError::Refused("没有已审批待拨付的补助".into()));
         }
-        let bytes = grants_workbook(&groups).map_err(|e| StoreError::File(e.to_string()))?;
+        let bytes = grants_workbook(&groups, &self.user_names(), &self.reference())
+            .map_err(|e| StoreError::File(e.to_string()))?;
         let (lo, hi) = scope_range(scope);
         let at = now();
         let total: i64 = groups.iter().map(|g| g.amount_fen).sum();
@@ -212,10 +213,18 @@ impl Store {
     }
 }
 
-fn grants_workbook(groups: &[GrantGroup]) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The payment list of approved one-off grants: the county and the signers by name, amounts
+/// as numbers (so SUM works), text made inert.
+fn grants_workbook(
+    groups: &[GrantGroup],
+    names: &crate::users::UserNames,
+    reference: &crate::RefData,
+) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::disbursement::cell_text;
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
     let ws = wb.add_worksheet().set_name("补助拨付清单")?;
     let header = [
         "序号",
@@ -238,22 +247,31 @@ fn grants_workbook(groups: &[GrantGroup]) -> std::result::Result<Vec<u8>, rust_x
     for (i, g) in groups.iter().enumerate() {
         let r = (i + 1) as u32;
         total += g.amount_fen;
+        let county: String = g.division.chars().take(6).collect();
         ws.write_number(r, 0, (i + 1) as f64)?;
-        ws.write_string(r, 1, g.division.chars().take(6).collect::<String>())?;
+        ws.write_string(r, 1, reference.division_name(&county).unwrap_or(&county))?;
         ws.write_string(r, 2, g.kind_label())?;
-        ws.write_string(r, 3, &g.payee_code)?;
-        ws.write_string(r, 4, &g.payee_name)?;
+        ws.write_string(r, 3, cell_text(&g.payee_code))?;
+        ws.write_string(r, 4, cell_text(&g.payee_name))?;
         ws.write_number(r, 5, g.items as f64)?;
-        ws.write_string(r, 6, yiyang_domain::Fen(g.amount_fen).plain())?;
+        ws.write_number_with_format(r, 6, g.amount_fen as f64 / 100.0, &money)?;
         ws.write_number(r, 7, g.amount_fen as f64)?;
-        ws.write_string(r, 8, &g.clause)?;
-        ws.write_string(r, 9, &g.prepared_by)?;
-        ws.write_string(r, 10, g.reviewed_by.as_deref().unwrap_or(""))?;
-        ws.write_string(r, 11, g.approved_by.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 8, cell_text(&g.clause))?;
+        ws.write_string(r, 9, cell_text(&names.of(&g.prepared_by)))?;
+        ws.write_string(
+            r,
+            10,
+            cell_text(&g.reviewed_by.as_deref().map(|u| names.of(u)).unwrap_or_default()),
+        )?;
+        ws.write_string(
+            r,
+            11,
+            cell_text(&g.approved_by.as_deref().map(|u| names.of(u)).unwrap_or_default()),
+        )?;
     }
     let r = (groups.len() + 1) as u32;
     ws.write_with_format(r, 0, "合计", &bold)?;
-    ws.write_string(r, 6, yiyang_domain::Fen(total).plain())?;
+    ws.write_number_with_format(r, 6, total as f64 / 100.0, &money)?;
     ws.write_number(r, 7, total as f64)?;
     ws.set_column_width(4, 28)?;
     ws.set_column_width(8, 40)?;

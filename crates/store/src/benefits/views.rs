@@ -87,6 +87,12 @@ pub struct StoredLine {
     /// The benefit's name in its pack (高龄津贴), for files and pages.
     #[sqlx(default)]
     pub benefit_title: String,
+    /// The rule's title in its pack (80 至 89 周岁), for files.
+    #[sqlx(default)]
+    pub rule_title: String,
+    /// The paid institution's name, for a line paid to an institution.
+    #[sqlx(default)]
+    pub payee_name: String,
     /// The county's name, filled in from the division reference after the query.
     #[sqlx(skip)]
     pub county_name: String,
@@ -144,8 +150,10 @@ impl Store {
             "SELECT l.person_id, COALESCE(f.name, p.name) AS name, COALESCE(f.id_number, p.id_number) AS id_number, \
                    l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
                    l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id, \
-                   COALESCE(t.title, l.benefit) AS benefit_title \
+                   COALESCE(t.title, l.benefit) AS benefit_title, COALESCE(r.title, '') AS rule_title, \
+                   COALESCE(i.name, '') AS payee_name \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+                   LEFT JOIN institutions i ON l.payee_kind = 'institution' AND i.code = l.payee \
                    LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
                    LEFT JOIN benefit_titles t ON t.pack_id = l.pack_id AND t.pack_version = l.pack_version AND t.benefit = l.benefit \
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
@@ -173,7 +181,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<u8>> {
         let (run, lines) = self.exportable_run(run_id, role, scope).await?;
-        let bytes = crate::disbursement::workbook(&run, &lines).map_err(|e| StoreError::File(e.to_string()))?;
+        let cover = self.payment_cover(&run, user);
+        let bytes = crate::disbursement::workbook(&run, &lines, &cover).map_err(|e| StoreError::File(e.to_string()))?;
         self.mark_exported(
             &run,
             user,
@@ -182,6 +191,32 @@ impl Store {
         )
         .await?;
         Ok(bytes)
+    }
+
+    /// What a run's payment file says on its cover: the run's area by its full name, and who
+    /// prepared, reviewed, approved and now exports it, by name, with when (local time).
+    fn payment_cover(&self, run: &RunInfo, exporter: &str) -> crate::disbursement::Cover {
+        let names = self.user_names();
+        let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        };
+        let mut signers = vec![(
+            "经办",
+            names.of(&run.created_by),
+            when(run.computed_at.or(Some(run.created_at))),
+        )];
+        if let Some(u) = &run.reviewed_by {
+            signers.push(("审核", names.of(u), when(run.reviewed_at)));
+        }
+        if let Some(u) = &run.approved_by {
+            signers.push(("审批", names.of(u), when(run.approved_at)));
+        }
+        signers.push(("导出", names.of(exporter), when(Some(now()))));
+        crate::disbursement::Cover {
+            area: self.reference().division_path(&run.scope),
+            signers,
+        }
     }
 
     /// A run `role` may export in `scope`, with its lines. A run outside the approver's scope
@@ -268,7 +303,9 @@ impl Store {
     ) -> Result<Vec<PathBuf>> {
         let (run, lines) = self.exportable_run(run_id, role, scope).await?;
         std::fs::create_dir_all(dir).map_err(|e| StoreError::File(e.to_string()))?;
-        let files = crate::disbursement::write_files(&run, &lines, dir).map_err(|e| StoreError::File(e.to_string()))?;
+        let area = self.reference().division_name(&run.scope).unwrap_or("").to_string();
+        let files =
+            crate::disbursement::write_files(&run, &lines, &area, dir).map_err(|e| StoreError::File(e.to_string()))?;
         let detail = serde_json::json!({"files": files.len(), "lines": lines.len(), "total_fen": run.total_fen});
         self.mark_exported(&run, user, detail, actor).await?;
         Ok(files)

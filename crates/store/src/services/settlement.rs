@@ -312,16 +312,35 @@ impl Store {
 }
 
 /// The payment file of an approved statement: the payee sheet (one row, the provider's
-/// account) and the lines, payable or not with the reasons.
+/// account) and the lines, payable or not with the reasons; workers by name (`names`), amounts
+/// as numbers so that SUM works.
 pub fn payment_workbook(
     s: &Statement,
     p: &Provider,
     lines: &[StatementLine],
     meals: &[MealLine],
+    names: &crate::users::UserNames,
 ) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use crate::disbursement::cell_text;
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
+    // Money columns (yuan, or fen) are written as numbers; the rest as text.
+    let write = |ws: &mut rust_xlsxwriter::Worksheet,
+                 r: u32,
+                 cells: &[String],
+                 yuan: &[usize],
+                 fen: &[usize]|
+     -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+        for (c, v) in cells.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(x) if yuan.contains(&c) => ws.write_number_with_format(r, c as u16, x, &money)?,
+                Ok(x) if fen.contains(&c) => ws.write_number(r, c as u16, x)?,
+                _ => ws.write_string(r, c as u16, v)?,
+            };
+        }
+        Ok(())
+    };
     let pay = wb.add_worksheet().set_name("付款")?;
     for (c, h) in [
         "序号",
@@ -351,9 +370,7 @@ pub fn payment_workbook(
         s.payable_fen.to_string(),
         memo,
     ];
-    for (c, v) in row.iter().enumerate() {
-        pay.write_string(1, c as u16, v)?;
-    }
+    write(pay, 1, &row, &[6], &[7])?;
     let detail = wb.add_worksheet().set_name("明细")?;
     for (c, h) in [
         "订单号",
@@ -382,16 +399,14 @@ pub fn payment_workbook(
             o.kind_label().to_string(),
             format!("{}{}", o.units, o.unit_label()),
             o.when(),
-            cell_text(o.worker.as_deref().unwrap_or("")),
+            cell_text(&o.worker.as_deref().map(|u| names.of(u)).unwrap_or_default()),
             o.check_in_m.map(|m| m.to_string()).unwrap_or_default(),
             o.check_out_m.map(|m| m.to_string()).unwrap_or_default(),
             yiyang_domain::Fen(l.gov_fen).plain(),
             if l.payable { "是" } else { "否" }.to_string(),
             l.reason_text(),
         ];
-        for (c, v) in cells.iter().enumerate() {
-            detail.write_string(r, c as u16, v)?;
-        }
+        write(detail, r, &cells, &[8], &[])?;
     }
     let sheet = wb.add_worksheet().set_name("助餐明细")?;
     for (c, h) in [
@@ -423,9 +438,7 @@ pub fn payment_workbook(
             if l.payable { "是" } else { "否" }.to_string(),
             l.reason_text(),
         ];
-        for (c, v) in cells.iter().enumerate() {
-            sheet.write_string((i + 1) as u32, c as u16, v)?;
-        }
+        write(sheet, (i + 1) as u32, &cells, &[6], &[])?;
     }
     wb.save_to_buffer()
 }

@@ -95,10 +95,7 @@ pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Htm
                     q.hukou_division.clone(),
                     q.reason,
                     q.requested_by,
-                    q.requested_at
-                        .with_timezone(&chrono::Local)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
+                    crate::pages::local_minute(q.requested_at),
                 )
             })
             .collect(),

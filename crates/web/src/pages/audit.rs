@@ -78,11 +78,7 @@ pub async fn index(
         .into_iter()
         .map(|r| Line {
             seq: r.seq,
-            at: r
-                .at
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            at: crate::pages::local_second(r.at),
             actor: users.of(&r.actor),
             channel: super::labels::channel(&r.channel).to_string(),
             action: super::labels::action(&r.action).to_string(),

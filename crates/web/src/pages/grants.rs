@@ -9,8 +9,8 @@ use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
 use yiyang_store::grants::GrantGroup;
 
+use super::download::{area_name, xlsx_download};
 use super::institutions::actor;
-use super::people::xlsx_download;
 use super::{render, Layout};
 use crate::access::{NoFields, Submitted};
 use crate::auth::CurrentUser;
@@ -98,7 +98,7 @@ pub async fn export(
         .await?;
     let day = state.clock().today();
     Ok(xlsx_download(
-        &format!("补助拨付清单_{}_{day}.xlsx", user.scope()),
+        &format!("补助拨付清单_{}_{day}.xlsx", area_name(&state, user.scope())),
         bytes,
     ))
 }

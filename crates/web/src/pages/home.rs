@@ -54,12 +54,7 @@ async fn home_counts(state: &AppState, scope: &str) -> Result<Option<HomeCounts>
     Ok(Some(HomeCounts {
         computed_at: values
             .first()
-            .map(|v| {
-                v.computed_at
-                    .with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
+            .map(|v| crate::pages::local_minute(v.computed_at))
             .unwrap_or_default(),
         alive: of(PEOPLE_ALIVE).and_then(|v| v.numerator).unwrap_or(0),
         paid: of(PAID_FEN).map(|v| v.value_text()),

@@ -44,7 +44,7 @@ pub async fn template(State(state): State<AppState>, user: CurrentUser) -> Resul
         .collect();
     divisions.sort();
     let bytes = yiyang_store::import_template::people_template_xlsx(&r.catalogue, &divisions)?;
-    Ok(crate::pages::people::xlsx_download("老年人信息导入模板.xlsx", bytes))
+    Ok(super::download::xlsx_download("老年人信息导入模板.xlsx", bytes))
 }
 
 /// Saves the upload, registers the job and runs it in the background; the browser is sent
@@ -207,5 +207,5 @@ pub async fn report(
         id,
         job.file_name.trim_end_matches(".csv").trim_end_matches(".xlsx")
     );
-    Ok(super::people::xlsx_download(&name, bytes))
+    Ok(super::download::xlsx_download(&name, bytes))
 }

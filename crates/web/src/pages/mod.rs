@@ -9,6 +9,7 @@ pub mod benefits;
 pub mod care;
 pub mod care_import;
 pub mod divisions;
+pub mod download;
 pub mod facilities;
 pub mod grants;
 mod home;
@@ -43,4 +44,20 @@ pub fn photo_response(kind: String, bytes: Vec<u8>) -> axum::response::Response 
         bytes,
     )
         .into_response()
+}
+
+/// A recorded instant as people read it: in local time, formatted by `fmt`.
+pub fn local(t: chrono::DateTime<chrono::Utc>, fmt: &str) -> String {
+    t.with_timezone(&chrono::Local).format(fmt).to_string()
+}
+
+/// A recorded instant to the minute ("2026-12-01 09:30"): when a figure was computed, a record
+/// changed, a request was made.
+pub fn local_minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    local(t, "%Y-%m-%d %H:%M")
+}
+
+/// A recorded instant to the second: audit lines, a record's access log, an alarm's arrival.
+pub fn local_second(t: chrono::DateTime<chrono::Utc>) -> String {
+    local(t, "%Y-%m-%d %H:%M:%S")
 }

@@ -45,11 +45,7 @@ impl SosEvent {
             status: call.status_label(),
             level: call.level_label(),
             turn: turn.unwrap_or_default(),
-            received_at: call
-                .received_at
-                .with_timezone(&chrono::Local)
-                .format("%m-%d %H:%M:%S")
-                .to_string(),
+            received_at: crate::pages::local(call.received_at, "%m-%d %H:%M:%S"),
             signals: call.signals,
         }
     }

@@ -54,7 +54,7 @@ impl DeskPage {
         turn == self.me
     }
     fn at(t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&chrono::Local).format("%m-%d %H:%M:%S").to_string()
+        crate::pages::local(*t, "%m-%d %H:%M:%S")
     }
     fn secs(v: &Option<i64>) -> String {
         v.map_or_else(|| "—".into(), |s| format!("{s} 秒"))
@@ -167,7 +167,7 @@ impl CallPage {
         crate::pages::field_error(&self.errors, field)
     }
     fn local(t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string()
+        crate::pages::local_second(*t)
     }
     fn waited(&self) -> String {
         match self.d.call.acknowledged_at {
@@ -299,10 +299,7 @@ impl DevicesPage {
         crate::pages::field_error(&self.errors, field)
     }
     fn at(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-        t.map_or_else(
-            || "从未".into(),
-            |t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
-        )
+        t.map_or_else(|| "从未".into(), crate::pages::local_minute)
     }
     fn on_roster(&self, u: &str) -> Option<usize> {
         self.roster.iter().position(|r| r == u).map(|i| i + 1)

@@ -56,7 +56,7 @@ impl VolunteerPage {
         crate::pages::field_error(&self.errors, field)
     }
     fn at(t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&chrono::Local).format("%Y-%m-%d").to_string()
+        crate::pages::local(*t, "%Y-%m-%d")
     }
     fn signed(e: &LedgerEntry) -> String {
         let s = e.signed();
@@ -159,17 +159,11 @@ pub async fn volunteer_step(
 }
 
 fn extract_response(x: &yiyang_domain::care::timebank::Extract) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"timebank-extract.json\"",
-            ),
-        ],
-        serde_json::to_string_pretty(x).unwrap_or_default(),
+    crate::pages::download::download(
+        "时间银行服务记录.json",
+        "application/json; charset=utf-8",
+        serde_json::to_string_pretty(x).unwrap_or_default().into_bytes(),
     )
-        .into_response()
 }
 
 /// The volunteer's own signed extract.

@@ -57,9 +57,7 @@ pub async fn detail(
         .into_iter()
         .map(|e| {
             (
-                e.at.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string(),
+                crate::pages::local_second(e.at),
                 users.of(&e.actor),
                 crate::pages::labels::action(&e.action).to_string(),
                 if e.detail == "{}" { String::new() } else { e.detail },
@@ -124,10 +122,7 @@ pub async fn detail(
                     names(&c.old_value),
                     names(&c.new_value),
                     c.effective_on.to_string(),
-                    c.recorded_at
-                        .with_timezone(&chrono::Local)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
+                    crate::pages::local_minute(c.recorded_at),
                 )
             })
             .collect(),

@@ -12,13 +12,13 @@ pub use form::{create, edit_form, new_form, update};
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::dates::age_on;
 use yiyang_domain::role::Permission;
 use yiyang_store::people::{LifeFilter, Person, PersonQuery, SortKey};
 
+use super::download::{area_name, audited_xlsx};
 use super::{render, Layout};
 use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
@@ -197,11 +197,7 @@ pub fn row(p: &Person, r: &yiyang_store::RefData, today: chrono::NaiveDate) -> R
             .collect::<Vec<_>>()
             .join("、"),
         alive: rec.death_date.is_none(),
-        updated: p
-            .updated_at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        updated: crate::pages::local_minute(p.updated_at),
     }
 }
 
@@ -316,21 +312,20 @@ pub async fn export(
     let r = state.store.reference();
     let today = state.clock().today();
     let left_out = result.total - result.items.len() as i64;
-    let bytes = people_xlsx(&result.items, &r, today, left_out).map_err(|e| {
-        tracing::error!(error = %e, "xlsx");
-        AppError::Internal
-    })?;
-    state
-        .store
-        .audit(&user.actor("web").entry(
-            "export",
-            "person_list",
-            user.scope(),
-            serde_json::json!({"rows": result.items.len(), "left_out": left_out, "filter": p.with("page", "")}),
-        ))
-        .await?;
-    let name = format!("老年人信息-{}-{}.xlsx", user.scope(), today.format("%Y%m%d"));
-    Ok(xlsx_download(&name, bytes))
+    let name = format!(
+        "老年人信息-{}-{}.xlsx",
+        area_name(&state, user.scope()),
+        today.format("%Y%m%d")
+    );
+    let detail = serde_json::json!({"rows": result.items.len(), "left_out": left_out, "filter": p.with("page", "")});
+    audited_xlsx(
+        &state,
+        &user,
+        ("person_list", user.scope(), detail),
+        &name,
+        people_xlsx(&result.items, &r, today, left_out),
+    )
+    .await
 }
 
 fn people_xlsx(
@@ -399,24 +394,6 @@ fn people_xlsx(
     ws.set_column_width(6, 30)?;
     ws.set_column_width(8, 24)?;
     wb.save_to_buffer()
-}
-
-/// An .xlsx file as a download named `name`.
-pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", urlencode(name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// A search by (the start of) an ID number is a look at personal data: audited with what was

@@ -275,12 +275,7 @@ pub async fn dashboard(
     .to_string();
     let computed_at = values
         .first()
-        .map(|v| {
-            v.computed_at
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        .map(|v| crate::pages::local_minute(v.computed_at))
         .unwrap_or_default();
     let up = (division.len() > user.scope().len()).then(|| {
         let parent_len = [2usize, 4, 6, 9]

@@ -222,7 +222,7 @@ pub async fn xlsx(
             .map_err(xlsx)?;
     }
     let bytes = wb.save_to_buffer().map_err(xlsx)?;
-    Ok(crate::pages::people::xlsx_download(
+    Ok(crate::pages::download::xlsx_download(
         &format!("{}.xlsx", s.title.replace(' ', "")),
         bytes,
     ))

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::role::Permission;
@@ -196,31 +195,13 @@ pub async fn payment(
         .ok_or(AppError::NotFound)?;
     let lines = state.store.statement_lines(&item, user.scope()).await?;
     let meals = state.store.statement_meals(&item).await?;
-    let bytes = payment_workbook(&item, &p, &lines, &meals).map_err(|e| {
-        tracing::error!(error = %e, "payment workbook");
-        AppError::Internal
-    })?;
-    state
-        .store
-        .audit(&user.actor("web").entry(
-            "export",
-            "service_statement",
-            item.id,
-            serde_json::json!({"lines": lines.len()}),
-        ))
-        .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"statement-{}-{}.xlsx\"", item.id, item.month),
-            ),
-        ],
-        bytes,
+    let name = format!("服务结算付款单-{}-{}.xlsx", p.name, item.month);
+    crate::pages::download::audited_xlsx(
+        &state,
+        &user,
+        ("service_statement", item.id, serde_json::json!({"lines": lines.len()})),
+        &name,
+        payment_workbook(&item, &p, &lines, &meals, &state.store.user_names()),
     )
-        .into_response())
+    .await
 }

@@ -398,10 +398,10 @@ pub async fn hazards_export(
     let bytes = wb.save_to_buffer().map_err(xlsx)?;
     let name = format!(
         "隐患整改责任清单-{}-{}.xlsx",
-        user.scope(),
+        crate::pages::download::area_name(&state, user.scope()),
         state.clock().today().format("%Y%m%d")
     );
-    Ok(crate::pages::people::xlsx_download(&name, bytes))
+    Ok(crate::pages::download::xlsx_download(&name, bytes))
 }
 
 /// A photo taken on the inspection (multipart: `_csrf` and one file), by an assigned inspector.

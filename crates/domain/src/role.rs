@@ -89,6 +89,9 @@ pub enum Permission {
     /// Report for one's own institution: answer an inspection, report a hazard's
     /// rectification, the monthly prepaid-fee report, emergency plans and drills.
     HazardRectify,
+    /// State one's own institution's or provider's side of a complaint about it (情况说明),
+    /// for the county to read before it answers.
+    ComplaintExplain,
     /// See the indicators of one's division against the targets (aggregates, no one's record),
     /// and the register of residential projects' care premises (四同步).
     IndicatorRead,
@@ -203,6 +206,7 @@ impl Role {
             SupervisionPlan => matches!(self, CivilAffairs),
             InspectionWrite => matches!(self, Inspector),
             HazardRectify => matches!(self, Institution),
+            ComplaintExplain => matches!(self, Institution | Provider),
             IndicatorRead => matches!(self, CivilAffairs | Inspector | Auditor | Reviewer | Approver),
             PlanningWrite => matches!(self, CivilAffairs),
             VisitManage => matches!(self, CivilAffairs | Auditor),

@@ -71,6 +71,7 @@ pub mod perm {
         SupervisionPlan,
         InspectionWrite,
         HazardRectify,
+        ComplaintExplain,
         IndicatorRead,
         PlanningWrite,
         VisitManage,

@@ -448,6 +448,10 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(pages::supervision::complaints::answer),
         ),
         (
+            "/supervision/complaints/{id}/explain",
+            post(pages::supervision::complaints::explain),
+        ),
+        (
             "/supervision/emergency",
             get(pages::supervision::oversight::emergency).post(pages::supervision::oversight::record_emergency),
         ),

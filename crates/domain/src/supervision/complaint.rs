@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use super::inspection::working_days_between;
+use crate::person::FieldError;
 
 coded!(
     ComplaintCategory {
@@ -66,6 +67,30 @@ pub fn overdue(status: ComplaintStatus, received: NaiveDate, today: NaiveDate, w
     status == ComplaintStatus::Received && working_days_between(received, today) > within_working_days
 }
 
+/// What the institution or provider complained about says of the matter (情况说明), for the
+/// county to read before it answers: trimmed, 5 to 2,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement(String);
+
+impl Statement {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(text: &str) -> Result<Statement, FieldError> {
+        let t = text.trim();
+        if t.chars().count() < 5 {
+            return Err(FieldError::new("statement", "请写明情况说明（至少 5 个字）"));
+        }
+        if let Some(e) = crate::text::too_long("statement", "情况说明", t, Self::MAX_CHARS) {
+            return Err(e);
+        }
+        Ok(Statement(t.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A receipt code the complainant keeps to follow the complaint: 12 characters without the
 /// ones people misread (0/O, 1/I/L), from 12 random bytes.
 pub fn receipt_code(random: [u8; 12]) -> String {
@@ -94,6 +119,22 @@ mod tests {
         let c = receipt_code([0, 1, 2, 30, 31, 255, 8, 9, 10, 11, 12, 13]);
         assert_eq!(c.len(), 12);
         assert!(!c.contains(['0', 'O', '1', 'I', 'L']), "{c}");
+    }
+
+    #[test]
+    fn a_statement_is_trimmed_and_kept_within_its_length() {
+        assert_eq!(
+            Statement::parse("  已联系家属，当日补派服务  ").unwrap().as_str(),
+            "已联系家属，当日补派服务"
+        );
+        let short = Statement::parse(" 已处理 ").unwrap_err();
+        assert_eq!(
+            (short.field.as_str(), short.message.as_str()),
+            ("statement", "请写明情况说明（至少 5 个字）")
+        );
+        assert!(Statement::parse(&"情".repeat(2000)).is_ok());
+        let long = Statement::parse(&"情".repeat(2001)).unwrap_err();
+        assert!(long.message.contains("2001"), "{}", long.message);
     }
 
     #[test]

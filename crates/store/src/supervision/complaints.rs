@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::supervision::complaint::{
-    overdue, receipt_code, Channel, ComplaintCategory, ComplaintFinding, ComplaintStatus, Satisfaction,
+    overdue, receipt_code, Channel, ComplaintCategory, ComplaintFinding, ComplaintStatus, Satisfaction, Statement,
 };
 use yiyang_domain::supervision::credit::CreditKind;
 use yiyang_domain::supervision::inspection::{HazardCategory, Outcome};
@@ -54,6 +54,9 @@ pub struct Complaint {
     pub answered_at: Option<DateTime<Utc>>,
     pub hazard_id: Option<i64>,
     pub satisfaction: Option<String>,
+    /// What the institution or provider complained about said of it (情况说明), and when.
+    pub statement: Option<String>,
+    pub statement_at: Option<DateTime<Utc>>,
     #[sqlx(skip)]
     pub overdue: bool,
 }
@@ -87,12 +90,32 @@ impl Complaint {
             .or(self.provider_name.as_deref())
             .unwrap_or("—")
     }
+    /// Whether the party complained about may still state its side: until the county answers,
+    /// once.
+    pub fn awaits_statement(&self) -> bool {
+        self.status() == ComplaintStatus::Received && self.statement.is_none()
+    }
     /// What the institution complained about may see: no complainant.
     fn without_complainant(mut self) -> Complaint {
         self.complainant = None;
         self.phone = None;
         self
     }
+    /// What the complainant reads of their complaint: the county's answer, not the other
+    /// party's statement to the county.
+    fn for_complainant(mut self) -> Complaint {
+        self.statement = None;
+        self.statement_at = None;
+        self.without_complainant()
+    }
+}
+
+/// The party a complaint is about, as its own staff act for it: an institution (by its code)
+/// or a home-service provider (by its id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    Institution(String),
+    Provider(i64),
 }
 
 /// What answering a complaint decides.
@@ -123,7 +146,8 @@ fn what_about<'a>(input: &'a ComplaintInput, errors: &mut Vec<FieldError>) -> (O
 
 const SELECT: &str = "SELECT c.id, c.code, c.institution_id, i.name AS institution_name, c.provider_id, p.name AS provider_name, \
      c.order_id, c.division, c.category, c.channel, \
-     c.content, c.complainant, c.phone, c.status, c.received_on, c.finding, c.reply, c.answered_at, c.hazard_id, c.satisfaction \
+     c.content, c.complainant, c.phone, c.status, c.received_on, c.finding, c.reply, c.answered_at, c.hazard_id, c.satisfaction, \
+     c.statement, c.statement_at \
      FROM complaints c LEFT JOIN institutions i ON i.id = c.institution_id LEFT JOIN providers p ON p.id = c.provider_id";
 
 impl Store {
@@ -319,6 +343,40 @@ impl Store {
         })
     }
 
+    /// The party complained about states its side (情况说明) while the complaint awaits the
+    /// county's answer, once. A complaint about someone else is not found, like an unknown one.
+    pub async fn explain_complaint(&self, id: i64, party: &Party, statement: &str, actor: &Actor) -> Result<()> {
+        let (institution, provider) = match party {
+            Party::Institution(code) => (code.as_str(), -1),
+            Party::Provider(p) => ("", *p),
+        };
+        let c: Option<Complaint> = with_pool!(self, pool => sqlx::query_as(&format!(
+            "{SELECT} WHERE c.id = $1 AND ((i.code = $2 AND $2 <> '') OR c.provider_id = $3)"))
+            .bind(id).bind(institution).bind(provider).fetch_optional(pool).await?);
+        let c = c.ok_or(StoreError::NotFound)?;
+        if c.status() != ComplaintStatus::Received {
+            return Err(StoreError::Refused("民政部门已答复，不能再提交情况说明".into()));
+        }
+        if c.statement.is_some() {
+            return Err(StoreError::Refused("情况说明已提交，不能修改".into()));
+        }
+        let statement = Statement::parse(statement).map_err(|e| StoreError::Invalid(vec![e]))?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("UPDATE complaints SET statement = $2, statement_by = $3, statement_at = $4 \
+                 WHERE id = $1 AND status = 'received' AND statement IS NULL")
+                .bind(id).bind(statement.as_str()).bind(&actor.name).bind(now())
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Refused("情况说明已提交，不能修改".into()));
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("explain", "complaint", id,
+                serde_json::json!({"chars": statement.as_str().chars().count()}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// The complaint a receipt code names, for its complainant: no one's name or phone.
     pub async fn complaint_by_code(&self, code: &str) -> Result<Option<Complaint>> {
         let code = code.trim().to_uppercase();
@@ -327,7 +385,7 @@ impl Store {
         }
         let c: Option<Complaint> = with_pool!(self, pool => sqlx::query_as(&format!("{SELECT} WHERE c.code = $1"))
             .bind(&code).fetch_optional(pool).await?);
-        Ok(c.map(Complaint::without_complainant))
+        Ok(c.map(Complaint::for_complainant))
     }
 
     /// The complainant rates the answer; the complaint is closed.
@@ -397,7 +455,7 @@ impl Store {
     pub async fn complaints_on_order(&self, order_id: i64) -> Result<Vec<Complaint>> {
         let rows: Vec<Complaint> = with_pool!(self, pool => sqlx::query_as(&format!("{SELECT} WHERE c.order_id = $1 ORDER BY c.id"))
             .bind(order_id).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(Complaint::without_complainant).collect())
+        Ok(rows.into_iter().map(Complaint::for_complainant).collect())
     }
 
     /// The complaints about a provider's services, newest first (at most `limit`), as the

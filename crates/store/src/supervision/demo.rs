@@ -265,6 +265,20 @@ impl Store {
             hazard_category: "funds".into(),
             responsible: "院长 刘德华".into(),
         };
+        // The home states its side before the county answers (情况说明).
+        let home = Actor {
+            name: "康乐护理院（机构工作人员）".into(),
+            channel: "web",
+            source: "demo".into(),
+            scope: DEMO_COUNTY.into(),
+        };
+        self.explain_complaint(
+            answered,
+            &super::complaints::Party::Institution("JG3607332001".into()),
+            "押金标准按入住协议收取，已将收费标准在大厅公示；一次交清两年费用的优惠为自愿选择，按月缴费的老人同样安排床位。",
+            &home,
+        )
+        .await?;
         self.answer_complaint(answered, &answer, DEMO_COUNTY, actor).await?;
         self.submit_complaint(
             &ComplaintInput {

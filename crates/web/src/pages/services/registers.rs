@@ -18,6 +18,7 @@ use super::{month_bounds, tabs, viewer};
 use crate::access::{Can, InScope, ScopedRecord, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::supervision::complaints::StatementDraft;
 use crate::pages::{render, Layout};
 use crate::security::{flashed, Flash, Flashed};
 use crate::AppState;
@@ -190,15 +191,19 @@ struct ProviderPage {
     sat: Satisfaction,
     /// The latest complaints about it, without who complained.
     complaints: Vec<yiyang_store::supervision::complaints::Complaint>,
+    /// Its own staff may state their side of a complaint awaiting the answer (情况说明).
+    can_explain: bool,
+    draft: StatementDraft,
     errors: Vec<FieldError>,
 }
 
-async fn provider_page(
+pub(crate) async fn provider_page(
     state: &AppState,
     user: &CurrentUser,
     p: Provider,
     message: String,
     errors: Vec<FieldError>,
+    draft: StatementDraft,
 ) -> Result<Html<String>, AppError> {
     let r = state.store.reference();
     let areas = state
@@ -221,6 +226,8 @@ async fn provider_page(
         units: Unit::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         sat,
         complaints: state.store.complaints_about_provider(p.id, 20).await?,
+        can_explain: user.may(Permission::ComplaintExplain) && user.role() == Role::Provider,
+        draft,
         errors,
         p,
     })
@@ -231,7 +238,7 @@ pub async fn provider(
     State(state): State<AppState>,
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
-    provider_page(&state, &user, item, flash.0, Vec::new()).await
+    provider_page(&state, &user, item, flash.0, Vec::new(), StatementDraft::default()).await
 }
 
 #[derive(Deserialize)]
@@ -267,7 +274,7 @@ pub async fn set_catalogue(
         }
         Err(errors) => Ok((
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            provider_page(&state, &user, p, String::new(), errors).await?,
+            provider_page(&state, &user, p, String::new(), errors, StatementDraft::default()).await?,
         )
             .into_response()),
     }

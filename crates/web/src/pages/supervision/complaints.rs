@@ -1,16 +1,17 @@
 //! Complaints for staff: the division's list with its statistics and overdue ones, intake by
 //! phone or visit, and the answer (finding, reply, and optionally a hazard). Institution staff
-//! see the complaints about their own institution, without the complainant.
+//! see the complaints about their own institution, without the complainant, and state their
+//! side (情况说明) of one awaiting the answer; so do providers' staff on their provider's page.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use yiyang_domain::person::FieldError;
-use yiyang_domain::role::Permission;
+use yiyang_domain::role::{Permission, Role};
 use yiyang_domain::supervision::complaint::{Channel, ComplaintCategory, ComplaintFinding, ComplaintStatus};
 use yiyang_domain::supervision::inspection::HazardCategory;
-use yiyang_store::supervision::complaints::{Answer, Complaint, ComplaintInput};
+use yiyang_store::supervision::complaints::{Answer, Complaint, ComplaintInput, Party};
 use yiyang_store::supervision::Viewer;
 use yiyang_store::StoreError;
 
@@ -48,8 +49,18 @@ struct ListPage {
     categories: Options,
     channels: Options,
     can_take: bool,
+    /// Institution staff may state their side of a complaint awaiting the answer.
+    can_explain: bool,
+    draft: StatementDraft,
     within: i64,
     errors: Vec<FieldError>,
+}
+
+/// A statement (情况说明) as typed, kept on the page that refused it: the complaint and the text.
+#[derive(Default)]
+pub(crate) struct StatementDraft {
+    pub id: i64,
+    pub text: String,
 }
 
 impl ListPage {
@@ -80,6 +91,7 @@ async fn list_page(
     user: &CurrentUser,
     message: String,
     errors: Vec<FieldError>,
+    draft: StatementDraft,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(state, user).await?;
     let complaints = state
@@ -127,6 +139,8 @@ async fn list_page(
         ),
         channels: options(&[Channel::Phone, Channel::Visit], Channel::code, Channel::label),
         can_take,
+        can_explain: user.may(Permission::ComplaintExplain) && matches!(v, Viewer::Institution(_)),
+        draft,
         within: state.store.complaint_answer_days(user.scope()).await?,
         errors,
     })
@@ -137,7 +151,7 @@ pub async fn index(
     user: Can<perm::SupervisionRead>,
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
-    list_page(&state, &user, flash.0, Vec::new()).await
+    list_page(&state, &user, flash.0, Vec::new(), StatementDraft::default()).await
 }
 
 #[derive(Deserialize)]
@@ -180,7 +194,7 @@ pub async fn take(
         )
         .into_response()),
         Err(StoreError::Invalid(errors)) => {
-            let page = list_page(&state, &user, String::new(), errors).await?;
+            let page = list_page(&state, &user, String::new(), errors, StatementDraft::default()).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -195,7 +209,15 @@ struct DetailPage {
     c: Complaint,
     findings: Options,
     hazard_categories: Options,
+    typed: AnswerForm,
     errors: Vec<FieldError>,
+}
+
+impl DetailPage {
+    /// When the party complained about stated its side.
+    fn statement_time(&self) -> String {
+        self.c.statement_at.map(crate::pages::local_minute).unwrap_or_default()
+    }
 }
 
 async fn detail_page(
@@ -204,6 +226,7 @@ async fn detail_page(
     c: Complaint,
     message: String,
     errors: Vec<FieldError>,
+    typed: AnswerForm,
 ) -> Result<Html<String>, AppError> {
     render(&DetailPage {
         layout: Layout::new(state, user, format!("投诉 {}", c.code), "supervision"),
@@ -211,6 +234,7 @@ async fn detail_page(
         c,
         findings: options(ComplaintFinding::ALL, ComplaintFinding::code, ComplaintFinding::label),
         hazard_categories: options(HazardCategory::ALL, HazardCategory::code, HazardCategory::label),
+        typed,
         errors,
     })
 }
@@ -220,10 +244,10 @@ pub async fn show(
     InScope { user, item }: InScope<Complaint>,
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
-    detail_page(&state, &user, item, flash.0, Vec::new()).await
+    detail_page(&state, &user, item, flash.0, Vec::new(), AnswerForm::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct AnswerForm {
     #[serde(default)]
     finding: String,
@@ -244,10 +268,10 @@ pub async fn answer(
 ) -> Result<Response, AppError> {
     user.require(Permission::SupervisionPlan)?;
     let a = Answer {
-        finding: f.finding,
-        reply: f.reply,
-        hazard_category: f.hazard_category,
-        responsible: f.responsible,
+        finding: f.finding.clone(),
+        reply: f.reply.clone(),
+        hazard_category: f.hazard_category.clone(),
+        responsible: f.responsible.clone(),
     };
     match state
         .store
@@ -265,7 +289,66 @@ pub async fn answer(
                 .open_complaint(id, user.scope(), &user.actor("web"))
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let page = detail_page(&state, &user, item, String::new(), errors).await?;
+            let page = detail_page(&state, &user, item, String::new(), errors, f).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatementForm {
+    #[serde(default)]
+    statement: String,
+}
+
+/// The institution or provider complained about states its side (情况说明) while the complaint
+/// awaits the county's answer; back to where it was written: the complaints list (institution
+/// staff) or the provider's page (provider staff). A complaint about anyone else is not found.
+pub async fn explain(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Submitted { user, form }: Submitted<StatementForm>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ComplaintExplain)?;
+    let provider = match user.role() {
+        Role::Provider => Some(
+            crate::pages::services::viewer(&state, &user)
+                .await?
+                .1
+                .ok_or(AppError::Forbidden)?,
+        ),
+        _ => None,
+    };
+    let party = match (&provider, &user.session.user.institution_id) {
+        (Some(p), _) => Party::Provider(p.id),
+        (None, Some(code)) if user.role() == Role::Institution => Party::Institution(code.clone()),
+        _ => return Err(AppError::Forbidden),
+    };
+    match state
+        .store
+        .explain_complaint(id, &party, &form.statement, &user.actor("web"))
+        .await
+    {
+        Ok(()) => {
+            let back = provider.map_or_else(
+                || "/supervision/complaints".to_string(),
+                |p| format!("/services/providers/{}", p.id),
+            );
+            Ok(flashed(back, "情况说明已提交，民政部门答复前会参阅").into_response())
+        }
+        Err(StoreError::Invalid(errors)) => {
+            let draft = StatementDraft {
+                id,
+                text: form.statement,
+            };
+            let page = match provider {
+                Some(p) => {
+                    crate::pages::services::registers::provider_page(&state, &user, p, String::new(), errors, draft)
+                        .await?
+                }
+                None => list_page(&state, &user, String::new(), errors, draft).await?,
+            };
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),

@@ -1,6 +1,7 @@
 //! Home services in headless Chromium on a 390 px phone: a family orders for a parent (the
 //! government's share shown before and after), and the worker checks in and out with the
-//! phone's real position (set through the browser's own geolocation, not a stub in the page).
+//! phone's real position (set through the browser's own geolocation, not a stub in the page);
+//! the provider states its side of a complaint (情况说明) from the same phone.
 
 mod common;
 mod driver;
@@ -137,5 +138,56 @@ async fn a_worker_checks_in_and_out_with_the_phone_s_position() {
     form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
     let msg = message_saying(&c, "超出").await;
     assert!(msg.contains("已签退"), "{msg}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_provider_states_its_side_of_a_complaint_on_a_phone() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    login(&c, &base, "fuwu").await;
+    c.goto(&format!("{base}/services/providers")).await.unwrap();
+    let own = c
+        .execute(
+            "var a = Array.from(document.querySelectorAll('a[href^=\"/services/providers/\"]'))
+                 .find(function (a) { return /^\\/services\\/providers\\/\\d+$/.test(a.getAttribute('href')); });
+             return a ? a.getAttribute('href') : '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let own = own.as_str().unwrap().to_string();
+    assert!(!own.is_empty(), "a link to the provider's own page");
+    c.goto(&format!("{base}{own}")).await.unwrap();
+    c.wait().for_element(Locator::Id("complaints")).await.unwrap();
+    fits_the_window(&c).await;
+    // The row links to the form below the table, which is as wide as the phone.
+    c.find(Locator::Css("#complaints a[href^='#explain-']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let said = "当天助浴员临时生病，未及时通知家属，已上门致歉并补做";
+    c.find(Locator::Css("form[id^='explain-'] textarea"))
+        .await
+        .unwrap()
+        .send_keys(said)
+        .await
+        .unwrap();
+    fits_the_window(&c).await;
+    screenshot(&c, "provider-complaint-phone").await;
+    c.find(Locator::Css("form[id^='explain-'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    message_saying(&c, "情况说明已提交").await;
+    let table = text_of(&c, "complaints").await;
+    assert!(table.contains(&format!("情况说明：{said}")), "{table}");
+    assert_eq!(count(&c, "form[id^='explain-']").await, 0, "once");
     c.close().await.unwrap();
 }

@@ -1,7 +1,10 @@
-//! 审核 and 审批 of a monthly run, and its return to the preparer. A signature is bound to
-//! what the signer saw: the run's digest (month, scope, pack, computation time, lines, total,
-//! pending count). A recomputation changes the digest, so a review of the earlier numbers
-//! cannot pass the later ones, and an approval needs the digest the review signed.
+//! 审核 and 审批 of a monthly run, its return to the preparer, its rejection (驳回) and its
+//! withdrawal (撤回) by the preparer. A signature is bound to what the signer saw: the run's
+//! digest (month, scope, pack, computation time, lines, total, pending count). A recomputation
+//! changes the digest, so a review of the earlier numbers cannot pass the later ones, and an
+//! approval needs the digest the review signed. A rejected or withdrawn run pays nothing: its
+//! lines move to `voided_payment_lines` in the same transaction, so no one's line stays held by
+//! it and the month can be computed again.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -21,6 +24,41 @@ pub enum RunStep {
     Approve,
     /// 退回: draft or reviewed → draft, with what to change; the review is void.
     Return(String),
+    /// 驳回: draft or reviewed → rejected, by a reviewer or approver, with the reason.
+    Reject(String),
+    /// 撤回: draft → withdrawn, by the preparer before anyone has signed, with the reason.
+    Withdraw(String),
+}
+
+impl RunStep {
+    /// The audit action and note action of the step.
+    pub fn action(&self) -> &'static str {
+        match self {
+            RunStep::Review => "review",
+            RunStep::Approve => "approve",
+            RunStep::Return(_) => "return",
+            RunStep::Reject(_) => "reject",
+            RunStep::Withdraw(_) => "withdraw",
+        }
+    }
+
+    /// The reason a return, rejection or withdrawal carries.
+    fn reason(&self) -> Option<&str> {
+        match self {
+            RunStep::Return(n) | RunStep::Reject(n) | RunStep::Withdraw(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// A note's action in words, as the run's page lists it.
+pub fn note_label(action: &str) -> &'static str {
+    match action {
+        "return" => "退回",
+        "reject" => "驳回",
+        "withdraw" => "撤回",
+        _ => "意见",
+    }
 }
 
 /// A note kept with a run (a return and its reason).
@@ -30,6 +68,13 @@ pub struct RunNote {
     pub actor: String,
     pub at: DateTime<Utc>,
     pub note: String,
+}
+
+impl RunNote {
+    /// The note's action in words.
+    pub fn label(&self) -> &'static str {
+        note_label(&self.action)
+    }
 }
 
 /// The digest of a run as computed: what a signature is bound to.
@@ -119,6 +164,9 @@ impl Store {
             RunStep::Approve => (Permission::BenefitApprove, "审批"),
             RunStep::Return(_) if role.may(Permission::BenefitApprove) => (Permission::BenefitApprove, "退回"),
             RunStep::Return(_) => (Permission::BenefitReview, "退回"),
+            RunStep::Reject(_) if role.may(Permission::BenefitApprove) => (Permission::BenefitApprove, "驳回"),
+            RunStep::Reject(_) => (Permission::BenefitReview, "驳回"),
+            RunStep::Withdraw(_) => (Permission::BenefitPrepare, "撤回"),
         };
         // The role first, then the scope (an out-of-scope run is an unknown one), then state.
         if !role.may(permission) {
@@ -132,6 +180,9 @@ impl Store {
             RunStep::Review => (&[RunStatus::Draft], RunStatus::Reviewed),
             RunStep::Approve => (&[RunStatus::Reviewed], RunStatus::Approved),
             RunStep::Return(_) => (&[RunStatus::Draft, RunStatus::Reviewed], RunStatus::Draft),
+            RunStep::Reject(_) => (&[RunStatus::Draft, RunStatus::Reviewed], RunStatus::Rejected),
+            // Only until someone else has acted on it.
+            RunStep::Withdraw(_) => (&[RunStatus::Draft], RunStatus::Withdrawn),
         };
         if !from.contains(&run.status) {
             return Err(StoreError::Refused(format!(
@@ -139,8 +190,17 @@ impl Store {
                 run.status.label()
             )));
         }
-        if run.created_by == user {
-            return Err(StoreError::Refused("经办人不能审核、审批或退回自己计算的批次".into()));
+        match step {
+            RunStep::Withdraw(_) if run.created_by != user => {
+                return Err(StoreError::Refused("只有计算该批次的经办人可以撤回".into()));
+            }
+            RunStep::Withdraw(_) => {}
+            _ if run.created_by == user => {
+                return Err(StoreError::Refused(
+                    "经办人不能审核、审批、退回或驳回自己计算的批次".into(),
+                ));
+            }
+            _ => {}
         }
         if *step == RunStep::Approve && run.reviewed_by.as_deref() == Some(user) {
             return Err(StoreError::Refused("审批人不能是该批次的审核人".into()));
@@ -156,15 +216,15 @@ impl Store {
         if *step == RunStep::Approve && reviewed.as_deref() != Some(digest.as_str()) {
             return Err(StoreError::Refused("审核所签的批次与现在的不一致，须重新审核".into()));
         }
-        let note = match step {
-            RunStep::Return(n) if n.trim().is_empty() => {
+        let note = match step.reason() {
+            Some(n) if n.trim().is_empty() => {
                 return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
                     "note",
-                    "退回须写明原因",
+                    format!("{verb}须写明原因"),
                 )]))
             }
-            RunStep::Return(n) => Some(n.trim().chars().take(500).collect::<String>()),
-            _ => None,
+            Some(n) => Some(n.trim().chars().take(500).collect::<String>()),
+            None => None,
         };
         let at = now();
         with_pool!(self, pool => {
@@ -182,15 +242,23 @@ impl Store {
                     "UPDATE benefit_runs SET status = 'draft', reviewed_by = NULL, reviewed_at = NULL, reviewed_digest = NULL \
                      WHERE id = $1 AND status = $2")
                     .bind(run_id).bind(run.status.code()).execute(&mut *tx).await?.rows_affected(),
+                RunStep::Reject(_) | RunStep::Withdraw(_) => sqlx::query(
+                    "UPDATE benefit_runs SET status = $3 WHERE id = $1 AND status = $2")
+                    .bind(run_id).bind(run.status.code()).bind(to.code()).execute(&mut *tx).await?.rows_affected(),
             };
             if n != 1 {
                 return Err(StoreError::Conflict);
             }
-            let action = match step {
-                RunStep::Review => "review",
-                RunStep::Approve => "approve",
-                RunStep::Return(_) => "return",
-            };
+            let action = step.action();
+            if to.is_void() {
+                // Nobody's line stays held by a run that will not be paid.
+                sqlx::query(
+                    "INSERT INTO voided_payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
+                     county, amount_fen, rule_id, pack_id, pack_version) SELECT run_id, person_id, benefit_month, benefit, \
+                     kind, payee_kind, payee, county, amount_fen, rule_id, pack_id, pack_version FROM payment_lines WHERE run_id = $1")
+                    .bind(run_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM payment_lines WHERE run_id = $1").bind(run_id).execute(&mut *tx).await?;
+            }
             if *step == RunStep::Approve {
                 // What is approved is paid to whom it names now: freeze each payee.
                 sqlx::query(
@@ -203,7 +271,7 @@ impl Store {
                 sqlx::query("INSERT INTO benefit_run_notes (run_id, action, actor, at, note) VALUES ($1, $2, $3, $4, $5)")
                     .bind(run_id).bind(action).bind(user).bind(at).bind(note).execute(&mut *tx).await?;
             }
-            let code = if action == "return" { "return" } else { to.code() };
+            let code = if matches!(step, RunStep::Review | RunStep::Approve) { to.code() } else { action };
             (*tx).append_audit(&self.audit_keys(), &actor.entry(code, "benefit_run", run_id,
                 serde_json::json!({"month": run.month, "scope": run.scope, "total_fen": run.total_fen,
                                    "lines": run.lines, "digest": digest, "note": note}))).await?;

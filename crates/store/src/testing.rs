@@ -2,6 +2,21 @@
 //! database when `YIYANG_TEST_POSTGRES` holds a server URL (`.ci/run` sets it, and sets
 //! `YIYANG_REQUIRE_POSTGRES=1` so that a missing server fails the run instead of skipping).
 
+/// Who a test acts as: `name` on the command line, with no scope of its own.
+pub fn actor(name: &str) -> crate::audit::Actor {
+    actor_in(name, "")
+}
+
+/// Who a test acts as, signed in with `scope`.
+pub fn actor_in(name: &str, scope: &str) -> crate::audit::Actor {
+    crate::audit::Actor {
+        name: name.into(),
+        channel: "cli",
+        source: "test@host".into(),
+        scope: scope.into(),
+    }
+}
+
 /// (backend name, database URL) for each backend under test.
 pub async fn fresh_database_urls() -> Vec<(&'static str, String)> {
     let tag = format!("{}_{}", std::process::id(), rand::random::<u64>());

@@ -6,19 +6,9 @@ use yiyang_domain::dates::Month;
 use yiyang_domain::person::PersonInput;
 use yiyang_domain::policy::{shipped, Pack};
 use yiyang_domain::role::Role;
-use yiyang_store::audit::Actor;
 use yiyang_store::benefits::{RunRequest, RunStatus};
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
-
-fn actor(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: String::new(),
-    }
-}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -3,31 +3,21 @@
 //! read before another connection wrote (what once gave a 500 when beds were added while the
 //! indicator snapshot ran).
 
-use yiyang_store::audit::Actor;
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::Store;
-
-fn actor() -> Actor {
-    Actor {
-        name: "tester".into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: String::new(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_transactions_that_read_then_write_at_once_all_succeed() {
     for (b, url) in fresh_database_urls().await {
         let store = Store::connect(&url).await.unwrap();
-        store.load_demo(5, &actor()).await.unwrap();
+        store.load_demo(5, &actor("tester")).await.unwrap();
         let before = store.beds(1).await.unwrap().len();
         let mut tasks = Vec::new();
         for i in 0..32 {
             let s = store.clone();
             // Each counts the beds in its room, then inserts: read, then write.
             tasks.push(tokio::spawn(async move {
-                s.add_beds(1, "9", &format!("9{:02}", i % 8), 2, false, false, &actor())
+                s.add_beds(1, "9", &format!("9{:02}", i % 8), 2, false, false, &actor("tester"))
                     .await
             }));
         }

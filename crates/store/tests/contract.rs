@@ -3,19 +3,10 @@
 use std::io::Write;
 
 use yiyang_domain::person::PersonInput;
-use yiyang_store::audit::{Actor, Verification};
+use yiyang_store::audit::Verification;
 use yiyang_store::people::{LifeFilter, PersonQuery};
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
-
-fn actor() -> Actor {
-    Actor {
-        name: "tester".into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: String::new(),
-    }
-}
 
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
@@ -73,30 +64,32 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
         let rec = person("刘桂英", "11010519491231002X", "360733100")
             .validate(&*r, today())
             .unwrap();
-        let id = s.create_person(&rec, "360733", &actor()).await.unwrap();
+        let id = s.create_person(&rec, "360733", &actor("tester")).await.unwrap();
         // Out of scope: invisible.
         assert!(s.person_in_scope(id, "360102").await.unwrap().is_none(), "{b}");
         let p = s.person_in_scope(id, "3607").await.unwrap().expect("in scope");
         assert_eq!(p.record.name, "刘桂英");
         // Duplicate ID refused with a field error.
-        match s.create_person(&rec, "360733", &actor()).await {
+        match s.create_person(&rec, "360733", &actor("tester")).await {
             Err(StoreError::Invalid(errs)) => assert_eq!(errs[0].field, "id_number"),
             other => panic!("{b}: {other:?}"),
         }
         // Creating outside one's scope is refused.
         assert!(matches!(
-            s.create_person(&rec, "360102", &actor()).await,
+            s.create_person(&rec, "360102", &actor("tester")).await,
             Err(StoreError::Invalid(_))
         ));
 
         let mut input = rec.to_input();
         input.categories = "特困,独居".into();
         let rec2 = input.validate(&*r, today()).unwrap();
-        s.update_person(id, p.version, &rec2, "360733", &actor()).await.unwrap();
+        s.update_person(id, p.version, &rec2, "360733", &actor("tester"))
+            .await
+            .unwrap();
         // A stale version is a conflict, not a silent overwrite.
         assert!(
             matches!(
-                s.update_person(id, p.version, &rec, "360733", &actor()).await,
+                s.update_person(id, p.version, &rec, "360733", &actor("tester")).await,
                 Err(StoreError::Conflict)
             ),
             "{b}"
@@ -200,7 +193,7 @@ async fn people_are_created_searched_scoped_and_updated_with_audit() {
 async fn tampering_with_the_audit_log_is_detected_at_the_entry() {
     for (b, s) in stores().await {
         for i in 0..5 {
-            s.audit(&actor().entry("view_full", "person", i, serde_json::json!({})))
+            s.audit(&actor("tester").entry("view_full", "person", i, serde_json::json!({})))
                 .await
                 .unwrap();
         }
@@ -219,7 +212,7 @@ async fn tampering_with_the_audit_log_is_detected_at_the_entry() {
     }
     for (b, s) in stores().await {
         for i in 0..4 {
-            s.audit(&actor().entry("view_full", "person", i, serde_json::json!({})))
+            s.audit(&actor("tester").entry("view_full", "person", i, serde_json::json!({})))
                 .await
                 .unwrap();
         }
@@ -239,7 +232,7 @@ async fn recomputing_the_chain_without_the_key_or_cutting_its_tail_is_detected()
     for own_key in [None, Some(b"mallory's own key, 32 bytes long".as_slice())] {
         for (b, s) in stores().await {
             for i in 0..6 {
-                s.audit(&actor().entry("view_full", "person", i, serde_json::json!({})))
+                s.audit(&actor("tester").entry("view_full", "person", i, serde_json::json!({})))
                     .await
                     .unwrap();
             }
@@ -253,7 +246,7 @@ async fn recomputing_the_chain_without_the_key_or_cutting_its_tail_is_detected()
     // Cutting the tail: the head is moved back to match, but the checkpoint remembers.
     for (b, s) in stores().await {
         for i in 0..6 {
-            s.audit(&actor().entry("view_full", "person", i, serde_json::json!({})))
+            s.audit(&actor("tester").entry("view_full", "person", i, serde_json::json!({})))
                 .await
                 .unwrap();
         }
@@ -274,7 +267,7 @@ async fn recomputing_the_chain_without_the_key_or_cutting_its_tail_is_detected()
         }
         // New entries after the cut do not hide it: the 6th entry now differs from the checkpoint.
         for i in 0..3 {
-            s.audit(&actor().entry("view_full", "person", i, serde_json::json!({})))
+            s.audit(&actor("tester").entry("view_full", "person", i, serde_json::json!({})))
                 .await
                 .unwrap();
         }
@@ -285,12 +278,12 @@ async fn recomputing_the_chain_without_the_key_or_cutting_its_tail_is_detected()
     }
     // A rotated key: old entries verify with the key they name, new ones with the new key.
     for (b, s) in stores().await {
-        s.audit(&actor().entry("view_full", "person", 1, serde_json::json!({})))
+        s.audit(&actor("tester").entry("view_full", "person", 1, serde_json::json!({})))
             .await
             .unwrap();
         s.checkpoint_audit().await.unwrap();
         let kid = s.rotate_audit_key().unwrap();
-        s.audit(&actor().entry("view_full", "person", 2, serde_json::json!({})))
+        s.audit(&actor("tester").entry("view_full", "person", 2, serde_json::json!({})))
             .await
             .unwrap();
         s.checkpoint_audit().await.unwrap();
@@ -328,7 +321,10 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
     );
     let path = write_csv(&dir, "elders.csv", &text);
     for (b, s) in stores().await {
-        let sum = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
+        let sum = s
+            .import_people(&path, "360733", &actor("tester"), &|_, _| {})
+            .await
+            .unwrap();
         assert_eq!(
             (sum.job.total_rows, sum.job.inserted, sum.job.rejected),
             (7, 2, 5),
@@ -369,7 +365,10 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
             original(7)
         );
 
-        let again = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
+        let again = s
+            .import_people(&path, "360733", &actor("tester"), &|_, _| {})
+            .await
+            .unwrap();
         assert_eq!(
             (again.job.inserted, again.job.updated, again.job.unchanged),
             (0, 0, 2),
@@ -383,7 +382,10 @@ async fn import_upserts_valid_rows_reports_bad_ones_and_is_idempotent() {
             "other.csv",
             &format!("姓名,身份证号,区划代码,户籍性质\n改名,{good1},360102,城镇\n"),
         );
-        let other = s.import_people(&p2, "360102", &actor(), &|_, _| {}).await.unwrap();
+        let other = s
+            .import_people(&p2, "360102", &actor("tester"), &|_, _| {})
+            .await
+            .unwrap();
         assert_eq!(other.job.rejected, 1, "{b}");
         // The refusal names neither where the record is nor anything else about it.
         assert_eq!(other.errors[0].message, yiyang_store::people::ALREADY_REGISTERED, "{b}");
@@ -421,7 +423,10 @@ async fn xlsx_files_with_numbers_and_dates_as_excel_keeps_them_are_imported() {
     ws.write_string(2, 4, "农村").unwrap();
     wb.save(&path).unwrap();
     for (b, s) in stores().await {
-        let sum = s.import_people(&path, "360733", &actor(), &|_, _| {}).await.unwrap();
+        let sum = s
+            .import_people(&path, "360733", &actor("tester"), &|_, _| {})
+            .await
+            .unwrap();
         assert_eq!(sum.job.inserted, 1, "{b}: {:?}", sum.errors);
         assert_eq!(sum.errors.len(), 1);
         assert_eq!(sum.errors[0].row_no, 3);
@@ -442,7 +447,7 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
             scope: "360733",
             institution_id: None,
         };
-        s.create_user(&nu, &actor()).await.unwrap();
+        s.create_user(&nu, &actor("tester")).await.unwrap();
         assert!(
             s.authenticate("zhang", "wrong password").await.unwrap().is_none(),
             "{b}"
@@ -464,7 +469,7 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
                         username: "ZHANG",
                         ..nu
                     },
-                    &actor()
+                    &actor("tester")
                 )
                 .await,
                 Err(StoreError::Invalid(_))
@@ -480,7 +485,7 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
                             password: weak,
                             ..nu
                         },
-                        &actor()
+                        &actor("tester")
                     )
                     .await,
                     Err(StoreError::Invalid(_))
@@ -508,7 +513,7 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
         assert!(s.session(&token).await.unwrap().is_none(), "{b}: idle session ended");
         let bad = NewUser { scope: "999999", ..nu };
         assert!(matches!(
-            s.create_user(&NewUser { username: "x", ..bad }, &actor()).await,
+            s.create_user(&NewUser { username: "x", ..bad }, &actor("tester")).await,
             Err(StoreError::Invalid(_))
         ));
     }
@@ -517,9 +522,9 @@ async fn accounts_authenticate_and_sessions_expire_on_logout() {
 #[tokio::test]
 async fn the_demo_county_loads_once() {
     for (b, s) in stores().await {
-        let n = s.load_demo(300, &actor()).await.unwrap();
+        let n = s.load_demo(300, &actor("tester")).await.unwrap();
         assert_eq!(n, 300, "{b}");
-        assert_eq!(s.load_demo(300, &actor()).await.unwrap(), 300);
+        assert_eq!(s.load_demo(300, &actor("tester")).await.unwrap(), 300);
         assert_eq!(s.count_people("360733").await.unwrap(), 300, "{b}");
         assert_eq!(
             s.list_users().await.unwrap().len(),
@@ -531,7 +536,7 @@ async fn the_demo_county_loads_once() {
 #[tokio::test]
 async fn the_headline_counts_agree_with_the_searches_they_replace() {
     for (b, s) in stores().await {
-        s.load_demo(120, &actor()).await.unwrap();
+        s.load_demo(120, &actor("tester")).await.unwrap();
         for scope in ["360733", "360733100"] {
             let codes = ["tekun", "dibao", "alone"];
             let (total, alive, by) = s.register_counts(scope, &codes).await.unwrap();
@@ -565,13 +570,20 @@ async fn an_import_whose_process_died_is_marked_failed_when_a_server_starts() {
         let path = dir.path().join("a.csv");
         std::fs::write(&path, "姓名,身份证号,区划代码,户籍性质\n").unwrap();
         // Begun and never run: what a kill -9 in the middle leaves behind.
-        let job = s.begin_people_import(&path, "a.csv", "360733", &actor()).await.unwrap();
+        let job = s
+            .begin_people_import(&path, "a.csv", "360733", &actor("tester"))
+            .await
+            .unwrap();
         assert_eq!(s.import_job(job).await.unwrap().unwrap().status, "running", "{b}");
-        assert_eq!(s.fail_interrupted_imports(&actor()).await.unwrap(), 1, "{b}");
+        assert_eq!(s.fail_interrupted_imports(&actor("tester")).await.unwrap(), 1, "{b}");
         let j = s.import_job(job).await.unwrap().unwrap();
         assert_eq!(j.status, "failed", "{b}");
         assert!(j.message.unwrap_or_default().contains("重新导入"), "{b}");
-        assert_eq!(s.fail_interrupted_imports(&actor()).await.unwrap(), 0, "{b}: once");
+        assert_eq!(
+            s.fail_interrupted_imports(&actor("tester")).await.unwrap(),
+            0,
+            "{b}: once"
+        );
         assert!(
             matches!(s.verify_audit().await.unwrap(), Verification::Intact { .. }),
             "{b}"
@@ -585,7 +597,7 @@ async fn a_stored_value_no_code_knows_is_an_error_not_a_guess() {
         let rec = person("王秀兰", &id_with_check("36073319400101002"), "360733100")
             .validate(&*s.reference(), today())
             .unwrap();
-        let id = s.create_person(&rec, "360733", &actor()).await.unwrap();
+        let id = s.create_person(&rec, "360733", &actor("tester")).await.unwrap();
         assert!(s.person_in_scope(id, "360733").await.unwrap().is_some(), "{b}");
         // Any sex code but M once read as female.
         s.execute_raw_for_tests(&format!("UPDATE persons SET sex = 'X' WHERE id = {id}"))

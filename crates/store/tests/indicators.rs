@@ -5,19 +5,9 @@ use chrono::NaiveDate;
 use yiyang_domain::dates::Month;
 use yiyang_domain::planning::indicators::{Measure, Status};
 use yiyang_domain::policy::shipped;
-use yiyang_store::audit::Actor;
 use yiyang_store::planning::indicators::IndicatorLine;
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::Store;
-
-fn actor() -> Actor {
-    Actor {
-        name: "test".into(),
-        channel: "cli",
-        source: "test".into(),
-        scope: String::new(),
-    }
-}
 
 fn line<'a>(lines: &'a [IndicatorLine], id: &str, d: &str) -> &'a IndicatorLine {
     lines
@@ -31,7 +21,7 @@ async fn indicators_equal_what_the_lists_give_and_children_add_up() {
     let packs = shipped::packs();
     for (b, url) in fresh_database_urls().await {
         let s = Store::connect(&url).await.unwrap();
-        s.load_demo(50, &actor()).await.unwrap();
+        s.load_demo(50, &actor("test")).await.unwrap();
         let today = chrono::Local::now().date_naive();
         let lines = s
             .indicators("360733", None, today, Month::of(today), &packs)

@@ -7,20 +7,10 @@ use yiyang_domain::person::PersonInput;
 use yiyang_domain::policy::local_figures::LocalFigure;
 use yiyang_domain::policy::shipped;
 use yiyang_domain::role::Role;
-use yiyang_store::audit::Actor;
 use yiyang_store::benefits::RunRequest;
 use yiyang_store::local_figures::{FigureStatus, FigureStep};
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor_in, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
-
-fn actor(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: "360733".into(),
-    }
-}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -39,7 +29,7 @@ async fn elder(s: &Store) -> i64 {
         ..Default::default()
     };
     let rec = input.validate(&*s.reference(), d("2026-11-01")).unwrap();
-    s.create_person(&rec, "36", &actor("clerk")).await.unwrap()
+    s.create_person(&rec, "36", &actor_in("clerk", "360733")).await.unwrap()
 }
 
 fn fuwu(value_yuan: i64, from: &str) -> LocalFigure {
@@ -66,7 +56,7 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
             .run_benefits(
                 &RunRequest::new(Month::parse("2026-03").unwrap(), "360733"),
                 &packs,
-                &actor("clerk"),
+                &actor_in("clerk", "360733"),
                 &|_, _| {},
             )
             .await
@@ -85,7 +75,7 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
                 &base,
                 Role::Reviewer,
                 "360733",
-                &actor("shenhe"),
+                &actor_in("shenhe", "360733"),
             )
             .await;
         assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{b}: {refused:?}");
@@ -94,7 +84,13 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
             ..fuwu(300, "2026-04-01")
         };
         let refused = s
-            .propose_local_figure(&fixed, &base, Role::CivilAffairs, "360733", &actor("clerk"))
+            .propose_local_figure(
+                &fixed,
+                &base,
+                Role::CivilAffairs,
+                "360733",
+                &actor_in("clerk", "360733"),
+            )
             .await;
         assert!(
             matches!(&refused, Err(StoreError::Invalid(e)) if e[0].message.contains("本地不能改动")),
@@ -107,7 +103,7 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
                 &base,
                 Role::CivilAffairs,
                 "360702",
-                &actor("clerk"),
+                &actor_in("clerk", "360733"),
             )
             .await;
         assert!(matches!(elsewhere, Err(StoreError::Invalid(_))), "{b}");
@@ -118,13 +114,16 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
                 &base,
                 Role::CivilAffairs,
                 "360733",
-                &actor("clerk"),
+                &actor_in("clerk", "360733"),
             )
             .await
             .unwrap();
         let sign = |step: FigureStep, who: &'static str, role: Role| {
             let s = s.clone();
-            async move { s.sign_local_figure(id, &step, who, role, "360733", &actor(who)).await }
+            async move {
+                s.sign_local_figure(id, &step, who, role, "360733", &actor_in(who, "360733"))
+                    .await
+            }
         };
         // Not in force until approved; the preparer cannot review their own figure.
         assert!(s.approved_local_figures().await.unwrap().is_empty(), "{b}");
@@ -162,13 +161,16 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
                 &base,
                 Role::CivilAffairs,
                 "360733",
-                &actor("clerk"),
+                &actor_in("clerk", "360733"),
             )
             .await
             .unwrap();
         let sign = |step: FigureStep, who: &'static str, role: Role| {
             let s = s.clone();
-            async move { s.sign_local_figure(id, &step, who, role, "360733", &actor(who)).await }
+            async move {
+                s.sign_local_figure(id, &step, who, role, "360733", &actor_in(who, "360733"))
+                    .await
+            }
         };
         assert_eq!(
             sign(FigureStep::Review, "shenhe", Role::Reviewer).await.unwrap(),
@@ -202,7 +204,7 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
                 s.run_benefits(
                     &RunRequest::new(Month::parse(month).unwrap(), "360733"),
                     &packs,
-                    &actor("clerk"),
+                    &actor_in("clerk", "360733"),
                     &|_, _| {},
                 )
                 .await
@@ -238,7 +240,7 @@ async fn an_open_figure_is_pending_until_three_people_set_it_then_paid_from_its_
 async fn the_demo_county_gets_its_figures_marked_as_demo() {
     for (b, url) in fresh_database_urls().await {
         let s = Store::connect(&url).await.unwrap();
-        s.load_demo(20, &actor("demo")).await.unwrap();
+        s.load_demo(20, &actor_in("demo", "360733")).await.unwrap();
         let rows = s.local_figures_in("360733").await.unwrap();
         assert!(rows.len() >= 10, "{b}");
         assert!(rows.iter().all(|r| r.demo && r.status == FigureStatus::Approved), "{b}");
@@ -258,7 +260,7 @@ async fn the_demo_county_gets_its_figures_marked_as_demo() {
             "{b}"
         );
         // Loading the demo again adds nothing twice.
-        s.load_demo(20, &actor("demo")).await.unwrap();
+        s.load_demo(20, &actor_in("demo", "360733")).await.unwrap();
         assert_eq!(s.local_figures_in("360733").await.unwrap().len(), rows.len(), "{b}");
     }
 }

@@ -3,19 +3,9 @@
 //! written before they existed filled in at start.
 
 use yiyang_domain::person::PersonInput;
-use yiyang_store::audit::Actor;
 use yiyang_store::people::{PersonQuery, SortKey};
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::Store;
-
-fn actor() -> Actor {
-    Actor {
-        name: "tester".into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: String::new(),
-    }
-}
 
 fn id_number(n: usize) -> String {
     let body = format!("36073319480101{n:03}");
@@ -46,7 +36,7 @@ async fn register(s: &Store) {
         }
         .validate(&*r, today)
         .unwrap();
-        s.create_person(&rec, "360733", &actor()).await.unwrap();
+        s.create_person(&rec, "360733", &actor("tester")).await.unwrap();
     }
 }
 

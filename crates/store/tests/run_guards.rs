@@ -3,19 +3,9 @@
 
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::shipped;
-use yiyang_store::audit::Actor;
 use yiyang_store::benefits::RunRequest;
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor_in, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
-
-fn actor() -> Actor {
-    Actor {
-        name: "clerk".into(),
-        channel: "cli",
-        source: "test".into(),
-        scope: "360733".into(),
-    }
-}
 
 fn refusal<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
@@ -28,7 +18,7 @@ fn refusal<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
 async fn a_run_needs_a_begun_month_a_governing_pack_and_one_start_at_a_time() {
     for (b, url) in fresh_database_urls().await {
         let s = Store::connect(&url).await.unwrap();
-        s.load_demo(200, &actor()).await.unwrap();
+        s.load_demo(200, &actor_in("clerk", "360733")).await.unwrap();
         let packs = s.packs_in_force(&shipped::packs()).await.unwrap();
         let next = Month::of(chrono::Local::now().date_naive()).next();
         let run = |month: Month, pack: Option<&'static str>| {
@@ -40,7 +30,7 @@ async fn a_run_needs_a_begun_month_a_governing_pack_and_one_start_at_a_time() {
                         ..RunRequest::new(month, "360733")
                     },
                     &packs,
-                    &actor(),
+                    &actor_in("clerk", "360733"),
                     &|_, _| {},
                 )
                 .await

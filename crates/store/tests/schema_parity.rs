@@ -17,12 +17,21 @@ fn schema(dir: &str) -> (Tables, Vec<String>) {
         let mut current: Option<String> = None;
         for line in text.lines().map(str::trim) {
             if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
-                // ALTER TABLE t ADD COLUMN c TYPE ...
+                // ALTER TABLE t ADD COLUMN c TYPE ... / ALTER TABLE t RENAME TO u;
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 if words.len() > 3 && words[1] == "ADD" && words[2] == "COLUMN" {
                     let not_null = line.contains("NOT NULL");
                     tables.get_mut(words[0]).unwrap().push((words[3].to_string(), not_null));
+                } else if words.len() > 3 && words[1] == "RENAME" && words[2] == "TO" {
+                    let columns = tables.remove(words[0]).unwrap();
+                    tables.insert(words[3].trim_end_matches(';').to_string(), columns);
                 }
+            } else if let Some(rest) = line.strip_prefix("DROP TABLE ") {
+                tables.remove(rest.trim_end_matches(';').trim());
+            } else if let Some(rest) = line.strip_prefix("DROP INDEX ") {
+                let name = rest.trim_end_matches(';').trim();
+                let at = indexes.iter().position(|i| i == name).unwrap();
+                indexes.remove(at);
             } else if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
                 current = Some(rest.split_whitespace().next().unwrap().to_string());
                 tables.insert(current.clone().unwrap(), Vec::new());

@@ -5,23 +5,13 @@
 use chrono::{Days, NaiveDate};
 use yiyang_domain::supervision::draw::Batch;
 use yiyang_domain::supervision::inspection::{BatchStatus, Escalation, HazardStatus, InspectionStatus};
-use yiyang_store::audit::Actor;
 use yiyang_store::supervision::{BatchPlan, RecordInput, Viewer, DEMO_PUBLIC_VALUE};
-use yiyang_store::testing::fresh_database_urls;
+use yiyang_store::testing::{actor_in, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
-
-fn actor(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        channel: "cli",
-        source: "test@host".into(),
-        scope: "360733".into(),
-    }
-}
 
 async fn demo(url: &str) -> Store {
     let s = Store::connect(url).await.unwrap();
-    s.load_demo(30, &actor("demo")).await.unwrap();
+    s.load_demo(30, &actor_in("demo", "360733")).await.unwrap();
     s
 }
 
@@ -43,7 +33,9 @@ async fn the_demo_batch_is_the_draw_its_published_inputs_give_and_cannot_be_draw
         assert_eq!(redone.verify(&stored), Ok(()), "{b}");
         assert_eq!(batch.seed.as_deref(), Some(redone.seed().as_str()));
         // A second draw, with another public value, is refused and changes nothing.
-        let again = s.draw_batch(batch.id, "1 2 3", "360733", &actor("huichang")).await;
+        let again = s
+            .draw_batch(batch.id, "1 2 3", "360733", &actor_in("huichang", "360733"))
+            .await;
         assert!(matches!(again, Err(StoreError::Refused(_))), "{b}");
         assert_eq!(s.batches_in("360733").await.unwrap()[0].seed, batch.seed);
         // Out of scope: as unknown.
@@ -103,7 +95,9 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
                 .map(|i| (i.id, "pass".to_string(), String::new()))
                 .collect(),
         };
-        let Err(StoreError::Invalid(errors)) = s.record_inspection(n.id, &input, "360733", x1.0, &actor("a")).await
+        let Err(StoreError::Invalid(errors)) = s
+            .record_inspection(n.id, &input, "360733", x1.0, &actor_in("a", "360733"))
+            .await
         else {
             panic!("{b}: an incomplete checklist was accepted")
         };
@@ -114,26 +108,33 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
         assert!(errors.iter().any(|e| e.field == "responsible"));
         input.responsible = "院长 甲".into();
         input.findings.push((items[0].id, "major".into(), String::new()));
-        let Err(StoreError::Invalid(errors)) = s.record_inspection(n.id, &input, "360733", x1.0, &actor("a")).await
+        let Err(StoreError::Invalid(errors)) = s
+            .record_inspection(n.id, &input, "360733", x1.0, &actor_in("a", "360733"))
+            .await
         else {
             panic!("{b}: a problem without a description was accepted")
         };
         assert!(errors[0].message.contains("写明问题"));
         input.findings.last_mut().unwrap().2 = "消防通道上锁".into();
-        s.record_inspection(n.id, &input, "360733", x1.0, &actor("a"))
+        s.record_inspection(n.id, &input, "360733", x1.0, &actor_in("a", "360733"))
             .await
             .unwrap();
         // The recorder cannot be the second signature.
-        let own_confirm = s.confirm_inspection(n.id, "360733", x1.0, &actor("a")).await;
+        let own_confirm = s
+            .confirm_inspection(n.id, "360733", x1.0, &actor_in("a", "360733"))
+            .await;
         assert!(matches!(own_confirm, Err(StoreError::Refused(_))), "{b}");
         assert_eq!(
-            s.confirm_inspection(n.id, "360733", x2.0, &actor("b")).await.unwrap(),
+            s.confirm_inspection(n.id, "360733", x2.0, &actor_in("b", "360733"))
+                .await
+                .unwrap(),
             1
         );
         assert!(s.inspection_visible(n.id, "360733", &own).await.unwrap().is_some());
         // The second inspector cannot change it now.
         assert!(matches!(
-            s.record_inspection(n.id, &input, "360733", x1.0, &actor("a")).await,
+            s.record_inspection(n.id, &input, "360733", x1.0, &actor_in("a", "360733"))
+                .await,
             Err(StoreError::Refused(_))
         ));
 
@@ -160,34 +161,53 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
         // The open major hazard suspends new admissions there.
         let suspended = |r: Result<i64, StoreError>| matches!(r, Err(StoreError::Refused(m)) if m.contains("重大隐患"));
         assert!(
-            suspended(s.admit_person(n.institution_id, 1, 1, today, "", &actor("jigou")).await),
+            suspended(
+                s.admit_person(n.institution_id, 1, 1, today, "", &actor_in("jigou", "360733"))
+                    .await
+            ),
             "{b}"
         );
         // Only the institution itself reports rectification; an inspector verifies.
         let not_own = Viewer::Institution("JG-OTHER".into());
         assert!(matches!(
-            s.rectify_hazard(h.id, "360733", &not_own, "已整改", &actor("x")).await,
+            s.rectify_hazard(h.id, "360733", &not_own, "已整改", &actor_in("x", "360733"))
+                .await,
             Err(StoreError::NotFound)
         ));
-        s.rectify_hazard(h.id, "360733", &own, "已开锁并张贴标识", &actor("jigou"))
+        s.rectify_hazard(h.id, "360733", &own, "已开锁并张贴标识", &actor_in("jigou", "360733"))
             .await
             .unwrap();
         assert_eq!(find(at(today + Days::new(30)).await).escalation, Some(Escalation::None));
-        s.verify_hazard(h.id, "360733", false, &actor("b")).await.unwrap();
-        assert_eq!(find(at(today).await).status(), HazardStatus::Open);
-        s.rectify_hazard(h.id, "360733", &own, "已开锁，钥匙交值班室", &actor("jigou"))
+        s.verify_hazard(h.id, "360733", false, &actor_in("b", "360733"))
             .await
             .unwrap();
-        s.verify_hazard(h.id, "360733", true, &actor("b")).await.unwrap();
+        assert_eq!(find(at(today).await).status(), HazardStatus::Open);
+        s.rectify_hazard(
+            h.id,
+            "360733",
+            &own,
+            "已开锁，钥匙交值班室",
+            &actor_in("jigou", "360733"),
+        )
+        .await
+        .unwrap();
+        s.verify_hazard(h.id, "360733", true, &actor_in("b", "360733"))
+            .await
+            .unwrap();
         assert_eq!(find(at(today).await).status(), HazardStatus::Closed);
         assert!(
-            !suspended(s.admit_person(n.institution_id, 1, 1, today, "", &actor("jigou")).await),
+            !suspended(
+                s.admit_person(n.institution_id, 1, 1, today, "", &actor_in("jigou", "360733"))
+                    .await
+            ),
             "{b}: admissions resume"
         );
 
         // Publication: the public list carries the result, and no person's name.
         let before = s.public_results().await.unwrap().len();
-        s.publish_inspection(n.id, "360733", &actor("huichang")).await.unwrap();
+        s.publish_inspection(n.id, "360733", &actor_in("huichang", "360733"))
+            .await
+            .unwrap();
         let public = s.public_results().await.unwrap();
         assert_eq!(public.len(), before + 1, "{b}");
         let json = serde_json::to_string(&public).unwrap();
@@ -207,7 +227,8 @@ async fn a_bad_plan_is_refused_naming_the_fields() {
             ratio_risk: "100".into(),
             items: vec![999_999],
         };
-        let Err(StoreError::Invalid(errors)) = s.plan_batch(&plan, "360733", &actor("huichang")).await else {
+        let Err(StoreError::Invalid(errors)) = s.plan_batch(&plan, "360733", &actor_in("huichang", "360733")).await
+        else {
             panic!("{b}: a bad plan was accepted")
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -225,7 +246,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
     for (b, url) in fresh_database_urls().await {
         let s = demo(&url).await;
         let today = chrono::Local::now().date_naive();
-        let county = actor("huichang");
+        let county = actor_in("huichang", "360733");
         let inst = |code: &str| {
             let s = s.clone();
             let code = code.to_string();
@@ -255,7 +276,10 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
             complainant: "匿名".into(),
             ..Default::default()
         };
-        let (id, code) = s.submit_complaint(&input, None, &actor("公众")).await.unwrap();
+        let (id, code) = s
+            .submit_complaint(&input, None, &actor_in("公众", "360733"))
+            .await
+            .unwrap();
         let by_code = s.complaint_by_code(&code.to_lowercase()).await.unwrap().unwrap();
         assert_eq!(by_code.id, id);
         assert!(by_code.complainant.is_none(), "{b}: the receipt page shows no name");
@@ -285,7 +309,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
             .is_empty());
         // Not answered yet: cannot be rated.
         assert!(matches!(
-            s.rate_complaint(&code, "satisfied", &actor("公众")).await,
+            s.rate_complaint(&code, "satisfied", &actor_in("公众", "360733")).await,
             Err(StoreError::Refused(_))
         ));
         // A hazard only for an upheld complaint.
@@ -328,7 +352,9 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
             CreditRating::B,
             "{b}: one upheld complaint"
         );
-        s.rate_complaint(&code, "fair", &actor("公众")).await.unwrap();
+        s.rate_complaint(&code, "fair", &actor_in("公众", "360733"))
+            .await
+            .unwrap();
         assert_eq!(s.complaint_by_code(&code).await.unwrap().unwrap().status, "closed");
 
         // The 失信 list: D at once, and the institution drawn in the 重点对象 stratum.
@@ -416,7 +442,8 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
         };
         assert!(
             matches!(
-                s.report_prepaid(&input, "360733", &other, &actor("jigou")).await,
+                s.report_prepaid(&input, "360733", &other, &actor_in("jigou", "360733"))
+                    .await,
                 Err(StoreError::NotFound)
             ),
             "{b}: another institution's report"

@@ -131,6 +131,14 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/people", get(pages::people::list)),
         ("/people/export.xlsx", get(pages::people::export)),
         ("/people/new", get(pages::people::new_form).post(pages::people::create)),
+        (
+            "/people/deaths",
+            get(pages::people::deaths::index)
+                .post(pages::people::deaths::upload)
+                .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        ),
+        ("/people/deaths/{id}", get(pages::people::deaths::file)),
+        ("/people/deaths/rows/{id}", post(pages::people::deaths::decide)),
         ("/people/{id}", get(pages::people::detail)),
         (
             "/people/{id}/edit",
@@ -153,6 +161,8 @@ fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/benefits/runs/{id}/review", post(pages::benefits::review)),
         ("/benefits/runs/{id}/approve", post(pages::benefits::approve)),
         ("/benefits/runs/{id}/return", post(pages::benefits::send_back)),
+        ("/benefits/runs/{id}/reject", post(pages::benefits::reject)),
+        ("/benefits/runs/{id}/withdraw", post(pages::benefits::withdraw)),
         ("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export)),
         ("/people/{id}/benefits", get(pages::benefits::person_month)),
         (

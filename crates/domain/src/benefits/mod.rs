@@ -15,13 +15,17 @@ pub use lines::{corrections, lines_for, person_lines, Line, Paid, PaidKey};
 
 coded! {
     /// A run's status: computing → draft → reviewed (审核) → approved (审批, by someone other
-    /// than the reviewer) → exported. Only a draft can be recomputed.
+    /// than the reviewer) → exported. Only a draft can be recomputed. Before approval a run
+    /// can end unpaid: rejected (驳回) by its reviewer or approver, or withdrawn (撤回) by its
+    /// preparer; either way its lines leave the ledger and the month can be computed anew.
     RunStatus {
         Computing = "computing" / "计算中",
         Draft = "draft" / "待审核",
         Reviewed = "reviewed" / "已审核，待审批",
         Approved = "approved" / "已审批",
         Exported = "exported" / "已导出发放",
+        Rejected = "rejected" / "已驳回，不予发放",
+        Withdrawn = "withdrawn" / "经办人已撤回",
     }
 }
 
@@ -29,6 +33,16 @@ impl RunStatus {
     /// Approved or exported: the month is settled and its lines are paid.
     pub fn is_final(self) -> bool {
         matches!(self, RunStatus::Approved | RunStatus::Exported)
+    }
+
+    /// Rejected or withdrawn: the run pays nothing and holds no one's line.
+    pub fn is_void(self) -> bool {
+        matches!(self, RunStatus::Rejected | RunStatus::Withdrawn)
+    }
+
+    /// Still awaiting its signatures: what may be returned, rejected or withdrawn.
+    pub fn awaits_signature(self) -> bool {
+        matches!(self, RunStatus::Draft | RunStatus::Reviewed)
     }
 }
 

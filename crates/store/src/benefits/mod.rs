@@ -227,8 +227,13 @@ impl Store {
         rows.into_iter().map(RunInfo::try_from).collect()
     }
 
+    /// The run of `month` for `scope` under `pack` that counts: rejected and withdrawn runs
+    /// are history, not the month's run.
     async fn find_run(&self, month: &str, scope: &str, pack: &str) -> Result<Option<RunInfo>> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE month = $1 AND scope = $2 AND pack = $3");
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE month = $1 AND scope = $2 AND pack = $3 \
+             AND status NOT IN ('rejected', 'withdrawn')"
+        );
         let r: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(month).bind(scope).bind(pack).fetch_optional(pool).await?);
         r.map(RunInfo::try_from).transpose()

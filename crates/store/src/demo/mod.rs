@@ -3,8 +3,10 @@
 //! per role. Seeded, so every demo database is the same.
 //!
 //! Files: here the accounts, the people and how the demo is loaded; `institutions` (the
-//! demo homes' beds, staff, gradings and waitlist, and the facilities).
+//! demo homes' beds, staff, gradings and waitlist, and the facilities); `deaths` (the funeral
+//! system's death file).
 
+mod deaths;
 mod institutions;
 
 use chrono::{Datelike, NaiveDate};
@@ -262,13 +264,24 @@ impl Store {
         }
         places.sort();
         let today = self.clock.today();
-        let people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
+        let mut people = generate_people(n, DEMO_COUNTY, &places, 20211207, today);
+        // The first time, some deaths arrive from the funeral system's file rather than with
+        // the register (the same deaths either way).
+        let first = self.no_death_files().await?;
+        let delivered = if first {
+            deaths::deliver_deaths(&mut people)
+        } else {
+            Vec::new()
+        };
         let dir = tempdir_path();
         let path = dir.join("会昌县老年人信息-演示.csv");
         write_csv(&people, &path)?;
         let summary = self.import_people(&path, DEMO_COUNTY, actor, &|_, _| {}).await;
         let _ = std::fs::remove_dir_all(&dir);
         let summary = summary?;
+        if first && !people.is_empty() {
+            self.load_demo_deaths(&delivered, &people, actor).await?;
+        }
         self.load_demo_care(today, actor).await?;
         self.load_demo_supervision(actor).await?;
         self.load_demo_visits(actor).await?;

@@ -185,6 +185,12 @@ struct RunPage {
     /// Payees edited in the register since approval: (person, approved name, name now).
     changed: Vec<(i64, String, String)>,
     can_return: bool,
+    /// 驳回: the same people as may return it.
+    can_reject: bool,
+    /// 撤回: the preparer, before approval.
+    can_withdraw: bool,
+    /// The run's area by name.
+    area: String,
     message: String,
     can_review: bool,
     can_approve: bool,
@@ -239,12 +245,19 @@ pub async fn run(
         layout: Layout::new(
             &state,
             &user,
-            format!("发放批次 {}：{} {}", run.id, run.month, run.scope),
+            format!("发放批次 {}：{} {}", run.id, run.month, area_name(&state, &run.scope)),
             "benefits",
         ),
-        can_return: matches!(run.status, RunStatus::Draft | RunStatus::Reviewed)
+        can_return: run.status.awaits_signature()
             && (user.may(Permission::BenefitReview) || user.may(Permission::BenefitApprove))
             && run.created_by != user.session.user.username,
+        can_reject: run.status.awaits_signature()
+            && (user.may(Permission::BenefitReview) || user.may(Permission::BenefitApprove))
+            && run.created_by != user.session.user.username,
+        can_withdraw: run.status == RunStatus::Draft
+            && user.may(Permission::BenefitPrepare)
+            && run.created_by == user.session.user.username,
+        area: area_name(&state, &run.scope),
         digest: run_digest(&run),
         notes,
         changed,
@@ -280,10 +293,15 @@ async fn sign(state: &AppState, user: &CurrentUser, id: i64, step: RunStep, f: S
     match step {
         RunStep::Review => user.require(Permission::BenefitReview)?,
         RunStep::Approve => user.require(Permission::BenefitApprove)?,
-        RunStep::Return(_) if !user.may(Permission::BenefitReview) => user.require(Permission::BenefitApprove)?,
-        RunStep::Return(_) => {}
+        RunStep::Return(_) | RunStep::Reject(_) if !user.may(Permission::BenefitReview) => {
+            user.require(Permission::BenefitApprove)?
+        }
+        RunStep::Return(_) | RunStep::Reject(_) => {}
+        RunStep::Withdraw(_) => user.require(Permission::BenefitPrepare)?,
     }
     run_in_scope(state, user, id).await?;
+    // Every step but a return ends with the run as it stands: the signer confirms month, area,
+    // people and amount (a rejection or withdrawal ends the run unpaid).
     if !matches!(step, RunStep::Return(_)) && f.confirm != "1" {
         return Err(AppError::Invalid(vec![yiyang_domain::person::FieldError::new(
             "confirm",
@@ -307,13 +325,15 @@ async fn sign(state: &AppState, user: &CurrentUser, id: i64, step: RunStep, f: S
         RunStep::Review => "已审核通过",
         RunStep::Approve => "已审批通过",
         RunStep::Return(_) => "已退回经办人",
+        RunStep::Reject(_) => "已驳回，本批次不予发放",
+        RunStep::Withdraw(_) => "已撤回，本批次不予发放，可重新计算该月",
     };
     Ok(flashed(
         format!("/benefits/runs/{id}"),
         format!(
             "{done}：{} {} 合计 {}",
             run.month,
-            run.scope,
+            area_name(state, &run.scope),
             yiyang_domain::Fen(run.total_fen)
         ),
     ))
@@ -342,6 +362,26 @@ pub async fn send_back(
 ) -> Result<Flashed, AppError> {
     let note = form.note.clone();
     sign(&state, &user, id, RunStep::Return(note), form).await
+}
+
+/// 驳回 by a reviewer or approver: the run ends unpaid.
+pub async fn reject(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Submitted { user, form }: Submitted<SignForm>,
+) -> Result<Flashed, AppError> {
+    let note = form.note.clone();
+    sign(&state, &user, id, RunStep::Reject(note), form).await
+}
+
+/// 撤回 by the preparer: the run ends unpaid and the month can be computed again.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Submitted { user, form }: Submitted<SignForm>,
+) -> Result<Flashed, AppError> {
+    let note = form.note.clone();
+    sign(&state, &user, id, RunStep::Withdraw(note), form).await
 }
 
 pub async fn export(

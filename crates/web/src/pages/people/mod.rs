@@ -2,8 +2,10 @@
 //! edit with inline validation that keeps what was typed.
 //!
 //! Files: here the list, the export and what the other register pages share; `detail` (one
-//! person's page); `form` (create and edit).
+//! person's page); `form` (create and edit); `deaths` (death files from exchanged data and
+//! their review list).
 
+pub mod deaths;
 mod detail;
 mod form;
 

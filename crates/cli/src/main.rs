@@ -8,6 +8,7 @@ mod bench_dashboard;
 mod bench_register;
 mod bench_services;
 mod benefits;
+mod import;
 mod indicators;
 mod inspect;
 mod planning;
@@ -20,7 +21,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use yiyang_domain::role::Role;
 use yiyang_store::audit::{Actor, Verification};
 use yiyang_store::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
@@ -75,7 +75,7 @@ enum Command {
     /// Import data from .csv or .xlsx.
     Import {
         #[command(subcommand)]
-        what: ImportWhat,
+        what: import::ImportWhat,
     },
     /// Load the demo county into the database.
     Demo {
@@ -137,37 +137,6 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchWhat,
     },
-}
-
-#[derive(Subcommand)]
-enum ImportWhat {
-    /// Older people (老年人信息). Rows are upserted by ID number; rejected rows are listed.
-    Elders(CareImportArgs),
-    /// Institutions (机构编号, 机构名称, 统一社会信用代码, 机构性质, 区划代码, …).
-    Institutions(CareImportArgs),
-    /// Beds (机构编号, 楼栋, 房间, 床号, 护理型, 失智照护单元).
-    Beds(CareImportArgs),
-    /// Residents (机构编号, 身份证号, 楼栋, 房间, 床号, 入住日期); needs a valid assessment.
-    Residents(CareImportArgs),
-    /// Assessment results, including legacy MZ/T 039-2013 levels (身份证号, 评估标准, 评估等级,
-    /// 评估日期, 有效期至).
-    Assessments(CareImportArgs),
-}
-
-/// A register file to import.
-#[derive(clap::Args)]
-struct CareImportArgs {
-    file: PathBuf,
-    #[command(flatten)]
-    db: DbArg,
-    /// Write the rejected rows to this .xlsx file.
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// Only accept rows inside this division (default: the account's scope).
-    #[arg(long, default_value = "")]
-    scope: String,
-    #[command(flatten)]
-    who: account::AccountArg,
 }
 
 #[derive(Subcommand)]
@@ -360,98 +329,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import {
-            what:
-                ImportWhat::Elders(CareImportArgs {
-                    file,
-                    db,
-                    report,
-                    scope,
-                    who,
-                }),
-        } => {
-            let store = crate::open_store(&db.db).await?;
-            let me = who
-                .sign_in(&store, yiyang_domain::role::Permission::PersonWrite)
-                .await?;
-            let scope = me.scope(&scope)?;
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 预计剩余 {eta}")
-                    .expect("template")
-                    .progress_chars("=> "),
-            );
-            let b = bar.clone();
-            let summary = store
-                .import_people(&file, &scope, &me.actor, &move |done, total| {
-                    b.set_length(total);
-                    b.set_position(done);
-                })
-                .await?;
-            bar.finish_and_clear();
-            let j = &summary.job;
-            println!(
-                "导入完成（编号 {}）：共 {} 行，新增 {}，更新 {}，未变 {}，未导入 {} 行。",
-                j.id, j.total_rows, j.inserted, j.updated, j.unchanged, j.rejected
-            );
-            if !summary.ignored_columns.is_empty() {
-                println!("未识别而忽略的列：{}", summary.ignored_columns.join("、"));
-            }
-            for e in summary.errors.iter().take(50) {
-                println!("  第 {} 行 {}（{}）：{}", e.row_no, e.field, e.value, e.message);
-            }
-            if summary.errors.len() > 50 {
-                println!("  ……另有 {} 条问题", summary.errors.len() - 50);
-            }
-            if let Some(path) = report {
-                let bytes = yiyang_store::import::error_report_xlsx(j, &summary.errors)?;
-                std::fs::write(&path, bytes)?;
-                println!("问题报告已写入 {}", path.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Import { what } => {
-            use yiyang_store::care_import::CareFile;
-            let (kind, a) = match what {
-                ImportWhat::Institutions(a) => (CareFile::Institutions, a),
-                ImportWhat::Beds(a) => (CareFile::Beds, a),
-                ImportWhat::Residents(a) => (CareFile::Residents, a),
-                ImportWhat::Assessments(a) => (CareFile::Assessments, a),
-                ImportWhat::Elders(_) => unreachable!("handled above"),
-            };
-            let store = crate::open_store(&a.db.db).await?;
-            let me = a
-                .who
-                .sign_in(&store, yiyang_domain::role::Permission::InstitutionWrite)
-                .await?;
-            let scope = me.scope(&a.scope)?;
-            let file_name = a
-                .file
-                .file_name()
-                .map_or_else(|| a.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-            let (job_id, summary) = store.import_care(&a.file, &file_name, kind, &scope, &me.actor).await?;
-            println!(
-                "{}导入完成（导入任务 {job_id}）：共 {} 行，新增 {}，已存在 {}，未导入 {} 条问题。",
-                kind.label(),
-                summary.total_rows,
-                summary.imported,
-                summary.unchanged,
-                summary.errors.len()
-            );
-            for e in summary.errors.iter().take(50) {
-                println!("  第 {} 行 {}（{}）：{}", e.row_no, e.field, e.value, e.message);
-            }
-            if let Some(path) = a.report {
-                let job = store.import_job(job_id).await?.expect("just recorded");
-                std::fs::write(&path, yiyang_store::import::error_report_xlsx(&job, &summary.errors)?)?;
-                println!("问题报告已写入 {}", path.display());
-            }
-            Ok(if summary.errors.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            })
-        }
+        Command::Import { what } => import::run(what).await,
         Command::Demo { db, people } => {
             let store = crate::open_store(&db.db).await?;
             let n = store.load_demo(people, &cli_actor()).await?;

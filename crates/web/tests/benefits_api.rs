@@ -173,3 +173,50 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_run_is_returned_rejected_and_withdrawn_over_the_api_each_with_its_reason() {
+    for (b, _store, router) in apps(60).await {
+        let mut clerk = Client::api(&router, "huichang").await;
+        let mut reviewer = Client::api(&router, "shenhe").await;
+        let id = clerk.run_to_draft("2026-09").await["id"].as_i64().unwrap();
+        let uri = |step: &str, id: i64| format!("/api/v1/benefit-runs/{id}/{step}");
+        let r = reviewer
+            .send_json("POST", &uri("return", id), json!({"note": "请核对人数"}))
+            .await;
+        assert_eq!(
+            (r.status, r.json()["status"].as_str()),
+            (StatusCode::OK, Some("draft")),
+            "{b}"
+        );
+        let r = reviewer
+            .send_json("POST", &uri("reject", id), json!({"note": " "}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {}", r.text());
+        let r = reviewer
+            .send_json("POST", &uri("reject", id), json!({"note": "名单有误"}))
+            .await;
+        assert_eq!(
+            (r.status, r.json()["status"].as_str()),
+            (StatusCode::OK, Some("rejected")),
+            "{b}"
+        );
+        let r = reviewer.send_json("POST", &uri("review", id), json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}: a rejected run is not signed");
+
+        let again = clerk.run_to_draft("2026-09").await["id"].as_i64().unwrap();
+        assert_ne!(again, id, "{b}");
+        let r = reviewer
+            .send_json("POST", &uri("withdraw", again), json!({"note": "重算"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        let r = clerk
+            .send_json("POST", &uri("withdraw", again), json!({"note": "漏录一人"}))
+            .await;
+        assert_eq!(
+            (r.status, r.json()["status"].as_str()),
+            (StatusCode::OK, Some("withdrawn")),
+            "{b}"
+        );
+    }
+}

@@ -30,7 +30,7 @@ pub struct Run {
     pub scope: String,
     /// A pack id, or `auto` (each person's most specific pack).
     pub pack: String,
-    /// `computing`, `draft`, `reviewed`, `approved` or `exported`.
+    /// `computing`, `draft`, `reviewed`, `approved`, `exported`, `rejected` or `withdrawn`.
     pub status: String,
     pub status_label: String,
     pub persons: i64,

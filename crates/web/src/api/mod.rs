@@ -7,6 +7,7 @@
 
 pub mod benefits;
 pub mod people;
+pub mod run_steps;
 pub mod sos;
 
 use askama::Template;
@@ -133,6 +134,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(benefits::lines))
         .routes(routes!(benefits::review))
         .routes(routes!(benefits::approve))
+        .routes(routes!(run_steps::send_back))
+        .routes(routes!(run_steps::reject))
+        .routes(routes!(run_steps::withdraw))
         .routes(routes!(sos::take))
         .routes(routes!(sos::calls))
         .split_for_parts();

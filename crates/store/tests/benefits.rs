@@ -158,7 +158,32 @@ async fn a_run_pays_each_person_by_their_packs_and_running_it_again_changes_noth
         assert!(again.already_complete, "{b}");
         assert_eq!(lines(&s, out.run.id).await, first, "{b}");
 
-        // A county run of the same month overlaps: it must not pay anyone a second time.
+        // A county run of the same month overlaps: while the province's draft is open it is
+        // refused, naming that draft (nobody's line waits in a run the county cannot see) …
+        let refused = s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "360733"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await;
+        match refused {
+            Err(StoreError::Refused(msg)) => {
+                assert!(
+                    msg.contains("江西省") && msg.contains(&format!("编号 {}", out.run.id)),
+                    "{b}: {msg}"
+                )
+            }
+            other => panic!("{b}: {other:?}"),
+        }
+        // … and once that run is approved, the county run pays no one a second time.
+        s.review_run(out.run.id, None, "rev", Role::Reviewer, "36", &actor("rev"))
+            .await
+            .unwrap();
+        s.approve_run(out.run.id, None, "boss", Role::Approver, "36", &actor("boss"))
+            .await
+            .unwrap();
         let county = s
             .run_benefits(
                 &RunRequest::new(m("2025-06"), "360733"),

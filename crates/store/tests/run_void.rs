@@ -162,3 +162,53 @@ async fn a_rejected_or_withdrawn_run_pays_nothing_and_frees_the_month() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_townships_open_draft_holds_no_one_out_of_the_countys_run() {
+    for (b, url) in fresh_database_urls().await {
+        let s = Store::connect(&url).await.unwrap();
+        for seq in ["011", "021"] {
+            elder(&s, seq).await;
+        }
+        let packs = shipped::packs_with_demo_figures_across_jiangxi();
+        let month = Month::parse("2025-05").unwrap();
+        let town = s
+            .run_benefits(&RunRequest::new(month, "360733100"), &packs, &actor("zhen"), &|_, _| {})
+            .await
+            .unwrap()
+            .run;
+        assert!(town.lines >= 2, "{b}");
+        // The county's run is refused while the township's draft is open, and says where.
+        let county = s
+            .run_benefits(&RunRequest::new(month, "360733"), &packs, &actor("clerk"), &|_, _| {})
+            .await;
+        match county {
+            Err(StoreError::Refused(msg)) => assert!(msg.contains("文武坝镇") && msg.contains("待审核"), "{b}: {msg}"),
+            other => panic!("{b}: {other:?}"),
+        }
+        let early = s.check_run_start(&RunRequest::new(month, "360733"), &packs).await;
+        assert!(matches!(early, Err(StoreError::Refused(_))), "{b}: {early:?}");
+        // So is a second township run the other way round: the county's draft blocks it.
+        s.sign_run(
+            town.id,
+            &RunStep::Withdraw("由县里统一计算".into()),
+            None,
+            "zhen",
+            Role::CivilAffairs,
+            "360733100",
+            &actor("zhen"),
+        )
+        .await
+        .unwrap();
+        let county = compute(&s).await;
+        assert_eq!(
+            (county.lines, county.skipped),
+            (town.lines, 0),
+            "{b}: everyone paid by the county"
+        );
+        let again = s
+            .run_benefits(&RunRequest::new(month, "360733100"), &packs, &actor("zhen"), &|_, _| {})
+            .await;
+        assert!(matches!(again, Err(StoreError::Refused(_))), "{b}: {again:?}");
+    }
+}

@@ -198,6 +198,7 @@ impl Store {
                 "{month_s} 的发放批次正在计算中，请稍后刷新查看"
             )));
         }
+        self.refuse_overlap(&month_s, req.scope, pack_key).await?;
         if let Some(run) = self.find_run(&month_s, req.scope, pack_key).await? {
             if req.recompute && !matches!(run.status, RunStatus::Draft | RunStatus::Computing) {
                 return Err(StoreError::Refused(format!(
@@ -225,6 +226,35 @@ impl Store {
         let rows: Vec<RunRecord> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?);
         rows.into_iter().map(RunInfo::try_from).collect()
+    }
+
+    /// Refuses a run of `month` for `scope` while another open run (计算中, 待审核, 已审核) of the
+    /// same month covers any of the same people — an ancestor's, a descendant's, or the same
+    /// area's under another pack — naming it, so that no one's line sits in a draft the
+    /// preparer cannot see. That run is approved (then the lines it holds are skipped here, not
+    /// paid twice), or withdrawn or rejected (then this run pays them).
+    pub(crate) async fn refuse_overlap(&self, month: &str, scope: &str, pack: &str) -> Result<()> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE month = $1 AND status IN ('computing', 'draft', 'reviewed') \
+             AND NOT (scope = $2 AND pack = $3) \
+             AND (scope = substr($2, 1, length(scope)) OR substr(scope, 1, length($2)) = $2) ORDER BY id LIMIT 1"
+        );
+        let other: Option<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(month).bind(scope).bind(pack).fetch_optional(pool).await?);
+        let Some(other) = other.map(RunInfo::try_from).transpose()? else {
+            return Ok(());
+        };
+        let r = self.reference();
+        let area = if other.scope == scope {
+            "本区划另一政策包".to_string()
+        } else {
+            r.division_path(&other.scope)
+        };
+        Err(StoreError::Refused(format!(
+            "{month} 已有{area}的发放批次（编号 {}，{}）包含本区划的人员：请先办结（审批）或由经办人撤回、审核人驳回该批次，再计算本批次",
+            other.id,
+            other.status.label()
+        )))
     }
 
     /// The run of `month` for `scope` under `pack` that counts: rejected and withdrawn runs

@@ -255,6 +255,7 @@ impl Store {
                 })
             }
             None => {
+                self.refuse_overlap(&month_s, req.scope, pack_key).await?;
                 let at = now();
                 let id: i64 = with_pool!(self, pool => {
                     let mut tx = pool.begin_write().await?;

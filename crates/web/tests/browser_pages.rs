@@ -1,6 +1,7 @@
 //! The pages as county staff use them, in headless Chromium on a 390 px phone and a 1024 px
 //! tablet: the division picker, the bed board and a bed's own page, an admission refused
-//! with the form kept, the assessor's work list, and the phone's compact header.
+//! with the form kept, the assessor's work list, the phone's compact header, and a death the
+//! funeral file names differently, checked and confirmed.
 //!
 //! With `YIYANG_SCREENSHOT_DIR=docs/screenshots` these tests also write the README's
 //! screenshots.
@@ -369,5 +370,51 @@ async fn the_assessor_sees_the_work_list_and_the_phone_header_opens_a_menu() {
         .is_displayed()
         .await
         .unwrap());
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_clerk_checks_a_death_the_funeral_file_names_differently_on_a_phone() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    login(&c, &base, "huichang").await;
+    c.goto(&format!("{base}/people/deaths")).await.unwrap();
+    c.wait().for_element(Locator::Css(".death-review")).await.unwrap();
+    fits_the_window(&c).await;
+    let waiting = count(&c, ".death-review").await;
+    assert!(waiting >= 1, "the demo file's name mismatch waits");
+    // The reason is written on the card, and the death recorded.
+    c.find(Locator::Css(".death-review textarea[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("经村委会核实，系同一人，殡仪馆登记姓名有误")
+        .await
+        .unwrap();
+    screenshot(&c, "death-review-phone").await;
+    c.find(Locator::Css(".death-review button[value=confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let said = wait_text(&c, "message").await;
+    assert!(said.contains("已按核实结果登记死亡"), "{said}");
+    assert_eq!(count(&c, ".death-review").await, waiting - 1);
+    // The file's own page lists every row with its outcome, and fits the phone.
+    c.find(Locator::Css("#death-files a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("death-rows")).await.unwrap();
+    fits_the_window(&c).await;
+    let rows = text_of(&c, "death-rows").await;
+    assert!(
+        rows.contains("核实后登记死亡") && rows.contains("本辖区登记册中无此人"),
+        "{rows}"
+    );
     c.close().await.unwrap();
 }

@@ -13,7 +13,7 @@ use crate::audit::{Actor, AuditAppend};
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
 /// (code, label, grant table, owner column, owner table)
-const KINDS: [(&str, &str, &str, &str, &str); 3] = [
+pub(crate) const KINDS: [(&str, &str, &str, &str, &str); 3] = [
     (
         "construction",
         "护理型床位建设补助",
@@ -107,14 +107,16 @@ impl Store {
     }
 
     /// 审核 (`to` = `reviewed`) or 审批 (`approved`) every grant of `kind` to `owner` waiting for
-    /// that step, except those the signer prepared (or, to approve, reviewed). Returns how many
-    /// grants were signed.
+    /// that step, except those the signer prepared (or, to approve, reviewed), if they are still
+    /// what the signer saw (`seen`: the group's [`Store::grant_digest`] on the page they
+    /// checked). Returns how many grants were signed.
     #[allow(clippy::too_many_arguments)]
     pub async fn sign_grants(
         &self,
         kind: &str,
         owner_id: i64,
         to: &str,
+        seen: &str,
         user: &str,
         role: Role,
         scope: &str,
@@ -160,6 +162,11 @@ impl Store {
         }
         if own == waiting {
             return Err(StoreError::Refused(format!("经办人、审核人不能{verb}自己经手的补助")));
+        }
+        if self.grant_digest(kind, owner_id, from).await? != seen {
+            return Err(StoreError::Refused(
+                "补助明细在您查看之后有变动，请刷新明细页重新核对后再办理".into(),
+            ));
         }
         let n = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

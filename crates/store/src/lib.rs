@@ -14,6 +14,7 @@ pub mod construction;
 pub mod demo;
 pub mod disbursement;
 pub mod facilities;
+pub mod grant_items;
 pub mod grants;
 pub mod import;
 pub mod import_template;

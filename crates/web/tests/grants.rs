@@ -3,7 +3,7 @@
 
 mod common;
 
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 
 async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
@@ -15,6 +15,33 @@ async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
         .find(|i| i.code == code)
         .unwrap()
         .id
+}
+
+/// Opens the group's page as a signer would, then signs what it shows: the digest of the page
+/// and the tick that repeats payee, items and amount.
+async fn sign_group(c: &mut Client, kind: &str, owner: i64, to: &str) -> StatusCode {
+    let page = c.get(&format!("/grants/{kind}/{owner}")).await.text();
+    let digest = page
+        .split("name=\"digest\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string();
+    let csrf = c.csrf.clone();
+    let owner = owner.to_string();
+    c.post_form(
+        "/grants/sign",
+        &[
+            ("_csrf", &csrf),
+            ("kind", kind),
+            ("owner", &owner),
+            ("to", to),
+            ("digest", &digest),
+            ("confirm", "1"),
+        ],
+    )
+    .await
+    .status
 }
 
 #[tokio::test]
@@ -56,36 +83,9 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             page.contains("待审核") && !page.contains("审核通过"),
             "{b}: the clerk signs nothing"
         );
-        let sign = |kind: &'static str, owner: i64, to: &'static str, csrf: String| {
-            vec![
-                ("_csrf".to_string(), csrf),
-                ("kind".to_string(), kind.to_string()),
-                ("owner".to_string(), owner.to_string()),
-                ("to".to_string(), to.to_string()),
-            ]
-        };
-        let post = |c: &mut Client, f: Vec<(String, String)>| {
-            let body = f
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{}={}",
-                        yiyang_web::error::urlencode(k),
-                        yiyang_web::error::urlencode(v)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("&");
-            let req = axum::http::Request::post("/grants/sign")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(axum::body::Body::from(body))
-                .unwrap();
-            let mut c = c.clone();
-            async move { c.send(req).await.status }
-        };
         // The clerk may not review; approving before review is refused.
         assert_eq!(
-            post(&mut clerk, sign("construction", private, "reviewed", csrf.clone())).await,
+            sign_group(&mut clerk, "construction", private, "reviewed").await,
             StatusCode::FORBIDDEN,
             "{b}"
         );
@@ -96,23 +96,49 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
             home.contains("<span class=\"num\">3</span><span>待审核的一次性补助</span>"),
             "{b}: {home}"
         );
-        let rc = reviewer.csrf.clone();
-        assert!(reviewer.get("/grants").await.text().contains("审核通过"), "{b}");
+        assert!(reviewer.get("/grants").await.text().contains("核对并审核"), "{b}");
         assert_eq!(
-            post(&mut reviewer, sign("construction", private, "approved", rc.clone())).await,
+            sign_group(&mut reviewer, "construction", private, "approved").await,
             StatusCode::FORBIDDEN,
             "{b}"
         );
+        // A group opens on its items; a signature needs the tick and the page's digest.
+        let page = reviewer.get(&format!("/grants/construction/{private}")).await.text();
+        assert!(
+            page.contains("id=\"grant-items\"") && page.contains(" 床<") && page.contains("已核对"),
+            "{b}"
+        );
+        let (csrf, owner) = (reviewer.csrf.clone(), private.to_string());
+        let form = |digest: &'static str, confirm: &'static str| {
+            [
+                ("kind", "construction"),
+                ("to", "reviewed"),
+                ("digest", digest),
+                ("confirm", confirm),
+            ]
+        };
+        for (digest, confirm, want) in [
+            ("stale", "1", StatusCode::CONFLICT),
+            ("stale", "", StatusCode::UNPROCESSABLE_ENTITY),
+        ] {
+            let mut pairs = vec![("_csrf", csrf.as_str()), ("owner", owner.as_str())];
+            pairs.extend(form(digest, confirm));
+            assert_eq!(
+                reviewer.post_form("/grants/sign", &pairs).await.status,
+                want,
+                "{b}: {digest} {confirm}"
+            );
+        }
         for (kind, owner) in [("construction", private), ("facility", site), ("staff", inst)] {
             assert_eq!(
-                post(&mut reviewer, sign(kind, owner, "reviewed", rc.clone())).await,
+                sign_group(&mut reviewer, kind, owner, "reviewed").await,
                 StatusCode::SEE_OTHER,
                 "{b}: {kind}"
             );
         }
         // Reviewed once: a second review finds nothing waiting.
         assert_eq!(
-            post(&mut reviewer, sign("facility", site, "reviewed", rc.clone())).await,
+            sign_group(&mut reviewer, "facility", site, "reviewed").await,
             StatusCode::CONFLICT,
             "{b}"
         );
@@ -125,7 +151,7 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         let ac = approver.csrf.clone();
         for (kind, owner) in [("construction", private), ("facility", site), ("staff", inst)] {
             assert_eq!(
-                post(&mut approver, sign(kind, owner, "approved", ac.clone())).await,
+                sign_group(&mut approver, kind, owner, "approved").await,
                 StatusCode::SEE_OTHER,
                 "{b}: {kind}"
             );

@@ -326,12 +326,25 @@ async fn approved_run_and_grant(store: &yiyang_store::Store, router: &axum::Rout
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     for (who, to) in [("shenhe", "reviewed"), ("shenpi", "approved")] {
         let mut c = Client::login(router, who).await;
-        c.get("/grants").await;
+        let page = c.get(&format!("/grants/construction/{home}")).await.text();
+        let digest = page
+            .split("name=\"digest\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the group's digest")
+            .to_string();
         let csrf = c.csrf.clone();
         let r = c
             .post_form(
                 "/grants/sign",
-                &[("_csrf", &csrf), ("kind", "construction"), ("owner", &home), ("to", to)],
+                &[
+                    ("_csrf", &csrf),
+                    ("kind", "construction"),
+                    ("owner", &home),
+                    ("to", to),
+                    ("digest", &digest),
+                    ("confirm", "1"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.text());

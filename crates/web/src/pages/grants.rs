@@ -2,12 +2,13 @@
 //! waiting for 审核 and 审批, and the payment list of approved ones.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::{Html, Redirect, Response};
+use axum::extract::{Path, State};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
-use yiyang_store::grants::GrantGroup;
+use yiyang_store::grant_items::{GrantItem, GrantPayee};
+use yiyang_store::grants::{kind_label, GrantGroup};
 
 use super::download::{area_name, xlsx_download};
 use super::institutions::actor;
@@ -15,6 +16,7 @@ use super::{render, Layout};
 use crate::access::{NoFields, Submitted};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::security::{flashed, Flash, Flashed};
 use crate::AppState;
 
 #[derive(Template)]
@@ -26,6 +28,8 @@ struct GrantsPage {
     can_review: bool,
     can_approve: bool,
     approved_fen: i64,
+    /// Each group's area by name, in the order of `groups`.
+    areas: Vec<String>,
 }
 
 impl GrantsPage {
@@ -47,7 +51,10 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
         .filter(|g| g.status == "approved")
         .map(|g| g.amount_fen)
         .sum();
+    let r = state.store.reference();
+    let areas = groups.iter().map(|g| r.division_path(&g.division)).collect();
     render(&GrantsPage {
+        areas,
         layout: Layout::new(&state, &user, "一次性补助审核与拨付", "grants"),
         groups,
         user: user.session.user.username.clone(),
@@ -57,32 +64,121 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
     })
 }
 
+#[derive(Template)]
+#[template(path = "grants_group.html")]
+struct GroupPage {
+    layout: Layout,
+    kind: String,
+    kind_label: &'static str,
+    owner: i64,
+    payee: GrantPayee,
+    area: String,
+    items: Vec<GrantItem>,
+    /// The step the user may take now: ("reviewed" | "approved", its verb, the group's digest,
+    /// items waiting, their sum).
+    step: Option<(&'static str, &'static str, String, usize, i64)>,
+    message: String,
+}
+
+impl GroupPage {
+    fn yuan(&self, fen: &i64) -> String {
+        Fen(*fen).to_string()
+    }
+    fn when(&self, i: &GrantItem) -> String {
+        super::local_minute(i.granted_at)
+    }
+}
+
+/// One group opened: its items, and the step the user may take on what waits, after a tick
+/// that repeats payee, items and amount.
+pub async fn group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((kind, owner)): Path<(String, i64)>,
+    flash: Flash,
+) -> Result<Html<String>, AppError> {
+    user.require(Permission::BenefitRead)?;
+    let (payee, items) = state.store.grant_items(&kind, owner, user.scope()).await?;
+    let me = user.session.user.username.as_str();
+    let mut step = None;
+    for (from, to, verb, permission) in [
+        ("prepared", "reviewed", "审核", Permission::BenefitReview),
+        ("reviewed", "approved", "审批", Permission::BenefitApprove),
+    ] {
+        let waiting: Vec<&GrantItem> = items.iter().filter(|i| i.status == from).collect();
+        let theirs = waiting.iter().any(|i| i.granted_by != me);
+        if user.may(permission) && theirs {
+            let digest = state.store.grant_digest(&kind, owner, from).await?;
+            step = Some((
+                to,
+                verb,
+                digest,
+                waiting.len(),
+                waiting.iter().map(|i| i.amount_fen).sum(),
+            ));
+        }
+    }
+    render(&GroupPage {
+        layout: Layout::new(
+            &state,
+            &user,
+            format!("{}：{}", payee.name, kind_label(&kind)),
+            "grants",
+        ),
+        kind_label: kind_label(&kind),
+        area: state.store.reference().division_path(&payee.division),
+        kind,
+        owner,
+        payee,
+        items,
+        step,
+        message: flash.0,
+    })
+}
+
 #[derive(Deserialize)]
 pub struct SignForm {
     kind: String,
     owner: i64,
     to: String,
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 pub async fn sign(
     State(state): State<AppState>,
     Submitted { user, form: f }: Submitted<SignForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Flashed, AppError> {
     user.require(Permission::BenefitRead)?;
+    // The payee in scope first: an unknown or out-of-scope group is a 404 before the form.
+    let (payee, _) = state.store.grant_items(&f.kind, f.owner, user.scope()).await?;
+    if f.confirm != "1" {
+        return Err(AppError::Invalid(vec![yiyang_domain::person::FieldError::new(
+            "confirm",
+            "请先在明细页核对收款单位、项数和金额，并勾选确认",
+        )]));
+    }
     let u = &user.session.user;
-    state
+    let n = state
         .store
         .sign_grants(
             &f.kind,
             f.owner,
             &f.to,
+            f.digest.trim(),
             &u.username,
             u.role,
             user.scope(),
             &actor(&user),
         )
         .await?;
-    Ok(Redirect::to("/grants"))
+    let verb = if f.to == "approved" { "审批" } else { "审核" };
+    Ok(flashed(
+        format!("/grants/{}/{}", f.kind, f.owner),
+        format!("已{verb}通过：{} {}，{n} 项", payee.name, kind_label(&f.kind)),
+    ))
 }
 
 /// Exporting marks the grants as paid out, so it is a POST with the form's CSRF token.

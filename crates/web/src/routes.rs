@@ -188,6 +188,7 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/facilities/{id}/subsidies", post(pages::facilities::grant)),
         ("/grants", get(pages::grants::index)),
         ("/grants/sign", post(pages::grants::sign)),
+        ("/grants/return", post(pages::grants::send_back)),
         ("/grants/{kind}/{owner}", get(pages::grants::group)),
         ("/grants/export.xlsx", post(pages::grants::export)),
         ("/policy", get(pages::policy::index)),

@@ -223,3 +223,85 @@ async fn one_off_grants_are_reviewed_approved_and_exported_by_three_people() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_grant_group_is_returned_to_the_clerk_with_a_reason_and_granted_again() {
+    for (b, store, router) in apps(10).await {
+        let private = institution(&store, "JG3607332001").await;
+        let grant = format!("/institutions/{private}/construction-subsidy");
+        let mut clerk = Client::login(&router, "huichang").await;
+        let csrf = clerk.csrf.clone();
+        assert_eq!(
+            clerk.post_form(&grant, &[("_csrf", &csrf)]).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let before = store.grant_groups("360733").await.unwrap();
+        let fen: i64 = before.iter().map(|g| g.amount_fen).sum();
+
+        let mut reviewer = Client::login(&router, "shenhe").await;
+        let uri = format!("/grants/construction/{private}");
+        let page = reviewer.get(&uri).await.text();
+        assert!(page.contains("退回经办人"), "{b}");
+        let digest = page
+            .split("name=\"digest\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let (csrf, owner) = (reviewer.csrf.clone(), private.to_string());
+        let form = |note: &'static str| vec![("kind", "construction"), ("from", "prepared"), ("note", note)];
+        let mut bare = vec![
+            ("_csrf", csrf.as_str()),
+            ("owner", owner.as_str()),
+            ("digest", digest.as_str()),
+        ];
+        bare.extend(form(""));
+        assert_eq!(
+            reviewer.post_form("/grants/return", &bare).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        let mut with = vec![
+            ("_csrf", csrf.as_str()),
+            ("owner", owner.as_str()),
+            ("digest", digest.as_str()),
+        ];
+        with.extend(form("床位未通过消防验收，请核实后重新核定"));
+        let r = reviewer.post_form("/grants/return", &with).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        // The grants left the list; the group's page keeps what was returned and why.
+        assert!(store.grant_groups("360733").await.unwrap().is_empty(), "{b}");
+        let page = clerk.get(&uri).await.text();
+        assert!(
+            page.contains("id=\"grant-returned\"") && page.contains("床位未通过消防验收"),
+            "{b}"
+        );
+        // The clerk grants them again, and they wait for review as before.
+        let csrf = csrf_of(&mut clerk).await;
+        assert_eq!(
+            clerk.post_form(&grant, &[("_csrf", &csrf)]).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let again = store.grant_groups("360733").await.unwrap();
+        assert_eq!(
+            (
+                again.iter().map(|g| g.amount_fen).sum::<i64>(),
+                again.iter().all(|g| g.status == "prepared")
+            ),
+            (fen, true),
+            "{b}"
+        );
+        let audit = store
+            .audit_entries(Some(("grant", &format!("construction:{private}"))), 10, 0)
+            .await
+            .unwrap();
+        assert!(audit.iter().any(|a| a.action == "return" && a.actor == "shenhe"), "{b}");
+    }
+}
+
+async fn csrf_of(c: &mut Client) -> String {
+    c.get("/grants").await;
+    c.csrf.clone()
+}

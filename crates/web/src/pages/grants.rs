@@ -7,7 +7,7 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
-use yiyang_store::grant_items::{GrantItem, GrantPayee};
+use yiyang_store::grant_items::{GrantItem, GrantPayee, ReturnedGrant};
 use yiyang_store::grants::{kind_label, GrantGroup};
 
 use super::download::{area_name, xlsx_download};
@@ -74,6 +74,7 @@ struct GroupPage {
     payee: GrantPayee,
     area: String,
     items: Vec<GrantItem>,
+    returned: Vec<ReturnedGrant>,
     /// The step the user may take now: ("reviewed" | "approved", its verb, the group's digest,
     /// items waiting, their sum).
     step: Option<(&'static str, &'static str, String, usize, i64)>,
@@ -86,6 +87,17 @@ impl GroupPage {
     }
     fn when(&self, i: &GrantItem) -> String {
         super::local_minute(i.granted_at)
+    }
+    fn returned_when(&self, r: &ReturnedGrant) -> String {
+        super::local_minute(r.returned_at)
+    }
+    /// The status the step's grants wait at.
+    fn from(&self, to: &str) -> &'static str {
+        if to == "approved" {
+            "reviewed"
+        } else {
+            "prepared"
+        }
     }
 }
 
@@ -118,7 +130,9 @@ pub async fn group(
             ));
         }
     }
+    let returned = state.store.returned_grants(&kind, owner).await?;
     render(&GroupPage {
+        returned,
         layout: Layout::new(
             &state,
             &user,
@@ -134,6 +148,45 @@ pub async fn group(
         step,
         message: flash.0,
     })
+}
+
+#[derive(Deserialize)]
+pub struct ReturnForm {
+    kind: String,
+    owner: i64,
+    from: String,
+    #[serde(default)]
+    digest: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// 退回: the waiting grants go back to the clerk with the reason; the clerk can grant them
+/// again once corrected.
+pub async fn send_back(
+    State(state): State<AppState>,
+    Submitted { user, form: f }: Submitted<ReturnForm>,
+) -> Result<Flashed, AppError> {
+    user.require(Permission::BenefitRead)?;
+    let u = &user.session.user;
+    let n = state
+        .store
+        .return_grants(
+            &f.kind,
+            f.owner,
+            &f.from,
+            f.digest.trim(),
+            &f.note,
+            &u.username,
+            u.role,
+            user.scope(),
+            &actor(&user),
+        )
+        .await?;
+    Ok(flashed(
+        format!("/grants/{}/{}", f.kind, f.owner),
+        format!("已退回经办人：{n} 项，可更正后重新核定"),
+    ))
 }
 
 #[derive(Deserialize)]

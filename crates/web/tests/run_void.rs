@@ -125,3 +125,68 @@ async fn a_run_is_rejected_by_its_reviewer_or_withdrawn_by_its_clerk_and_the_mon
         assert_eq!(store.benefit_run(third).await.unwrap().status, RunStatus::Draft, "{b}");
     }
 }
+
+#[tokio::test]
+async fn a_county_sees_the_provinces_open_run_holding_its_people_and_computes_once_it_is_withdrawn() {
+    for (b, store, router) in apps(40).await {
+        let mut province = Client::login(&router, "sheng").await;
+        let csrf = province.csrf.clone();
+        let r = province
+            .post_form("/benefits", &[("_csrf", &csrf), ("month", "2026-10"), ("pack", "")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let mut held = None;
+        for _ in 0..300 {
+            let runs = store.list_benefit_runs("36").await.unwrap();
+            if let Some(r) = runs.iter().find(|r| r.status == RunStatus::Draft) {
+                held = Some(r.clone());
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let held = held.expect("the province's draft");
+
+        // The county cannot open the province's run, but its page says the run holds its
+        // people, and computing the month is refused with the same words.
+        let mut county = Client::login(&router, "huichang").await;
+        assert_eq!(
+            county.get(&format!("/benefits/runs/{}", held.id)).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
+        let page = county.get("/benefits").await.text();
+        assert!(
+            page.contains("id=\"runs-above\"") && page.contains(&format!("编号 {}", held.id)),
+            "{b}"
+        );
+        assert!(page.contains("江西省"), "{b}");
+        let csrf = county.csrf.clone();
+        let r = county
+            .post_form("/benefits", &[("_csrf", &csrf), ("month", "2026-10"), ("pack", "")])
+            .await;
+        assert!(r.text().contains(&format!("编号 {}", held.id)), "{b}: {}", r.status);
+        assert!(store.list_benefit_runs("360733").await.unwrap().is_empty(), "{b}");
+
+        // The province withdraws it; the county then computes its month in full.
+        let page = province.get(&format!("/benefits/runs/{}", held.id)).await.text();
+        let (csrf, seen) = (province.csrf.clone(), digest_of(&page));
+        let r = province
+            .post_form(
+                &format!("/benefits/runs/{}/withdraw", held.id),
+                &[
+                    ("_csrf", &csrf),
+                    ("digest", &seen),
+                    ("note", "由各县分别计算"),
+                    ("confirm", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert!(
+            !county.get("/benefits").await.text().contains("id=\"runs-above\""),
+            "{b}"
+        );
+        let own = new_draft(&store, &mut county, &[]).await;
+        assert!(store.benefit_run(own).await.unwrap().lines > 0, "{b}");
+    }
+}

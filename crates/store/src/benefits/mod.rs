@@ -257,6 +257,35 @@ impl Store {
         )))
     }
 
+    /// Open runs (计算中, 待审核, 已审核) of a wider area than `scope` — the city's or the
+    /// province's — that hold lines of people registered inside `scope`, with how many: the
+    /// runs `scope`'s own staff cannot open, shown so they know who is held where.
+    pub async fn open_runs_above(&self, scope: &str) -> Result<Vec<(RunInfo, i64)>> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE status IN ('computing', 'draft', 'reviewed') \
+             AND length(scope) < length($1) AND scope = substr($1, 1, length(scope)) ORDER BY month DESC, id DESC LIMIT 20"
+        );
+        let rows: Vec<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).bind(scope).fetch_all(pool).await?);
+        let (lo, hi) = scope_range(scope);
+        // A county or wider is a range of the lines' own county; a township needs the register.
+        let count = if scope.len() <= 6 {
+            "SELECT COUNT(*) FROM payment_lines WHERE run_id = $1 AND county >= $2 AND county < $3"
+        } else {
+            "SELECT COUNT(*) FROM payment_lines l JOIN persons p ON p.id = l.person_id \
+             WHERE l.run_id = $1 AND p.hukou_division >= $2 AND p.hukou_division < $3"
+        };
+        let mut out = Vec::new();
+        for r in rows {
+            let run = RunInfo::try_from(r)?;
+            let n: i64 = with_pool!(self, pool => sqlx::query_scalar(count)
+                .bind(run.id).bind(&lo).bind(&hi).fetch_one(pool).await?);
+            if n > 0 {
+                out.push((run, n));
+            }
+        }
+        Ok(out)
+    }
+
     /// The run of `month` for `scope` under `pack` that counts: rejected and withdrawn runs
     /// are history, not the month's run.
     async fn find_run(&self, month: &str, scope: &str, pack: &str) -> Result<Option<RunInfo>> {

@@ -38,6 +38,8 @@ pub fn fen(v: impl std::borrow::Borrow<i64>) -> String {
 struct IndexPage {
     layout: Layout,
     runs: Vec<RunInfo>,
+    /// Open runs of a wider area holding lines of this area's people, with how many.
+    above: Vec<(RunInfo, i64)>,
     can_prepare: bool,
     computing: bool,
     month: String,
@@ -81,6 +83,7 @@ async fn index_page(
     error: String,
 ) -> Result<Html<String>, AppError> {
     let runs = state.store.list_benefit_runs(user.scope()).await?;
+    let above = state.store.open_runs_above(user.scope()).await?;
     let computing = runs.iter().any(|r| r.status == RunStatus::Computing);
     render(&IndexPage {
         layout: Layout::new(state, user, "补贴发放", "benefits"),
@@ -93,6 +96,7 @@ async fn index_page(
         packs: state.packs.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
         message,
         runs,
+        above,
     })
 }
 

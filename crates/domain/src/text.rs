@@ -27,6 +27,19 @@ pub fn too_long(field: &str, label: &str, value: &str, max: usize) -> Option<Fie
     (n > max).then(|| FieldError::new(field, format!("{label}过长：{n} 个字，最多 {max} 个字")))
 }
 
+/// Whether `c` would change how the text around it reads without being seen: a control
+/// character, or a bidirectional mark, embedding, override or isolate (a name with U+202E can
+/// show its characters in reverse and so pass for another).
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` without its hidden characters ([`is_hidden_char`]), as text from a file is kept.
+pub fn visible(s: &str) -> String {
+    s.chars().filter(|c| !is_hidden_char(*c)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +50,11 @@ mod tests {
         let e = too_long("note", "备注", &"字".repeat(501), 500).unwrap();
         assert_eq!(e.field, "note");
         assert!(e.message.contains("501") && e.message.contains("500"));
+    }
+
+    #[test]
+    fn hidden_characters_are_taken_out_of_text_from_files() {
+        assert_eq!(super::visible("张\u{202E}三\u{2066}四\u{200F}\t"), "张三四");
+        assert_eq!(super::visible("阿依古丽·买买提"), "阿依古丽·买买提");
     }
 }

@@ -35,13 +35,7 @@ fn yuan(fen: i64) -> String {
 /// name cannot reorder what a clerk reads), and a leading `=`, `+`, `-` or `@` made inert with
 /// an apostrophe, so that no spreadsheet program takes a name for a formula.
 pub fn cell_text(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .filter(|c| {
-            !c.is_control()
-                && !matches!(*c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        })
-        .collect();
+    let clean = yiyang_domain::text::visible(s);
     if clean.starts_with(['=', '+', '-', '@']) {
         format!("'{clean}")
     } else {

@@ -154,7 +154,7 @@ impl DeathColumns {
                 None
             }
         };
-        let name: String = cell(self.name).chars().filter(|c| !c.is_control()).collect();
+        let name = crate::text::visible(cell(self.name));
         if name.is_empty() {
             errors.push(FieldError::new("name", "姓名为空"));
         } else if name.chars().count() > 50 {

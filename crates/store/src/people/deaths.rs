@@ -99,9 +99,10 @@ struct Kept {
     message: Option<String>,
 }
 
-/// Cuts a text read from a file to `max` characters (a hostile cell is not kept whole).
+/// A text read from a file: hidden characters out, cut to `max` characters (a hostile cell is
+/// not kept whole).
 fn bounded(s: &str, max: usize) -> String {
-    s.trim().chars().filter(|c| !c.is_control()).take(max).collect()
+    yiyang_domain::text::visible(s.trim()).chars().take(max).collect()
 }
 
 const ROW_COLUMNS: &str = "id, file_id, row_no, person_id, id_number, name, death_date, source, outcome, field, \

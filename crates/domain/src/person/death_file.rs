@@ -335,6 +335,15 @@ mod tests {
             (n.name.as_str(), n.death_date, n.source),
             ("刘桂英", day("2025-05-20"), "cremation")
         );
+        // A name that would read differently than it is (a bidirectional override) is kept
+        // as it reads.
+        let n = c.parse(
+            3,
+            &row(&["2", &id(), "刘\u{202E}桂英", "2025-05-20"]),
+            Some("cremation"),
+            day("2025-06-01"),
+        );
+        assert_eq!(n.unwrap().name, "刘桂英");
         let err = cols(&["姓名", "备注"]).unwrap_err();
         assert!(err.starts_with("文件缺少必需的列：身份证号、死亡日期（"), "{err}");
     }

@@ -7,5 +7,6 @@ pub mod sos_desk;
 pub mod timebank;
 pub mod timebank_demo;
 pub mod timebank_ops;
+pub mod timebank_pool;
 pub mod visit_photos;
 pub mod visits;

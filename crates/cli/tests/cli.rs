@@ -1,25 +1,12 @@
 //! The `yiyang` binary as an operator uses it, on every backend.
 
+mod common;
+
 use std::process::Command;
 
+use common::yiyang;
 use yiyang_store::testing::fresh_database_urls;
 use yiyang_store::Store;
-
-fn yiyang(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
-        .args(args)
-        .env_remove("YIYANG_DB")
-        .env("YIYANG_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
-        .env("YIYANG_ADMIN_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 fn id_with_check(body: &str) -> String {
     format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()))

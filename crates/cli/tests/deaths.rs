@@ -2,26 +2,12 @@
 //! person of another township reported exactly as an unknown number, the same file refused the
 //! second time.
 
-use std::process::Command;
+mod common;
 
+use common::yiyang;
 use yiyang_domain::person::PersonInput;
 use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::Store;
-
-fn yiyang(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
-        .args(args)
-        .env_remove("YIYANG_DB")
-        .env("YIYANG_PASSWORD", yiyang_store::demo::DEMO_PASSWORD)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 #[tokio::test]
 async fn a_death_file_is_imported_from_the_command_line_inside_the_accounts_area() {

@@ -2,24 +2,11 @@
 //! naming the entry, after a row is altered, removed (in the middle and at the tail) or
 //! inserted; an account extract verifies with the platform's public key and not once changed.
 
-use std::process::Command;
+mod common;
 
+use common::yiyang;
 use yiyang_store::testing::fresh_database_urls;
 use yiyang_store::Store;
-
-fn yiyang(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yiyang"))
-        .args(args)
-        .env_remove("YIYANG_DB")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 async fn sql(store: &Store, s: &str) {
     store.execute_raw_for_tests(s).await.unwrap();

@@ -17,6 +17,32 @@ pub fn actor_in(name: &str, scope: &str) -> crate::audit::Actor {
     }
 }
 
+/// Computes `month` over `scope` as "clerk", then reviews it as "rev" and approves it as "boss",
+/// as three people in their roles do; returns the run's id.
+pub async fn settle(store: &crate::Store, packs: &[yiyang_domain::policy::Pack], month: &str, scope: &str) -> i64 {
+    use yiyang_domain::role::Role;
+    let month = yiyang_domain::dates::Month::parse(month).expect("a month");
+    let run = store
+        .run_benefits(
+            &crate::benefits::RunRequest::new(month, scope),
+            packs,
+            &actor("clerk"),
+            &|_, _| {},
+        )
+        .await
+        .expect("the run")
+        .run;
+    store
+        .review_run(run.id, None, "rev", Role::Reviewer, scope, &actor("rev"))
+        .await
+        .expect("the review");
+    store
+        .approve_run(run.id, None, "boss", Role::Approver, scope, &actor("boss"))
+        .await
+        .expect("the approval");
+    run.id
+}
+
 /// (backend name, database URL) for each backend under test.
 pub async fn fresh_database_urls() -> Vec<(&'static str, String)> {
     let tag = format!("{}_{}", std::process::id(), rand::random::<u64>());

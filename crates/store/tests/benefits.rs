@@ -7,7 +7,7 @@ use yiyang_domain::person::PersonInput;
 use yiyang_domain::policy::{shipped, Pack};
 use yiyang_domain::role::Role;
 use yiyang_store::benefits::{RunRequest, RunStatus};
-use yiyang_store::testing::{actor, fresh_database_urls};
+use yiyang_store::testing::{actor, fresh_database_urls, settle};
 use yiyang_store::{Store, StoreError};
 
 fn d(s: &str) -> NaiveDate {
@@ -402,7 +402,7 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
         setup(&s).await;
         let late = add(&s, "360733103", "1950-09-09", "091", "经济困难", "").await;
         let packs = packs();
-        let may = settle(&s, &packs, "2025-05").await;
+        let may = settle(&s, &packs, "2025-05", "360733").await;
         assert_eq!(
             amount(&lines(&s, may).await, late, "huli"),
             None,
@@ -412,7 +412,7 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
         s.record_assessment(late, "GB/T 42195-2022", 3, d("2025-05-03"), d("2026-05-02"))
             .await
             .unwrap();
-        let june = settle(&s, &packs, "2025-06").await;
+        let june = settle(&s, &packs, "2025-06", "360733").await;
         let june_lines = lines(&s, june).await;
         let huli: Vec<_> = june_lines.iter().filter(|l| l.0 == late && l.1 == "huli").collect();
         assert_eq!(huli.len(), 2, "{b}: {huli:?}");
@@ -425,26 +425,10 @@ async fn an_assessment_recorded_late_is_back_paid_once_as_its_own_line() {
             "{b}"
         );
         // July looks back at May and June again: both are paid in full now.
-        let july = settle(&s, &packs, "2025-07").await;
+        let july = settle(&s, &packs, "2025-07", "360733").await;
         let backpay: Vec<_> = lines(&s, july).await.into_iter().filter(|l| l.3 == "backpay").collect();
         assert!(backpay.is_empty(), "{b}: {backpay:?}");
     }
-}
-
-/// Computes, reviews and approves `month` over Huichang.
-async fn settle(s: &Store, packs: &[Pack], month: &str) -> i64 {
-    let run = s
-        .run_benefits(&RunRequest::new(m(month), "360733"), packs, &actor("clerk"), &|_, _| {})
-        .await
-        .unwrap()
-        .run;
-    s.review_run(run.id, None, "rev", Role::Reviewer, "360733", &actor("rev"))
-        .await
-        .unwrap();
-    s.approve_run(run.id, None, "boss", Role::Approver, "360733", &actor("boss"))
-        .await
-        .unwrap();
-    run.id
 }
 
 /// Changes a person's record as the edit form does.
@@ -462,8 +446,8 @@ async fn a_death_reported_late_is_recovered_and_listed_apart_from_payments() {
     for (b, s) in stores().await {
         let p = setup(&s).await;
         let packs = packs();
-        let may = settle(&s, &packs, "2025-05").await;
-        let june = settle(&s, &packs, "2025-06").await;
+        let may = settle(&s, &packs, "2025-05", "360733").await;
+        let june = settle(&s, &packs, "2025-06", "360733").await;
         let gaoling = amount(&lines(&s, june).await, p.b, "gaoling").expect("aged 95: paid in June");
         assert_eq!(amount(&lines(&s, may).await, p.b, "gaoling"), Some(gaoling), "{b}");
         // The cremation record of a death on 20 May arrives in July.
@@ -472,7 +456,7 @@ async fn a_death_reported_late_is_recovered_and_listed_apart_from_payments() {
             r.death_source = Some("cremation".into());
         })
         .await;
-        let july = settle(&s, &packs, "2025-07").await;
+        let july = settle(&s, &packs, "2025-07", "360733").await;
         let mine: Vec<_> = lines(&s, july).await.into_iter().filter(|l| l.0 == p.b).collect();
         // May is due (alive on its first day); June is not: recovered in full, once.
         assert_eq!(
@@ -491,7 +475,7 @@ async fn a_death_reported_late_is_recovered_and_listed_apart_from_payments() {
         let sum: i64 = lines(&s, july).await.iter().map(|l| l.5).sum();
         assert_eq!(sum, run.total_fen, "{b}: totals include the recovery");
         // The next month nets to zero: nothing more is recovered or paid.
-        let august = settle(&s, &packs, "2025-08").await;
+        let august = settle(&s, &packs, "2025-08", "360733").await;
         assert!(lines(&s, august).await.iter().all(|l| l.0 != p.b), "{b}");
         // The recovery has its own file; payment files hold no negative amount; all reconcile.
         let dir = tempfile::tempdir().unwrap();
@@ -527,8 +511,8 @@ async fn categories_count_from_when_they_take_effect_for_back_pay_and_for_past_m
     for (b, s) in stores().await {
         let p = setup(&s).await;
         let packs = packs();
-        settle(&s, &packs, "2025-05").await;
-        let june = settle(&s, &packs, "2025-06").await;
+        settle(&s, &packs, "2025-05", "360733").await;
+        let june = settle(&s, &packs, "2025-06", "360733").await;
         assert_eq!(amount(&lines(&s, june).await, p.f, "fuwu"), None, "{b}");
         let fuwu_a = amount(&lines(&s, june).await, p.a, "fuwu").expect("经济困难: service subsidy");
         // In July, f is found to be 经济困难 from 10 May (the approval date); a ceases to be,
@@ -539,7 +523,7 @@ async fn categories_count_from_when_they_take_effect_for_back_pay_and_for_past_m
         })
         .await;
         edit(&s, p.a, |r| r.categories.clear()).await;
-        let july = settle(&s, &packs, "2025-07").await;
+        let july = settle(&s, &packs, "2025-07", "360733").await;
         let all = lines(&s, july).await;
         let fuwu_f = amount(&all, p.f, "fuwu").expect("paid from July");
         let back: Vec<(String, i64)> = all
@@ -561,7 +545,7 @@ async fn categories_count_from_when_they_take_effect_for_back_pay_and_for_past_m
             all.iter().all(|l| !(l.0 == p.a && l.3 == "recovery")),
             "{b}: nothing recovered from a"
         );
-        let again = settle(&s, &packs, "2025-08").await;
+        let again = settle(&s, &packs, "2025-08", "360733").await;
         assert!(
             lines(&s, again).await.iter().all(|l| l.3 == "regular"),
             "{b}: settled once"
@@ -574,8 +558,8 @@ async fn an_imported_category_approval_is_back_paid_from_its_date() {
     for (b, s) in stores().await {
         let p = setup(&s).await;
         let packs = packs();
-        settle(&s, &packs, "2025-05").await;
-        settle(&s, &packs, "2025-06").await;
+        settle(&s, &packs, "2025-05", "360733").await;
+        settle(&s, &packs, "2025-06", "360733").await;
         // The 经济困难 roster of July arrives as a file with each approval date.
         let f = s.person_in_scope(p.f, "36").await.unwrap().unwrap().record;
         let dir = tempfile::tempdir().unwrap();
@@ -603,7 +587,7 @@ async fn an_imported_category_approval_is_back_paid_from_its_date() {
             "{b}: {:?}",
             summary.errors
         );
-        let july = settle(&s, &packs, "2025-07").await;
+        let july = settle(&s, &packs, "2025-07", "360733").await;
         let all = lines(&s, july).await;
         let fuwu = amount(&all, p.f, "fuwu").expect("paid from July");
         let back: Vec<(String, String, i64)> = all

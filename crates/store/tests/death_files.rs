@@ -4,13 +4,10 @@
 //! file is not imported twice.
 
 use chrono::NaiveDate;
-use yiyang_domain::dates::Month;
 use yiyang_domain::person::death_file::DeathOutcome;
 use yiyang_domain::person::PersonInput;
-use yiyang_domain::policy::{shipped, Pack};
-use yiyang_domain::role::Role;
-use yiyang_store::benefits::RunRequest;
-use yiyang_store::testing::{actor, fresh_database_urls};
+use yiyang_domain::policy::shipped;
+use yiyang_store::testing::{actor, fresh_database_urls, settle};
 use yiyang_store::{Store, StoreError};
 
 fn d(s: &str) -> NaiveDate {
@@ -34,26 +31,6 @@ async fn add(s: &Store, name: &str, division: &str, birth: &str, seq: &str) -> i
     s.create_person(&rec, &division[..2], &actor("clerk")).await.unwrap()
 }
 
-async fn settle(s: &Store, packs: &[Pack], month: &str) -> i64 {
-    let run = s
-        .run_benefits(
-            &RunRequest::new(Month::parse(month).unwrap(), "360733"),
-            packs,
-            &actor("clerk"),
-            &|_, _| {},
-        )
-        .await
-        .unwrap()
-        .run;
-    s.review_run(run.id, None, "rev", Role::Reviewer, "360733", &actor("rev"))
-        .await
-        .unwrap();
-    s.approve_run(run.id, None, "boss", Role::Approver, "360733", &actor("boss"))
-        .await
-        .unwrap();
-    run.id
-}
-
 /// (person, benefit, month, kind, amount) of a run's lines for `person`.
 async fn lines_of(s: &Store, run: i64, person: i64) -> Vec<(String, String, String, i64)> {
     s.run_lines(run, None, None)
@@ -73,8 +50,8 @@ async fn a_death_file_stops_payment_recovers_an_overpayment_and_sends_mismatches
         let liu = add(&s, "刘桂英", "360733100", "1930-01-01", "021").await;
         let wang = add(&s, "王秀兰", "360733101", "1931-02-02", "042").await;
         let elsewhere = add(&s, "陈德明", "360102", "1932-03-03", "051").await;
-        settle(&s, &packs, "2025-05").await;
-        let june = settle(&s, &packs, "2025-06").await;
+        settle(&s, &packs, "2025-05", "360733").await;
+        let june = settle(&s, &packs, "2025-06", "360733").await;
         let paid = lines_of(&s, june, liu).await;
         let gaoling = paid.iter().find(|l| l.0 == "gaoling").expect("aged 95: paid in June").3;
 
@@ -156,7 +133,7 @@ async fn a_death_file_stops_payment_recovers_an_overpayment_and_sends_mismatches
         assert!(matches!(again, Err(StoreError::Refused(_))), "{b}: {again:?}");
 
         // July stops payment and recovers June in full, once.
-        let july = settle(&s, &packs, "2025-07").await;
+        let july = settle(&s, &packs, "2025-07", "360733").await;
         let mine = lines_of(&s, july, liu).await;
         assert_eq!(
             mine,

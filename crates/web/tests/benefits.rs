@@ -5,7 +5,6 @@ mod common;
 use axum::http::{header, StatusCode};
 use common::*;
 use yiyang_store::benefits::RunStatus;
-use yiyang_store::Store;
 
 /// Every cell of every sheet of a workbook, as text.
 fn all_cells(bytes: &[u8]) -> Vec<String> {
@@ -20,26 +19,6 @@ fn all_cells(bytes: &[u8]) -> Vec<String> {
     out
 }
 
-async fn wait_for_run(store: &Store, scope: &str) -> i64 {
-    for _ in 0..300 {
-        let runs = store.list_benefit_runs(scope).await.unwrap();
-        if let Some(r) = runs.iter().find(|r| r.status == RunStatus::Draft) {
-            return r.id;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the run did not finish");
-}
-
-/// The digest of the run a page shows (what a signature is bound to).
-fn digest_of(html: &str) -> String {
-    html.split("name=\"digest\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a digest on the page")
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_people() {
     for (b, store, router) in apps(400).await {
@@ -49,7 +28,7 @@ async fn a_month_is_computed_reviewed_approved_and_exported_by_three_different_p
             .post_form("/benefits", &[("_csrf", &csrf), ("month", "2026-10"), ("pack", "")])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        let id = wait_for_run(&store, "360733").await;
+        let id = wait_for_draft(&store, "360733", &[]).await;
         let page = clerk.get(&format!("/benefits/runs/{id}")).await;
         assert_eq!(page.status, StatusCode::OK, "{b}");
         let html = page.text();

@@ -21,12 +21,7 @@ async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
 /// and the tick that repeats payee, items and amount.
 async fn sign_group(c: &mut Client, kind: &str, owner: i64, to: &str) -> StatusCode {
     let page = c.get(&format!("/grants/{kind}/{owner}")).await.text();
-    let digest = page
-        .split("name=\"digest\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or("")
-        .to_string();
+    let digest = digest_on(&page).unwrap_or_default();
     let csrf = c.csrf.clone();
     let owner = owner.to_string();
     c.post_form(
@@ -243,12 +238,7 @@ async fn a_grant_group_is_returned_to_the_clerk_with_a_reason_and_granted_again(
         let uri = format!("/grants/construction/{private}");
         let page = reviewer.get(&uri).await.text();
         assert!(page.contains("退回经办人"), "{b}");
-        let digest = page
-            .split("name=\"digest\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+        let digest = digest_of(&page);
         let (csrf, owner) = (reviewer.csrf.clone(), private.to_string());
         let form = |note: &'static str| vec![("kind", "construction"), ("from", "prepared"), ("note", note)];
         let mut bare = vec![

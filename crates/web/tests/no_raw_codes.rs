@@ -327,12 +327,7 @@ async fn approved_run_and_grant(store: &yiyang_store::Store, router: &axum::Rout
     for (who, to) in [("shenhe", "reviewed"), ("shenpi", "approved")] {
         let mut c = Client::login(router, who).await;
         let page = c.get(&format!("/grants/construction/{home}")).await.text();
-        let digest = page
-            .split("name=\"digest\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the group's digest")
-            .to_string();
+        let digest = digest_of(&page);
         let csrf = c.csrf.clone();
         let r = c
             .post_form(

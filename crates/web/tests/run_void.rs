@@ -15,25 +15,7 @@ async fn new_draft(store: &Store, clerk: &mut Client, not: &[i64]) -> i64 {
         .post_form("/benefits", &[("_csrf", &csrf), ("month", "2026-10"), ("pack", "")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    for _ in 0..300 {
-        let runs = store.list_benefit_runs("360733").await.unwrap();
-        if let Some(r) = runs
-            .iter()
-            .find(|r| r.status == RunStatus::Draft && !not.contains(&r.id))
-        {
-            return r.id;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the run did not finish");
-}
-
-fn digest_of(html: &str) -> String {
-    html.split("name=\"digest\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string()
+    wait_for_draft(store, "360733", not).await
 }
 
 #[tokio::test]
@@ -135,16 +117,10 @@ async fn a_county_sees_the_provinces_open_run_holding_its_people_and_computes_on
             .post_form("/benefits", &[("_csrf", &csrf), ("month", "2026-10"), ("pack", "")])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        let mut held = None;
-        for _ in 0..300 {
-            let runs = store.list_benefit_runs("36").await.unwrap();
-            if let Some(r) = runs.iter().find(|r| r.status == RunStatus::Draft) {
-                held = Some(r.clone());
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let held = held.expect("the province's draft");
+        let held = store
+            .benefit_run(wait_for_draft(&store, "36", &[]).await)
+            .await
+            .unwrap();
 
         // The county cannot open the province's run, but its page says the run holds its
         // people, and computing the month is refused with the same words.

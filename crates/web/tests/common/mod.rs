@@ -358,3 +358,31 @@ pub async fn service_id(store: &Store, person: i64, kind: &str) -> String {
         .map(|(c, _, _)| c.id.to_string())
         .unwrap()
 }
+
+/// The digest a page's signing form carries (what a signature is bound to), if it has one.
+pub fn digest_on(html: &str) -> Option<String> {
+    html.split("name=\"digest\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(str::to_string)
+}
+
+/// The digest a page's signing form carries; the page must have one.
+pub fn digest_of(html: &str) -> String {
+    digest_on(html).expect("a digest on the page")
+}
+
+/// Waits for a draft run inside `scope` other than those in `not`; returns its id.
+pub async fn wait_for_draft(store: &Store, scope: &str, not: &[i64]) -> i64 {
+    for _ in 0..300 {
+        let runs = store.list_benefit_runs(scope).await.unwrap();
+        if let Some(r) = runs
+            .iter()
+            .find(|r| r.status == yiyang_store::benefits::RunStatus::Draft && !not.contains(&r.id))
+        {
+            return r.id;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the run did not finish");
+}

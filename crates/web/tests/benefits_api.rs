@@ -15,6 +15,15 @@ async fn a_run_is_started_read_reviewed_and_approved_over_the_api() {
             .send_json("POST", "/api/v1/benefit-runs", json!({"month": "2026-13"}))
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
+        let r = clerk
+            .send_json(
+                "POST",
+                "/api/v1/benefit-runs",
+                json!({"month": "2026-10", "pack": "nope"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}: an unknown pack");
+        assert!(r.text().contains("没有这个政策包"), "{b}: {}", r.text());
         let run = clerk.run_to_draft("2026-10").await;
         let id = run["id"].as_i64().expect("the run finished");
         assert_eq!(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yiyang_domain::dates::Month;
 use yiyang_domain::role::Permission;
-use yiyang_store::benefits::{PackExplanation, RunInfo, RunRequest, StoredLine};
+use yiyang_store::benefits::{PackExplanation, RunInfo, StoredLine};
 
 use super::ApiError;
 use crate::access::{perm, Can};
@@ -299,37 +299,11 @@ pub async fn start(
     user: Can<perm::BenefitPrepare>,
     Json(req): Json<StartRun>,
 ) -> Result<Response, AppError> {
-    let packs = state.packs_now().await?;
     let month = Month::parse(&req.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if let Some(p) = &req.pack {
-        if !packs.iter().any(|x| x.id == *p) {
-            return Err(AppError::BadRequest(format!("没有政策包 {p}")));
-        }
-    }
     let scope = user.scope().to_string();
-    let actor = user.actor("api");
-    let (store, packs, pack, recompute) = (state.store.clone(), packs.clone(), req.pack.clone(), req.recompute);
-    store
-        .check_run_start(
-            &RunRequest {
-                pack: pack.as_deref(),
-                recompute,
-                ..RunRequest::new(month, &scope)
-            },
-            &packs,
-        )
+    let pack = req.pack.clone();
+    crate::pages::benefits::start_in_background(&state, month, scope.clone(), pack, req.recompute, user.actor("api"))
         .await?;
-    let s = scope.clone();
-    tokio::spawn(async move {
-        let r = RunRequest {
-            pack: pack.as_deref(),
-            recompute,
-            ..RunRequest::new(month, &s)
-        };
-        if let Err(e) = store.run_benefits(&r, &packs, &actor, &|_, _| {}).await {
-            tracing::error!(error = %e, month = %month, scope = s, "benefit run failed");
-        }
-    });
     Ok((
         StatusCode::ACCEPTED,
         Json(Started {

@@ -134,31 +134,27 @@ pub async fn compute(
     }
 }
 
-async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Result<Redirect, AppError> {
+/// Starts `month`'s run of `scope` if it may start: what can be refused is refused here, in
+/// words, before the work is spawned (the page and the API both start runs this way).
+pub(crate) async fn start_in_background(
+    state: &AppState,
+    month: Month,
+    scope: String,
+    pack: Option<String>,
+    recompute: bool,
+    actor: Actor,
+) -> Result<(), AppError> {
     let packs = state.packs_now().await?;
-    user.require(Permission::BenefitPrepare)?;
-    let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(format!("发放月份：{e}")))?;
-    if !f.pack.is_empty() && !packs.iter().any(|p| p.id == f.pack) {
+    if pack.as_deref().is_some_and(|p| !packs.iter().any(|x| x.id == p)) {
         return Err(AppError::BadRequest("没有这个政策包，请从列表中选择".into()));
     }
-    let scope = user.scope().to_string();
-    let actor = actor(user);
+    let request = RunRequest {
+        pack: pack.as_deref(),
+        recompute,
+        ..RunRequest::new(month, &scope)
+    };
+    state.store.check_run_start(&request, &packs).await?;
     let store = state.store.clone();
-    let packs = packs.clone();
-    let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
-    let recompute = f.recompute == "1";
-    // What can be refused is refused here, in words, before the work is started.
-    state
-        .store
-        .check_run_start(
-            &RunRequest {
-                pack: pack.as_deref(),
-                recompute,
-                ..RunRequest::new(month, &scope)
-            },
-            &packs,
-        )
-        .await?;
     tokio::spawn(async move {
         let req = RunRequest {
             pack: pack.as_deref(),
@@ -169,6 +165,22 @@ async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Res
             tracing::error!(error = %e, month = %month, scope, "benefit run failed");
         }
     });
+    Ok(())
+}
+
+async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Result<Redirect, AppError> {
+    user.require(Permission::BenefitPrepare)?;
+    let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(format!("发放月份：{e}")))?;
+    let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
+    start_in_background(
+        state,
+        month,
+        user.scope().to_string(),
+        pack,
+        f.recompute == "1",
+        actor(user),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/benefits?started={month}")))
 }
 

@@ -72,6 +72,7 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/people/deaths/{id}", get(pages::people::deaths::file)),
         ("/people/deaths/rows/{id}", post(pages::people::deaths::decide)),
         ("/people/{id}", get(pages::people::detail)),
+        ("/people/{id}/account", post(pages::people::set_account)),
         (
             "/people/{id}/edit",
             get(pages::people::edit_form).post(pages::people::update),
@@ -96,6 +97,11 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/benefits/runs/{id}/reject", post(pages::benefits::reject)),
         ("/benefits/runs/{id}/withdraw", post(pages::benefits::withdraw)),
         ("/benefits/runs/{id}/export.xlsx", get(pages::benefits::export)),
+        ("/benefits/runs/{id}/bank.csv", get(pages::benefits::bank_file)),
+        (
+            "/benefits/runs/{id}/missing-accounts.csv",
+            get(pages::benefits::missing_accounts),
+        ),
         ("/people/{id}/benefits", get(pages::benefits::person_month)),
         (
             "/people/{id}/assessments",

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::division::DivisionCode;
 use crate::id_number::{normalize_width, IdNumber};
 
+pub mod account;
 pub mod death_file;
 mod parse;
 pub use parse::{valid_phone, Reference};

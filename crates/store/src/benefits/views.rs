@@ -93,9 +93,29 @@ pub struct StoredLine {
     /// The paid institution's name, for a line paid to an institution.
     #[sqlx(default)]
     pub payee_name: String,
+    /// The payment account: frozen at approval for an approved run, as the register has it
+    /// before; empty where the register has none (a bank file cannot pay such a line).
+    #[sqlx(default)]
+    pub channel: String,
+    #[sqlx(default)]
+    pub bank: String,
+    #[sqlx(default)]
+    pub account_number: String,
+    /// 户名: the person, or the agent (代领人) who holds the account.
+    #[sqlx(default)]
+    pub holder_name: String,
     /// The county's name, filled in from the division reference after the query.
     #[sqlx(skip)]
     pub county_name: String,
+}
+
+/// What of a run a bank pays ([`Store::bank_figures`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BankFigures {
+    pub with_account: i64,
+    pub with_account_fen: i64,
+    pub without_account: i64,
+    pub without_account_fen: i64,
 }
 
 /// A person's month explained: for each payer's pack, the facts and every rule's outcome;
@@ -151,10 +171,13 @@ impl Store {
                    l.benefit_month, l.benefit, l.kind, l.payee_kind, l.payee, \
                    l.county, l.amount_fen, l.rule_id, COALESCE(r.clause, '') AS clause, l.pack_id, l.pack_version, l.run_id, \
                    COALESCE(t.title, l.benefit) AS benefit_title, COALESCE(r.title, '') AS rule_title, \
-                   COALESCE(i.name, '') AS payee_name \
+                   COALESCE(i.name, '') AS payee_name, COALESCE(f.channel, a.channel, '') AS channel, \
+                   COALESCE(f.bank, a.bank, '') AS bank, COALESCE(f.account_number, a.account_number, '') AS account_number, \
+                   COALESCE(f.holder_name, a.holder_name, '') AS holder_name \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
                    LEFT JOIN institutions i ON l.payee_kind = 'institution' AND i.code = l.payee \
                    LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
+                   LEFT JOIN payment_accounts a ON f.person_id IS NULL AND a.person_id = l.person_id \
                    LEFT JOIN benefit_titles t ON t.pack_id = l.pack_id AND t.pack_version = l.pack_version AND t.benefit = l.benefit \
                    LEFT JOIN benefit_rules r ON r.pack_id = l.pack_id AND r.pack_version = l.pack_version AND r.rule_id = l.rule_id \
                    WHERE l.run_id = $1 AND ($2 = '' OR l.county = $2) AND ($3 = '' OR l.benefit = $3) \
@@ -191,6 +214,62 @@ impl Store {
         )
         .await?;
         Ok(bytes)
+    }
+
+    /// The bank's file of an approved run (代发文件): only lines a bank pays, to the accounts
+    /// frozen at approval, under a control record of their count and total. Audited as an
+    /// export.
+    pub async fn export_bank_file(
+        &self,
+        run_id: i64,
+        user: &str,
+        role: Role,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<crate::disbursement::BankFile> {
+        let (run, lines) = self.exportable_run(run_id, role, scope).await?;
+        let area = self.reference().division_name(&run.scope).unwrap_or("").to_string();
+        let file = crate::disbursement::bank_file(&run, &lines, &area).map_err(|e| StoreError::File(e.to_string()))?;
+        self.mark_exported(
+            &run,
+            user,
+            serde_json::json!({"file": "bank", "lines": file.count, "total_fen": file.total_fen}),
+            actor,
+        )
+        .await?;
+        Ok(file)
+    }
+
+    /// The lines of an approved run a bank would pay but cannot for want of an account
+    /// (缺少账户清单), as a CSV; `None` when every such line has one.
+    pub async fn missing_accounts_file(&self, run_id: i64, role: Role, scope: &str) -> Result<Option<Vec<u8>>> {
+        let (_, lines) = self.exportable_run(run_id, role, scope).await?;
+        Ok(crate::disbursement::missing_accounts(&lines)
+            .map_err(|e| StoreError::File(e.to_string()))?
+            .map(|(bytes, _, _)| bytes))
+    }
+
+    /// What of a run the bank pays, for its page: (lines with an account, their fen; lines
+    /// without, their fen), over the positive lines paid to people. The account is the one
+    /// frozen at approval, or the register's before.
+    pub async fn bank_figures(&self, run_id: i64) -> Result<BankFigures> {
+        let rows: Vec<(i64, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT CAST(CASE WHEN COALESCE(f.account_number, a.account_number, '') = '' THEN 0 ELSE 1 END AS BIGINT) AS has, \
+             COUNT(*), CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM payment_lines l \
+             LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \
+             LEFT JOIN payment_accounts a ON f.person_id IS NULL AND a.person_id = l.person_id \
+             WHERE l.run_id = $1 AND l.payee_kind = 'person' AND l.kind <> 'recovery' AND l.amount_fen > 0 \
+             GROUP BY 1")
+            .bind(run_id).fetch_all(pool).await?);
+        let mut out = BankFigures::default();
+        for (has, n, fen) in rows {
+            if has == 1 {
+                (out.with_account, out.with_account_fen) = (n, fen);
+            } else {
+                (out.without_account, out.without_account_fen) = (n, fen);
+            }
+        }
+        Ok(out)
     }
 
     /// What a run's payment file says on its cover: the run's area by its full name, and who

@@ -6,6 +6,7 @@
 //! demo homes' beds, staff, gradings and waitlist, and the facilities); `deaths` (the funeral
 //! system's death file).
 
+mod accounts;
 mod deaths;
 mod institutions;
 
@@ -282,6 +283,7 @@ impl Store {
         if first && !people.is_empty() {
             self.load_demo_deaths(&delivered, &people, actor).await?;
         }
+        self.load_demo_accounts(DEMO_COUNTY, actor).await?;
         self.load_demo_care(today, actor).await?;
         self.load_demo_supervision(actor).await?;
         self.load_demo_visits(actor).await?;

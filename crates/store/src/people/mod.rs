@@ -7,6 +7,7 @@ use yiyang_domain::division::DivisionCode;
 use yiyang_domain::id_number::IdNumber;
 use yiyang_domain::person::{FieldError, HukouType, PersonRecord, Sex};
 
+pub mod accounts;
 pub mod deaths;
 mod search;
 pub use search::{LevelFilter, LifeFilter, Page, PersonQuery, SortKey, MAX_ROWS};

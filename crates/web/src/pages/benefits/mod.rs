@@ -200,6 +200,8 @@ struct RunPage {
     notes: Vec<RunNote>,
     /// Payees edited in the register since approval: (person, approved name, name now).
     changed: Vec<(i64, String, String)>,
+    /// What the bank's file pays, and what it cannot for want of an account.
+    bank: yiyang_store::benefits::BankFigures,
     can_return: bool,
     /// 驳回: the same people as may return it.
     can_reject: bool,
@@ -244,6 +246,7 @@ pub async fn run(
     let pending = state.store.run_pending_summary(id).await?;
     let notes = state.store.run_notes(id).await?;
     let changed = state.store.payees_changed_since_approval(id).await?;
+    let bank = state.store.bank_figures(id).await?;
     let (mut lines, all) = state.store.run_lines_page(id, None, None, 200, 0).await?;
     let more = (all as usize).saturating_sub(lines.len());
     for l in &mut lines {
@@ -277,6 +280,7 @@ pub async fn run(
         digest: run_digest(&run),
         notes,
         changed,
+        bank,
         message: flash.0,
         can_review: run.status == RunStatus::Draft && user.may(Permission::BenefitReview),
         can_approve: run.status == RunStatus::Reviewed && user.may(Permission::BenefitApprove),
@@ -398,6 +402,66 @@ pub async fn withdraw(
 ) -> Result<Flashed, AppError> {
     let note = form.note.clone();
     sign(&state, &user, id, RunStep::Withdraw(note), form).await
+}
+
+/// The bank's file (代发文件) of an approved run: a fixed-format CSV under a control record.
+pub async fn bank_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let run = run_in_scope(&state, &user, id).await?;
+    let u = &user.session.user;
+    let file = state
+        .store
+        .export_bank_file(id, &u.username, u.role, user.scope(), &actor(&user))
+        .await?;
+    let name = format!(
+        "银行代发_{}_{}_{}.csv",
+        run.month,
+        area_name(&state, &run.scope),
+        run.id
+    );
+    Ok(crate::pages::download::download(
+        &name,
+        "text/csv; charset=utf-8",
+        file.bytes,
+    ))
+}
+
+/// The lines of an approved run the bank cannot pay for want of an account (缺少账户清单).
+pub async fn missing_accounts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let run = run_in_scope(&state, &user, id).await?;
+    let u = &user.session.user;
+    let bytes = state
+        .store
+        .missing_accounts_file(id, u.role, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .audit(&actor(&user).entry(
+            "export",
+            "benefit_run",
+            id,
+            serde_json::json!({"file": "missing_accounts"}),
+        ))
+        .await?;
+    let name = format!(
+        "缺少账户清单_{}_{}_{}.csv",
+        run.month,
+        area_name(&state, &run.scope),
+        run.id
+    );
+    Ok(crate::pages::download::download(
+        &name,
+        "text/csv; charset=utf-8",
+        bytes,
+    ))
 }
 
 pub async fn export(

@@ -4,8 +4,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use yiyang_domain::dates::age_on;
+use yiyang_domain::person::account::AccountInput;
+use yiyang_domain::person::FieldError;
 use yiyang_domain::person::DEATH_SOURCES;
 use yiyang_domain::role::Permission;
+use yiyang_store::people::accounts::StoredAccount;
 use yiyang_store::people::Person;
 
 use crate::auth::CurrentUser;
@@ -32,6 +35,18 @@ struct DetailPage {
     /// (what, before, after, takes effect, recorded)
     changes: Vec<(String, String, String, String, String)>,
     message: String,
+    /// The payment account, and whether its number and the agent's ID number show in full.
+    account: Option<StoredAccount>,
+    account_full: bool,
+    /// The account form as typed, with what is wrong, after a refused change.
+    account_form: AccountInput,
+    account_errors: Vec<FieldError>,
+}
+
+impl DetailPage {
+    fn account_error(&self, field: &str) -> String {
+        crate::pages::layout::field_error(&self.account_errors, field)
+    }
 }
 
 pub async fn detail(
@@ -40,8 +55,21 @@ pub async fn detail(
     Path(id): Path<i64>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    let p = person_for(&state, &user, Permission::PersonRead, id).await?;
-    let id_shown = if user.may(Permission::PersonFullId) {
+    render(&detail_page(&state, &user, id, flash.0, None).await?)
+}
+
+/// A person's page; `refused` is an account change refused, as typed, with its errors.
+pub(super) async fn detail_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    message: String,
+    refused: Option<(AccountInput, Vec<FieldError>)>,
+) -> Result<impl Template, AppError> {
+    let p = person_for(state, user, Permission::PersonRead, id).await?;
+    let account = state.store.payment_account(id, user.scope()).await?;
+    let full = user.may(Permission::PersonFullId);
+    let id_shown = if full {
         state.store.record_full_view(id, &user.actor("web")).await?;
         p.record.id_number.to_string()
     } else {
@@ -64,8 +92,25 @@ pub async fn detail(
             )
         })
         .collect();
-    render(&DetailPage {
-        layout: Layout::new(&state, &user, format!("{} 的信息", p.record.name), "people"),
+    let (account_form, account_errors) = refused.unwrap_or_else(|| {
+        let form = account
+            .as_ref()
+            .map(|a| AccountInput {
+                channel: a.channel.clone(),
+                bank: a.bank.clone(),
+                holder_name: a.holder_name.clone(),
+                holder_relation: a.holder_relation.clone().unwrap_or_default(),
+                ..AccountInput::default()
+            })
+            .unwrap_or_default();
+        (form, Vec::new())
+    });
+    Ok(DetailPage {
+        layout: Layout::new(state, user, format!("{} 的信息", p.record.name), "people"),
+        account,
+        account_full: full,
+        account_form,
+        account_errors,
         age: age_on(p.record.birth_date, p.record.death_date.unwrap_or(today)),
         hukou_path: r.division_path(p.record.hukou_division.as_str()),
         residence_path: r.division_path(p.record.residence_division.as_str()),
@@ -84,7 +129,7 @@ pub async fn detail(
             .map(|(_, l)| l.to_string())
             .unwrap_or_default(),
         can_write: user.may(Permission::PersonWrite),
-        message: flash.0,
+        message,
         stays: state.store.person_stays(id).await?,
         changes: state
             .store

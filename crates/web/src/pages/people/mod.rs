@@ -5,10 +5,12 @@
 //! person's page); `form` (create and edit); `deaths` (death files from exchanged data and
 //! their review list).
 
+mod account;
 pub mod deaths;
 mod detail;
 mod form;
 
+pub use account::set_account;
 pub use detail::detail;
 pub use form::{create, edit_form, new_form, update};
 

@@ -11,7 +11,10 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::benefits::{RunInfo, StoredLine};
 
-const HEADER: [&str; 13] = [
+mod bank;
+pub use bank::{bank_file, missing_accounts, BankFile};
+
+const HEADER: [&str; 17] = [
     "序号",
     "姓名",
     "身份证号",
@@ -25,6 +28,10 @@ const HEADER: [&str; 13] = [
     "规则",
     "依据",
     "政策版本",
+    "发放渠道",
+    "开户银行",
+    "账号",
+    "户名",
 ];
 
 fn yuan(fen: i64) -> String {
@@ -72,7 +79,7 @@ fn is_recovery(l: &StoredLine) -> bool {
 }
 
 /// One line's cells, text made inert (the ID number as it is; each writer formats it).
-fn row(i: usize, l: &StoredLine) -> [String; 13] {
+fn row(i: usize, l: &StoredLine) -> [String; 17] {
     [
         (i + 1).to_string(),
         cell_text(&l.name),
@@ -104,7 +111,15 @@ fn row(i: usize, l: &StoredLine) -> [String; 13] {
         }),
         cell_text(&l.clause),
         cell_text(&l.pack_version),
+        channel_label(&l.channel).into(),
+        cell_text(&l.bank),
+        l.account_number.clone(),
+        cell_text(&l.holder_name),
     ]
+}
+
+fn channel_label(code: &str) -> &'static str {
+    yiyang_domain::person::account::AccountChannel::parse(code).map_or("", |c| c.label())
 }
 
 /// The UTF-8 byte-order mark: Excel and WPS read a CSV as UTF-8 only with it.
@@ -181,6 +196,9 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], area: &str, dir: &Path) 
         for (i, l) in group.iter().enumerate() {
             let mut cells = row(i, l);
             cells[2] = id_cell(&l.id_number);
+            if !l.account_number.is_empty() {
+                cells[15] = id_cell(&l.account_number);
+            }
             w.write_record(cells)?;
         }
         w.write_record([
@@ -194,6 +212,10 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], area: &str, dir: &Path) 
             "",
             &yuan(total),
             &total.to_string(),
+            "",
+            "",
+            "",
+            "",
             "",
             "",
             "",
@@ -222,6 +244,24 @@ pub fn write_files(run: &RunInfo, lines: &[StoredLine], area: &str, dir: &Path) 
         ws.set_column_width(11, 40).map_err(err)?;
         wb.save(&path).map_err(err)?;
         files.push(path);
+    }
+    // Per county, the bank's file and the list of lines it cannot pay for want of an account.
+    let mut counties: BTreeMap<&str, Vec<StoredLine>> = BTreeMap::new();
+    for l in lines {
+        counties.entry(l.county.as_str()).or_default().push(l.clone());
+    }
+    for part in counties.values() {
+        let county_label = county_name(&part[0]);
+        let bank = bank_file(run, part, &county_label)?;
+        let base = |what: &str| file_name(&format!("{}_{county_label}_{what}_{}.csv", run.month, run.id));
+        let path = dir.join(base("银行代发"));
+        std::fs::write(&path, bank.bytes)?;
+        files.push(path);
+        if let Some((bytes, _, _)) = missing_accounts(part)? {
+            let path = dir.join(base("缺少账户"));
+            std::fs::write(&path, bytes)?;
+            files.push(path);
+        }
     }
     summary.write_record([
         "合计".to_string(),
@@ -398,11 +438,11 @@ pub fn workbook(run: &RunInfo, lines: &[StoredLine], cover: &Cover) -> Result<Ve
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::benefits::RunStatus;
 
-    fn line(name: &str, amount_fen: i64, kind: &str) -> StoredLine {
+    pub(crate) fn line(name: &str, amount_fen: i64, kind: &str) -> StoredLine {
         StoredLine {
             person_id: 1,
             name: name.into(),
@@ -422,11 +462,15 @@ mod tests {
             benefit_title: "高龄津贴".into(),
             rule_title: "80 至 89 周岁".into(),
             payee_name: String::new(),
+            channel: "sscard".into(),
+            bank: "中国农业银行会昌县支行".into(),
+            account_number: "6217001234567890123".into(),
+            holder_name: name.into(),
             county_name: "会昌县".into(),
         }
     }
 
-    fn run(total_fen: i64) -> RunInfo {
+    pub(crate) fn run(total_fen: i64) -> RunInfo {
         RunInfo {
             id: 7,
             month: "2026-10".into(),

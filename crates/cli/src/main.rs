@@ -115,12 +115,12 @@ enum Command {
         #[command(subcommand)]
         action: benefits::BenefitsAction,
     },
-    /// Random inspections (双随机、一公开): draw from a batch file, or verify a published draw.
     /// The time bank's ledger and account extracts.
     Timebank {
         #[command(subcommand)]
         action: timebank::TimebankAction,
     },
+    /// Random inspections (双随机、一公开): draw from a batch file, or verify a published draw.
     Inspect {
         #[command(subcommand)]
         action: inspect::InspectAction,

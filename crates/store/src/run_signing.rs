@@ -131,7 +131,7 @@ impl Store {
              LEFT JOIN payment_accounts a ON a.person_id = f.person_id \
              WHERE f.run_id = $1 AND (f.name <> p.name OR f.id_number <> p.id_number \
              OR f.account_number <> COALESCE(a.account_number, '') OR f.holder_name <> COALESCE(a.holder_name, '') \
-             OR f.bank <> COALESCE(a.bank, '')) ORDER BY f.person_id LIMIT 1000")
+             OR f.bank <> COALESCE(a.bank, '') OR f.holder_id_number <> COALESCE(a.holder_id_number, '')) ORDER BY f.person_id LIMIT 1000")
             .bind(run_id).fetch_all(pool).await?))
     }
 
@@ -265,9 +265,10 @@ impl Store {
             if *step == RunStep::Approve {
                 // What is approved is paid to whom it names now: freeze each payee.
                 sqlx::query(
-                    "INSERT INTO run_payees (run_id, person_id, name, id_number, channel, bank, account_number, holder_name) \
-                     SELECT DISTINCT l.run_id, p.id, p.name, p.id_number, COALESCE(a.channel, ''), COALESCE(a.bank, ''), \
-                     COALESCE(a.account_number, ''), COALESCE(a.holder_name, '') FROM payment_lines l \
+                    "INSERT INTO run_payees (run_id, person_id, name, id_number, channel, bank, account_number, holder_name, \
+                     holder_id_number) SELECT DISTINCT l.run_id, p.id, p.name, p.id_number, COALESCE(a.channel, ''), \
+                     COALESCE(a.bank, ''), COALESCE(a.account_number, ''), COALESCE(a.holder_name, ''), \
+                     COALESCE(a.holder_id_number, '') FROM payment_lines l \
                      JOIN persons p ON p.id = l.person_id LEFT JOIN payment_accounts a ON a.person_id = p.id \
                      WHERE l.run_id = $1")
                     .bind(run_id).execute(&mut *tx).await?;

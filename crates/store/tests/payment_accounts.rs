@@ -146,7 +146,7 @@ async fn the_bank_file_pays_the_account_approved_under_a_control_total() {
             "{b}: the approved account: {text}"
         );
         assert!(
-            text.contains(",王小红,14120102000012345,"),
+            text.contains(",王小红,14120102000012345,") && text.contains(&id_number("360733101", "1970-05-05", "202")),
             "{b}: the agent's account: {text}"
         );
         assert!(!text.contains("陈德明"), "{b}: no account, not in the bank's file");

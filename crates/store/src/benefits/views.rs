@@ -104,6 +104,9 @@ pub struct StoredLine {
     /// 户名: the person, or the agent (代领人) who holds the account.
     #[sqlx(default)]
     pub holder_name: String,
+    /// The agent's ID number when an agent holds the account; empty for the person's own.
+    #[sqlx(default)]
+    pub holder_id_number: String,
     /// The county's name, filled in from the division reference after the query.
     #[sqlx(skip)]
     pub county_name: String,
@@ -173,7 +176,8 @@ impl Store {
                    COALESCE(t.title, l.benefit) AS benefit_title, COALESCE(r.title, '') AS rule_title, \
                    COALESCE(i.name, '') AS payee_name, COALESCE(f.channel, a.channel, '') AS channel, \
                    COALESCE(f.bank, a.bank, '') AS bank, COALESCE(f.account_number, a.account_number, '') AS account_number, \
-                   COALESCE(f.holder_name, a.holder_name, '') AS holder_name \
+                   COALESCE(f.holder_name, a.holder_name, '') AS holder_name, \
+                   COALESCE(f.holder_id_number, a.holder_id_number, '') AS holder_id_number \
                    FROM payment_lines l JOIN persons p ON p.id = l.person_id \
                    LEFT JOIN institutions i ON l.payee_kind = 'institution' AND i.code = l.payee \
                    LEFT JOIN run_payees f ON f.run_id = l.run_id AND f.person_id = l.person_id \

@@ -6,6 +6,7 @@
 //! 7,2026-10,会昌县,2,250.00
 //! 序号,户名,账号,金额（元）,证件类型,证件号码,开户银行,发放渠道,摘要
 //! 1,张三,6217001234567890123,50.00,居民身份证,36073319400303101X,中国农业银行会昌县支行,社会保障卡,2026年10月高龄津贴
+//! 2,李小红,14120102000012345,50.00,居民身份证,360733197005052024,会昌农村商业银行,惠民惠农“一卡通”,2026年10月高龄津贴（代李四领取）
 //! ```
 //!
 //! Only what a bank pays goes in: positive lines paid to a person with an account as frozen at
@@ -13,7 +14,9 @@
 //! by transfer to its account, listed in the workbook) and lines of people without an account
 //! stay out; the last are listed in their own file (缺少账户清单) so that none is forgotten.
 //! The control record's count and total are those of the detail rows, so the bank can check
-//! the file before paying. Account and ID numbers are written as plain digits: the file is read
+//! the file before paying. 户名 and 证件号码 are the account holder's, as the bank checks them
+//! against the account: an agent's for an account an agent holds, and then the summary names
+//! the older person it is paid for. Account and ID numbers are written as plain digits: the file is read
 //! by the bank's system, not by a spreadsheet (the workbook is for people).
 
 use crate::benefits::{RunInfo, StoredLine};
@@ -39,14 +42,21 @@ fn bank_pays(l: &StoredLine) -> bool {
     l.payee_kind == "person" && l.kind != "recovery" && l.amount_fen > 0
 }
 
-/// What a line is for, as a bank statement shows it: 2026年10月高龄津贴, 补发2026年8月高龄津贴.
+/// What a line is for, as a bank statement shows it: 2026年10月高龄津贴, 补发2026年8月高龄津贴;
+/// on an agent's account, for whom (（代刘桂英领取）).
 fn summary(l: &StoredLine) -> String {
-    let what = format!("{}{}", month_words(&l.benefit_month), benefit_name(l));
+    let mut what = format!("{}{}", month_words(&l.benefit_month), benefit_name(l));
     if l.kind == "backpay" {
-        format!("补发{what}")
-    } else {
-        what
+        what = format!("补发{what}");
     }
+    if by_agent(l) {
+        what.push_str(&format!("（代{}领取）", cell_text(&l.name)));
+    }
+    what
+}
+
+fn by_agent(l: &StoredLine) -> bool {
+    !l.holder_id_number.is_empty()
 }
 
 /// A bank file written, with its control figures.
@@ -93,7 +103,8 @@ pub fn bank_file(run: &RunInfo, lines: &[StoredLine], area: &str) -> std::io::Re
             digits(&l.account_number),
             yuan(l.amount_fen),
             "居民身份证".to_string(),
-            digits(&l.id_number),
+            // The account holder's: the bank checks the name and number against the account.
+            digits(if by_agent(l) { &l.holder_id_number } else { &l.id_number }),
             cell_text(&l.bank),
             super::channel_label(&l.channel).to_string(),
             summary(l),
@@ -154,6 +165,7 @@ mod tests {
         backpay.benefit_month = "2026-08".into();
         let mut agent = line("孙八", 4000, "regular");
         agent.holder_name = "孙小妹".into();
+        agent.holder_id_number = "36073319700505202X".into();
         let lines = [
             line("=cmd|' /C calc'!A0", 5000, "regular"),
             line("李\u{202E}四", -2000, "recovery"),

@@ -466,6 +466,7 @@ pub(crate) mod tests {
             bank: "中国农业银行会昌县支行".into(),
             account_number: "6217001234567890123".into(),
             holder_name: name.into(),
+            holder_id_number: String::new(),
             county_name: "会昌县".into(),
         }
     }

@@ -7,6 +7,7 @@
 
 mod choice;
 mod facts;
+pub mod hold;
 mod lines;
 
 pub use choice::{PackChoice, UnknownPack};

@@ -230,6 +230,7 @@ impl Store {
                     let mut tx = pool.begin_write().await?;
                     sqlx::query("DELETE FROM payment_lines WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM run_pending WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM run_held WHERE run_id = $1").bind(run.id).execute(&mut *tx).await?;
                     sqlx::query("UPDATE benefit_runs SET status = 'computing', cursor = 0, persons = 0, lines = 0, \
                                  total_fen = 0, skipped = 0, pending = 0, computed_at = NULL WHERE id = $1")
                         .bind(run.id).execute(&mut *tx).await?;
@@ -292,6 +293,8 @@ impl Store {
                 }
             }
         }
+        // Whose lines the counties hold (proof of life, account), read once.
+        let mut holds = self.hold_rules(req.scope, req.month).await?;
         let (mut backpay_lines, mut recovery_lines) = (0i64, 0i64);
         let (mut t_load, mut t_compute, mut t_store) = (0f64, 0f64, 0f64);
         loop {
@@ -343,9 +346,15 @@ impl Store {
             recovery_lines += backpay.iter().filter(|l| l.kind == LineKind::Recovery).count() as i64;
             backpay_lines += backpay.iter().filter(|l| l.kind == LineKind::Backpay).count() as i64;
             lines.extend(backpay);
+            let held = self.hold_lines(&mut holds, &mut lines, first, last).await?;
             t_compute += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
-            self.store_chunk(run.id, &lines, &pending, last, people.len() as i64, skipped)
+            let chunk = Chunk {
+                lines: &lines,
+                pending: &pending,
+                held: &held,
+            };
+            self.store_chunk(run.id, chunk, last, people.len() as i64, skipped)
                 .await?;
             t_store += t0.elapsed().as_secs_f64();
             cursor = last;
@@ -447,15 +456,8 @@ impl Store {
             .bind(id).fetch_all(pool).await?))
     }
 
-    async fn store_chunk(
-        &self,
-        run_id: i64,
-        lines: &[Line],
-        pending: &[Line],
-        cursor: i64,
-        persons: i64,
-        skipped: i64,
-    ) -> Result<()> {
+    async fn store_chunk(&self, run_id: i64, chunk: Chunk<'_>, cursor: i64, persons: i64, skipped: i64) -> Result<()> {
+        let Chunk { lines, pending, held } = chunk;
         let fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
         // The run's cursor and counters move in the same transaction as the chunk's lines,
         // and the chunk's pending people with them.
@@ -484,6 +486,33 @@ impl Store {
                             .bind(&l.county)
                             .bind(&l.rule_id)
                             .bind(&l.pack_id);
+                    }
+                    q.execute(&mut *$tx).await?;
+                }
+                for batch in held.chunks(500) {
+                    let mut sql = String::from(
+                        "INSERT INTO run_held (run_id, person_id, benefit_month, benefit, kind, reason, county, amount_fen, \
+                         rule_id, pack_id, pack_version) VALUES ",
+                    );
+                    for i in 0..batch.len() {
+                        let b = i * 11;
+                        let marks: Vec<String> = (1..=11).map(|k| format!("${}", b + k)).collect();
+                        sql.push_str(&format!("{}({})", if i == 0 { "" } else { "," }, marks.join(",")));
+                    }
+                    let mut q = sqlx::query(&sql);
+                    for (l, reason) in batch {
+                        q = q
+                            .bind(run_id)
+                            .bind(l.person_id)
+                            .bind(&l.benefit_month)
+                            .bind(&l.benefit)
+                            .bind(l.kind.code())
+                            .bind(reason.code())
+                            .bind(&l.county)
+                            .bind(l.amount_fen)
+                            .bind(&l.rule_id)
+                            .bind(&l.pack_id)
+                            .bind(&l.pack_version);
                     }
                     q.execute(&mut *$tx).await?;
                 }
@@ -575,6 +604,13 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// One chunk's lines as stored: paid, pending (待定) and held (暂停).
+struct Chunk<'a> {
+    lines: &'a [Line],
+    pending: &'a [Line],
+    held: &'a [(Line, yiyang_domain::benefits::hold::HoldReason)],
 }
 
 /// PostgreSQL COPY text format: backslash, tab and line ends escaped.

@@ -80,6 +80,8 @@ impl Store {
             } => (Some(id_number.as_str().to_string()), Some(relation.clone())),
         };
         let holder_name = account.holder_name(&person.record.name).to_string();
+        // Payment a run held for want of an account is paid by the next run.
+        let released = self.first_held_month(person_id).await?;
         let at = now();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -93,6 +95,11 @@ impl Store {
                 .bind(person_id).bind(account.channel.code()).bind(&account.bank).bind(account.number.as_str())
                 .bind(&holder_name).bind(&holder_id).bind(&relation).bind(&actor.name).bind(at)
                 .execute(&mut *tx).await?;
+            if let Some(from) = released {
+                sqlx::query("INSERT INTO person_changes (person_id, kind, old_value, new_value, effective_on, recorded_at) \
+                             VALUES ($1, 'released', 'no_account', NULL, $2, $3)")
+                    .bind(person_id).bind(from).bind(at).execute(&mut *tx).await?;
+            }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("set_account", "person", person_id,
                 serde_json::json!({
                     "before": before.as_ref().map(|b| format!("{} {}", b.bank, b.number_masked())),

@@ -23,7 +23,7 @@ const fn s(key: &'static str, label: &'static str, default: i64, min: i64, max: 
     }
 }
 
-pub const SETTINGS: [SupervisionSetting; 13] = [
+pub const SETTINGS: [SupervisionSetting; 15] = [
     s(super::PUBLISH_WITHIN_SETTING, "检查结果公开时限（工作日）", 20, 1, 60),
     s(super::COUNTY_ESCALATION_SETTING, "隐患逾期多少天上报县级", 15, 1, 90),
     s(
@@ -84,6 +84,20 @@ pub const SETTINGS: [SupervisionSetting; 13] = [
         80,
     ),
     s(crate::services::LATE_SETTING, "上门服务迟到判定（分钟）", 30, 5, 240),
+    s(
+        crate::benefits::hold::PROOF_SETTING,
+        "待遇资格静默认证：多少个月内无任何生存信息即暂停发放、待本人认证（0 为不认证）",
+        0,
+        0,
+        24,
+    ),
+    s(
+        crate::benefits::hold::ACCOUNT_SETTING,
+        "无发放账户时暂停发放、补录后补发（1 为暂停，0 为列入缺少账户清单）",
+        0,
+        0,
+        1,
+    ),
     s(
         crate::services::CANCEL_SETTING,
         "家属自行取消订单须提前（小时）",

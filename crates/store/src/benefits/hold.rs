@@ -1,0 +1,277 @@
+//! Payment held (暂停发放), not lost: the run holds the bank-paid lines of a person without a
+//! recent sign of life (静默认证) or, where the county requires one, without an account; they
+//! are kept in `run_held` with the reason, listed on the run's page by name, and never paid.
+//! A proof recorded later (or an account set) logs a `released` change from the first month
+//! held, so the next run's corrections pay what was held, once. See
+//! `yiyang_domain::benefits::hold` for the rule.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yiyang_domain::benefits::hold::{CheckMethod, HoldReason, HoldRule};
+use yiyang_domain::dates::Month;
+use yiyang_domain::person::FieldError;
+
+use super::{Line, LineKind, PayeeKind};
+use crate::audit::{Actor, AuditAppend};
+use crate::{now, with_pool, Result, Store, StoreError};
+
+/// The setting of the proof window in months (0: no proof asked).
+pub const PROOF_SETTING: &str = "benefits.proof_of_life_months";
+/// The setting that holds payment for want of an account (1: held).
+pub const ACCOUNT_SETTING: &str = "payment.require_account";
+
+/// The counties' rules a run applies, read once per county.
+pub(super) struct Holds {
+    month: Month,
+    rules: HashMap<String, HoldRule>,
+}
+
+/// A held line, for the run's page.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HeldLine {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub benefit_month: String,
+    pub benefit: String,
+    pub kind: String,
+    pub reason: String,
+    pub amount_fen: i64,
+}
+
+impl HeldLine {
+    pub fn reason_label(&self) -> &'static str {
+        HoldReason::parse(&self.reason).map_or("暂停", HoldReason::label)
+    }
+}
+
+/// A sign of life: when, and what it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LifeSign {
+    pub on: NaiveDate,
+    pub what: &'static str,
+}
+
+/// Where the run looks for signs of life: (what, SQL giving person and latest date between $1
+/// and $2 ids; $3 is the month's last day). Each is a MAX per person over an indexed column.
+const DATE_SOURCES: [(&str, &str); 5] = [
+    ("能力评估", "SELECT person_id, MAX(assessed_on) FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' AND assessed_on <= $3 GROUP BY person_id"),
+    ("探访", "SELECT person_id, MAX(visited_on) FROM visits WHERE person_id >= $1 AND person_id <= $2 AND visited_on <= $3 GROUP BY person_id"),
+    ("助餐", "SELECT person_id, MAX(served_on) FROM meals WHERE person_id >= $1 AND person_id <= $2 AND served_on <= $3 GROUP BY person_id"),
+    ("入住养老机构", "SELECT person_id, MAX(COALESCE(left_on, $3)) FROM residents WHERE person_id >= $1 AND person_id <= $2 AND admitted_on <= $3 GROUP BY person_id"),
+    ("资格认证", "SELECT person_id, MAX(checked_on) FROM life_checks WHERE person_id >= $1 AND person_id <= $2 AND checked_on <= $3 GROUP BY person_id"),
+];
+const TIME_SOURCES: [(&str, &str); 2] = [
+    ("上门服务签到", "SELECT person_id, MAX(check_in_at) FROM service_orders WHERE person_id >= $1 AND person_id <= $2 AND check_in_at IS NOT NULL GROUP BY person_id"),
+    ("一键呼叫", "SELECT person_id, MAX(happened_at) FROM sos_calls WHERE person_id >= $1 AND person_id <= $2 AND kind = 'button' GROUP BY person_id"),
+];
+
+impl Store {
+    /// The rules of the counties in `scope` for `month`.
+    pub(super) async fn hold_rules(&self, scope: &str, month: Month) -> Result<Holds> {
+        let counties: Vec<String> = if scope.len() >= 6 {
+            vec![scope[..6].to_string()]
+        } else {
+            self.reference()
+                .divisions
+                .keys()
+                .filter(|c| c.len() == 6 && c.starts_with(scope))
+                .cloned()
+                .collect()
+        };
+        let mut holds = Holds {
+            month,
+            rules: HashMap::new(),
+        };
+        for c in counties {
+            let rule = self.hold_rule(&c).await?;
+            holds.rules.insert(c, rule);
+        }
+        Ok(holds)
+    }
+
+    /// The rule in force for `county`.
+    pub async fn hold_rule(&self, county: &str) -> Result<HoldRule> {
+        Ok(HoldRule::from_settings(
+            self.supervision_setting(PROOF_SETTING, county).await?,
+            self.supervision_setting(ACCOUNT_SETTING, county).await?,
+        ))
+    }
+
+    /// Takes out of `lines` those the rules hold (bank-paid lines of a person without proof or
+    /// account) and returns them with the reason. People `first..=last` are the chunk's.
+    pub(super) async fn hold_lines(
+        &self,
+        holds: &mut Holds,
+        lines: &mut Vec<Line>,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(Line, HoldReason)>> {
+        let bank_paid =
+            |l: &Line| l.payee_kind == PayeeKind::Person && l.amount_fen > 0 && l.kind != LineKind::Recovery;
+        for l in lines.iter().filter(|l| bank_paid(l)) {
+            if !holds.rules.contains_key(&l.county) {
+                let rule = self.hold_rule(&l.county).await?;
+                holds.rules.insert(l.county.clone(), rule);
+            }
+        }
+        let rule_of = |l: &Line| holds.rules.get(&l.county).copied().unwrap_or_default();
+        if !lines.iter().any(|l| bank_paid(l) && rule_of(l).active()) {
+            return Ok(Vec::new());
+        }
+        let signs = if lines.iter().any(|l| bank_paid(l) && rule_of(l).proof_months.is_some()) {
+            self.last_signs(first, last, holds.month.last_day()).await?
+        } else {
+            HashMap::new()
+        };
+        let accounts = if lines.iter().any(|l| bank_paid(l) && rule_of(l).require_account) {
+            self.with_accounts(first, last).await?
+        } else {
+            HashSet::new()
+        };
+        let mut reasons: HashMap<i64, Option<HoldReason>> = HashMap::new();
+        let mut held = Vec::new();
+        let mut kept = Vec::with_capacity(lines.len());
+        for l in lines.drain(..) {
+            let reason = if bank_paid(&l) {
+                *reasons.entry(l.person_id).or_insert_with(|| {
+                    rule_of(&l).reason(
+                        holds.month,
+                        signs.get(&l.person_id).map(|s| s.on),
+                        accounts.contains(&l.person_id),
+                    )
+                })
+            } else {
+                None
+            };
+            match reason {
+                Some(r) => held.push((l, r)),
+                None => kept.push(l),
+            }
+        }
+        *lines = kept;
+        Ok(held)
+    }
+
+    /// Each person's latest sign of life on or before `until`, for people `first..=last`.
+    pub(crate) async fn last_signs(&self, first: i64, last: i64, until: NaiveDate) -> Result<HashMap<i64, LifeSign>> {
+        let mut out: HashMap<i64, LifeSign> = HashMap::new();
+        let mut keep = |pid: i64, on: NaiveDate, what: &'static str| {
+            let e = out.entry(pid).or_insert(LifeSign { on, what });
+            if on > e.on {
+                *e = LifeSign { on, what };
+            }
+        };
+        for (what, sql) in DATE_SOURCES {
+            let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(sql)
+                .bind(first).bind(last).bind(until).fetch_all(pool).await?);
+            for (pid, on) in rows {
+                if let Some(on) = on {
+                    keep(pid, on, what);
+                }
+            }
+        }
+        for (what, sql) in TIME_SOURCES {
+            let rows: Vec<(i64, Option<DateTime<Utc>>)> = with_pool!(self, pool => sqlx::query_as(sql)
+                .bind(first).bind(last).fetch_all(pool).await?);
+            for (pid, at) in rows {
+                if let Some(on) = at.map(|t| t.with_timezone(&chrono::Local).date_naive()) {
+                    if on <= until {
+                        keep(pid, on, what);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn with_accounts(&self, first: i64, last: i64) -> Result<HashSet<i64>> {
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT person_id FROM payment_accounts WHERE person_id >= $1 AND person_id <= $2")
+            .bind(first).bind(last).fetch_all(pool).await?);
+        Ok(ids.into_iter().collect())
+    }
+
+    /// A run's held lines with names, by person, at most `limit`.
+    pub async fn run_held(&self, run_id: i64, limit: i64) -> Result<Vec<HeldLine>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT h.person_id, p.name, p.id_number, h.benefit_month, h.benefit, h.kind, h.reason, h.amount_fen \
+             FROM run_held h JOIN persons p ON p.id = h.person_id WHERE h.run_id = $1 \
+             ORDER BY h.person_id, h.benefit_month, h.benefit, h.kind LIMIT $2")
+            .bind(run_id).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// A run's held lines by reason: (reason, people, lines, fen).
+    pub async fn run_held_summary(&self, run_id: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "SELECT reason, COUNT(DISTINCT person_id), COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) \
+             FROM run_held WHERE run_id = $1 GROUP BY reason ORDER BY reason")
+            .bind(run_id).fetch_all(pool).await?))
+    }
+
+    /// The first month of a person's lines held by a run that is not void: from it on, a
+    /// release has the next run pay what was held.
+    pub(crate) async fn first_held_month(&self, person_id: i64) -> Result<Option<NaiveDate>> {
+        let m: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT MIN(h.benefit_month) FROM run_held h JOIN benefit_runs r ON r.id = h.run_id \
+             WHERE h.person_id = $1 AND r.status NOT IN ('rejected', 'withdrawn')")
+            .bind(person_id).fetch_one(pool).await?);
+        Ok(m.and_then(|m| Month::parse(&m).ok()).map(Month::first_day))
+    }
+
+    /// A person's latest sign of life, for their page.
+    pub async fn last_sign_of_life(&self, person_id: i64, until: NaiveDate) -> Result<Option<LifeSign>> {
+        Ok(self.last_signs(person_id, person_id, until).await?.remove(&person_id))
+    }
+
+    /// Records a proof of life (资格认证) for a person in `scope`, dated `on` (not in the
+    /// future), and releases what runs held for want of it.
+    pub async fn record_life_check(
+        &self,
+        person_id: i64,
+        on: NaiveDate,
+        method: CheckMethod,
+        note: &str,
+        scope: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let person = self
+            .person_in_scope(person_id, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if on > self.clock.today() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "checked_on",
+                "认证日期不能晚于今天",
+            )]));
+        }
+        if person.record.death_date.is_some() {
+            return Err(StoreError::Refused("此人已登记死亡，不能认证".into()));
+        }
+        let note = yiyang_domain::text::visible(note.trim());
+        if let Some(e) = yiyang_domain::text::too_long("note", "说明", &note, 200) {
+            return Err(StoreError::Invalid(vec![e]));
+        }
+        let released = self.first_held_month(person_id).await?;
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("INSERT INTO life_checks (person_id, checked_on, method, note, recorded_by, recorded_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(person_id).bind(on).bind(method.code()).bind(&note).bind(&actor.name).bind(at)
+                .execute(&mut *tx).await?;
+            if let Some(from) = released {
+                sqlx::query("INSERT INTO person_changes (person_id, kind, old_value, new_value, effective_on, recorded_at) \
+                             VALUES ($1, 'released', 'proof_of_life', NULL, $2, $3)")
+                    .bind(person_id).bind(from).bind(at).execute(&mut *tx).await?;
+            }
+            (*tx).append_audit(&self.audit_keys(), &actor.entry("life_check", "person", person_id,
+                serde_json::json!({"on": on.to_string(), "method": method.code(),
+                                   "released_from": released.map(|d| d.to_string())}))).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -123,10 +123,7 @@ async fn a_person_without_proof_is_held_then_paid_once_after_a_check_in_person()
         .await
         .unwrap();
         assert_eq!(
-            s.last_sign_of_life(silent, d("2025-06-30"))
-                .await
-                .unwrap()
-                .map(|x| x.what),
+            s.last_sign_of_life(silent).await.unwrap().map(|x| x.what),
             Some("资格认证"),
             "{b}"
         );

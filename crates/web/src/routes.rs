@@ -70,9 +70,11 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
         ),
         ("/people/deaths/{id}", get(pages::people::deaths::file)),
+        ("/people/life-checks", get(pages::people::life_checks::index)),
         ("/people/deaths/rows/{id}", post(pages::people::deaths::decide)),
         ("/people/{id}", get(pages::people::detail)),
         ("/people/{id}/account", post(pages::people::set_account)),
+        ("/people/{id}/life-check", post(pages::people::record_life_check)),
         (
             "/people/{id}/edit",
             get(pages::people::edit_form).post(pages::people::update),

@@ -47,6 +47,16 @@ impl HeldLine {
     }
 }
 
+/// Someone to check in person before the next payment (待认证名单).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProofDue {
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub division: String,
+    pub last: Option<LifeSign>,
+}
+
 /// A sign of life: when, and what it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LifeSign {
@@ -54,15 +64,19 @@ pub struct LifeSign {
     pub what: &'static str,
 }
 
-/// Where the run looks for signs of life: (what, SQL giving person and latest date between $1
-/// and $2 ids; $3 is the month's last day). Each is a MAX per person over an indexed column.
-const DATE_SOURCES: [(&str, &str); 5] = [
-    ("能力评估", "SELECT person_id, MAX(assessed_on) FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' AND assessed_on <= $3 GROUP BY person_id"),
-    ("探访", "SELECT person_id, MAX(visited_on) FROM visits WHERE person_id >= $1 AND person_id <= $2 AND visited_on <= $3 GROUP BY person_id"),
-    ("助餐", "SELECT person_id, MAX(served_on) FROM meals WHERE person_id >= $1 AND person_id <= $2 AND served_on <= $3 GROUP BY person_id"),
-    ("入住养老机构", "SELECT person_id, MAX(COALESCE(left_on, $3)) FROM residents WHERE person_id >= $1 AND person_id <= $2 AND admitted_on <= $3 GROUP BY person_id"),
-    ("资格认证", "SELECT person_id, MAX(checked_on) FROM life_checks WHERE person_id >= $1 AND person_id <= $2 AND checked_on <= $3 GROUP BY person_id"),
+/// Where the run looks for signs of life: (what, SQL giving each person's latest date, people
+/// `$1..=$2`). Each is a MAX per person over an indexed column. A sign after the month counts
+/// too: whoever was alive later was alive then.
+const DATE_SOURCES: [(&str, &str); 4] = [
+    ("能力评估", "SELECT person_id, MAX(assessed_on) FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' GROUP BY person_id"),
+    ("探访", "SELECT person_id, MAX(visited_on) FROM visits WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
+    ("助餐", "SELECT person_id, MAX(served_on) FROM meals WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
+    ("资格认证", "SELECT person_id, MAX(checked_on) FROM life_checks WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
 ];
+/// A stay in an institution: its last day, or `$3` (today) while it lasts.
+const STAYS: &str =
+    "SELECT person_id, MAX(COALESCE(left_on, $3)) FROM residents WHERE person_id >= $1 AND person_id <= $2 \
+                     GROUP BY person_id";
 const TIME_SOURCES: [(&str, &str); 2] = [
     ("上门服务签到", "SELECT person_id, MAX(check_in_at) FROM service_orders WHERE person_id >= $1 AND person_id <= $2 AND check_in_at IS NOT NULL GROUP BY person_id"),
     ("一键呼叫", "SELECT person_id, MAX(happened_at) FROM sos_calls WHERE person_id >= $1 AND person_id <= $2 AND kind = 'button' GROUP BY person_id"),
@@ -122,7 +136,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let signs = if lines.iter().any(|l| bank_paid(l) && rule_of(l).proof_months.is_some()) {
-            self.last_signs(first, last, holds.month.last_day()).await?
+            self.last_signs(first, last).await?
         } else {
             HashMap::new()
         };
@@ -155,10 +169,11 @@ impl Store {
         Ok(held)
     }
 
-    /// Each person's latest sign of life on or before `until`, for people `first..=last`.
-    pub(crate) async fn last_signs(&self, first: i64, last: i64, until: NaiveDate) -> Result<HashMap<i64, LifeSign>> {
+    /// Each person's latest sign of life, for people `first..=last`.
+    pub(crate) async fn last_signs(&self, first: i64, last: i64) -> Result<HashMap<i64, LifeSign>> {
         let mut out: HashMap<i64, LifeSign> = HashMap::new();
-        let mut keep = |pid: i64, on: NaiveDate, what: &'static str| {
+        let mut keep = |pid: i64, on: Option<NaiveDate>, what: &'static str| {
+            let Some(on) = on else { return };
             let e = out.entry(pid).or_insert(LifeSign { on, what });
             if on > e.on {
                 *e = LifeSign { on, what };
@@ -166,22 +181,19 @@ impl Store {
         };
         for (what, sql) in DATE_SOURCES {
             let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(sql)
-                .bind(first).bind(last).bind(until).fetch_all(pool).await?);
-            for (pid, on) in rows {
-                if let Some(on) = on {
-                    keep(pid, on, what);
-                }
-            }
+                .bind(first).bind(last).fetch_all(pool).await?);
+            rows.into_iter().for_each(|(pid, on)| keep(pid, on, what));
         }
+        let today = self.clock.today();
+        let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(STAYS)
+            .bind(first).bind(last).bind(today).fetch_all(pool).await?);
+        rows.into_iter()
+            .for_each(|(pid, on)| keep(pid, on.map(|d| d.min(today)), "入住养老机构"));
         for (what, sql) in TIME_SOURCES {
             let rows: Vec<(i64, Option<DateTime<Utc>>)> = with_pool!(self, pool => sqlx::query_as(sql)
                 .bind(first).bind(last).fetch_all(pool).await?);
             for (pid, at) in rows {
-                if let Some(on) = at.map(|t| t.with_timezone(&chrono::Local).date_naive()) {
-                    if on <= until {
-                        keep(pid, on, what);
-                    }
-                }
+                keep(pid, at.map(|t| t.with_timezone(&chrono::Local).date_naive()), what);
             }
         }
         Ok(out)
@@ -192,6 +204,47 @@ impl Store {
             "SELECT person_id FROM payment_accounts WHERE person_id >= $1 AND person_id <= $2")
             .bind(first).bind(last).fetch_all(pool).await?);
         Ok(ids.into_iter().collect())
+    }
+
+    /// Living people of `scope` whose county asks for proof and who have none for `month`'s
+    /// payment: the first `limit` by id, and how many in all. Walks the register in chunks,
+    /// as the run does; a county's list, not a province's (the caller keeps the scope narrow).
+    pub async fn due_for_proof(&self, scope: &str, month: Month, limit: usize) -> Result<(Vec<ProofDue>, i64)> {
+        let (lo, hi) = crate::scope_range(scope);
+        let mut rules: HashMap<String, HoldRule> = HashMap::new();
+        let (mut out, mut total, mut cursor) = (Vec::new(), 0i64, 0i64);
+        loop {
+            let people: Vec<(i64, String, String, String)> = with_pool!(self, pool => sqlx::query_as(
+                "SELECT id, name, id_number, hukou_division FROM persons WHERE hukou_division >= $1 AND hukou_division < $2 \
+                 AND death_date IS NULL AND id > $3 ORDER BY id LIMIT 2000")
+                .bind(&lo).bind(&hi).bind(cursor).fetch_all(pool).await?);
+            let (Some(first), Some(last)) = (people.first().map(|p| p.0), people.last().map(|p| p.0)) else {
+                break;
+            };
+            cursor = last;
+            let signs = self.last_signs(first, last).await?;
+            for (id, name, id_number, division) in people {
+                let county = division.get(..6).unwrap_or("").to_string();
+                if !rules.contains_key(&county) {
+                    let rule = self.hold_rule(&county).await?;
+                    rules.insert(county.clone(), rule);
+                }
+                let last = signs.get(&id).cloned();
+                if rules[&county].reason(month, last.as_ref().map(|s| s.on), true) == Some(HoldReason::ProofOfLife) {
+                    total += 1;
+                    if out.len() < limit {
+                        out.push(ProofDue {
+                            person_id: id,
+                            name,
+                            id_number,
+                            division,
+                            last,
+                        });
+                    }
+                }
+            }
+        }
+        Ok((out, total))
     }
 
     /// A run's held lines with names, by person, at most `limit`.
@@ -222,8 +275,8 @@ impl Store {
     }
 
     /// A person's latest sign of life, for their page.
-    pub async fn last_sign_of_life(&self, person_id: i64, until: NaiveDate) -> Result<Option<LifeSign>> {
-        Ok(self.last_signs(person_id, person_id, until).await?.remove(&person_id))
+    pub async fn last_sign_of_life(&self, person_id: i64) -> Result<Option<LifeSign>> {
+        Ok(self.last_signs(person_id, person_id).await?.remove(&person_id))
     }
 
     /// Records a proof of life (资格认证) for a person in `scope`, dated `on` (not in the

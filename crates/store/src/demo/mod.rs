@@ -6,9 +6,9 @@
 //! demo homes' beds, staff, gradings and waitlist, and the facilities); `deaths` (the funeral
 //! system's death file).
 
-mod accounts;
 mod deaths;
 mod institutions;
+mod payment;
 
 use chrono::{Datelike, NaiveDate};
 use rand::rngs::StdRng;

@@ -40,6 +40,7 @@ pub fn action(code: &str) -> &'static str {
         "record_death" => "比对登记死亡",
         "import_deaths" => "导入死亡信息",
         "set_account" => "登记发放账户",
+        "life_check" => "资格认证",
         "explain" => "作出说明",
         "confirm_death" => "核实登记死亡",
         "dismiss_death" => "核实不予登记死亡",

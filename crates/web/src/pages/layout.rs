@@ -49,6 +49,12 @@ const NAV: &[NavEntry] = {
         entry(AnyOf(&[P::PersonWrite]), "/people/new", "新增登记", "new"),
         entry(AnyOf(&[P::PersonWrite]), "/imports", "批量导入", "imports"),
         entry(AnyOf(&[P::PersonWrite]), "/people/deaths", "死亡信息比对", "deaths"),
+        entry(
+            AnyOf(&[P::PersonWrite]),
+            "/people/life-checks",
+            "待遇资格认证",
+            "life-checks",
+        ),
         entry(AnyOf(&[P::PersonRead]), "/assessments/due", "能力评估", "assessments"),
         entry(
             AnyOf(&[P::InstitutionRead]),

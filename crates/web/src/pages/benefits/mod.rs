@@ -202,6 +202,9 @@ struct RunPage {
     changed: Vec<(i64, String, String)>,
     /// What the bank's file pays, and what it cannot for want of an account.
     bank: yiyang_store::benefits::BankFigures,
+    /// Held (暂停): (reason, people, lines, fen), and the first lines with names.
+    held_summary: Vec<(String, i64, i64, i64)>,
+    held: Vec<yiyang_store::benefits::hold::HeldLine>,
     can_return: bool,
     /// 驳回: the same people as may return it.
     can_reject: bool,
@@ -216,6 +219,10 @@ struct RunPage {
 }
 
 impl RunPage {
+    fn reason_label(&self, code: &str) -> &'static str {
+        yiyang_domain::benefits::hold::HoldReason::parse(code).map_or("暂停", |r| r.label())
+    }
+
     fn title_of(&self, code: &str) -> String {
         self.benefit_titles
             .iter()
@@ -247,6 +254,11 @@ pub async fn run(
     let notes = state.store.run_notes(id).await?;
     let changed = state.store.payees_changed_since_approval(id).await?;
     let bank = state.store.bank_figures(id).await?;
+    let held_summary = state.store.run_held_summary(id).await?;
+    let mut held = state.store.run_held(id, 200).await?;
+    for h in &mut held {
+        h.id_number = yiyang_domain::id_number::mask(&h.id_number);
+    }
     let (mut lines, all) = state.store.run_lines_page(id, None, None, 200, 0).await?;
     let more = (all as usize).saturating_sub(lines.len());
     for l in &mut lines {
@@ -281,6 +293,8 @@ pub async fn run(
         notes,
         changed,
         bank,
+        held_summary,
+        held,
         message: flash.0,
         can_review: run.status == RunStatus::Draft && user.may(Permission::BenefitReview),
         can_approve: run.status == RunStatus::Reviewed && user.may(Permission::BenefitApprove),

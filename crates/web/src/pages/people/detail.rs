@@ -8,6 +8,7 @@ use yiyang_domain::person::account::AccountInput;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::person::DEATH_SOURCES;
 use yiyang_domain::role::Permission;
+use yiyang_store::benefits::hold::LifeSign;
 use yiyang_store::people::accounts::StoredAccount;
 use yiyang_store::people::Person;
 
@@ -41,11 +42,29 @@ struct DetailPage {
     /// The account form as typed, with what is wrong, after a refused change.
     account_form: AccountInput,
     account_errors: Vec<FieldError>,
+    /// 资格认证: the latest sign of life, the county's window (None: no proof asked), what is
+    /// wrong with a refused check, and today (the form's default date).
+    life: Option<LifeSign>,
+    proof_months: Option<u32>,
+    life_errors: Vec<FieldError>,
+    today: chrono::NaiveDate,
+}
+
+/// A change refused on the person's page, shown again with what is wrong.
+pub(super) enum Refused {
+    None,
+    /// The account as typed (bar the number).
+    Account(AccountInput, Vec<FieldError>),
+    LifeCheck(Vec<FieldError>),
 }
 
 impl DetailPage {
     fn account_error(&self, field: &str) -> String {
         crate::pages::layout::field_error(&self.account_errors, field)
+    }
+
+    fn life_error(&self, field: &str) -> String {
+        crate::pages::layout::field_error(&self.life_errors, field)
     }
 }
 
@@ -55,7 +74,7 @@ pub async fn detail(
     Path(id): Path<i64>,
     flash: crate::security::Flash,
 ) -> Result<Html<String>, AppError> {
-    render(&detail_page(&state, &user, id, flash.0, None).await?)
+    render(&detail_page(&state, &user, id, flash.0, Refused::None).await?)
 }
 
 /// A person's page; `refused` is an account change refused, as typed, with its errors.
@@ -64,7 +83,7 @@ pub(super) async fn detail_page(
     user: &CurrentUser,
     id: i64,
     message: String,
-    refused: Option<(AccountInput, Vec<FieldError>)>,
+    refused: Refused,
 ) -> Result<impl Template, AppError> {
     let p = person_for(state, user, Permission::PersonRead, id).await?;
     let account = state.store.payment_account(id, user.scope()).await?;
@@ -92,7 +111,18 @@ pub(super) async fn detail_page(
             )
         })
         .collect();
-    let (account_form, account_errors) = refused.unwrap_or_else(|| {
+    let (refused_account, life_errors) = match refused {
+        Refused::None => (None, Vec::new()),
+        Refused::Account(form, errors) => (Some((form, errors)), Vec::new()),
+        Refused::LifeCheck(errors) => (None, errors),
+    };
+    let life = state.store.last_sign_of_life(id).await?;
+    let proof_months = state
+        .store
+        .hold_rule(&p.record.hukou_division.as_str()[..6])
+        .await?
+        .proof_months;
+    let (account_form, account_errors) = refused_account.unwrap_or_else(|| {
         let form = account
             .as_ref()
             .map(|a| AccountInput {
@@ -111,6 +141,10 @@ pub(super) async fn detail_page(
         account_full: full,
         account_form,
         account_errors,
+        life,
+        proof_months,
+        life_errors,
+        today,
         age: age_on(p.record.birth_date, p.record.death_date.unwrap_or(today)),
         hukou_path: r.division_path(p.record.hukou_division.as_str()),
         residence_path: r.division_path(p.record.residence_division.as_str()),
@@ -139,6 +173,13 @@ pub(super) async fn detail_page(
             .map(|c| {
                 let names = |v: &Option<String>| {
                     let v = v.as_deref().unwrap_or("");
+                    if c.kind == "released" {
+                        return match yiyang_domain::benefits::hold::HoldReason::parse(v) {
+                            Some(r) => r.label().to_string(),
+                            None if v.is_empty() => "恢复发放".to_string(),
+                            None => v.to_string(),
+                        };
+                    }
                     if c.kind == "death" {
                         return if v.is_empty() {
                             "在世".to_string()
@@ -158,10 +199,10 @@ pub(super) async fn detail_page(
                     }
                 };
                 (
-                    if c.kind == "death" {
-                        "死亡日期"
-                    } else {
-                        "人员类别"
+                    match c.kind.as_str() {
+                        "death" => "死亡日期",
+                        "released" => "暂停发放的待遇（已认证或已登记账户，自该月起补发）",
+                        _ => "人员类别",
                     }
                     .to_string(),
                     names(&c.old_value),

@@ -5,14 +5,15 @@
 //! person's page); `form` (create and edit); `deaths` (death files from exchanged data and
 //! their review list).
 
-mod account;
 pub mod deaths;
 mod detail;
 mod form;
+pub mod life_checks;
+mod payment;
 
-pub use account::set_account;
 pub use detail::detail;
 pub use form::{create, edit_form, new_form, update};
+pub use payment::{record_life_check, set_account};
 
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,12 +1,15 @@
-//! The demo's payment accounts: most people paid to their own social-security card, some
-//! through the 一卡通 passbook of the rural credit cooperative, some through a child's account
-//! (代领), and a few with no account yet, so that a run's page and its bank file show every
-//! case. Loaded once (skipped when the register already has accounts).
+//! The demo's payment accounts and proofs of life. Accounts: most people paid to their own
+//! social-security card, some through the 一卡通 passbook of the rural credit cooperative, some
+//! through a child's account (代领), and a few with no account yet, so that a run's page and
+//! its bank file show every case. Proofs: the county asks for a sign of life within 12 months
+//! (静默认证), and the medical-insurance system's settlements prove it for all but a few, who
+//! are held until a township clerk records a check in person. Loaded once.
 
 use yiyang_domain::id_number::check_char;
 use yiyang_domain::person::account::luhn_ok;
 
 use crate::audit::{Actor, AuditAppend};
+use crate::benefits::hold::PROOF_SETTING;
 use crate::{now, with_pool, Result, Store};
 
 const BANKS: [&str; 3] = [
@@ -73,7 +76,28 @@ impl Store {
                 serde_json::json!({"accounts": n, "county": county}))).await?;
             tx.commit().await?;
         });
-        Ok(())
+        self.load_demo_life_checks(county, &people, actor).await
+    }
+
+    /// The medical-insurance system's settlements as proofs of life, for all but one in 60, and
+    /// the county's 12-month window.
+    async fn load_demo_life_checks(&self, county: &str, people: &[(i64, String)], actor: &Actor) -> Result<()> {
+        let today = self.clock.today();
+        let at = now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for (i, (id, _)) in people.iter().enumerate() {
+                if i % 60 == 13 {
+                    continue;
+                }
+                let on = today - chrono::Days::new((i as u64 * 37) % 300);
+                sqlx::query("INSERT INTO life_checks (person_id, checked_on, method, note, recorded_by, recorded_at) \
+                             VALUES ($1, $2, 'medical_insurance', '医保结算数据比对', $3, $4)")
+                    .bind(id).bind(on).bind(&actor.name).bind(at).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        self.set_setting(PROOF_SETTING, county, "12", actor).await
     }
 }
 

@@ -28,6 +28,22 @@ pub(crate) enum ImportWhat {
     /// Deaths from exchanged data (死亡信息: 姓名, 身份证号, 死亡日期, 信息来源), matched by ID number
     /// inside the account's area; disagreeing names and dates go to the review list.
     Deaths(DeathImportArgs),
+    /// Medical-insurance settlements (医保结算: 姓名, 身份证号, 结算日期) as proofs of life
+    /// (静默认证), matched by ID number and name inside the account's area.
+    LifeSigns(SignImportArgs),
+}
+
+/// A file of settlements from the medical-insurance system.
+#[derive(clap::Args)]
+pub(crate) struct SignImportArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
+    /// Only match people registered inside this division (default: the account's scope).
+    #[arg(long, default_value = "")]
+    scope: String,
+    #[command(flatten)]
+    who: account::AccountArg,
 }
 
 /// A register file to import.
@@ -112,6 +128,7 @@ pub(crate) async fn run(what: ImportWhat) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         ImportWhat::Deaths(a) => deaths(a).await,
+        ImportWhat::LifeSigns(a) => life_signs(a).await,
         what => {
             use yiyang_store::care_import::CareFile;
             let (kind, a) = match what {
@@ -119,7 +136,9 @@ pub(crate) async fn run(what: ImportWhat) -> Result<ExitCode, AnyError> {
                 ImportWhat::Beds(a) => (CareFile::Beds, a),
                 ImportWhat::Residents(a) => (CareFile::Residents, a),
                 ImportWhat::Assessments(a) => (CareFile::Assessments, a),
-                ImportWhat::Elders(_) | ImportWhat::Deaths(_) => unreachable!("handled above"),
+                ImportWhat::Elders(_) | ImportWhat::Deaths(_) | ImportWhat::LifeSigns(_) => {
+                    unreachable!("handled above")
+                }
             };
             let store = crate::open_store(&a.db.db).await?;
             let me = a
@@ -207,6 +226,31 @@ async fn deaths(a: DeathImportArgs) -> Result<ExitCode, AnyError> {
         println!("待核实的行请在“死亡信息比对”页面核实后确认或不予登记。");
     }
     Ok(if flagged.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Imports medical-insurance settlements as proofs of life and prints what they did. Exit code
+/// 2 when a row was wrong or named someone else.
+async fn life_signs(a: SignImportArgs) -> Result<ExitCode, AnyError> {
+    let store = crate::open_store(&a.db.db).await?;
+    let me = a.who.sign_in(&store, Permission::PersonWrite).await?;
+    let scope = me.scope(&a.scope)?;
+    let file_name = a
+        .file
+        .file_name()
+        .map_or_else(|| a.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let r = store.import_life_signs(&a.file, &file_name, &scope, &me.actor).await?;
+    println!(
+        "医保结算比对完成：共 {} 行；{} 人作为认证（新记录 {}，恢复发放 {}）；本辖区登记册中无此人 {} 行；姓名不一致 {} 行；有误 {} 行。",
+        r.rows, r.people, r.recorded, r.released, r.not_found, r.name_differs_count, r.rejected_count
+    );
+    for (row, what) in r.name_differs.iter().chain(&r.rejected).take(50) {
+        println!("  第 {row} 行：{what}");
+    }
+    Ok(if r.name_differs_count + r.rejected_count == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)

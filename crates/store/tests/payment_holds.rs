@@ -158,3 +158,63 @@ async fn a_person_without_proof_is_held_then_paid_once_after_a_check_in_person()
         assert_eq!(rule.proof_months, Some(12), "{b}");
     }
 }
+
+#[tokio::test]
+async fn the_medical_insurance_file_proves_life_where_number_and_name_agree() {
+    for (b, url) in fresh_database_urls().await {
+        let s = Store::connect(&url).await.unwrap();
+        let packs = shipped::packs_with_demo_figures_across_jiangxi();
+        let clerk = actor("clerk");
+        let liu = add(&s, "刘桂英", "360733100", "1930-01-01", "021").await;
+        let wang = add(&s, "王秀兰", "360733101", "1931-02-02", "042").await;
+        add(&s, "陈德明", "360102", "1932-03-03", "051").await;
+        s.set_setting(PROOF_SETTING, "360733", "12", &clerk).await.unwrap();
+        let may = settle(&s, &packs, "2025-05", "360733").await;
+        assert_eq!(s.run_held(may, 10).await.unwrap().len(), 2, "{b}: both held");
+
+        let id = |division: &str, birth: &str, seq: &str| {
+            let body = format!("{}{}{seq}", &division[..6], birth.replace('-', ""));
+            format!("{body}{}", check_char(body.as_bytes()))
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("医保结算2025年6月.csv");
+        let rows = [
+            "序号,参保人姓名,公民身份号码,结算时间,金额".to_string(),
+            format!(
+                "1,刘桂英,{},2025-06-03 09:12:00,35.5",
+                id("360733100", "1930-01-01", "021")
+            ),
+            format!("2,刘桂英,{},2025-06-20,12", id("360733100", "1930-01-01", "021")),
+            format!("3,王秀英,{},2025-06-04,80", id("360733101", "1931-02-02", "042")),
+            format!("4,陈德明,{},2025-06-05,20", id("360102", "1932-03-03", "051")),
+            "5,李某,36073319330404061,2025-06-06,1".to_string(),
+        ];
+        std::fs::write(&path, rows.join("\n")).unwrap();
+        let r = s
+            .import_life_signs(&path, "医保结算2025年6月.csv", "360733", &clerk)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!((r.rows, r.people, r.recorded, r.released), (5, 1, 1, 1), "{b}: {r:?}");
+        assert_eq!((r.not_found, r.name_differs_count, r.rejected_count), (1, 1, 1), "{b}");
+        assert_eq!(r.name_differs[0].0, 4, "{b}: the row, counting the header");
+        assert!(r.rejected[0].1.starts_with("身份证号："), "{b}: {:?}", r.rejected);
+        let sign = s.last_sign_of_life(liu).await.unwrap().unwrap();
+        assert_eq!(sign.on, d("2025-06-20"), "{b}: the latest settlement");
+        assert!(
+            s.last_sign_of_life(wang).await.unwrap().is_none(),
+            "{b}: another name proves nothing"
+        );
+        // The same file again records nothing new.
+        let again = s
+            .import_life_signs(&path, "医保结算2025年6月.csv", "360733", &clerk)
+            .await
+            .unwrap();
+        assert_eq!((again.people, again.recorded, again.released), (1, 0, 0), "{b}");
+
+        // June pays Liu June and May; Wang stays held.
+        let june = settle(&s, &packs, "2025-06", "360733").await;
+        let liu_paid = paid(&s, june, liu).await;
+        assert_eq!(liu_paid.len(), 2, "{b}: {liu_paid:?}");
+        assert!(paid(&s, june, wang).await.is_empty(), "{b}");
+    }
+}

@@ -70,7 +70,12 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
         ),
         ("/people/deaths/{id}", get(pages::people::deaths::file)),
-        ("/people/life-checks", get(pages::people::life_checks::index)),
+        (
+            "/people/life-checks",
+            get(pages::people::life_checks::index)
+                .post(pages::people::life_checks::upload)
+                .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        ),
         ("/people/deaths/rows/{id}", post(pages::people::deaths::decide)),
         ("/people/{id}", get(pages::people::detail)),
         ("/people/{id}/account", post(pages::people::set_account)),

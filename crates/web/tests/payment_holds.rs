@@ -85,8 +85,43 @@ async fn a_person_without_proof_is_listed_held_and_released_by_a_check_in_person
             "{b}: no longer listed"
         );
 
-        // Another township's clerk: the person is not there, as an unknown one is not.
+        // The county uploads the medical-insurance settlements: the one whose number and name
+        // agree is proven; a hostile name under someone's number proves nothing and is escaped.
         let other = person_in(&store, "360733101", "36073319310202042").await;
+        let csv = format!(
+            "姓名,身份证号,结算日期\n测试老人,{},2026-11-02\n\"<script>=HYPERLINK()\",{},2026-11-03\n",
+            id_with_check("36073319310202042"),
+            id_with_check("36073319300101021")
+        );
+        let ccsrf = county.csrf.clone();
+        let r = county
+            .send(photo_upload(
+                "/people/life-checks",
+                &ccsrf,
+                "医保结算11月.csv",
+                csv.as_bytes(),
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        let html = r.text();
+        assert!(
+            html.contains("id=\"sign-report\"") && html.contains("已读取 2 行：1 人"),
+            "{b}"
+        );
+        assert!(
+            html.contains("第 3 行") && !html.contains("<script>=HYPERLINK"),
+            "{b}: escaped"
+        );
+        assert!(
+            county
+                .get(&format!("/people/{other}"))
+                .await
+                .text()
+                .contains("2026-11-02（资格认证）"),
+            "{b}"
+        );
+
+        // Another township's clerk: the person is not there, as an unknown one is not.
         for id in [other, 99_999_999] {
             let r = clerk
                 .post_form(

@@ -10,6 +10,7 @@ use crate::id_number::{normalize_width, IdNumber};
 pub mod account;
 pub mod death_file;
 mod parse;
+pub mod sign_file;
 pub use parse::{valid_phone, Reference};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

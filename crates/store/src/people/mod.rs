@@ -10,6 +10,7 @@ use yiyang_domain::person::{FieldError, HukouType, PersonRecord, Sex};
 pub mod accounts;
 pub mod deaths;
 mod search;
+pub mod signs;
 pub use search::{LevelFilter, LifeFilter, Page, PersonQuery, SortKey, MAX_ROWS};
 
 use crate::audit::{Actor, AuditAppend};

@@ -41,6 +41,7 @@ pub fn action(code: &str) -> &'static str {
         "import_deaths" => "导入死亡信息",
         "set_account" => "登记发放账户",
         "life_check" => "资格认证",
+        "import_life_signs" => "导入医保结算记录",
         "explain" => "作出说明",
         "confirm_death" => "核实登记死亡",
         "dismiss_death" => "核实不予登记死亡",

@@ -1,12 +1,15 @@
-//! 待认证名单: the living people of the clerk's area whose county asks for proof of life
+//! 待遇资格认证: the living people of the clerk's area whose county asks for proof of life
 //! (静默认证) and who have no sign of it for this month's payment — the township's list of
-//! whom to see in person before the run holds their payment.
+//! whom to see in person before the run holds their payment — and the upload of the
+//! medical-insurance system's settlements, which prove life for everyone in them.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::Html;
+use axum::extract::{Multipart, State};
+use axum::response::{Html, IntoResponse, Response};
 use yiyang_domain::role::Permission;
 use yiyang_store::benefits::hold::ProofDue;
+use yiyang_store::people::signs::SignImport;
+use yiyang_store::StoreError;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -25,6 +28,9 @@ struct LifeChecksPage {
     total: i64,
     month: String,
     proof_months: Option<u32>,
+    /// What an upload did, or why it was refused.
+    report: Option<SignImport>,
+    error: String,
 }
 
 impl LifeChecksPage {
@@ -34,6 +40,51 @@ impl LifeChecksPage {
 }
 
 pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {
+    render(&page(&state, &user, None, String::new()).await?)
+}
+
+/// The settlements file: read and matched at once, then the list again with what it did.
+pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Multipart) -> Result<Response, AppError> {
+    user.require(Permission::PersonWrite)?;
+    let upload = crate::pages::imports::read_upload(form).await?;
+    user.check_csrf(&upload.field("_csrf"))?;
+    let refuse = |error: String| async {
+        let p = page(&state, &user, None, error).await?;
+        Ok::<_, AppError>((axum::http::StatusCode::BAD_REQUEST, render(&p)?).into_response())
+    };
+    let Some((name, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
+        return refuse("请选择要导入的医保结算文件（.csv 或 .xlsx）".into()).await;
+    };
+    let ext = std::path::Path::new(&name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if !["csv", "xlsx", "xlsm", "xls", "txt"].contains(&ext.as_str()) {
+        return refuse("不支持的文件类型，请上传 .csv 或 .xlsx 文件".into()).await;
+    }
+    let (dir, path) = crate::security::private_upload("yiyang-signs", &ext, &bytes).map_err(|e| {
+        tracing::error!(error = %e, "saving an upload");
+        AppError::Internal
+    })?;
+    let result = state
+        .store
+        .import_life_signs(&path, &name, user.scope(), &user.actor("web"))
+        .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    match result {
+        Ok(report) => Ok(render(&page(&state, &user, Some(report), String::new()).await?).into_response()),
+        Err(StoreError::File(m) | StoreError::Refused(m)) => refuse(m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    report: Option<SignImport>,
+    error: String,
+) -> Result<LifeChecksPage, AppError> {
     user.require(Permission::PersonWrite)?;
     let month = yiyang_domain::dates::Month::of(state.clock().today());
     let scope = user.scope().to_string();
@@ -47,11 +98,13 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
     } else {
         (None, 0, None)
     };
-    render(&LifeChecksPage {
-        layout: Layout::new(&state, &user, "待遇资格认证（待认证名单）", "life-checks"),
+    Ok(LifeChecksPage {
+        layout: Layout::new(state, user, "待遇资格认证", "life-checks"),
         due,
         total,
         month: month.to_string(),
         proof_months,
+        report,
+        error,
     })
 }

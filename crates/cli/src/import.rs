@@ -31,9 +31,12 @@ pub(crate) enum ImportWhat {
     /// Medical-insurance settlements (医保结算: 姓名, 身份证号, 结算日期) as proofs of life
     /// (静默认证), matched by ID number and name inside the account's area.
     LifeSigns(SignImportArgs),
+    /// Payment accounts (发放账户: 身份证号, 姓名, 发放渠道, 开户银行, 账号, and for an agent 户名,
+    /// 代领人身份证号, 代领人关系), for people registered inside the account's area.
+    Accounts(SignImportArgs),
 }
 
-/// A file of settlements from the medical-insurance system.
+/// A file matched row by row against the register inside the account's area.
 #[derive(clap::Args)]
 pub(crate) struct SignImportArgs {
     file: PathBuf,
@@ -129,6 +132,7 @@ pub(crate) async fn run(what: ImportWhat) -> Result<ExitCode, AnyError> {
         }
         ImportWhat::Deaths(a) => deaths(a).await,
         ImportWhat::LifeSigns(a) => life_signs(a).await,
+        ImportWhat::Accounts(a) => accounts(a).await,
         what => {
             use yiyang_store::care_import::CareFile;
             let (kind, a) = match what {
@@ -136,7 +140,7 @@ pub(crate) async fn run(what: ImportWhat) -> Result<ExitCode, AnyError> {
                 ImportWhat::Beds(a) => (CareFile::Beds, a),
                 ImportWhat::Residents(a) => (CareFile::Residents, a),
                 ImportWhat::Assessments(a) => (CareFile::Assessments, a),
-                ImportWhat::Elders(_) | ImportWhat::Deaths(_) | ImportWhat::LifeSigns(_) => {
+                ImportWhat::Elders(_) | ImportWhat::Deaths(_) | ImportWhat::LifeSigns(_) | ImportWhat::Accounts(_) => {
                     unreachable!("handled above")
                 }
             };
@@ -235,13 +239,7 @@ async fn deaths(a: DeathImportArgs) -> Result<ExitCode, AnyError> {
 /// Imports medical-insurance settlements as proofs of life and prints what they did. Exit code
 /// 2 when a row was wrong or named someone else.
 async fn life_signs(a: SignImportArgs) -> Result<ExitCode, AnyError> {
-    let store = crate::open_store(&a.db.db).await?;
-    let me = a.who.sign_in(&store, Permission::PersonWrite).await?;
-    let scope = me.scope(&a.scope)?;
-    let file_name = a
-        .file
-        .file_name()
-        .map_or_else(|| a.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let (store, me, scope, file_name) = a.open().await?;
     let r = store.import_life_signs(&a.file, &file_name, &scope, &me.actor).await?;
     println!(
         "医保结算比对完成：共 {} 行；{} 人作为认证（新记录 {}，恢复发放 {}）；本辖区登记册中无此人 {} 行；姓名不一致 {} 行；有误 {} 行。",
@@ -255,4 +253,36 @@ async fn life_signs(a: SignImportArgs) -> Result<ExitCode, AnyError> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Imports payment accounts and prints what it did. Exit code 2 when a row was not taken.
+async fn accounts(a: SignImportArgs) -> Result<ExitCode, AnyError> {
+    let (store, me, scope, file_name) = a.open().await?;
+    let r = store.import_accounts(&a.file, &file_name, &scope, &me.actor).await?;
+    println!(
+        "发放账户导入完成：共 {} 行；登记或更新 {} 人，与原账户相同 {} 人，恢复发放 {} 人；未导入 {} 行。",
+        r.rows, r.set, r.unchanged, r.released, r.problem_count
+    );
+    for (row, what) in r.problems.iter().take(50) {
+        println!("  第 {row} 行：{what}");
+    }
+    Ok(if r.problem_count == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+impl SignImportArgs {
+    /// The store, the account signed in (a clerk of the register), its scope, and the file's name.
+    async fn open(&self) -> Result<(yiyang_store::Store, account::SignedIn, String, String), AnyError> {
+        let store = crate::open_store(&self.db.db).await?;
+        let me = self.who.sign_in(&store, Permission::PersonWrite).await?;
+        let scope = me.scope(&self.scope)?;
+        let file_name = self
+            .file
+            .file_name()
+            .map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        Ok((store, me, scope, file_name))
+    }
 }

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::yiyang;
-use yiyang_domain::person::PersonInput;
-use yiyang_store::testing::{actor, fresh_database_urls};
+use common::{yiyang, zeng};
+use yiyang_store::testing::fresh_database_urls;
 use yiyang_store::Store;
 
 #[tokio::test]
@@ -16,18 +15,7 @@ async fn a_death_file_is_imported_from_the_command_line_inside_the_accounts_area
         let (code, out) = yiyang(&["demo", "--db", &url, "--people", "20"]);
         assert_eq!(code, 0, "{b}: {out}");
         let store = Store::connect(&url).await.unwrap();
-        let body = "36073319340404004";
-        let id_number = format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()));
-        let rec = PersonInput {
-            name: "曾桂兰".into(),
-            id_number: id_number.clone(),
-            hukou_division: "360733101".into(),
-            hukou_type: "农村".into(),
-            ..Default::default()
-        }
-        .validate(&*store.reference(), "2026-11-01".parse().unwrap())
-        .unwrap();
-        let person = store.create_person(&rec, "36", &actor("clerk")).await.unwrap();
+        let (person, id_number) = zeng(&store, "360733101").await;
 
         let csv = dir.path().join(format!("{b}-火化.csv"));
         std::fs::write(&csv, format!("姓名,身份证号,死亡日期\n曾桂兰,{id_number},2026-10-08\n")).unwrap();

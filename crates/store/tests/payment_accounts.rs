@@ -174,3 +174,78 @@ async fn the_bank_file_pays_the_account_approved_under_a_control_total() {
         ));
     }
 }
+
+#[tokio::test]
+async fn accounts_are_imported_in_bulk_row_by_row_inside_the_area() {
+    for (b, url) in fresh_database_urls().await {
+        let s = Store::connect(&url).await.unwrap();
+        let clerk = actor("clerk");
+        let liu = add(&s, "刘桂英", "360733100", "1930-01-01", "021").await;
+        let wang = add(&s, "王秀兰", "360733101", "1931-02-02", "042").await;
+        add(&s, "陈德明", "360102", "1932-03-03", "051").await;
+        let zhao = add(&s, "赵德胜", "360733100", "1933-04-04", "061").await;
+        let liu_card = card("621700000000000031");
+        let rows = [
+            "序号,姓名,公民身份号码,账户类型,开户行,银行卡号,户名,代领人身份证号,代领人关系".to_string(),
+            format!(
+                "1,刘桂英,{},社保卡,中国农业银行会昌县支行,{liu_card},,,",
+                id_number("360733100", "1930-01-01", "021")
+            ),
+            format!(
+                "2,王秀兰,{},一卡通,会昌农村商业银行,14120102000012345,王小红,{},女儿",
+                id_number("360733101", "1931-02-02", "042"),
+                id_number("360733101", "1970-05-05", "202")
+            ),
+            format!(
+                "3,陈德明,{},社保卡,中国银行,{liu_card},,,",
+                id_number("360102", "1932-03-03", "051")
+            ),
+            format!(
+                "4,赵德顺,{},社保卡,中国银行,{liu_card},,,",
+                id_number("360733100", "1933-04-04", "061")
+            ),
+            format!(
+                "5,王秀兰,{},社保卡,中国银行,62170000000000000319,,,",
+                id_number("360733101", "1931-02-02", "042")
+            ),
+            "6,某某,123,社保卡,中国银行,1,,,".to_string(),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("发放账户.csv");
+        std::fs::write(&path, rows.join("\n")).unwrap();
+        let r = s
+            .import_accounts(&path, "发放账户.csv", "360733", &clerk)
+            .await
+            .unwrap();
+        // Rows count from the header (row 1). Row 6 replaces row 3 for Wang: the last row for a
+        // person wins (20 digits beginning 62 are no card number, so a passbook's: taken). Row 7
+        // is unreadable, row 4 is not in the area, row 5 names someone else.
+        assert_eq!((r.rows, r.set, r.not_found), (6, 2, 1), "{b}: {r:?}");
+        let problems: Vec<i64> = r.problems.iter().map(|p| p.0).collect();
+        assert_eq!(problems, [7, 4, 5], "{b}: {:?}", r.problems);
+        assert!(r.problems.iter().any(|p| p.1.contains("与登记的姓名不一致")), "{b}");
+        assert!(r.problems.iter().any(|p| p.1.starts_with("身份证号：")), "{b}");
+        let liu_acc = s.payment_account(liu, "360733").await.unwrap().unwrap();
+        assert_eq!(
+            (liu_acc.account_number.as_str(), liu_acc.channel.as_str()),
+            (liu_card.as_str(), "sscard"),
+            "{b}"
+        );
+        let wang_acc = s.payment_account(wang, "360733").await.unwrap().unwrap();
+        assert_eq!(wang_acc.bank, "中国银行", "{b}");
+        // Again: nothing changes.
+        let again = s
+            .import_accounts(&path, "发放账户.csv", "360733", &clerk)
+            .await
+            .unwrap();
+        assert_eq!((again.set, again.unchanged), (0, 2), "{b}");
+        let (without, n) = s.people_without_account("360733", 10).await.unwrap();
+        assert_eq!(
+            (without.iter().map(|w| w.id).collect::<Vec<_>>(), n),
+            (vec![zhao], 1),
+            "{b}"
+        );
+        let (_, elsewhere) = s.people_without_account("360102", 10).await.unwrap();
+        assert_eq!(elsewhere, 1, "{b}");
+    }
+}

@@ -71,6 +71,12 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/people/deaths/{id}", get(pages::people::deaths::file)),
         (
+            "/people/accounts",
+            get(pages::people::accounts::index)
+                .post(pages::people::accounts::upload)
+                .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
+        ),
+        (
             "/people/life-checks",
             get(pages::people::life_checks::index)
                 .post(pages::people::life_checks::upload)

@@ -285,9 +285,9 @@ fn file_name(r: &Resp) -> String {
         .to_string()
 }
 
-/// What the demo lacks for two downloads, made as people make it: last month's run of 会昌县
-/// reviewed and approved (its id returned), and the private home's construction subsidy
-/// prepared, reviewed and approved.
+/// What the demo lacks for three downloads, made as people make it: last month's run of 会昌县
+/// reviewed and approved (its id returned) with one of its payees still without an account,
+/// and the private home's construction subsidy prepared, reviewed and approved.
 async fn approved_run_and_grant(store: &yiyang_store::Store, router: &axum::Router) -> i64 {
     let today = chrono::Local::now().date_naive();
     let month = yiyang_domain::dates::Month::of(today - chrono::Days::new(u64::from(chrono::Datelike::day(&today))));
@@ -295,6 +295,21 @@ async fn approved_run_and_grant(store: &yiyang_store::Store, router: &axum::Rout
     let run = clerk.run_to_draft(&month.to_string()).await["id"]
         .as_i64()
         .expect("a run");
+    // Someone paid has no account yet, so that the list of lines without one is there too.
+    let paid = store
+        .run_lines(run, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.payee_kind == "person" && l.amount_fen > 0)
+        .expect("someone paid");
+    store
+        .execute_raw_for_tests(&format!(
+            "DELETE FROM payment_accounts WHERE person_id = {}",
+            paid.person_id
+        ))
+        .await
+        .unwrap();
     for (who, step) in [("shenhe", "review"), ("shenpi", "approve")] {
         let mut c = Client::api(router, who).await;
         let r = c

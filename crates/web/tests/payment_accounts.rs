@@ -206,3 +206,43 @@ async fn an_account_is_set_on_the_persons_page_and_the_approver_downloads_the_ba
         );
     }
 }
+
+#[tokio::test]
+async fn accounts_are_uploaded_in_bulk_and_the_page_lists_who_still_lacks_one() {
+    for (b, store, router) in apps(10).await {
+        let a = person_in(&store, "360733101", "36073319350101001").await;
+        let mut county = Client::login(&router, "huichang").await;
+        let page = county.get("/people/accounts").await.text();
+        assert!(
+            page.contains(&format!("href=\"/people/{a}\"")),
+            "{b}: listed without an account"
+        );
+        let csv = format!(
+            "身份证号,姓名,发放渠道,开户银行,账号\n{},测试老人,社保卡,中国农业银行会昌县支行,{}\n{},\"<b>某</b>\",社保卡,中国银行,1\n",
+            id_with_check("36073319350101001"),
+            card("621700000000000055"),
+            id_with_check("36073319360202002")
+        );
+        let csrf = county.csrf.clone();
+        let r = county
+            .send(photo_upload("/people/accounts", &csrf, "发放账户.csv", csv.as_bytes()))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        let html = r.text();
+        assert!(
+            html.contains("id=\"account-report\"") && html.contains("登记或更新账户 1 人"),
+            "{b}"
+        );
+        assert!(
+            html.contains("第 3 行") && !html.contains("<b>某</b>"),
+            "{b}: reported, escaped"
+        );
+        assert!(
+            !html.contains(&format!("href=\"/people/{a}\"")),
+            "{b}: no longer listed"
+        );
+        // The institution's staff have no such page.
+        let mut inst = Client::login(&router, "jigou").await;
+        assert_eq!(inst.get("/people/accounts").await.status, StatusCode::FORBIDDEN, "{b}");
+    }
+}

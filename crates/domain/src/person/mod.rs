@@ -8,7 +8,9 @@ use crate::division::DivisionCode;
 use crate::id_number::{normalize_width, IdNumber};
 
 pub mod account;
+pub mod account_file;
 pub mod death_file;
+pub mod file_columns;
 mod parse;
 pub mod sign_file;
 pub use parse::{valid_phone, Reference};

@@ -8,28 +8,36 @@
 use chrono::NaiveDate;
 
 use super::death_file::same_name;
+use super::file_columns::{self, Column, Found};
 use super::FieldError;
 use crate::dates::parse_date;
-use crate::id_number::{normalize_width, IdNumber};
+use crate::id_number::IdNumber;
 
-/// The columns: (key, label, the headers it is known by).
-const COLUMNS: [(&str, &str, &[&str]); 3] = [
-    (
-        "id_number",
-        "身份证号",
-        &["身份证号", "身份证号码", "公民身份号码", "证件号码", "参保人身份证号"],
-    ),
-    ("name", "姓名", &["姓名", "参保人姓名", "患者姓名"]),
-    (
-        "on",
-        "结算日期",
-        &["结算日期", "就诊日期", "费用发生日期", "结算时间", "日期"],
-    ),
+/// The columns of a settlements file.
+const COLUMNS: [Column; 3] = [
+    Column {
+        key: "id_number",
+        label: "身份证号",
+        names: &["身份证号", "身份证号码", "公民身份号码", "证件号码", "参保人身份证号"],
+        required: true,
+    },
+    Column {
+        key: "name",
+        label: "姓名",
+        names: &["姓名", "参保人姓名", "患者姓名"],
+        required: true,
+    },
+    Column {
+        key: "on",
+        label: "结算日期",
+        names: &["结算日期", "就诊日期", "费用发生日期", "结算时间", "日期"],
+        required: true,
+    },
 ];
 
 /// The label of a column key, as a row report names the field.
 pub fn sign_column_label(key: &str) -> &'static str {
-    COLUMNS.iter().find(|c| c.0 == key).map_or("", |c| c.1)
+    file_columns::label(&COLUMNS, key)
 }
 
 /// One settlement, parsed.
@@ -48,53 +56,25 @@ impl SignRow {
     }
 }
 
-/// Where the columns are in a file: id number, name, date.
-#[derive(Debug, Clone, Copy)]
-pub struct SignColumns([usize; 3]);
+/// Where the columns are in a file.
+#[derive(Debug, Clone)]
+pub struct SignColumns(Found);
 
 impl SignColumns {
     /// Finds the columns from the header row; names every one missing.
     pub fn from_headers(headers: &[String]) -> Result<SignColumns, String> {
-        let key = |h: &String| -> String { normalize_width(h).chars().filter(|c| !c.is_whitespace()).collect() };
-        let mut at = [0usize; 3];
-        let mut missing = Vec::new();
-        for (i, (_, label, names)) in COLUMNS.iter().enumerate() {
-            match headers
-                .iter()
-                .position(|h| names.contains(&key(h).trim_start_matches('*')))
-            {
-                Some(p) => at[i] = p,
-                None => missing.push(*label),
-            }
-        }
-        if missing.is_empty() {
-            Ok(SignColumns(at))
-        } else {
-            Err(format!(
-                "文件缺少必需的列：{}（第一行应为表头，如：姓名、身份证号、结算日期）",
-                missing.join("、")
-            ))
-        }
+        file_columns::find(&COLUMNS, headers, "姓名、身份证号、结算日期").map(SignColumns)
     }
 
     /// A row's cell of column `key`, trimmed.
     pub fn cell<'a>(&self, key: &str, cells: &'a [String]) -> &'a str {
-        let i = COLUMNS.iter().position(|c| c.0 == key).unwrap_or(0);
-        cells.get(self.0[i]).map_or("", |s| s.trim())
+        self.0.cell(key, cells)
     }
 
     /// Parses one row; every problem is reported, each naming its field.
     pub fn parse(&self, row_no: i64, cells: &[String], today: NaiveDate) -> Result<SignRow, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let id_number = IdNumber::parse(self.cell("id_number", cells))
-            .map_err(|e| errors.push(FieldError::new("id_number", e.to_string())))
-            .ok();
-        let name = crate::text::visible(self.cell("name", cells));
-        if name.is_empty() {
-            errors.push(FieldError::new("name", "姓名为空"));
-        } else if name.chars().count() > 50 {
-            errors.push(FieldError::new("name", "姓名超过 50 个字"));
-        }
+        let (id_number, name) = file_columns::person(&self.0, cells, &mut errors);
         // A time after the date (2026-03-05 10:21:00) is the same day.
         let raw = self.cell("on", cells);
         let day = raw.split([' ', 'T']).next().unwrap_or("");

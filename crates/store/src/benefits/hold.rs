@@ -267,11 +267,32 @@ impl Store {
     /// The first month of a person's lines held by a run that is not void: from it on, a
     /// release has the next run pay what was held.
     pub(crate) async fn first_held_month(&self, person_id: i64) -> Result<Option<NaiveDate>> {
-        let m: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
-            "SELECT MIN(h.benefit_month) FROM run_held h JOIN benefit_runs r ON r.id = h.run_id \
-             WHERE h.person_id = $1 AND r.status NOT IN ('rejected', 'withdrawn')")
-            .bind(person_id).fetch_one(pool).await?);
-        Ok(m.and_then(|m| Month::parse(&m).ok()).map(Month::first_day))
+        Ok(self.first_held_months(&[person_id]).await?.remove(&person_id))
+    }
+
+    /// [`Store::first_held_month`] of each of `people` that has one.
+    pub(crate) async fn first_held_months(&self, people: &[i64]) -> Result<HashMap<i64, NaiveDate>> {
+        let mut out = HashMap::new();
+        for part in people.chunks(500) {
+            let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT h.person_id, MIN(h.benefit_month) FROM run_held h JOIN benefit_runs r ON r.id = h.run_id \
+                 WHERE h.person_id IN ({}) AND r.status NOT IN ('rejected', 'withdrawn') GROUP BY h.person_id",
+                marks.join(", ")
+            );
+            let rows: Vec<(i64, Option<String>)> = with_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql);
+                for id in part {
+                    q = q.bind(id);
+                }
+                q.fetch_all(pool).await?
+            });
+            out.extend(
+                rows.into_iter()
+                    .filter_map(|(p, m)| Some((p, Month::parse(&m?).ok()?.first_day()))),
+            );
+        }
+        Ok(out)
     }
 
     /// A person's latest sign of life, for their page.

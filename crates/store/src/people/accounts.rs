@@ -43,6 +43,16 @@ impl StoredAccount {
     }
 }
 
+/// Sets a person's account: ($1 person, $2 channel, $3 bank, $4 number, $5 holder, $6 the
+/// agent's ID number, $7 relation, $8 by, $9 at).
+pub(crate) const UPSERT_ACCOUNT: &str =
+    "INSERT INTO payment_accounts (person_id, channel, bank, account_number, holder_name, holder_id_number, \
+     holder_relation, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (person_id) DO UPDATE SET channel = excluded.channel, bank = excluded.bank, \
+     account_number = excluded.account_number, holder_name = excluded.holder_name, \
+     holder_id_number = excluded.holder_id_number, holder_relation = excluded.holder_relation, \
+     updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+
 impl Store {
     /// The payment account of a person in `scope`; `NotFound` for a person outside it, as for
     /// an unknown one.
@@ -85,13 +95,7 @@ impl Store {
         let at = now();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO payment_accounts (person_id, channel, bank, account_number, holder_name, holder_id_number, \
-                 holder_relation, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (person_id) DO UPDATE SET channel = excluded.channel, bank = excluded.bank, \
-                 account_number = excluded.account_number, holder_name = excluded.holder_name, \
-                 holder_id_number = excluded.holder_id_number, holder_relation = excluded.holder_relation, \
-                 updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+            sqlx::query(UPSERT_ACCOUNT)
                 .bind(person_id).bind(account.channel.code()).bind(&account.bank).bind(account.number.as_str())
                 .bind(&holder_name).bind(&holder_id).bind(&relation).bind(&actor.name).bind(at)
                 .execute(&mut *tx).await?;
@@ -109,5 +113,30 @@ impl Store {
             tx.commit().await?;
         });
         Ok(account)
+    }
+}
+
+/// A living person of an area without a payment account (缺少发放账户名单).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WithoutAccount {
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub hukou_division: String,
+}
+
+impl Store {
+    /// The living people registered in `scope` without an account: the first `limit` by id,
+    /// and how many in all.
+    pub async fn people_without_account(&self, scope: &str, limit: i64) -> Result<(Vec<WithoutAccount>, i64)> {
+        let (lo, hi) = crate::scope_range(scope);
+        let filter = "FROM persons p WHERE p.hukou_division >= $1 AND p.hukou_division < $2 AND p.death_date IS NULL \
+                      AND NOT EXISTS (SELECT 1 FROM payment_accounts a WHERE a.person_id = p.id)";
+        let list_sql = format!("SELECT p.id, p.name, p.id_number, p.hukou_division {filter} ORDER BY p.id LIMIT $3");
+        let count_sql = format!("SELECT COUNT(*) {filter}");
+        let list =
+            with_pool!(self, pool => sqlx::query_as(&list_sql).bind(&lo).bind(&hi).bind(limit).fetch_all(pool).await?);
+        let total = with_pool!(self, pool => sqlx::query_scalar(&count_sql).bind(&lo).bind(&hi).fetch_one(pool).await?);
+        Ok((list, total))
     }
 }

@@ -8,6 +8,7 @@ use yiyang_domain::id_number::IdNumber;
 use yiyang_domain::person::{FieldError, HukouType, PersonRecord, Sex};
 
 pub mod accounts;
+pub mod accounts_import;
 pub mod deaths;
 mod search;
 pub mod signs;

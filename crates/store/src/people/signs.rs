@@ -10,7 +10,6 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use yiyang_domain::dates::Month;
 use yiyang_domain::person::sign_file::{sign_column_label, SignColumns, SignRow};
 
 use crate::audit::Actor;
@@ -134,24 +133,16 @@ impl Store {
             let known_sql = format!(
                 "SELECT person_id, MAX(checked_on) FROM life_checks WHERE person_id IN ({ids}) GROUP BY person_id"
             );
-            let held_sql = format!(
-                "SELECT h.person_id, MIN(h.benefit_month) FROM run_held h JOIN benefit_runs r ON r.id = h.run_id \
-                 WHERE h.person_id IN ({ids}) AND r.status NOT IN ('rejected', 'withdrawn') GROUP BY h.person_id"
-            );
-            let (known, held): (Vec<(i64, Option<NaiveDate>)>, Vec<(i64, Option<String>)>) = with_pool!(self, pool => {
+            let known: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => {
                 let mut q = sqlx::query_as(&known_sql);
-                let mut h = sqlx::query_as(&held_sql);
                 for (id, _) in part {
                     q = q.bind(id);
-                    h = h.bind(id);
                 }
-                (q.fetch_all(pool).await?, h.fetch_all(pool).await?)
+                q.fetch_all(pool).await?
             });
             let known: HashMap<i64, Option<NaiveDate>> = known.into_iter().collect();
-            let held: HashMap<i64, NaiveDate> = held
-                .into_iter()
-                .filter_map(|(p, m)| Some((p, Month::parse(&m?).ok()?.first_day())))
-                .collect();
+            let ids: Vec<i64> = part.iter().map(|p| p.0).collect();
+            let held = self.first_held_months(&ids).await?;
             let new: Vec<&(i64, NaiveDate)> = part
                 .iter()
                 .filter(|(id, on)| known.get(id).copied().flatten().is_none_or(|k| k < *on))

@@ -64,16 +64,11 @@ pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Mult
         };
         return Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response());
     };
-    let ext = std::path::Path::new(&name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
-    if !["csv", "xlsx", "xlsm", "xls", "txt"].contains(&ext.as_str()) {
-        return Err(AppError::BadRequest(format!(
-            "不支持的文件类型“{ext}”，请上传 .csv 或 .xlsx 文件"
-        )));
-    }
+    let Some(ext) = data_ext(&name) else {
+        return Err(AppError::BadRequest(
+            "不支持的文件类型，请上传 .csv 或 .xlsx 文件".into(),
+        ));
+    };
     let (dir, path) = crate::security::private_upload("yiyang-upload", &ext, &bytes).map_err(|e| {
         tracing::error!(error = %e, "saving an upload");
         AppError::Internal
@@ -131,6 +126,62 @@ pub async fn read_upload(mut form: Multipart) -> Result<Upload, AppError> {
         }
     }
     Ok(upload)
+}
+
+/// The extension of a data file's name (lower case), if the readers take it.
+fn data_ext(name: &str) -> Option<String> {
+    let ext = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    ["csv", "xlsx", "xlsm", "xls", "txt"]
+        .contains(&ext.as_str())
+        .then_some(ext)
+}
+
+/// A data file uploaded with a form (.csv or .xlsx), saved privately for the store to read and
+/// removed when this is dropped; the form's other fields with it.
+pub struct SavedUpload {
+    dir: std::path::PathBuf,
+    pub path: std::path::PathBuf,
+    /// The file's name as uploaded.
+    pub name: String,
+    pub fields: Upload,
+}
+
+impl Drop for SavedUpload {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads an upload form, checks its CSRF token and saves its file. `Ok(Err(message))` when the
+/// form has no file or a file of another type (`what` names the file wanted): the page says so.
+pub async fn saved_data_file(
+    form: Multipart,
+    user: &CurrentUser,
+    prefix: &str,
+    what: &str,
+) -> Result<Result<SavedUpload, String>, AppError> {
+    let mut upload = read_upload(form).await?;
+    user.check_csrf(&upload.field("_csrf"))?;
+    let Some((name, bytes)) = upload.file.take().filter(|(_, b)| !b.is_empty()) else {
+        return Ok(Err(format!("请选择要导入的{what}（.csv 或 .xlsx）")));
+    };
+    let Some(ext) = data_ext(&name) else {
+        return Ok(Err("不支持的文件类型，请上传 .csv 或 .xlsx 文件".into()));
+    };
+    let (dir, path) = crate::security::private_upload(prefix, &ext, &bytes).map_err(|e| {
+        tracing::error!(error = %e, "saving an upload");
+        AppError::Internal
+    })?;
+    Ok(Ok(SavedUpload {
+        dir,
+        path,
+        name,
+        fields: upload,
+    }))
 }
 
 async fn job_in_scope(state: &AppState, user: &CurrentUser, id: i64) -> Result<ImportJob, AppError> {

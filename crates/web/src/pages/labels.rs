@@ -42,6 +42,7 @@ pub fn action(code: &str) -> &'static str {
         "set_account" => "登记发放账户",
         "life_check" => "资格认证",
         "import_life_signs" => "导入医保结算记录",
+        "import_accounts" => "导入发放账户",
         "explain" => "作出说明",
         "confirm_death" => "核实登记死亡",
         "dismiss_death" => "核实不予登记死亡",

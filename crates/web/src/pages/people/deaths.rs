@@ -16,7 +16,7 @@ use yiyang_store::StoreError;
 use crate::access::Submitted;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::imports::read_upload;
+use crate::pages::imports::saved_data_file;
 use crate::pages::{local_minute, render, Layout};
 use crate::security::{flashed, Flash, Flashed};
 use crate::AppState;
@@ -89,34 +89,21 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser, flash: Flas
 /// The upload: read and matched at once (a death file is small), then its page.
 pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Multipart) -> Result<Response, AppError> {
     user.require(Permission::PersonWrite)?;
-    let upload = read_upload(form).await?;
-    user.check_csrf(&upload.field("_csrf"))?;
-    let chosen = upload.field("source");
     let refuse = |error: String| async {
         let page = index_page(&state, &user, String::new(), error, None).await?;
         Ok::<_, AppError>((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response())
     };
-    let Some((name, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse("请选择要导入的死亡信息文件（.csv 或 .xlsx）".into()).await;
+    let file = match saved_data_file(form, &user, "yiyang-deaths", "死亡信息文件").await? {
+        Ok(f) => f,
+        Err(m) => return refuse(m).await,
     };
-    let ext = std::path::Path::new(&name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
-    if !["csv", "xlsx", "xlsm", "xls", "txt"].contains(&ext.as_str()) {
-        return refuse("不支持的文件类型，请上传 .csv 或 .xlsx 文件".into()).await;
-    }
+    let chosen = file.fields.field("source");
     let default_source = DEATH_SOURCES.iter().find(|(c, _)| *c == chosen).map(|(c, _)| *c);
-    let (dir, path) = crate::security::private_upload("yiyang-deaths", &ext, &bytes).map_err(|e| {
-        tracing::error!(error = %e, "saving an upload");
-        AppError::Internal
-    })?;
     let result = state
         .store
-        .import_death_file(&path, &name, default_source, user.scope(), &user.actor("web"))
+        .import_death_file(&file.path, &file.name, default_source, user.scope(), &user.actor("web"))
         .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(file);
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/people/deaths/{id}")).into_response()),
         Err(StoreError::File(m) | StoreError::Refused(m)) => refuse(m).await,

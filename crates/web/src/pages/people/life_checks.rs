@@ -46,32 +46,19 @@ pub async fn index(State(state): State<AppState>, user: CurrentUser) -> Result<H
 /// The settlements file: read and matched at once, then the list again with what it did.
 pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Multipart) -> Result<Response, AppError> {
     user.require(Permission::PersonWrite)?;
-    let upload = crate::pages::imports::read_upload(form).await?;
-    user.check_csrf(&upload.field("_csrf"))?;
     let refuse = |error: String| async {
         let p = page(&state, &user, None, error).await?;
         Ok::<_, AppError>((axum::http::StatusCode::BAD_REQUEST, render(&p)?).into_response())
     };
-    let Some((name, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse("请选择要导入的医保结算文件（.csv 或 .xlsx）".into()).await;
+    let file = match crate::pages::imports::saved_data_file(form, &user, "yiyang-signs", "医保结算文件").await? {
+        Ok(f) => f,
+        Err(m) => return refuse(m).await,
     };
-    let ext = std::path::Path::new(&name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
-    if !["csv", "xlsx", "xlsm", "xls", "txt"].contains(&ext.as_str()) {
-        return refuse("不支持的文件类型，请上传 .csv 或 .xlsx 文件".into()).await;
-    }
-    let (dir, path) = crate::security::private_upload("yiyang-signs", &ext, &bytes).map_err(|e| {
-        tracing::error!(error = %e, "saving an upload");
-        AppError::Internal
-    })?;
     let result = state
         .store
-        .import_life_signs(&path, &name, user.scope(), &user.actor("web"))
+        .import_life_signs(&file.path, &file.name, user.scope(), &user.actor("web"))
         .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(file);
     match result {
         Ok(report) => Ok(render(&page(&state, &user, Some(report), String::new()).await?).into_response()),
         Err(StoreError::File(m) | StoreError::Refused(m)) => refuse(m).await,

@@ -5,6 +5,7 @@
 //! person's page); `form` (create and edit); `deaths` (death files from exchanged data and
 //! their review list).
 
+pub mod accounts;
 pub mod deaths;
 mod detail;
 mod form;

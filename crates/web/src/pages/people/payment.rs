@@ -33,8 +33,8 @@ pub async fn set_account(
         .await
     {
         Ok(account) => Ok(flashed(
-            &format!("/people/{id}"),
-            &format!(
+            format!("/people/{id}"),
+            format!(
                 "已登记发放账户：{} {}，此后审批的批次按此账户发放",
                 account.bank,
                 account.number.masked()
@@ -89,7 +89,7 @@ pub async fn record_life_check(
     };
     match result {
         Ok(()) => Ok(flashed(
-            &format!("/people/{id}"),
+            format!("/people/{id}"),
             "已记录资格认证；此前因待认证暂停的待遇，下次发放时补发",
         )
         .into_response()),

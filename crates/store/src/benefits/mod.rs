@@ -17,6 +17,7 @@
 //! Files here: `run` (computing and storing a run
 //! in chunks), `views` (totals, pages, exports, what-if, one person's month).
 
+mod chunk;
 pub mod hold;
 mod run;
 mod views;

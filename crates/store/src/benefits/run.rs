@@ -13,9 +13,9 @@ use yiyang_domain::policy::Pack;
 use yiyang_domain::DivisionCode;
 
 use crate::audit::{Actor, AuditAppend};
-use crate::BeginWrite as _;
 use crate::{now, scope_range, with_pool, Db, Result, Store, StoreError};
 
+use super::chunk::Chunk;
 use super::*;
 
 pub(super) fn person_select(filter: &str) -> String {
@@ -448,180 +448,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes one chunk's lines and advances the run's cursor, atomically.
     /// The pending (待定) people of run `id` by benefit: (benefit, count), largest first.
     pub async fn run_pending_summary(&self, id: i64) -> Result<Vec<(String, i64)>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
             "SELECT benefit, COUNT(*) FROM run_pending WHERE run_id = $1 GROUP BY benefit ORDER BY COUNT(*) DESC, benefit")
             .bind(id).fetch_all(pool).await?))
-    }
-
-    async fn store_chunk(&self, run_id: i64, chunk: Chunk<'_>, cursor: i64, persons: i64, skipped: i64) -> Result<()> {
-        let Chunk { lines, pending, held } = chunk;
-        let fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
-        // The run's cursor and counters move in the same transaction as the chunk's lines,
-        // and the chunk's pending people with them.
-        macro_rules! advance_cursor {
-            ($tx:ident) => {{
-                for batch in pending.chunks(500) {
-                    let mut sql = String::from(
-                        "INSERT INTO run_pending (run_id, person_id, benefit, payee_kind, payee, county, rule_id, pack_id) VALUES ",
-                    );
-                    for i in 0..batch.len() {
-                        let b = i * 8;
-                        sql.push_str(&format!(
-                            "{}(${},${},${},${},${},${},${},${})",
-                            if i == 0 { "" } else { "," },
-                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
-                        ));
-                    }
-                    let mut q = sqlx::query(&sql);
-                    for l in batch {
-                        q = q
-                            .bind(run_id)
-                            .bind(l.person_id)
-                            .bind(&l.benefit)
-                            .bind(l.payee_kind.code())
-                            .bind(&l.payee)
-                            .bind(&l.county)
-                            .bind(&l.rule_id)
-                            .bind(&l.pack_id);
-                    }
-                    q.execute(&mut *$tx).await?;
-                }
-                for batch in held.chunks(500) {
-                    let mut sql = String::from(
-                        "INSERT INTO run_held (run_id, person_id, benefit_month, benefit, kind, reason, county, amount_fen, \
-                         rule_id, pack_id, pack_version) VALUES ",
-                    );
-                    for i in 0..batch.len() {
-                        let b = i * 11;
-                        let marks: Vec<String> = (1..=11).map(|k| format!("${}", b + k)).collect();
-                        sql.push_str(&format!("{}({})", if i == 0 { "" } else { "," }, marks.join(",")));
-                    }
-                    let mut q = sqlx::query(&sql);
-                    for (l, reason) in batch {
-                        q = q
-                            .bind(run_id)
-                            .bind(l.person_id)
-                            .bind(&l.benefit_month)
-                            .bind(&l.benefit)
-                            .bind(l.kind.code())
-                            .bind(reason.code())
-                            .bind(&l.county)
-                            .bind(l.amount_fen)
-                            .bind(&l.rule_id)
-                            .bind(&l.pack_id)
-                            .bind(&l.pack_version);
-                    }
-                    q.execute(&mut *$tx).await?;
-                }
-                sqlx::query(
-                    "UPDATE benefit_runs SET cursor = $2, persons = persons + $3, lines = lines + $4, \
-                     total_fen = total_fen + $5, skipped = skipped + $6, pending = pending + $7 WHERE id = $1",
-                )
-                .bind(run_id)
-                .bind(cursor)
-                .bind(persons)
-                .bind(lines.len() as i64)
-                .bind(fen)
-                .bind(skipped)
-                .bind(pending.len() as i64)
-                .execute(&mut *$tx)
-                .await?
-            }};
-        }
-        match &self.db {
-            Db::Sqlite(pool) => {
-                let mut tx = pool.begin_write().await?;
-                for batch in lines.chunks(1000) {
-                    let mut sql = String::from(
-                        "INSERT INTO payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
-                         county, amount_fen, rule_id, pack_id, pack_version) VALUES ",
-                    );
-                    for i in 0..batch.len() {
-                        sql.push_str(if i == 0 {
-                            "(?,?,?,?,?,?,?,?,?,?,?,?)"
-                        } else {
-                            ",(?,?,?,?,?,?,?,?,?,?,?,?)"
-                        });
-                    }
-                    let mut q = sqlx::query(&sql);
-                    for l in batch {
-                        q = q
-                            .bind(run_id)
-                            .bind(l.person_id)
-                            .bind(&l.benefit_month)
-                            .bind(&l.benefit)
-                            .bind(l.kind.code())
-                            .bind(l.payee_kind.code())
-                            .bind(&l.payee)
-                            .bind(&l.county)
-                            .bind(l.amount_fen)
-                            .bind(&l.rule_id)
-                            .bind(&l.pack_id)
-                            .bind(&l.pack_version);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                advance_cursor!(tx);
-                tx.commit().await?;
-            }
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin_write().await?;
-                if !lines.is_empty() {
-                    let mut copy = tx
-                        .copy_in_raw(
-                            "COPY payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
-                             county, amount_fen, rule_id, pack_id, pack_version) FROM STDIN",
-                        )
-                        .await?;
-                    let mut buf = String::with_capacity(lines.len() * 160);
-                    for l in lines {
-                        use std::fmt::Write;
-                        let _ = writeln!(
-                            buf,
-                            "{run_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                            l.person_id,
-                            copy_text(&l.benefit_month),
-                            copy_text(&l.benefit),
-                            l.kind.code(),
-                            l.payee_kind.code(),
-                            copy_text(&l.payee),
-                            copy_text(&l.county),
-                            l.amount_fen,
-                            copy_text(&l.rule_id),
-                            copy_text(&l.pack_id),
-                            copy_text(&l.pack_version)
-                        );
-                    }
-                    copy.send(buf.into_bytes()).await?;
-                    copy.finish().await?;
-                }
-                advance_cursor!(tx);
-                tx.commit().await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One chunk's lines as stored: paid, pending (待定) and held (暂停).
-struct Chunk<'a> {
-    lines: &'a [Line],
-    pending: &'a [Line],
-    held: &'a [(Line, yiyang_domain::benefits::hold::HoldReason)],
-}
-
-/// PostgreSQL COPY text format: backslash, tab and line ends escaped.
-fn copy_text(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains(['\\', '\t', '\n', '\r']) {
-        s.replace('\\', "\\\\")
-            .replace('\t', "\\t")
-            .replace('\n', "\\n")
-            .replace('\r', "\\r")
-            .into()
-    } else {
-        s.into()
     }
 }

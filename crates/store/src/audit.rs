@@ -135,6 +135,7 @@ impl AuditRecord {
 
 /// The hash a forger computes for `r` with a key of their own (or none): for the tests that
 /// show such a chain is refused.
+#[cfg(feature = "testing")]
 pub(crate) fn forged_hash(r: &AuditRecord, key: Option<&[u8]>) -> String {
     r.expected_hash(key)
 }

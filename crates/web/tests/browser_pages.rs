@@ -1,7 +1,8 @@
 //! The pages as county staff use them, in headless Chromium on a 390 px phone and a 1024 px
 //! tablet: the division picker, the bed board and a bed's own page, an admission refused
-//! with the form kept, the assessor's work list, the phone's compact header, and a death the
-//! funeral file names differently, checked and confirmed.
+//! with the form kept, the assessor's work list, the phone's compact header, a death the
+//! funeral file names differently, checked and confirmed, and a proof of life and a payment
+//! account recorded on a person's page.
 //!
 //! With `YIYANG_SCREENSHOT_DIR=docs/screenshots` these tests also write the README's
 //! screenshots.
@@ -416,5 +417,92 @@ async fn a_clerk_checks_a_death_the_funeral_file_names_differently_on_a_phone() 
         rows.contains("核实后登记死亡") && rows.contains("本辖区登记册中无此人"),
         "{rows}"
     );
+    c.close().await.unwrap();
+}
+
+/// Waits for the page after a form is sent to say `words` in its message (the page before
+/// may still show an earlier one, or be replaced while it is read).
+async fn wait_for_message(c: &Client, words: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id("message")).await {
+            last = e.text().await.unwrap_or_default();
+            if last.contains(words) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the message did not say {words}: {last}");
+}
+
+#[tokio::test]
+async fn a_clerk_records_a_proof_of_life_and_an_account_on_a_phone() {
+    let Some((base, c, _driver, _dir)) = setup().await else {
+        return;
+    };
+    c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    login(&c, &base, "huichang").await;
+    // 待遇资格认证: the county's window and whom to see, on the phone.
+    c.goto(&format!("{base}/people/life-checks")).await.unwrap();
+    let rule = wait_text(&c, "life-rule").await;
+    assert!(rule.contains("12 个月"), "{rule}");
+    fits_the_window(&c).await;
+    // A living person's page.
+    c.goto(&format!("{base}/people?life=alive")).await.unwrap();
+    let href = c
+        .find(Locator::Css("td a[href^='/people/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("a person");
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    c.find(Locator::Css("#life-box summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#life-method option[value=in_person]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&c, "life-note", "到村委会当面认证").await;
+    fits_the_window(&c).await;
+    click(&c, "life-save").await;
+    wait_for_message(&c, "已记录资格认证").await;
+    let sign = text_of(&c, "life-sign").await;
+    assert!(sign.contains("资格认证"), "{sign}");
+    // The account, its number typed twice.
+    let card = (0..10)
+        .map(|d| format!("621799000000001234{d}"))
+        .find(|s| yiyang_domain::person::account::luhn_ok(s))
+        .unwrap();
+    c.find(Locator::Css("#account-box summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#account-channel option[value=yikatong]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let bank = c.find(Locator::Id("account-bank")).await.unwrap();
+    bank.clear().await.unwrap();
+    bank.send_keys("会昌农村商业银行").await.unwrap();
+    type_into(&c, "account-number-input", &card).await;
+    type_into(&c, "account-number-again", &card).await;
+    fits_the_window(&c).await;
+    screenshot(&c, "account-phone").await;
+    click(&c, "account-save").await;
+    wait_for_message(&c, "已登记发放账户").await;
+    assert_eq!(text_of(&c, "account-number").await, card);
     c.close().await.unwrap();
 }

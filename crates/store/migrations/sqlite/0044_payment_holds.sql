@@ -6,10 +6,12 @@
 -- what was held as back-pay, once, through the run's corrections.
 -- life_checks keeps each proof recorded in person (本人到场, 上门核验, 视频认证) or read from
 -- another system's file (医保结算).
+-- run_held has no foreign key, like payment_lines: a per-row trigger would slow the run's
+-- COPY several times over (the run's own code is the only writer).
 -- Keep in step with the other backend's 0044_payment_holds.sql.
 
 CREATE TABLE run_held (
-    run_id        INTEGER NOT NULL REFERENCES benefit_runs (id),
+    run_id        INTEGER NOT NULL,
     person_id     INTEGER NOT NULL,
     benefit_month TEXT NOT NULL,
     benefit       TEXT NOT NULL,

@@ -133,12 +133,6 @@ impl Store {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin_write().await?;
                 if !lines.is_empty() {
-                    let mut copy = tx
-                        .copy_in_raw(
-                            "COPY payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
-                             county, amount_fen, rule_id, pack_id, pack_version) FROM STDIN",
-                        )
-                        .await?;
                     let mut buf = String::with_capacity(lines.len() * 160);
                     for l in lines {
                         use std::fmt::Write;
@@ -158,18 +152,17 @@ impl Store {
                             copy_text(&l.pack_version)
                         );
                     }
-                    copy.send(buf.into_bytes()).await?;
-                    copy.finish().await?;
+                    copy_in(
+                        &mut tx,
+                        "COPY payment_lines (run_id, person_id, benefit_month, benefit, kind, payee_kind, payee, \
+                         county, amount_fen, rule_id, pack_id, pack_version) FROM STDIN",
+                        buf,
+                    )
+                    .await?;
                 }
                 // Held lines by COPY too: thousands of bound parameters cost PostgreSQL a
                 // second a million lines to parse.
                 if !held.is_empty() {
-                    let mut copy = tx
-                        .copy_in_raw(
-                            "COPY run_held (run_id, person_id, benefit_month, benefit, kind, reason, county, amount_fen, \
-                             rule_id, pack_id, pack_version) FROM STDIN",
-                        )
-                        .await?;
                     let mut buf = String::with_capacity(held.len() * 120);
                     for (l, reason) in held {
                         use std::fmt::Write;
@@ -188,8 +181,13 @@ impl Store {
                             copy_text(&l.pack_version)
                         );
                     }
-                    copy.send(buf.into_bytes()).await?;
-                    copy.finish().await?;
+                    copy_in(
+                        &mut tx,
+                        "COPY run_held (run_id, person_id, benefit_month, benefit, kind, reason, county, amount_fen, \
+                         rule_id, pack_id, pack_version) FROM STDIN",
+                        buf,
+                    )
+                    .await?;
                 }
                 let none: &[(Line, HoldReason)] = &[];
                 advance_cursor!(tx, none);
@@ -198,6 +196,14 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Sends `rows` (COPY text format, one line per row) to PostgreSQL by `sql`.
+async fn copy_in(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, sql: &str, rows: String) -> Result<()> {
+    let mut copy = tx.copy_in_raw(sql).await?;
+    copy.send(rows.into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
 }
 
 /// One chunk's lines as stored: paid, pending (待定) and held (暂停).

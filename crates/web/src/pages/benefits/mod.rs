@@ -418,6 +418,15 @@ pub async fn withdraw(
     sign(&state, &user, id, RunStep::Withdraw(note), form).await
 }
 
+/// A run's file as people name it: 银行代发_2026-10_会昌县_7.csv.
+fn file_name(state: &AppState, run: &RunInfo, what: &str, ext: &str) -> String {
+    format!("{what}_{}_{}_{}.{ext}", run.month, area_name(state, &run.scope), run.id)
+}
+
+fn csv_download(name: &str, bytes: Vec<u8>) -> Response {
+    crate::pages::download::download(name, "text/csv; charset=utf-8", bytes)
+}
+
 /// The bank's file (代发文件) of an approved run: a fixed-format CSV under a control record.
 pub async fn bank_file(
     State(state): State<AppState>,
@@ -430,17 +439,7 @@ pub async fn bank_file(
         .store
         .export_bank_file(id, &u.username, u.role, user.scope(), &actor(&user))
         .await?;
-    let name = format!(
-        "银行代发_{}_{}_{}.csv",
-        run.month,
-        area_name(&state, &run.scope),
-        run.id
-    );
-    Ok(crate::pages::download::download(
-        &name,
-        "text/csv; charset=utf-8",
-        file.bytes,
-    ))
+    Ok(csv_download(&file_name(&state, &run, "银行代发", "csv"), file.bytes))
 }
 
 /// The lines of an approved run the bank cannot pay for want of an account (缺少账户清单).
@@ -465,17 +464,7 @@ pub async fn missing_accounts(
             serde_json::json!({"file": "missing_accounts"}),
         ))
         .await?;
-    let name = format!(
-        "缺少账户清单_{}_{}_{}.csv",
-        run.month,
-        area_name(&state, &run.scope),
-        run.id
-    );
-    Ok(crate::pages::download::download(
-        &name,
-        "text/csv; charset=utf-8",
-        bytes,
-    ))
+    Ok(csv_download(&file_name(&state, &run, "缺少账户清单", "csv"), bytes))
 }
 
 pub async fn export(
@@ -489,13 +478,5 @@ pub async fn export(
         .store
         .export_workbook(id, &u.username, u.role, user.scope(), &actor(&user))
         .await?;
-    Ok(xlsx_download(
-        &format!(
-            "发放明细_{}_{}_{}.xlsx",
-            run.month,
-            area_name(&state, &run.scope),
-            run.id
-        ),
-        bytes,
-    ))
+    Ok(xlsx_download(&file_name(&state, &run, "发放明细", "xlsx"), bytes))
 }

@@ -83,27 +83,14 @@ const TIME_SOURCES: [(&str, &str); 2] = [
 ];
 
 impl Store {
-    /// The rules of the counties in `scope` for `month`.
-    pub(super) async fn hold_rules(&self, scope: &str, month: Month) -> Result<Holds> {
-        let counties: Vec<String> = if scope.len() >= 6 {
-            vec![scope[..6].to_string()]
-        } else {
-            self.reference()
-                .divisions
-                .keys()
-                .filter(|c| c.len() == 6 && c.starts_with(scope))
-                .cloned()
-                .collect()
-        };
-        let mut holds = Holds {
+    /// The rules a run for `month` applies: none read yet; each county's is read the first
+    /// time one of its lines appears ([`Store::hold_lines`]), so a run reads only the counties
+    /// it pays.
+    pub(super) fn hold_rules(month: Month) -> Holds {
+        Holds {
             month,
             rules: HashMap::new(),
-        };
-        for c in counties {
-            let rule = self.hold_rule(&c).await?;
-            holds.rules.insert(c, rule);
         }
-        Ok(holds)
     }
 
     /// The rule in force for `county`.

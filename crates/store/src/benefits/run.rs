@@ -293,8 +293,8 @@ impl Store {
                 }
             }
         }
-        // Whose lines the counties hold (proof of life, account), read once.
-        let mut holds = self.hold_rules(req.scope, req.month).await?;
+        // Whose lines the counties hold (proof of life, account), each county's rule read once.
+        let mut holds = Store::hold_rules(req.month);
         let (mut backpay_lines, mut recovery_lines) = (0i64, 0i64);
         let (mut t_load, mut t_compute, mut t_store) = (0f64, 0f64, 0f64);
         loop {

@@ -63,8 +63,8 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing), \
              (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
                 AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id)), \
-             (SELECT COUNT(*) FROM bed_subsidies s WHERE s.institution_id = $1), \
-             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM bed_subsidies s WHERE s.institution_id = $1)")
+             (SELECT COUNT(*) FROM bed_subsidies s WHERE s.institution_id = $1 AND s.status <> 'rejected'), \
+             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM bed_subsidies s WHERE s.institution_id = $1 AND s.status <> 'rejected')")
             .bind(institution_id).fetch_one(pool).await?);
         let decision = decide(
             &ConstructionFacts {

@@ -99,7 +99,7 @@ impl FacilityPreview {
 }
 
 const SELECT: &str = "SELECT f.id, f.code, f.name, f.kind, f.division, f.address, f.longitude, f.latitude, f.opened_on, \
-     f.status, f.demo_site, CAST(COALESCE((SELECT SUM(s.amount_fen) FROM facility_subsidies s WHERE s.facility_id = f.id), 0) AS BIGINT) \
+     f.status, f.demo_site, CAST(COALESCE((SELECT SUM(s.amount_fen) FROM facility_subsidies s WHERE s.facility_id = f.id AND s.status <> 'rejected'), 0) AS BIGINT) \
      AS granted_fen FROM facilities f";
 
 impl Store {

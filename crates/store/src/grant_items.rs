@@ -58,6 +58,58 @@ pub struct ReturnedGrant {
     pub returned_by: String,
     pub returned_at: DateTime<Utc>,
     pub note: String,
+    /// `returned`, `withdrawn` or `rejected` ([`Settle::code`]).
+    pub outcome: String,
+}
+
+impl ReturnedGrant {
+    pub fn outcome_label(&self) -> &'static str {
+        Settle::parse(&self.outcome).map_or("退回", Settle::label)
+    }
+}
+
+/// A grant group settled without a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// 退回: to the clerk, to be corrected and granted again.
+    Return,
+    /// 驳回: not granted, and not proposed again.
+    Reject,
+    /// 撤回: by the clerk, before anyone signs.
+    Withdraw,
+}
+
+impl Settle {
+    pub fn parse(code: &str) -> Option<Settle> {
+        match code {
+            "returned" | "return" => Some(Settle::Return),
+            "rejected" | "reject" => Some(Settle::Reject),
+            "withdrawn" | "withdraw" => Some(Settle::Withdraw),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Settle::Return => "returned",
+            Settle::Reject => "rejected",
+            Settle::Withdraw => "withdrawn",
+        }
+    }
+    /// The audit entry's action.
+    fn action(self) -> &'static str {
+        match self {
+            Settle::Return => "return",
+            Settle::Reject => "reject",
+            Settle::Withdraw => "withdraw",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Settle::Return => "退回",
+            Settle::Reject => "驳回",
+            Settle::Withdraw => "撤回",
+        }
+    }
 }
 
 type ItemRow = (String, String, String, i64, String, String, String, DateTime<Utc>);
@@ -120,15 +172,22 @@ impl Store {
         Ok(hex::encode(&Sha256::digest(text.as_bytes())[..16]))
     }
 
-    /// Returns (退回) the grants of `kind` to `owner_id` waiting at `from` (`prepared` for a
-    /// reviewer, `reviewed` for an approver) to their clerk with `note`, if they are still what
-    /// the signer saw (`seen`). The signer's own grants stay. Each returned grant leaves its
-    /// table for `returned_grants`, so it can be granted again once corrected. Returns how many.
+    /// Settles the grants of `kind` to `owner_id` waiting at `from` without signing them, with
+    /// `note` as the reason, if they are still what the user saw (`seen`, the group's digest):
+    /// - 退回 and 驳回, by a reviewer (`from` = `prepared`) or an approver (`reviewed`), of the
+    ///   grants someone else prepared. Returned grants leave their table, so they can be
+    ///   granted again once corrected; rejected ones stay in it as `rejected`, paying nothing,
+    ///   so the bed, period or person is not proposed again.
+    /// - 撤回, by the clerk who prepared them, before anyone signs (`from` = `prepared`): their
+    ///   own grants leave the table, as when returned.
+    ///
+    /// Each is kept in `returned_grants` with who, when, why and how. Returns how many.
     #[allow(clippy::too_many_arguments)]
-    pub async fn return_grants(
+    pub async fn settle_grants(
         &self,
         kind: &str,
         owner_id: i64,
+        how: Settle,
         from: &str,
         seen: &str,
         note: &str,
@@ -137,13 +196,19 @@ impl Store {
         scope: &str,
         actor: &Actor,
     ) -> Result<i64> {
-        let permission = match from {
-            "prepared" => Permission::BenefitReview,
-            "reviewed" => Permission::BenefitApprove,
+        let permission = match (how, from) {
+            (Settle::Withdraw, "prepared") => Permission::BenefitPrepare,
+            (Settle::Withdraw, _) => return Err(StoreError::Refused("已审核的补助不能撤回".into())),
+            (_, "prepared") => Permission::BenefitReview,
+            (_, "reviewed") => Permission::BenefitApprove,
             _ => return Err(StoreError::Refused(format!("未知的步骤 {from}"))),
         };
         if !role.may(permission) {
-            return Err(StoreError::Forbidden(format!("{}无权退回补助", role.label())));
+            return Err(StoreError::Forbidden(format!(
+                "{}无权{}补助",
+                role.label(),
+                how.label()
+            )));
         }
         let (_, items) = self.grant_items(kind, owner_id, scope).await?;
         let (_, _, table, owner, _) = KINDS.iter().find(|k| k.0 == kind).ok_or(StoreError::NotFound)?;
@@ -151,17 +216,20 @@ impl Store {
         if note.is_empty() {
             return Err(StoreError::Invalid(vec![yiyang_domain::person::FieldError::new(
                 "note",
-                "退回须写明原因",
+                format!("{}须写明原因", how.label()),
             )]));
         }
+        let mine = how == Settle::Withdraw;
         let back: Vec<&GrantItem> = items
             .iter()
-            .filter(|i| i.status == from && i.granted_by != user)
+            .filter(|i| i.status == from && (i.granted_by == user) == mine)
             .collect();
         if back.is_empty() {
-            return Err(StoreError::Refused(
-                "没有可退回的补助（本人经手的不能由本人退回）".into(),
-            ));
+            return Err(StoreError::Refused(if mine {
+                "没有可撤回的补助（只能撤回本人经办、尚未审核的）".into()
+            } else {
+                format!("没有可{}的补助（本人经手的不能由本人{}）", how.label(), how.label())
+            }));
         }
         if self.grant_digest(kind, owner_id, from).await? != seen {
             return Err(StoreError::Refused(
@@ -170,20 +238,25 @@ impl Store {
         }
         let at = now();
         let fen: i64 = back.iter().map(|i| i.amount_fen).sum();
+        let whose = if mine { "granted_by = $3" } else { "granted_by <> $3" };
+        let change = if how == Settle::Reject {
+            format!("UPDATE {table} SET status = 'rejected' WHERE {owner} = $1 AND status = $2 AND {whose}")
+        } else {
+            format!("DELETE FROM {table} WHERE {owner} = $1 AND status = $2 AND {whose}")
+        };
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let n = sqlx::query(&format!("DELETE FROM {table} WHERE {owner} = $1 AND status = $2 AND granted_by <> $3"))
-                .bind(owner_id).bind(from).bind(user).execute(&mut *tx).await?.rows_affected();
+            let n = sqlx::query(&change).bind(owner_id).bind(from).bind(user).execute(&mut *tx).await?.rows_affected();
             if n != back.len() as u64 {
                 return Err(StoreError::Conflict);
             }
             for i in &back {
                 sqlx::query("INSERT INTO returned_grants (kind, owner_id, what, amount_fen, clause, granted_by, granted_at, \
-                             returned_by, returned_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                             returned_by, returned_at, note, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                     .bind(kind).bind(owner_id).bind(&i.what).bind(i.amount_fen).bind(&i.clause).bind(&i.granted_by)
-                    .bind(i.granted_at).bind(user).bind(at).bind(&note).execute(&mut *tx).await?;
+                    .bind(i.granted_at).bind(user).bind(at).bind(&note).bind(how.code()).execute(&mut *tx).await?;
             }
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("return", "grant", format!("{kind}:{owner_id}"),
+            (*tx).append_audit(&self.audit_keys(), &actor.entry(how.action(), "grant", format!("{kind}:{owner_id}"),
                 serde_json::json!({"kind": kind, "owner": owner_id, "grants": n, "amount_fen": fen, "note": note}))).await?;
             tx.commit().await?;
             Ok(n as i64)
@@ -194,7 +267,7 @@ impl Store {
     /// the payee is in scope).
     pub async fn returned_grants(&self, kind: &str, owner_id: i64) -> Result<Vec<ReturnedGrant>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT what, amount_fen, granted_by, returned_by, returned_at, note FROM returned_grants \
+            "SELECT what, amount_fen, granted_by, returned_by, returned_at, note, outcome FROM returned_grants \
              WHERE kind = $1 AND owner_id = $2 ORDER BY id DESC LIMIT 200")
             .bind(kind).bind(owner_id).fetch_all(pool).await?))
     }

@@ -41,6 +41,7 @@ pub fn status_label(code: &str) -> &'static str {
         "reviewed" => "已审核，待审批",
         "approved" => "已审批，待拨付",
         "exported" => "已导出拨付",
+        "rejected" => "已驳回，不予补助",
         _ => "",
     }
 }
@@ -90,7 +91,7 @@ impl Store {
             out.append(&mut rows);
         }
         let rank = |s: &str| {
-            ["prepared", "reviewed", "approved", "exported"]
+            ["prepared", "reviewed", "approved", "exported", "rejected"]
                 .iter()
                 .position(|x| *x == s)
         };

@@ -291,6 +291,129 @@ async fn a_grant_group_is_returned_to_the_clerk_with_a_reason_and_granted_again(
     }
 }
 
+#[tokio::test]
+async fn a_clerk_withdraws_a_grant_group_and_a_reviewer_rejects_it_outright() {
+    for (b, store, router) in apps(10).await {
+        let private = institution(&store, "JG3607332001").await;
+        let grant = format!("/institutions/{private}/construction-subsidy");
+        let uri = format!("/grants/construction/{private}");
+        let mut clerk = Client::login(&router, "huichang").await;
+        let csrf = clerk.csrf.clone();
+        assert_eq!(
+            clerk.post_form(&grant, &[("_csrf", &csrf)]).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let fen: i64 = store
+            .grant_groups("360733")
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.amount_fen)
+            .sum();
+        assert!(fen > 0, "{b}");
+        let owner = private.to_string();
+
+        // 撤回: the clerk takes back their own grants before anyone signs, with a reason.
+        let page = clerk.get(&uri).await.text();
+        assert!(page.contains("id=\"grant-withdraw\""), "{b}");
+        let digest = digest_of(&page);
+        let csrf = clerk.csrf.clone();
+        let withdraw = |note: &'static str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("kind", "construction".into()),
+                ("owner", owner.clone()),
+                ("from", "prepared".into()),
+                ("digest", digest.clone()),
+                ("how", "withdraw".into()),
+                ("note", note.into()),
+            ]
+        };
+        let pairs = |v: &[(&'static str, String)]| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+        let form = pairs(&withdraw(""));
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            clerk.post_form("/grants/return", &refs).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        let form = pairs(&withdraw("床位数填错，撤回更正"));
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = clerk.post_form("/grants/return", &refs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert!(store.grant_groups("360733").await.unwrap().is_empty(), "{b}");
+        let page = clerk.get(&uri).await.text();
+        assert!(page.contains("撤回") && page.contains("床位数填错"), "{b}");
+        // Someone else's grants are not the clerk's to withdraw, nor a reviewer's own.
+        let csrf = csrf_of(&mut clerk).await;
+        assert_eq!(
+            clerk.post_form(&grant, &[("_csrf", &csrf)]).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+
+        // 驳回: the reviewer refuses them outright; they stay, pay nothing and are not proposed again.
+        let mut reviewer = Client::login(&router, "shenhe").await;
+        let page = reviewer.get(&uri).await.text();
+        assert!(
+            page.contains("id=\"grant-reject-button\"") && !page.contains("id=\"grant-withdraw\""),
+            "{b}"
+        );
+        let digest = digest_of(&page);
+        let csrf = reviewer.csrf.clone();
+        let r = reviewer
+            .post_form(
+                "/grants/return",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("kind", "construction"),
+                    ("owner", owner.as_str()),
+                    ("from", "prepared"),
+                    ("digest", digest.as_str()),
+                    ("how", "reject"),
+                    ("note", "非护理型床位，不符合补助条件"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let groups = store.grant_groups("360733").await.unwrap();
+        assert_eq!(
+            groups
+                .iter()
+                .map(|g| (g.status.as_str(), g.amount_fen))
+                .collect::<Vec<_>>(),
+            [("rejected", fen)],
+            "{b}"
+        );
+        let page = reviewer.get(&uri).await.text();
+        assert!(
+            page.contains("已驳回，不予补助") && page.contains("非护理型床位"),
+            "{b}"
+        );
+        assert!(!page.contains("id=\"grant-sign\""), "{b}: nothing waits to be signed");
+        // Granting again proposes none of the rejected beds.
+        let csrf = csrf_of(&mut clerk).await;
+        clerk.post_form(&grant, &[("_csrf", &csrf)]).await;
+        let groups = store.grant_groups("360733").await.unwrap();
+        assert!(groups.iter().all(|g| g.status == "rejected"), "{b}: {groups:?}");
+        // Nothing rejected is exported for payment.
+        let mut approver = Client::login(&router, "shenpi").await;
+        let csrf = csrf_of(&mut approver).await;
+        let r = approver.post_form("/grants/export.xlsx", &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{b}: an empty payment list is refused");
+        let audit = store
+            .audit_entries(Some(("grant", &format!("construction:{private}"))), 10, 0)
+            .await
+            .unwrap();
+        let actions: Vec<(&str, &str)> = audit.iter().map(|a| (a.action.as_str(), a.actor.as_str())).collect();
+        assert!(
+            actions.contains(&("withdraw", "huichang")) && actions.contains(&("reject", "shenhe")),
+            "{b}: {actions:?}"
+        );
+    }
+}
+
 async fn csrf_of(c: &mut Client) -> String {
     c.get("/grants").await;
     c.csrf.clone()

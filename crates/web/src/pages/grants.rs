@@ -7,7 +7,7 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
-use yiyang_store::grant_items::{GrantItem, GrantPayee, ReturnedGrant};
+use yiyang_store::grant_items::{GrantItem, GrantPayee, ReturnedGrant, Settle};
 use yiyang_store::grants::{kind_label, GrantGroup};
 
 use super::download::{area_name, xlsx_download};
@@ -78,6 +78,8 @@ struct GroupPage {
     /// The step the user may take now: ("reviewed" | "approved", its verb, the group's digest,
     /// items waiting, their sum).
     step: Option<(&'static str, &'static str, String, usize, i64)>,
+    /// The clerk's own grants not yet reviewed, which they may withdraw: (digest, items, sum).
+    withdraw: Option<(String, usize, i64)>,
     message: String,
 }
 
@@ -130,9 +132,21 @@ pub async fn group(
             ));
         }
     }
+    // 撤回: the clerk's own grants not yet reviewed.
+    let mine: Vec<&GrantItem> = items
+        .iter()
+        .filter(|i| i.status == "prepared" && i.granted_by == me)
+        .collect();
+    let withdraw = if user.may(Permission::BenefitPrepare) && !mine.is_empty() {
+        let digest = state.store.grant_digest(&kind, owner, "prepared").await?;
+        Some((digest, mine.len(), mine.iter().map(|i| i.amount_fen).sum()))
+    } else {
+        None
+    };
     let returned = state.store.returned_grants(&kind, owner).await?;
     render(&GroupPage {
         returned,
+        withdraw,
         layout: Layout::new(
             &state,
             &user,
@@ -159,21 +173,30 @@ pub struct ReturnForm {
     digest: String,
     #[serde(default)]
     note: String,
+    /// `return` (the default), `reject` or `withdraw`.
+    #[serde(default)]
+    how: String,
 }
 
-/// 退回: the waiting grants go back to the clerk with the reason; the clerk can grant them
-/// again once corrected.
+/// 退回 or 驳回 by a reviewer or approver, 撤回 by the clerk, with the reason: returned and
+/// withdrawn grants can be granted again once corrected; rejected ones are not paid and not
+/// proposed again.
 pub async fn send_back(
     State(state): State<AppState>,
     Submitted { user, form: f }: Submitted<ReturnForm>,
 ) -> Result<Flashed, AppError> {
     user.require(Permission::BenefitRead)?;
     let u = &user.session.user;
+    let how = match f.how.as_str() {
+        "" => Settle::Return,
+        code => Settle::parse(code).ok_or_else(|| AppError::BadRequest("未知的办理方式".into()))?,
+    };
     let n = state
         .store
-        .return_grants(
+        .settle_grants(
             &f.kind,
             f.owner,
+            how,
             &f.from,
             f.digest.trim(),
             &f.note,
@@ -183,10 +206,12 @@ pub async fn send_back(
             &actor(&user),
         )
         .await?;
-    Ok(flashed(
-        format!("/grants/{}/{}", f.kind, f.owner),
-        format!("已退回经办人：{n} 项，可更正后重新核定"),
-    ))
+    let done = match how {
+        Settle::Return => format!("已退回经办人：{n} 项，可更正后重新核定"),
+        Settle::Withdraw => format!("已撤回：{n} 项，可更正后重新核定"),
+        Settle::Reject => format!("已驳回：{n} 项，不予补助"),
+    };
+    Ok(flashed(format!("/grants/{}/{}", f.kind, f.owner), done))
 }
 
 #[derive(Deserialize)]

@@ -26,6 +26,8 @@ pub fn action(code: &str) -> &'static str {
         "review" => "审核",
         "approve" => "审批",
         "return" | "send_back" => "退回",
+        "reject" => "驳回",
+        "withdraw" => "撤回",
         "grant" | "grant_subsidies" => "核定补助",
         "grant_staff_awards" => "核定人才补贴",
         "construction_subsidy" => "核定建设补助",

@@ -125,8 +125,9 @@ pub enum BenefitsAction {
         month: String,
         #[command(flatten)]
         db: crate::DbArg,
-        /// Division prefix: everyone whose household registration is inside it.
-        #[arg(long)]
+        /// The paying county (6 digits); a city or province: each of its counties in turn, one
+        /// run each. Default: the account's own area.
+        #[arg(long, default_value = "")]
         scope: String,
         /// Apply this pack to everyone (default: each person's most specific pack).
         #[arg(long)]
@@ -199,13 +200,22 @@ fn s(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn print_run(r: &yiyang_store::benefits::RunInfo) {
+/// A run in one line, its area and pack by name.
+fn print_run(store: &yiyang_store::Store, r: &yiyang_store::benefits::RunInfo) {
+    let pack = if r.pack == "auto" {
+        "按户籍地自动选择".to_string()
+    } else {
+        yiyang_domain::policy::shipped::packs()
+            .into_iter()
+            .find(|p| p.id == r.pack)
+            .map_or_else(|| r.pack.clone(), |p| p.title)
+    };
     println!(
-        "批次 {}：{} 区划 {} 政策包 {}，状态 {}；{} 人，{} 笔，合计 {}{}{}",
+        "批次 {}：{} {} 政策包“{}”，状态 {}；{} 人，{} 笔，合计 {}{}{}",
         r.id,
         r.month,
-        r.scope,
-        r.pack,
+        store.reference().division_path(&r.scope),
+        pack,
         r.status.label(),
         r.persons,
         r.lines,
@@ -267,8 +277,42 @@ async fn sign(
             .review_run(run, Some(&seen), &user.username, user.role, &user.scope, &actor)
             .await
     };
-    print_run(&r.map_err(s)?);
+    print_run(&store, &r.map_err(s)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Computes one county's run with a progress bar and prints it.
+async fn run_one(
+    store: &yiyang_store::Store,
+    req: &RunRequest<'_>,
+    packs: &[yiyang_domain::policy::Pack],
+    actor: &yiyang_store::audit::Actor,
+) -> Result<(), String> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} 人 {bar:30} {per_sec} 剩余 {eta}").expect("template"),
+    );
+    let out = store
+        .run_benefits(req, packs, actor, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await
+        .map_err(s)?;
+    bar.finish_and_clear();
+    if out.already_complete {
+        println!("该批次已计算完成，未重复计算（如需重算草稿请加 --recompute）。");
+    } else if out.resumed {
+        println!("已从中断处继续计算。");
+    }
+    if out.backpay_lines > 0 {
+        println!("含补发 {} 笔。", out.backpay_lines);
+    }
+    if out.recovery_lines > 0 {
+        println!("含追回 {} 笔（负数金额，单列追回清单）。", out.recovery_lines);
+    }
+    print_run(store, &out.run);
+    Ok(())
 }
 
 pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
@@ -292,38 +336,36 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
                 .sign_in(&store, yiyang_domain::role::Permission::BenefitPrepare)
                 .await?;
             let scope = me.scope(&scope)?;
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos}/{len} 人 {bar:30} {per_sec} 剩余 {eta}")
-                    .expect("template"),
-            );
             let req = RunRequest {
                 pack: pack.as_deref(),
                 recompute,
                 backpay_months,
                 ..RunRequest::new(month, &scope)
             };
-            let out = store
-                .run_benefits(&req, &packs, &me.actor, &|done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                })
-                .await
-                .map_err(s)?;
-            bar.finish_and_clear();
-            if out.already_complete {
-                println!("该批次已计算完成，未重复计算（如需重算草稿请加 --recompute）。");
-            } else if out.resumed {
-                println!("已从中断处继续计算。");
+            // A run's scope is the paying county: a wider scope runs each of its counties.
+            let starts = store.check_county_starts(&scope, &req, &packs).await.map_err(s)?;
+            let many = starts.len() > 1;
+            let mut failed = false;
+            for start in starts {
+                let name = store.reference().division_path(&start.county);
+                if let Some(why) = start.refused {
+                    eprintln!("{name}：未计算。{why}");
+                    failed = true;
+                    continue;
+                }
+                if many {
+                    println!("— {name} —");
+                }
+                let one = RunRequest {
+                    scope: &start.county,
+                    ..req
+                };
+                if let Err(e) = run_one(&store, &one, &packs, &me.actor).await {
+                    eprintln!("{name}：{e}");
+                    failed = true;
+                }
             }
-            if out.backpay_lines > 0 {
-                println!("含补发 {} 笔。", out.backpay_lines);
-            }
-            if out.recovery_lines > 0 {
-                println!("含追回 {} 笔（负数金额，单列追回清单）。", out.recovery_lines);
-            }
-            print_run(&out.run);
-            Ok(ExitCode::SUCCESS)
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         BenefitsAction::Review {
             run,
@@ -350,7 +392,7 @@ pub async fn benefits_db(action: BenefitsAction) -> Result<ExitCode, String> {
             for f in &files {
                 println!("{}", f.display());
             }
-            print_run(&store.benefit_run(run).await.map_err(s)?);
+            print_run(&store, &store.benefit_run(run).await.map_err(s)?);
             Ok(ExitCode::SUCCESS)
         }
         BenefitsAction::Explain {

@@ -446,3 +446,24 @@ fn a_run_is_computed_reviewed_approved_and_exported_from_the_command_line() {
     assert_ne!(code, 0);
     assert!(err.contains("--admin"), "{err}");
 }
+
+#[test]
+fn the_county_pays_a_township_computes_nothing_and_the_province_runs_each_county() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("c.db").display());
+    assert_eq!(yiyang(&["demo", "--db", &db, "--people", "30"]).0, 0);
+    // A township's own area: its county pays, so nothing is computed.
+    let (code, out, err) = yiyang_pw(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--user", "wenwuba",
+    ]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("按区县计算") && err.contains("文武坝镇"), "{err}");
+    // The province's area is each county's run in turn (the demo registers one county), printed
+    // by name, not code.
+    let (code, out, err) = yiyang_pw(&[
+        "benefits", "run", "--db", &db, "--month", "2026-10", "--scope", "36", "--user", "sheng",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("江西省 赣州市 会昌县") && out.contains("待审核"), "{out}");
+    assert!(!out.contains("360733") && !out.contains("auto"), "{out}");
+}

@@ -123,11 +123,50 @@ async fn a_run_pays_each_person_by_their_packs_and_running_it_again_changes_noth
     for (b, s) in stores().await {
         let p = setup(&s).await;
         let packs = packs();
-        let req = RunRequest::new(m("2025-06"), "36");
-        let out = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
-        assert!(!out.already_complete);
-        assert_eq!(out.run.status, RunStatus::Draft, "{b}");
-        let first = lines(&s, out.run.id).await;
+        // The county pays: a run of the province is refused, in words …
+        match s
+            .run_benefits(
+                &RunRequest::new(m("2025-06"), "36"),
+                &packs,
+                &actor("clerk"),
+                &|_, _| {},
+            )
+            .await
+        {
+            Err(StoreError::Refused(msg)) => {
+                assert!(msg.contains("按区县计算") && msg.contains("江西省"), "{b}: {msg}")
+            }
+            other => panic!("{b}: {other:?}"),
+        }
+        // … and the province's start is one run for each county with anyone registered.
+        let starts = s
+            .check_county_starts("36", &RunRequest::new(m("2025-06"), ""), &packs)
+            .await
+            .unwrap();
+        let counties: Vec<&str> = starts.iter().map(|c| c.county.as_str()).collect();
+        assert_eq!(counties, ["360102", "360733"], "{b}");
+        assert!(starts.iter().all(|c| c.refused.is_none()), "{b}: {starts:?}");
+        let mut first = Vec::new();
+        let mut runs = Vec::new();
+        for c in &counties {
+            let out = s
+                .run_benefits(&RunRequest::new(m("2025-06"), c), &packs, &actor("clerk"), &|_, _| {})
+                .await
+                .unwrap();
+            assert!(!out.already_complete);
+            assert_eq!(out.run.status, RunStatus::Draft, "{b}");
+            let mine = lines(&s, out.run.id).await;
+            assert_eq!(mine.iter().map(|l| l.5).sum::<i64>(), out.run.total_fen, "{b}");
+            assert_eq!(mine.len() as i64, out.run.lines, "{b}");
+            let totals = s.run_totals(out.run.id).await.unwrap();
+            assert_eq!(
+                totals.iter().map(|t| t.amount_fen).sum::<i64>(),
+                out.run.total_fen,
+                "{b}"
+            );
+            first.extend(mine);
+            runs.push(out.run);
+        }
         // 赣府厅发〔2022〕3号 via 会府发〔2021〕7号: 85 and econ. difficult → 高龄津贴 50 + 服务补贴 50.
         assert_eq!(amount(&first, p.a, "gaoling"), Some(5000), "{b}");
         assert_eq!(amount(&first, p.a, "fuwu"), Some(5000), "{b}");
@@ -146,65 +185,47 @@ async fn a_run_pays_each_person_by_their_packs_and_running_it_again_changes_noth
             .find(|l| l.0 == p.f && l.1 == "yunying")
             .expect("yunying line");
         assert_eq!((fl.4.as_str(), fl.5), ("JG3607332001", 10000), "{b}");
-        // Nanchang is under the province pack only.
+        // Nanchang is under the province pack only, in its own county's run.
         assert_eq!(amount(&first, p.g, "gaoling"), Some(5000), "{b}");
-        // Taiyuan is outside the run's scope.
-        assert!(first.iter().all(|l| l.0 != p.h), "{b}");
-
-        let totals = s.run_totals(out.run.id).await.unwrap();
         assert_eq!(
-            totals.iter().map(|t| t.amount_fen).sum::<i64>(),
-            out.run.total_fen,
+            lines(&s, runs[0].id).await.iter().map(|l| l.0).collect::<Vec<_>>(),
+            [p.g],
             "{b}"
         );
-        assert_eq!(first.iter().map(|l| l.5).sum::<i64>(), out.run.total_fen, "{b}");
-        assert_eq!(first.len() as i64, out.run.lines, "{b}");
+        // Taiyuan is outside the province.
+        assert!(first.iter().all(|l| l.0 != p.h), "{b}");
 
+        let huichang = &runs[1];
+        let req = RunRequest::new(m("2025-06"), "360733");
         let again = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
         assert!(again.already_complete, "{b}");
-        assert_eq!(lines(&s, out.run.id).await, first, "{b}");
+        assert_eq!(lines(&s, huichang.id).await, lines(&s, again.run.id).await, "{b}");
 
-        // A county run of the same month overlaps: while the province's draft is open it is
-        // refused, naming that draft (nobody's line waits in a run the county cannot see) …
-        let refused = s
-            .run_benefits(
-                &RunRequest::new(m("2025-06"), "360733"),
-                &packs,
-                &actor("clerk"),
-                &|_, _| {},
-            )
-            .await;
-        match refused {
+        // The same county under another pack overlaps: while the draft is open it is refused,
+        // naming that draft (nobody's line waits in a run the county cannot see) …
+        let other_pack = RunRequest {
+            pack: Some("jiangxi-2022"),
+            ..req
+        };
+        match s.run_benefits(&other_pack, &packs, &actor("clerk"), &|_, _| {}).await {
             Err(StoreError::Refused(msg)) => {
-                assert!(
-                    msg.contains("江西省") && msg.contains(&format!("编号 {}", out.run.id)),
-                    "{b}: {msg}"
-                )
+                assert!(msg.contains(&format!("编号 {}", huichang.id)), "{b}: {msg}")
             }
             other => panic!("{b}: {other:?}"),
         }
-        // … and once that run is approved, the county run pays no one a second time.
-        s.review_run(out.run.id, None, "rev", Role::Reviewer, "36", &actor("rev"))
+        // … and once that run is approved, the other run pays no one a second time.
+        s.review_run(huichang.id, None, "rev", Role::Reviewer, "36", &actor("rev"))
             .await
             .unwrap();
-        s.approve_run(out.run.id, None, "boss", Role::Approver, "36", &actor("boss"))
+        s.approve_run(huichang.id, None, "boss", Role::Approver, "36", &actor("boss"))
             .await
             .unwrap();
-        let county = s
-            .run_benefits(
-                &RunRequest::new(m("2025-06"), "360733"),
-                &packs,
-                &actor("clerk"),
-                &|_, _| {},
-            )
+        let second = s
+            .run_benefits(&other_pack, &packs, &actor("clerk"), &|_, _| {})
             .await
             .unwrap();
-        assert_eq!(county.run.lines, 0, "{b}");
-        assert_eq!(
-            county.run.skipped,
-            first.iter().filter(|l| l.0 != p.g).count() as i64,
-            "{b}"
-        );
+        assert_eq!(second.run.lines, 0, "{b}");
+        assert_eq!(second.run.skipped, huichang.lines, "{b}");
     }
 }
 
@@ -214,7 +235,7 @@ async fn an_interrupted_run_is_completed_by_running_it_again() {
         setup(&s).await;
         let req = RunRequest {
             chunk: 2,
-            ..RunRequest::new(m("2025-06"), "36")
+            ..RunRequest::new(m("2025-06"), "360733")
         };
         // Crash after the first chunk has been committed.
         let crashing = {
@@ -223,7 +244,7 @@ async fn an_interrupted_run_is_completed_by_running_it_again() {
                 let packs = packs();
                 let req = RunRequest {
                     chunk: 2,
-                    ..RunRequest::new(m("2025-06"), "36")
+                    ..RunRequest::new(m("2025-06"), "360733")
                 };
                 s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| panic!("power cut"))
                     .await
@@ -239,12 +260,12 @@ async fn an_interrupted_run_is_completed_by_running_it_again() {
         let resumed = s.run_benefits(&req, &packs, &actor("clerk"), &|_, _| {}).await.unwrap();
         assert!(resumed.resumed, "{b}");
         assert_eq!(resumed.run.status, RunStatus::Draft);
-        assert_eq!(resumed.run.persons, 7, "{b}: everyone in scope once");
+        assert_eq!(resumed.run.persons, 6, "{b}: everyone in scope once");
         let after_resume = lines(&s, resumed.run.id).await;
 
         let fresh = RunRequest {
             recompute: true,
-            ..RunRequest::new(m("2025-06"), "36")
+            ..RunRequest::new(m("2025-06"), "360733")
         };
         let recomputed = s
             .run_benefits(&fresh, &packs, &actor("clerk"), &|_, _| {})

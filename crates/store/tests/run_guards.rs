@@ -38,10 +38,8 @@ async fn a_run_needs_a_begun_month_a_governing_pack_and_one_start_at_a_time() {
         };
         assert!(refusal(run(next, None).await).contains("尚未到来"), "{b}");
         let m = Month::parse("2026-10").unwrap();
-        assert!(
-            refusal(run(m, Some("xinjiang-2019")).await).contains("不适用于区划"),
-            "{b}"
-        );
+        let why = refusal(run(m, Some("xinjiang-2019")).await);
+        assert!(why.contains("不适用于") && why.contains("会昌县"), "{b}: {why}");
         // Two starts at once: one computes, the other is told, and nothing is paid twice.
         let (x, y) = tokio::join!(run(m, None), run(m, None));
         let (ok, other) = match (x, y) {

@@ -164,7 +164,7 @@ async fn a_rejected_or_withdrawn_run_pays_nothing_and_frees_the_month() {
 }
 
 #[tokio::test]
-async fn a_townships_open_draft_holds_no_one_out_of_the_countys_run() {
+async fn the_county_pays_a_township_runs_nothing_and_a_pack_must_cover_the_county_in_the_month() {
     for (b, url) in fresh_database_urls().await {
         let s = Store::connect(&url).await.unwrap();
         for seq in ["011", "021"] {
@@ -172,43 +172,66 @@ async fn a_townships_open_draft_holds_no_one_out_of_the_countys_run() {
         }
         let packs = shipped::packs_with_demo_figures_across_jiangxi();
         let month = Month::parse("2025-05").unwrap();
+        // A township's run would hold its people in a draft its county cannot see: refused, in
+        // words, whether asked directly or as the page and the CLI ask.
         let town = s
             .run_benefits(&RunRequest::new(month, "360733100"), &packs, &actor("zhen"), &|_, _| {})
-            .await
-            .unwrap()
-            .run;
-        assert!(town.lines >= 2, "{b}");
-        // The county's run is refused while the township's draft is open, and says where.
-        let county = s
-            .run_benefits(&RunRequest::new(month, "360733"), &packs, &actor("clerk"), &|_, _| {})
             .await;
-        match county {
-            Err(StoreError::Refused(msg)) => assert!(msg.contains("文武坝镇") && msg.contains("待审核"), "{b}: {msg}"),
+        match town {
+            Err(StoreError::Refused(msg)) => {
+                assert!(
+                    msg.contains("按区县计算") && msg.contains("文武坝镇是乡镇（街道）"),
+                    "{b}: {msg}"
+                )
+            }
             other => panic!("{b}: {other:?}"),
         }
-        let early = s.check_run_start(&RunRequest::new(month, "360733"), &packs).await;
-        assert!(matches!(early, Err(StoreError::Refused(_))), "{b}: {early:?}");
-        // So is a second township run the other way round: the county's draft blocks it.
-        s.sign_run(
-            town.id,
-            &RunStep::Withdraw("由县里统一计算".into()),
-            None,
-            "zhen",
-            Role::CivilAffairs,
-            "360733100",
-            &actor("zhen"),
-        )
-        .await
-        .unwrap();
+        let starts = s
+            .check_county_starts("360733100", &RunRequest::new(month, ""), &packs)
+            .await;
+        assert!(matches!(starts, Err(StoreError::Refused(_))), "{b}: {starts:?}");
+        assert!(s.list_benefit_runs("36").await.unwrap().is_empty(), "{b}");
+        // Huichang cannot be paid under Xinjiang's rules, nor under a pack out of force.
+        for (pack, words) in [("xinjiang-2019", "不适用于"), ("jiangxi-2022", "")] {
+            let r = s
+                .check_run_start(
+                    &RunRequest {
+                        pack: Some(pack),
+                        ..RunRequest::new(month, "360733")
+                    },
+                    &packs,
+                )
+                .await;
+            match (r, words) {
+                (Ok(()), "") => {}
+                (Err(StoreError::Refused(msg)), w) if !w.is_empty() => {
+                    assert!(msg.contains(w) && msg.contains("会昌县"), "{b}: {msg}")
+                }
+                (other, _) => panic!("{b} {pack}: {other:?}"),
+            }
+        }
+        let taiyuan = |m: &'static str| RunRequest::new(Month::parse(m).unwrap(), "140105");
+        assert!(s.check_run_start(&taiyuan("2025-12"), &packs).await.is_ok(), "{b}");
+        match s.check_run_start(&taiyuan("2026-02"), &packs).await {
+            Err(StoreError::Refused(msg)) => {
+                assert!(msg.contains("没有适用于") && msg.contains("小店区"), "{b}: {msg}")
+            }
+            other => panic!("{b}: {other:?}"),
+        }
+        let named = RunRequest {
+            pack: Some("taiyuan-2020"),
+            ..taiyuan("2026-02")
+        };
+        match s.check_run_start(&named, &packs).await {
+            Err(StoreError::Refused(msg)) => assert!(msg.contains("不在有效期内"), "{b}: {msg}"),
+            other => panic!("{b}: {other:?}"),
+        }
+        // The township's people are paid in the county's run.
         let county = compute(&s).await;
         assert_eq!(
-            (county.lines, county.skipped),
-            (town.lines, 0),
+            (county.lines >= 2, county.skipped),
+            (true, 0),
             "{b}: everyone paid by the county"
         );
-        let again = s
-            .run_benefits(&RunRequest::new(month, "360733100"), &packs, &actor("zhen"), &|_, _| {})
-            .await;
-        assert!(matches!(again, Err(StoreError::Refused(_))), "{b}: {again:?}");
     }
 }

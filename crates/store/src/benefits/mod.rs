@@ -18,6 +18,7 @@
 //! in chunks), `views` (totals, pages, exports, what-if, one person's month).
 
 mod chunk;
+pub mod counties;
 pub mod hold;
 mod run;
 mod views;
@@ -124,6 +125,7 @@ impl TryFrom<RunRecord> for RunInfo {
 }
 
 /// What to compute.
+#[derive(Clone, Copy)]
 pub struct RunRequest<'a> {
     pub month: Month,
     /// Division prefix: everyone whose household registration is inside it.
@@ -170,7 +172,7 @@ impl Store {
     /// begun, a pack that governs the scope, no computation of the same run under way here, no
     /// recomputation of a run already signed.
     pub async fn check_run_start(&self, req: &RunRequest<'_>, packs: &[Pack]) -> Result<()> {
-        DivisionCode::parse(req.scope).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let scope = DivisionCode::parse(req.scope).map_err(|e| StoreError::Refused(e.to_string()))?;
         let month_s = req.month.to_string();
         let pack_key = req.pack.unwrap_or("auto");
         // Only months that have begun: a benefit is paid for a month being lived, never ahead.
@@ -180,20 +182,9 @@ impl Store {
                 "{month_s} 尚未到来：只能计算本月（{this_month}）及以前的月份"
             )));
         }
-        // A named pack must govern the scope (Huichang cannot be paid under Xinjiang's rules).
-        if let Some(id) = req.pack {
-            let governs = packs.iter().find(|p| p.id == id).is_some_and(|p| {
-                p.jurisdiction
-                    .as_ref()
-                    .is_none_or(|j| req.scope.starts_with(j.as_str()))
-            });
-            if !governs {
-                return Err(StoreError::Refused(format!(
-                    "政策包 {id} 不适用于区划 {}：请选择覆盖该区划的政策包",
-                    req.scope
-                )));
-            }
-        }
+        // The county pays, under a pack in force that covers it (Huichang cannot be paid
+        // under Xinjiang's rules).
+        counties::check_payer(self, req.month, &scope, req.pack, packs)?;
         let key = format!("{month_s}|{}|{pack_key}", req.scope);
         if self.computing.lock().expect("computing lock").contains(&key) {
             return Err(StoreError::Refused(format!(
@@ -257,35 +248,6 @@ impl Store {
             other.id,
             other.status.label()
         )))
-    }
-
-    /// Open runs (计算中, 待审核, 已审核) of a wider area than `scope` — the city's or the
-    /// province's — that hold lines of people registered inside `scope`, with how many: the
-    /// runs `scope`'s own staff cannot open, shown so they know who is held where.
-    pub async fn open_runs_above(&self, scope: &str) -> Result<Vec<(RunInfo, i64)>> {
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE status IN ('computing', 'draft', 'reviewed') \
-             AND length(scope) < length($1) AND scope = substr($1, 1, length(scope)) ORDER BY month DESC, id DESC LIMIT 20"
-        );
-        let rows: Vec<RunRecord> = with_pool!(self, pool => sqlx::query_as(&sql).bind(scope).fetch_all(pool).await?);
-        let (lo, hi) = scope_range(scope);
-        // A county or wider is a range of the lines' own county; a township needs the register.
-        let count = if scope.len() <= 6 {
-            "SELECT COUNT(*) FROM payment_lines WHERE run_id = $1 AND county >= $2 AND county < $3"
-        } else {
-            "SELECT COUNT(*) FROM payment_lines l JOIN persons p ON p.id = l.person_id \
-             WHERE l.run_id = $1 AND p.hukou_division >= $2 AND p.hukou_division < $3"
-        };
-        let mut out = Vec::new();
-        for r in rows {
-            let run = RunInfo::try_from(r)?;
-            let n: i64 = with_pool!(self, pool => sqlx::query_scalar(count)
-                .bind(run.id).bind(&lo).bind(&hi).fetch_one(pool).await?);
-            if n > 0 {
-                out.push((run, n));
-            }
-        }
-        Ok(out)
     }
 
     /// The run of `month` for `scope` under `pack` that counts: rejected and withdrawn runs

@@ -159,15 +159,29 @@ pub struct StartRun {
     /// Discard a draft's lines and compute again.
     #[serde(default)]
     pub recompute: bool,
+    /// One county (6-digit code) of your area; omitted: every county in it, one run each. A
+    /// run's scope is always the paying county.
+    pub county: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Started {
     pub month: String,
+    /// Your area.
     pub scope: String,
     pub pack: String,
-    /// Poll `GET /api/v1/benefit-runs?month=…` until the run's status is `draft`.
+    /// The counties whose runs started.
+    pub counties: Vec<String>,
+    /// The counties whose runs did not, with why.
+    pub refused: Vec<NotStarted>,
+    /// Poll `GET /api/v1/benefit-runs?month=…` until the runs' status is `draft`.
     pub runs: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotStarted {
+    pub county: String,
+    pub reason: String,
 }
 
 /// One rule's outcome for the month.
@@ -288,8 +302,9 @@ pub async fn list(
     ))
 }
 
-/// Start the run of a month over your scope; it computes in the background (202, only for a
-/// run that starts). Starting a month again continues an interrupted run and otherwise changes
+/// Start the month's run of one county of your area, or of each county in it (a run's scope is
+/// the paying county); they compute in the background (202, only when a run starts, with the
+/// counties that did not and why). Starting a month again continues an interrupted run and otherwise changes
 /// nothing. A month not yet begun, a pack that does not govern the scope, a run being computed
 /// now or a recomputation of a signed run is refused (409) before anything starts.
 #[utoipa::path(post, path = "/api/v1/benefit-runs", tag = "benefits", request_body = StartRun,
@@ -302,8 +317,17 @@ pub async fn start(
     let month = Month::parse(&req.month).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let scope = user.scope().to_string();
     let pack = req.pack.clone();
-    crate::pages::benefits::start_in_background(&state, month, scope.clone(), pack, req.recompute, user.actor("api"))
-        .await?;
+    let starts = crate::pages::benefits::start_in_background(
+        &state,
+        month,
+        &scope,
+        req.county.as_deref(),
+        pack,
+        req.recompute,
+        user.actor("api"),
+    )
+    .await?;
+    let (go, no): (Vec<_>, Vec<_>) = starts.into_iter().partition(|s| s.refused.is_none());
     Ok((
         StatusCode::ACCEPTED,
         Json(Started {
@@ -311,6 +335,14 @@ pub async fn start(
             month: month.to_string(),
             scope,
             pack: req.pack.unwrap_or_else(|| "auto".into()),
+            counties: go.into_iter().map(|s| s.county).collect(),
+            refused: no
+                .into_iter()
+                .map(|s| NotStarted {
+                    county: s.county,
+                    reason: s.refused.unwrap_or_default(),
+                })
+                .collect(),
         }),
     )
         .into_response())

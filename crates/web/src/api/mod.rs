@@ -31,7 +31,7 @@ use crate::AppState;
     components(schemas(LoginRequest, LoginResponse, ApiError, people::PersonSummary, people::PersonDetail, people::PeoplePage,
         people::Created, people::UpdateRequest, yiyang_domain::person::PersonInput, yiyang_domain::person::FieldError,
         benefits::Run, benefits::RunTotal, benefits::RunDetail, benefits::Line, benefits::LinesPage, benefits::StartRun,
-        benefits::Started, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson,
+        benefits::Started, benefits::NotStarted, benefits::RuleOutcome, benefits::BenefitOutcome, benefits::PackPart, benefits::PersonMonthJson,
         sos::SosSignal, sos::SosTaken, sos::SosCall)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

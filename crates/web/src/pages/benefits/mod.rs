@@ -2,14 +2,15 @@
 //! workbook. A person's month explained and what-if over the register are in `explain`.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use yiyang_domain::dates::Month;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
 use yiyang_store::audit::Actor;
+use yiyang_store::benefits::counties::CountyStart;
 use yiyang_store::benefits::{RunInfo, RunRequest, RunStatus, RunTotal, StoredLine};
 use yiyang_store::run_signing::{run_digest, RunNote, RunStep};
 
@@ -38,8 +39,6 @@ pub fn fen(v: impl std::borrow::Borrow<i64>) -> String {
 struct IndexPage {
     layout: Layout,
     runs: Vec<RunInfo>,
-    /// Open runs of a wider area holding lines of this area's people, with how many.
-    above: Vec<(RunInfo, i64)>,
     can_prepare: bool,
     computing: bool,
     month: String,
@@ -49,26 +48,22 @@ struct IndexPage {
     pack: String,
     recompute: bool,
     error: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct IndexParams {
-    #[serde(default)]
-    started: String,
+    /// For a city's or the province's staff, the paying counties of their area (code, name):
+    /// one run each, started together or one at a time.
+    counties: Vec<(String, String)>,
+    county: String,
+    /// A township's or village's staff: their county prepares the runs.
+    below_county: bool,
 }
 
 pub async fn index(
     State(state): State<AppState>,
     user: Can<perm::BenefitRead>,
-    Query(p): Query<IndexParams>,
+    Flash(message): Flash,
 ) -> Result<Html<String>, AppError> {
-    let message = if p.started.is_empty() {
-        String::new()
-    } else {
-        format!("{} 的发放批次已开始计算。", p.started)
-    };
     let form = ComputeForm {
         month: state.clock().month().to_string(),
+        county: String::new(),
         pack: String::new(),
         recompute: String::new(),
     };
@@ -83,9 +78,24 @@ async fn index_page(
     error: String,
 ) -> Result<Html<String>, AppError> {
     let runs = state.store.list_benefit_runs(user.scope()).await?;
-    let above = state.store.open_runs_above(user.scope()).await?;
     let computing = runs.iter().any(|r| r.status == RunStatus::Computing);
+    let counties = if user.scope().len() < 6 {
+        let codes = state.store.paying_counties(user.scope()).await?;
+        let r = state.store.reference();
+        codes
+            .into_iter()
+            .map(|c| {
+                let name = r.division_name(&c).unwrap_or_default().to_string();
+                (c, name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&IndexPage {
+        counties,
+        county: form.county.clone(),
+        below_county: user.scope().len() > 6,
         layout: Layout::new(state, user, "补贴发放", "benefits"),
         can_prepare: user.may(Permission::BenefitPrepare),
         computing,
@@ -96,13 +106,15 @@ async fn index_page(
         packs: state.packs.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
         message,
         runs,
-        above,
     })
 }
 
 #[derive(Deserialize)]
 pub struct ComputeForm {
     month: String,
+    /// One county of the user's area; empty: every county in it.
+    #[serde(default)]
+    county: String,
     #[serde(default)]
     pack: String,
     #[serde(default)]
@@ -134,16 +146,20 @@ pub async fn compute(
     }
 }
 
-/// Starts `month`'s run of `scope` if it may start: what can be refused is refused here, in
-/// words, before the work is spawned (the page and the API both start runs this way).
+/// Starts `month`'s runs: of `county` when one is named (inside `scope`), else of every paying
+/// county in `scope` (one run each; a county user's scope is their county). What can be
+/// refused is refused here, in words, before the work is spawned; the runs that may start are
+/// computed one after another in the background (the page and the API both start runs this
+/// way). Answers each county with why it did not start, if it did not; an error when none did.
 pub(crate) async fn start_in_background(
     state: &AppState,
     month: Month,
-    scope: String,
+    scope: &str,
+    county: Option<&str>,
     pack: Option<String>,
     recompute: bool,
     actor: Actor,
-) -> Result<(), AppError> {
+) -> Result<Vec<CountyStart>, AppError> {
     let packs = state.packs_now().await?;
     if pack.as_deref().is_some_and(|p| !packs.iter().any(|x| x.id == p)) {
         return Err(AppError::BadRequest("没有这个政策包，请从列表中选择".into()));
@@ -151,37 +167,87 @@ pub(crate) async fn start_in_background(
     let request = RunRequest {
         pack: pack.as_deref(),
         recompute,
-        ..RunRequest::new(month, &scope)
+        ..RunRequest::new(month, scope)
     };
-    state.store.check_run_start(&request, &packs).await?;
+    let starts = match county {
+        // A county outside the scope is answered as one that does not exist.
+        Some(c) if c.len() != 6 || !c.starts_with(scope) || state.store.reference().division_name(c).is_none() => {
+            return Err(AppError::BadRequest("没有这个区县，请从列表中选择".into()));
+        }
+        Some(c) => state.store.check_county_starts(c, &request, &packs).await?,
+        None => state.store.check_county_starts(scope, &request, &packs).await?,
+    };
+    let go: Vec<String> = starts
+        .iter()
+        .filter(|s| s.refused.is_none())
+        .map(|s| s.county.clone())
+        .collect();
+    if go.is_empty() {
+        let why: Vec<String> = starts
+            .iter()
+            .map(|s| {
+                let reason = s.refused.clone().unwrap_or_default();
+                if starts.len() == 1 {
+                    reason
+                } else {
+                    format!("{}：{reason}", state.store.reference().division_path(&s.county))
+                }
+            })
+            .collect();
+        return Err(AppError::Conflict(why.join("；")));
+    }
     let store = state.store.clone();
     tokio::spawn(async move {
-        let req = RunRequest {
-            pack: pack.as_deref(),
-            recompute,
-            ..RunRequest::new(month, &scope)
-        };
-        if let Err(e) = store.run_benefits(&req, &packs, &actor, &|_, _| {}).await {
-            tracing::error!(error = %e, month = %month, scope, "benefit run failed");
+        for county in go {
+            let req = RunRequest {
+                pack: pack.as_deref(),
+                recompute,
+                ..RunRequest::new(month, &county)
+            };
+            if let Err(e) = store.run_benefits(&req, &packs, &actor, &|_, _| {}).await {
+                tracing::error!(error = %e, month = %month, county, "benefit run failed");
+            }
         }
     });
-    Ok(())
+    Ok(starts)
 }
 
-async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Result<Redirect, AppError> {
+async fn start_run(state: &AppState, user: &CurrentUser, f: &ComputeForm) -> Result<Flashed, AppError> {
     user.require(Permission::BenefitPrepare)?;
     let month = Month::parse(&f.month).map_err(|e| AppError::BadRequest(format!("发放月份：{e}")))?;
     let pack = (!f.pack.is_empty()).then_some(f.pack.clone());
-    start_in_background(
+    let county = (!f.county.is_empty()).then_some(f.county.as_str());
+    let starts = start_in_background(
         state,
         month,
-        user.scope().to_string(),
+        user.scope(),
+        county,
         pack,
         f.recompute == "1",
         actor(user),
     )
     .await?;
-    Ok(Redirect::to(&format!("/benefits?started={month}")))
+    Ok(flashed("/benefits", started_message(state, month, &starts)))
+}
+
+/// "2026-11 的发放批次已开始计算" for one county; for several, how many started and the
+/// first that did not, with why.
+fn started_message(state: &AppState, month: Month, starts: &[CountyStart]) -> String {
+    let started = starts.iter().filter(|s| s.refused.is_none()).count();
+    if starts.len() == 1 {
+        return format!("{month} 的发放批次已开始计算。");
+    }
+    let mut msg = format!("{month} 已为 {started} 个区县分别开始计算发放批次。");
+    let refused: Vec<&CountyStart> = starts.iter().filter(|s| s.refused.is_some()).collect();
+    if let Some(first) = refused.first() {
+        msg.push_str(&format!(
+            "{} 个区县未开始，如{}：{}",
+            refused.len(),
+            state.store.reference().division_name(&first.county).unwrap_or("该区县"),
+            first.refused.as_deref().unwrap_or_default()
+        ));
+    }
+    msg
 }
 
 #[derive(Template)]

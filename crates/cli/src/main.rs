@@ -293,7 +293,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             if demo {
                 println!("演示账号（密码均为 {DEMO_PASSWORD}）：");
                 for (u, display, role, scope, _) in DEMO_ACCOUNTS {
-                    println!("  {u:<10} {:<8} 区划 {scope:<10} {display}", role.label());
+                    let area = store.reference().division_name(scope).unwrap_or("").to_string();
+                    println!("  {u:<10} {:<8} {area:<8} {display}", role.label());
                 }
             }
             println!("按 Ctrl-C 停止。");
@@ -392,7 +393,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode, AnyError> {
             };
             match store.create_user(&nu, &actor).await {
                 Ok(id) => {
-                    println!("已创建账号 {username}（编号 {id}，{}，区划 {scope}）。", role.label());
+                    let area = store.reference().division_path(&scope);
+                    println!("已创建账号 {username}（编号 {id}，{}，{area}）。", role.label());
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(yiyang_store::StoreError::Invalid(errs)) => {

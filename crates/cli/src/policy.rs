@@ -35,7 +35,7 @@ pub fn policy(action: PolicyAction) -> Result<ExitCode, String> {
                     "{:<18} {:<8} {:<10} {} {}（{}，{} 条规则）",
                     p.id,
                     p.version,
-                    p.jurisdiction.as_ref().map_or("-", |j| j.as_str()),
+                    area(p),
                     p.effective_from,
                     p.title,
                     p.document,
@@ -57,6 +57,14 @@ pub fn policy(action: PolicyAction) -> Result<ExitCode, String> {
     }
 }
 
+/// A pack's jurisdiction by name (江西省, 会昌县), 不限 for a profile with none.
+fn area(p: &Pack) -> String {
+    let names = yiyang_store::reference::shipped_divisions();
+    p.jurisdiction.as_ref().map_or("不限".to_string(), |j| {
+        names.division_name(j.as_str()).unwrap_or(j.as_str()).to_string()
+    })
+}
+
 /// The text of `policy show`.
 pub fn describe(p: &Pack, month: Month) -> String {
     let mut s = String::new();
@@ -67,7 +75,7 @@ pub fn describe(p: &Pack, month: Month) -> String {
     ));
     s.push_str(&format!(
         "辖区：{}  生效：{} 至 {}\n",
-        p.jurisdiction.as_ref().map_or("不限", |j| j.as_str()),
+        area(p),
         p.effective_from,
         p.effective_to.map_or("—".to_string(), |d| d.to_string())
     ));

@@ -81,6 +81,19 @@ impl RefData {
     }
 }
 
+/// The shipped divisions, parsed once on first use: names for codes where no database is open
+/// (the CLI's file-only commands, such as `policy list`).
+pub fn shipped_divisions() -> &'static RefData {
+    static SHIPPED: std::sync::OnceLock<RefData> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let rows = parse_divisions(DIVISIONS_CSV).expect("the shipped divisions.csv is well-formed");
+        RefData::new(
+            rows.into_iter().map(|(code, name, _, _)| (code, name)).collect(),
+            CategoryCatalogue::default(),
+        )
+    })
+}
+
 /// (canonical code, name, parent code, level 1-5)
 pub type DivisionRow = (String, String, Option<String>, i64);
 

@@ -4,18 +4,8 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::care::institution;
 use common::*;
-
-async fn institution(store: &yiyang_store::Store, code: &str) -> i64 {
-    store
-        .institutions_in("360733")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == code)
-        .unwrap()
-        .id
-}
 
 /// Opens the group's page as a signer would, then signs what it shows: the digest of the page
 /// and the tick that repeats payee, items and amount.

@@ -13,7 +13,7 @@ use yiyang_domain::benefits::hold::{CheckMethod, HoldReason, HoldRule};
 use yiyang_domain::dates::Month;
 use yiyang_domain::person::FieldError;
 
-use super::{Line, LineKind, PayeeKind};
+use super::{Ids, Line, LineKind, PayeeKind};
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, with_pool, Result, Store, StoreError};
 
@@ -64,22 +64,33 @@ pub struct LifeSign {
     pub what: &'static str,
 }
 
-/// Where the run looks for signs of life: (what, SQL giving each person's latest date, people
-/// `$1..=$2`). Each is a MAX per person over an indexed column. A sign after the month counts
-/// too: whoever was alive later was alive then.
+/// Where the run looks for signs of life: (what, SQL giving each person's latest date for the
+/// people `PERSONS`, replaced by [`super::Ids::filter`]). Each is a MAX per person over an
+/// indexed column. A sign after the month counts too: whoever was alive later was alive then.
 const DATE_SOURCES: [(&str, &str); 4] = [
-    ("能力评估", "SELECT person_id, MAX(assessed_on) FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' GROUP BY person_id"),
-    ("探访", "SELECT person_id, MAX(visited_on) FROM visits WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
-    ("助餐", "SELECT person_id, MAX(served_on) FROM meals WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
-    ("资格认证", "SELECT person_id, MAX(checked_on) FROM life_checks WHERE person_id >= $1 AND person_id <= $2 GROUP BY person_id"),
+    (
+        "能力评估",
+        "SELECT person_id, MAX(assessed_on) FROM assessments WHERE PERSONS AND status = 'confirmed' GROUP BY person_id",
+    ),
+    (
+        "探访",
+        "SELECT person_id, MAX(visited_on) FROM visits WHERE PERSONS GROUP BY person_id",
+    ),
+    (
+        "助餐",
+        "SELECT person_id, MAX(served_on) FROM meals WHERE PERSONS GROUP BY person_id",
+    ),
+    (
+        "资格认证",
+        "SELECT person_id, MAX(checked_on) FROM life_checks WHERE PERSONS GROUP BY person_id",
+    ),
 ];
-/// A stay in an institution: its last day, or `$3` (today) while it lasts.
-const STAYS: &str =
-    "SELECT person_id, MAX(COALESCE(left_on, $3)) FROM residents WHERE person_id >= $1 AND person_id <= $2 \
+/// A stay in an institution: its last day, or `$1` (today) while it lasts.
+const STAYS: &str = "SELECT person_id, MAX(COALESCE(left_on, $1)) FROM residents WHERE PERSONS \
                      GROUP BY person_id";
 const TIME_SOURCES: [(&str, &str); 2] = [
-    ("上门服务签到", "SELECT person_id, MAX(check_in_at) FROM service_orders WHERE person_id >= $1 AND person_id <= $2 AND check_in_at IS NOT NULL GROUP BY person_id"),
-    ("一键呼叫", "SELECT person_id, MAX(happened_at) FROM sos_calls WHERE person_id >= $1 AND person_id <= $2 AND kind = 'button' GROUP BY person_id"),
+    ("上门服务签到", "SELECT person_id, MAX(check_in_at) FROM service_orders WHERE PERSONS AND check_in_at IS NOT NULL GROUP BY person_id"),
+    ("一键呼叫", "SELECT person_id, MAX(happened_at) FROM sos_calls WHERE PERSONS AND kind = 'button' GROUP BY person_id"),
 ];
 
 impl Store {
@@ -102,13 +113,12 @@ impl Store {
     }
 
     /// Takes out of `lines` those the rules hold (bank-paid lines of a person without proof or
-    /// account) and returns them with the reason. People `first..=last` are the chunk's.
+    /// account) and returns them with the reason. `people` are the chunk's.
     pub(super) async fn hold_lines(
         &self,
         holds: &mut Holds,
         lines: &mut Vec<Line>,
-        first: i64,
-        last: i64,
+        people: &Ids,
     ) -> Result<Vec<(Line, HoldReason)>> {
         let bank_paid =
             |l: &Line| l.payee_kind == PayeeKind::Person && l.amount_fen > 0 && l.kind != LineKind::Recovery;
@@ -123,12 +133,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let signs = if lines.iter().any(|l| bank_paid(l) && rule_of(l).proof_months.is_some()) {
-            self.last_signs(first, last).await?
+            self.last_signs(people).await?
         } else {
             HashMap::new()
         };
         let accounts = if lines.iter().any(|l| bank_paid(l) && rule_of(l).require_account) {
-            self.with_accounts(first, last).await?
+            self.with_accounts(people).await?
         } else {
             HashSet::new()
         };
@@ -157,7 +167,8 @@ impl Store {
     }
 
     /// Each person's latest sign of life, for people `first..=last`.
-    pub(crate) async fn last_signs(&self, first: i64, last: i64) -> Result<HashMap<i64, LifeSign>> {
+    pub(crate) async fn last_signs(&self, ids: &Ids) -> Result<HashMap<i64, LifeSign>> {
+        let people = ids.filter("person_id");
         let mut out: HashMap<i64, LifeSign> = HashMap::new();
         let mut keep = |pid: i64, on: Option<NaiveDate>, what: &'static str| {
             let Some(on) = on else { return };
@@ -167,18 +178,21 @@ impl Store {
             }
         };
         for (what, sql) in DATE_SOURCES {
-            let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(sql)
-                .bind(first).bind(last).fetch_all(pool).await?);
+            let sql = sql.replace("PERSONS", &people);
+            let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(&sql)
+                .fetch_all(pool).await?);
             rows.into_iter().for_each(|(pid, on)| keep(pid, on, what));
         }
         let today = self.clock.today();
-        let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(STAYS)
-            .bind(first).bind(last).bind(today).fetch_all(pool).await?);
+        let stays = STAYS.replace("PERSONS", &people);
+        let rows: Vec<(i64, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(&stays)
+            .bind(today).fetch_all(pool).await?);
         rows.into_iter()
             .for_each(|(pid, on)| keep(pid, on.map(|d| d.min(today)), "入住养老机构"));
         for (what, sql) in TIME_SOURCES {
-            let rows: Vec<(i64, Option<DateTime<Utc>>)> = with_pool!(self, pool => sqlx::query_as(sql)
-                .bind(first).bind(last).fetch_all(pool).await?);
+            let sql = sql.replace("PERSONS", &people);
+            let rows: Vec<(i64, Option<DateTime<Utc>>)> = with_pool!(self, pool => sqlx::query_as(&sql)
+                .fetch_all(pool).await?);
             for (pid, at) in rows {
                 keep(pid, at.map(|t| t.with_timezone(&chrono::Local).date_naive()), what);
             }
@@ -186,10 +200,12 @@ impl Store {
         Ok(out)
     }
 
-    async fn with_accounts(&self, first: i64, last: i64) -> Result<HashSet<i64>> {
-        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
-            "SELECT person_id FROM payment_accounts WHERE person_id >= $1 AND person_id <= $2")
-            .bind(first).bind(last).fetch_all(pool).await?);
+    async fn with_accounts(&self, people: &Ids) -> Result<HashSet<i64>> {
+        let sql = format!(
+            "SELECT person_id FROM payment_accounts WHERE {}",
+            people.filter("person_id")
+        );
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(&sql).fetch_all(pool).await?);
         Ok(ids.into_iter().collect())
     }
 
@@ -205,11 +221,12 @@ impl Store {
                 "SELECT id, name, id_number, hukou_division FROM persons WHERE hukou_division >= $1 AND hukou_division < $2 \
                  AND death_date IS NULL AND id > $3 ORDER BY id LIMIT 2000")
                 .bind(&lo).bind(&hi).bind(cursor).fetch_all(pool).await?);
-            let (Some(first), Some(last)) = (people.first().map(|p| p.0), people.last().map(|p| p.0)) else {
+            let Some(last) = people.last().map(|p| p.0) else {
                 break;
             };
             cursor = last;
-            let signs = self.last_signs(first, last).await?;
+            let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+            let signs = self.last_signs(&Ids::of(&ids)).await?;
             for (id, name, id_number, division) in people {
                 let county = division.get(..6).unwrap_or("").to_string();
                 if !rules.contains_key(&county) {
@@ -284,7 +301,7 @@ impl Store {
 
     /// A person's latest sign of life, for their page.
     pub async fn last_sign_of_life(&self, person_id: i64) -> Result<Option<LifeSign>> {
-        Ok(self.last_signs(person_id, person_id).await?.remove(&person_id))
+        Ok(self.last_signs(&Ids::of(&[person_id])).await?.remove(&person_id))
     }
 
     /// Records a proof of life (资格认证) for a person in `scope`, dated `on` (not in the

@@ -36,6 +36,34 @@ use yiyang_domain::DivisionCode;
 
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
+/// A chunk's people as SQL over a person-id column: their id range when they fill most of it
+/// (people registered together, as a county's import is), else the list of their ids (a
+/// county's people scattered among a province's), so that what is read about them is theirs,
+/// not every id between the first and the last. Integers only, written as literals.
+pub(crate) struct Ids {
+    first: i64,
+    last: i64,
+    list: Option<String>,
+}
+
+impl Ids {
+    /// `ids` in ascending order.
+    pub(crate) fn of(ids: &[i64]) -> Ids {
+        let (first, last) = (ids.first().copied().unwrap_or(0), ids.last().copied().unwrap_or(-1));
+        let dense = last.saturating_sub(first) < 2 * ids.len() as i64;
+        let list = (!dense).then(|| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        Ids { first, last, list }
+    }
+
+    /// The condition that `col` is one of these people.
+    pub(crate) fn filter(&self, col: &str) -> String {
+        match &self.list {
+            Some(list) => format!("{col} IN ({list})"),
+            None => format!("{col} >= {} AND {col} <= {}", self.first, self.last),
+        }
+    }
+}
+
 /// People per chunk (one transaction each) unless a request says otherwise.
 pub const DEFAULT_CHUNK: i64 = 50_000;
 

@@ -81,28 +81,62 @@ impl Store {
         // The scope is a validated division code (digits only), so it is written into the SQL
         // as a literal: with a bound parameter PostgreSQL's generic plan cannot see that a
         // province-wide range matches every row, and picks the division index plus a sort of
-        // the whole province for every chunk. SQLite is told to walk the primary key.
+        // the whole province for every chunk.
         DivisionCode::parse(scope).map_err(|e| StoreError::Refused(e.to_string()))?;
         // Also everyone living in an institution of the scope during the month.
         let (d0, d1) = (month.first_day(), month.last_day());
-        let in_scope = format!(
-            "((hukou_division >= '{scope}' AND hukou_division < '{scope}:') OR id IN (SELECT r.person_id \
-             FROM residents r JOIN institutions i ON i.id = r.institution_id WHERE i.division >= '{scope}' \
-             AND i.division < '{scope}:' AND r.admitted_on <= '{d1}' AND (r.left_on IS NULL OR r.left_on >= '{d0}')))"
+        let residents = format!(
+            "SELECT r.person_id FROM residents r JOIN institutions i ON i.id = r.institution_id \
+             WHERE i.division >= '{scope}' AND i.division < '{scope}:' AND r.admitted_on <= '{d1}' \
+             AND (r.left_on IS NULL OR r.left_on >= '{d0}')"
         );
-        let mut people: Vec<PersonFacts> = match &self.db {
+        let mut people = if scope.len() == 6 {
+            // A county (every run's scope): its own people walk the (county, id) index, so a
+            // province's hundred county runs read each person once, not the register a hundred
+            // times; residents of its institutions registered elsewhere are added up to the
+            // chunk's last id.
+            let county = format!("substr(hukou_division, 1, 6) = '{scope}'");
+            let mut own = self
+                .fetch_facts(&format!("{county} AND id > {after}"), false, limit)
+                .await?;
+            let upto = match own.last() {
+                Some(p) if own.len() as i64 == limit => p.id,
+                _ => i64::MAX,
+            };
+            let others = format!("NOT ({county}) AND id IN ({residents}) AND id > {after} AND id <= {upto}");
+            own.extend(self.fetch_facts(&others, false, i64::MAX).await?);
+            own.sort_by_key(|p| p.id);
+            own
+        } else {
+            // A wider area (what-if over a province): every row or most match, so SQLite walks
+            // the primary key.
+            let area = format!(
+                "((hukou_division >= '{scope}' AND hukou_division < '{scope}:') OR id IN ({residents})) AND id > {after}"
+            );
+            self.fetch_facts(&area, true, limit).await?
+        };
+        people.dedup_by_key(|p| p.id);
+        self.attach_facts(&mut people).await?;
+        Ok(people)
+    }
+
+    /// The computing facts of the people matching `filter` (SQL over `persons`, literals only),
+    /// in id order, at most `limit`; `walk_pk` tells SQLite to read the table in id order.
+    async fn fetch_facts(&self, filter: &str, walk_pk: bool, limit: i64) -> Result<Vec<PersonFacts>> {
+        Ok(match &self.db {
             // sqlx hands SQLite rows over one by one through a channel, which costs ~10 µs a
             // row; the chunk comes back instead as one text value, every field of which is
             // digits, a date, or a category code list (no tabs or line ends can occur).
             // Names and ID numbers are not needed to compute and are left out.
             Db::Sqlite(pool) => {
+                let hint = if walk_pk { "NOT INDEXED " } else { "" };
                 let sql = format!(
                     "SELECT group_concat(id || char(9) || sex || char(9) || birth_date || char(9) || hukou_division \
                      || char(9) || hukou_type || char(9) || categories || char(9) || COALESCE(death_date, ''), char(10)) \
-                     FROM (SELECT * FROM persons NOT INDEXED WHERE {in_scope} AND id > $1 ORDER BY id LIMIT $2)"
+                     FROM (SELECT * FROM persons {hint}WHERE {filter} ORDER BY id LIMIT $1)"
                 );
-                let blob: Option<String> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_one(pool).await?;
-                let mut people = Vec::with_capacity(limit as usize);
+                let blob: Option<String> = sqlx::query_scalar(&sql).bind(limit).fetch_one(pool).await?;
+                let mut people = Vec::new();
                 for line in blob.as_deref().unwrap_or("").split('\n').filter(|l| !l.is_empty()) {
                     let f: Vec<&str> = line.split('\t').collect();
                     let date = |s: &str| {
@@ -121,27 +155,29 @@ impl Store {
             Db::Postgres(pool) => {
                 let sql = format!(
                     "SELECT id, '' AS id_number, '' AS name, sex, birth_date, hukou_division, hukou_type, categories, \
-                     death_date FROM persons WHERE {in_scope} AND id > $1 ORDER BY id LIMIT $2"
+                     death_date FROM persons WHERE {filter} ORDER BY id LIMIT $1"
                 );
-                let rows: Vec<PersonRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?;
+                let rows: Vec<PersonRow> = sqlx::query_as(&sql).bind(limit).fetch_all(pool).await?;
                 rows.into_iter().map(to_person).collect::<Result<_>>()?
             }
-        };
-        self.attach_facts(&mut people).await?;
-        Ok(people)
+        })
     }
 
     pub(super) async fn attach_facts(&self, people: &mut [PersonFacts]) -> Result<()> {
-        let (Some(first), Some(last)) = (people.first().map(|p| p.id), people.last().map(|p| p.id)) else {
+        if people.is_empty() {
             return Ok(());
-        };
+        }
+        let ids = Ids::of(&people.iter().map(|p| p.id).collect::<Vec<_>>());
         let index: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>, String)> = with_pool!(self, pool => sqlx::query_as(
-            // Only confirmed assessments count, from the moment they were confirmed: one confirmed
-            // after a month was settled is a late change that month's next run corrects.
+        // Only confirmed assessments count, from the moment they were confirmed: one confirmed
+        // after a month was settled is a late change that month's next run corrects.
+        let sql = format!(
             "SELECT person_id, final_level, assessed_on, valid_until, COALESCE(confirmed_at, recorded_at) AS recorded_at, standard \
-             FROM assessments WHERE person_id >= $1 AND person_id <= $2 AND status = 'confirmed' ORDER BY person_id, assessed_on, id")
-            .bind(first).bind(last).fetch_all(pool).await?);
+             FROM assessments WHERE {} AND status = 'confirmed' ORDER BY person_id, assessed_on, id",
+            ids.filter("person_id")
+        );
+        let assessments: Vec<(i64, i64, NaiveDate, NaiveDate, DateTime<Utc>, String)> =
+            with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         for (pid, level, on, until, at, standard) in assessments {
             if let Some(&i) = index.get(&pid) {
                 people[i].assessments.push(AssessmentFact {
@@ -153,11 +189,13 @@ impl Store {
                 });
             }
         }
-        let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> = with_pool!(self, pool => sqlx::query_as(
+        let sql = format!(
             "SELECT r.person_id, i.code, i.kind, i.division, r.admitted_on, r.left_on FROM residents r \
-             JOIN institutions i ON i.id = r.institution_id \
-             WHERE r.person_id >= $1 AND r.person_id <= $2 ORDER BY r.person_id, r.admitted_on, r.id")
-            .bind(first).bind(last).fetch_all(pool).await?);
+             JOIN institutions i ON i.id = r.institution_id WHERE {} ORDER BY r.person_id, r.admitted_on, r.id",
+            ids.filter("r.person_id")
+        );
+        let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> =
+            with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         for (pid, code, kind, division, on, left) in stays {
             if let Some(&i) = index.get(&pid) {
                 let kind = known(InstitutionKind::parse(&kind), "机构性质", &kind)?;
@@ -171,10 +209,12 @@ impl Store {
             }
         }
         type ChangeRow = (i64, String, Option<String>, Option<String>, NaiveDate, DateTime<Utc>);
-        let changes: Vec<ChangeRow> = with_pool!(self, pool => sqlx::query_as(
+        let sql = format!(
             "SELECT person_id, kind, old_value, new_value, effective_on, recorded_at FROM person_changes \
-             WHERE person_id >= $1 AND person_id <= $2 ORDER BY person_id, id")
-            .bind(first).bind(last).fetch_all(pool).await?);
+             WHERE {} ORDER BY person_id, id",
+            ids.filter("person_id")
+        );
+        let changes: Vec<ChangeRow> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         for (pid, kind, old, new, on, at) in changes {
             if let Some(&i) = index.get(&pid) {
                 let p = &mut people[i];
@@ -303,7 +343,7 @@ impl Store {
             t_load += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
             let Some(last) = people.last().map(|p| p.id) else { break };
-            let first = people[0].id;
+            let ids = Ids::of(&people.iter().map(|p| p.id).collect::<Vec<_>>());
             let mut lines = Vec::new();
             for p in &people {
                 lines.extend(lines_for(p, req.month, &mut choice, req.scope, LineKind::Regular));
@@ -320,11 +360,7 @@ impl Store {
                     .collect();
                 if !late.is_empty() {
                     let paid = self
-                        .paid_by_key(
-                            first,
-                            last,
-                            &settled.iter().map(|s| s.0.to_string()).collect::<Vec<_>>(),
-                        )
+                        .paid_by_key(&ids, &settled.iter().map(|s| s.0.to_string()).collect::<Vec<_>>())
                         .await?;
                     for p in late {
                         for (m, at) in &settled {
@@ -336,7 +372,7 @@ impl Store {
                 }
             }
             // Lines another run already holds for this month are not paid twice.
-            let taken = self.regular_taken(first, last, &month_s, run.id).await?;
+            let taken = self.regular_taken(&ids, &month_s, run.id).await?;
             let (mut pending, mut lines): (Vec<Line>, Vec<Line>) =
                 lines.into_iter().partition(|l| l.kind == LineKind::Pending);
             pending.retain(|l| !taken.contains(&(l.person_id, l.benefit.clone())));
@@ -346,7 +382,7 @@ impl Store {
             recovery_lines += backpay.iter().filter(|l| l.kind == LineKind::Recovery).count() as i64;
             backpay_lines += backpay.iter().filter(|l| l.kind == LineKind::Backpay).count() as i64;
             lines.extend(backpay);
-            let held = self.hold_lines(&mut holds, &mut lines, first, last).await?;
+            let held = self.hold_lines(&mut holds, &mut lines, &ids).await?;
             t_compute += t0.elapsed().as_secs_f64();
             let t0 = std::time::Instant::now();
             let chunk = Chunk {
@@ -409,24 +445,29 @@ impl Store {
     }
 
     /// (person, benefit) pairs already holding a regular line for `month` in another run.
-    async fn regular_taken(&self, first: i64, last: i64, month: &str, run_id: i64) -> Result<HashSet<(i64, String)>> {
-        let rows: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(
+    async fn regular_taken(&self, people: &Ids, month: &str, run_id: i64) -> Result<HashSet<(i64, String)>> {
+        let sql = format!(
             "SELECT person_id, benefit FROM payment_lines WHERE kind = 'regular' AND benefit_month = $1 \
-             AND person_id >= $2 AND person_id <= $3 AND run_id <> $4")
-            .bind(month).bind(first).bind(last).bind(run_id).fetch_all(pool).await?);
+             AND {} AND run_id <> $2",
+            people.filter("person_id")
+        );
+        let rows: Vec<(i64, String)> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(month).bind(run_id).fetch_all(pool).await?);
         Ok(rows.into_iter().collect())
     }
 
     /// What has been paid per (person, benefit, month) for the given months, all kinds, with
     /// the payee and rule of the regular line (a recovery goes back to whoever was paid).
-    async fn paid_by_key(&self, first: i64, last: i64, months: &[String]) -> Result<HashMap<PaidKey, Paid>> {
+    async fn paid_by_key(&self, people: &Ids, months: &[String]) -> Result<HashMap<PaidKey, Paid>> {
         let mut out: HashMap<PaidKey, Paid> = HashMap::new();
+        let sql = format!(
+            "SELECT person_id, benefit, kind, payee_kind, payee, county, amount_fen, rule_id, pack_id, pack_version \
+             FROM payment_lines WHERE benefit_month = $1 AND {}",
+            people.filter("person_id")
+        );
         for m in months {
             type Row = (i64, String, String, String, String, String, i64, String, String, String);
-            let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(
-                "SELECT person_id, benefit, kind, payee_kind, payee, county, amount_fen, rule_id, pack_id, pack_version \
-                 FROM payment_lines WHERE benefit_month = $1 AND person_id >= $2 AND person_id <= $3")
-                .bind(m).bind(first).bind(last).fetch_all(pool).await?);
+            let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(&sql).bind(m).fetch_all(pool).await?);
             for (p, b, kind, payee_kind, payee, county, fen, rule_id, pack_id, pack_version) in rows {
                 let payee_kind = known(PayeeKind::parse(&payee_kind), "收款方类别", &payee_kind)?;
                 let e = out.entry((p, b, m.clone())).or_insert_with(|| Paid {

@@ -70,7 +70,10 @@ impl Store {
             "殡葬火化".into(),
         ));
 
-        let dir = std::env::temp_dir().join(format!("yiyang-demo-deaths-{}", std::process::id()));
+        // One folder per call: two demos loading at once in one process (tests) must not share it.
+        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("yiyang-demo-deaths-{}-{call}", std::process::id()));
         let io = |e: std::io::Error| crate::StoreError::File(format!("写演示文件失败：{e}"));
         std::fs::create_dir_all(&dir).map_err(io)?;
         let path = dir.join("会昌县殡仪馆火化信息.csv");

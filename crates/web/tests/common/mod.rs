@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod care;
+pub mod services;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;

@@ -20,6 +20,8 @@ pub mod import;
 pub mod import_template;
 pub mod institutions;
 pub mod local_figures;
+#[cfg(test)]
+mod migrate_tests;
 pub mod people;
 pub mod planning;
 pub mod reference;
@@ -126,6 +128,27 @@ pub struct Store {
     pub(crate) clock: Clock,
 }
 
+/// Migrates a SQLite database. SQLite changes a column's constraints by rebuilding its table
+/// (<https://www.sqlite.org/lang_altertable.html#otheralter>), which other tables may refer to:
+/// the connection that migrates has foreign keys off, as that procedure asks, and every
+/// reference is checked before any other connection uses the database.
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+    let migrated = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+    let broken = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await;
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+    migrated?;
+    let broken = broken?;
+    if !broken.is_empty() {
+        return Err(StoreError::Refused(format!(
+            "数据库迁移后有 {} 条记录引用了不存在的记录，请检查数据库",
+            broken.len()
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating and migrating when needed) the database at `url`:
     /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
@@ -142,7 +165,7 @@ impl Store {
                 .pragma("cache_size", "-131072")
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
-            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            migrate_sqlite(&pool).await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Every statement is planned for its values: a generic plan, made once for any

@@ -5,6 +5,7 @@
 use chrono::{Days, NaiveDate};
 use yiyang_domain::supervision::draw::Batch;
 use yiyang_domain::supervision::inspection::{BatchStatus, Escalation, HazardStatus, InspectionStatus};
+use yiyang_domain::supervision::object::ObjectRef;
 use yiyang_store::supervision::{BatchPlan, RecordInput, Viewer, DEMO_PUBLIC_VALUE};
 use yiyang_store::testing::{actor_in, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
@@ -20,8 +21,9 @@ async fn the_demo_batch_is_the_draw_its_published_inputs_give_and_cannot_be_draw
     for (b, url) in fresh_database_urls().await {
         let s = demo(&url).await;
         let batches = s.batches_in("360733").await.unwrap();
-        assert_eq!(batches.len(), 1, "{b}");
-        let batch = &batches[0];
+        // The institutions' batch, and the providers' and facilities' after it.
+        assert_eq!(batches.len(), 2, "{b}");
+        let batch = batches.iter().find(|x| x.name == "HC-2026-Q4").unwrap();
         assert_eq!(batch.status(), BatchStatus::Drawn);
         // Anyone with the public inputs and the public value redoes the draw.
         let public = s.public_batch(batch.id).await.unwrap().unwrap();
@@ -37,7 +39,10 @@ async fn the_demo_batch_is_the_draw_its_published_inputs_give_and_cannot_be_draw
             .draw_batch(batch.id, "1 2 3", "360733", &actor_in("huichang", "360733"))
             .await;
         assert!(matches!(again, Err(StoreError::Refused(_))), "{b}");
-        assert_eq!(s.batches_in("360733").await.unwrap()[0].seed, batch.seed);
+        assert_eq!(
+            s.batch_in_scope(batch.id, "360733").await.unwrap().unwrap().seed,
+            batch.seed
+        );
         // Out of scope: as unknown.
         assert!(s.batch_in_scope(batch.id, "360702").await.unwrap().is_none());
         let inspections = s
@@ -47,7 +52,7 @@ async fn the_demo_batch_is_the_draw_its_published_inputs_give_and_cannot_be_draw
         assert_eq!(inspections.len(), stored.objects.len());
         // The recused inspector (J002, who worked at 康乐护理院) is not on that inspection.
         for n in &inspections {
-            if n.institution_code == "JG3607332001" {
+            if n.object_code == "JG3607332001" {
                 assert!(n.inspectors.iter().all(|x| x.1 != "J002"), "{b}");
             }
             assert_eq!(n.inspectors.len(), 2);
@@ -59,7 +64,14 @@ async fn the_demo_batch_is_the_draw_its_published_inputs_give_and_cannot_be_draw
 async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_escalate() {
     for (b, url) in fresh_database_urls().await {
         let s = demo(&url).await;
-        let all = s.inspections_visible("360733", &Viewer::Division, None).await.unwrap();
+        // The institutions' batch.
+        let all: Vec<_> = s
+            .inspections_visible("360733", &Viewer::Division, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.institution_id.is_some())
+            .collect();
         assert_eq!(all[0].status(), InspectionStatus::Published, "{b}");
         let n = all
             .iter()
@@ -81,7 +93,7 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
             .unwrap()
             .is_none());
         // The institution sees nothing before it is confirmed.
-        let own = Viewer::Institution(n.institution_code.clone());
+        let own = Viewer::Institution(n.object_code.clone());
         assert!(s.inspection_visible(n.id, "360733", &own).await.unwrap().is_none());
 
         let items = s.batch_items(n.batch_id).await.unwrap();
@@ -162,7 +174,7 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
         let suspended = |r: Result<i64, StoreError>| matches!(r, Err(StoreError::Refused(m)) if m.contains("重大隐患"));
         assert!(
             suspended(
-                s.admit_person(n.institution_id, 1, 1, today, "", &actor_in("jigou", "360733"))
+                s.admit_person(n.institution_id.unwrap(), 1, 1, today, "", &actor_in("jigou", "360733"))
                     .await
             ),
             "{b}"
@@ -197,7 +209,7 @@ async fn an_inspection_needs_two_different_inspectors_and_opens_hazards_that_esc
         assert_eq!(find(at(today).await).status(), HazardStatus::Closed);
         assert!(
             !suspended(
-                s.admit_person(n.institution_id, 1, 1, today, "", &actor_in("jigou", "360733"))
+                s.admit_person(n.institution_id.unwrap(), 1, 1, today, "", &actor_in("jigou", "360733"))
                     .await
             ),
             "{b}: admissions resume"
@@ -226,6 +238,7 @@ async fn a_bad_plan_is_refused_naming_the_fields() {
             ratio: "130".into(),
             ratio_risk: "100".into(),
             items: vec![999_999],
+            ..BatchPlan::default()
         };
         let Err(StoreError::Invalid(errors)) = s.plan_batch(&plan, "360733", &actor_in("huichang", "360733")).await
         else {
@@ -263,7 +276,10 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
         // The demo: the private home had a penalty and an upheld complaint → C; the others A.
         let standings = s.credit_standings("360733", today).await.unwrap();
         let rating_of = |id: i64, st: &[yiyang_store::supervision::credit::Standing]| {
-            st.iter().find(|x| x.institution_id == id).unwrap().rating
+            st.iter()
+                .find(|x| x.object == ObjectRef::institution(id))
+                .unwrap()
+                .rating
         };
         assert_eq!(rating_of(private.id, &standings), CreditRating::C, "{b}");
         assert_eq!(rating_of(public.id, &standings), CreditRating::A, "{b}");
@@ -344,7 +360,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
         assert!(
             hazards
                 .iter()
-                .any(|h| h.institution_id == public.id && h.description.contains("投诉查实")),
+                .any(|h| h.institution_id == Some(public.id) && h.description.contains("投诉查实")),
             "{b}"
         );
         assert_eq!(
@@ -360,7 +376,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
         // The 失信 list: D at once, and the institution drawn in the 重点对象 stratum.
         let on = today.to_string();
         let listing = yiyang_store::supervision::credit::ListingInput {
-            institution_id: public.id.to_string(),
+            object: ObjectRef::institution(public.id).to_string(),
             listed_on: on,
             months: "12".into(),
             reason: "欺老虐老查实".into(),
@@ -391,6 +407,7 @@ async fn credit_complaints_and_prepaid_reports_feed_each_other_and_the_draw() {
                 .iter()
                 .map(|i| i.id)
                 .collect(),
+            ..BatchPlan::default()
         };
         let batch = s.plan_batch(&plan, "360733", &county).await.unwrap();
         let file = s.batch_in_scope(batch, "360733").await.unwrap().unwrap().file();

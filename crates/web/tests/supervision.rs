@@ -39,7 +39,7 @@ async fn the_county_plans_publishes_and_draws_and_anyone_can_redo_the_draw() {
         let text = r.text();
         assert!(
             text.contains("批次编号须填写")
-                && text.contains("一般对象抽查比例须为 0–100")
+                && text.contains("养老机构抽查比例须为 0–100")
                 && text.contains("请从本地检查事项清单中选择"),
             "{b}"
         );
@@ -125,7 +125,7 @@ async fn two_inspectors_sign_the_institution_answers_and_the_public_sees_the_res
             .await
             .unwrap()
             .into_iter()
-            .find(|n| n.status() == InspectionStatus::Pending)
+            .find(|n| n.status() == InspectionStatus::Pending && n.institution_id.is_some())
             .expect("the demo leaves one inspection to do");
         let inspectors = store.inspectors_in("360733").await.unwrap();
         let account = |id: i64| inspectors.iter().find(|x| x.id == id).and_then(|x| x.username.clone());
@@ -139,8 +139,9 @@ async fn two_inspectors_sign_the_institution_answers_and_the_public_sees_the_res
             .find(|u| Some(u) != first.as_ref() && Some(u) != second.as_ref());
         let mut other = Client::login(&router, &unassigned.expect("three inspectors, two assigned")).await;
         assert_eq!(other.get(&at).await.status, StatusCode::NOT_FOUND, "{b}");
+        // A provider's staff see their own unit's results, not an institution's.
         let mut fuwu = Client::login(&router, "fuwu").await;
-        assert_eq!(fuwu.get("/supervision").await.status, StatusCode::FORBIDDEN, "{b}");
+        assert_eq!(fuwu.get(&at).await.status, StatusCode::NOT_FOUND, "{b}");
         let (first, second) = (first.expect("every demo inspector has an account"), second.unwrap());
         let mut x1 = Client::login(&router, &first).await;
         let page = x1.get(&at).await;
@@ -217,7 +218,7 @@ async fn two_inspectors_sign_the_institution_answers_and_the_public_sees_the_res
         let public = anyone.get("/gongkai").await;
         assert_eq!(public.status, StatusCode::OK, "{b}");
         let text = public.text();
-        assert!(text.contains(&pending.institution_name), "{b}");
+        assert!(text.contains(&pending.object_name), "{b}");
         for name in ["赖文华", "李红梅", "张建国", "刘德华", "院长"] {
             assert!(!text.contains(name), "{b}: {name} on the public page");
         }
@@ -235,9 +236,9 @@ async fn an_institution_sees_its_own_results_and_reports_rectification_that_an_i
             .await
             .unwrap()
             .into_iter()
-            .find(|n| n.status() == InspectionStatus::Pending)
+            .find(|n| n.status() == InspectionStatus::Pending && n.institution_id.is_some())
             .unwrap();
-        assert_eq!(n.institution_code, "JG3607331001", "{b}: the demo draw changed");
+        assert_eq!(n.object_code, "JG3607331001", "{b}: the demo draw changed");
         let mut jigou = Client::login(&router, "jigou").await;
         assert_eq!(
             jigou.get(&format!("/supervision/inspections/{}", n.id)).await.status,
@@ -373,10 +374,13 @@ async fn the_hazard_list_exports_what_the_user_sees_and_nothing_more() {
             !own.iter().any(|c| c.contains("电梯")),
             "{b}: another institution's hazard exported"
         );
+        // A provider's staff: its own hazard only.
         let mut fuwu = Client::login(&router, "fuwu").await;
-        assert_eq!(
-            fuwu.get("/supervision/hazards/export.xlsx").await.status,
-            StatusCode::FORBIDDEN
+        let own = cells(&fuwu.get("/supervision/hazards/export.xlsx").await.body);
+        assert!(own.iter().any(|c| c.contains("送餐保温箱")), "{b}: {own:?}");
+        assert!(
+            !own.iter().any(|c| c.contains("电梯")),
+            "{b}: an institution's hazard exported"
         );
     }
 }
@@ -389,7 +393,7 @@ async fn an_assigned_inspector_adds_photos_kept_with_their_hash_and_only_jpeg_or
             .await
             .unwrap()
             .into_iter()
-            .find(|n| n.status() == InspectionStatus::Pending)
+            .find(|n| n.status() == InspectionStatus::Pending && n.institution_id.is_some())
             .unwrap();
         let inspectors = store.inspectors_in("360733").await.unwrap();
         let account = inspectors

@@ -248,7 +248,7 @@ async fn credit_and_prepaid_pages_show_the_division_its_institutions_and_an_inst
                 "/supervision/credit/records",
                 &[
                     ("_csrf", &csrf),
-                    ("institution_id", &mine),
+                    ("object", &format!("institution:{mine}")),
                     ("kind", "commitment_kept"),
                     ("recorded_on", "2026-01-01"),
                     ("reason", "x"),
@@ -363,7 +363,7 @@ async fn the_county_keeps_its_item_list_and_inspector_register_and_the_next_batc
             .into_iter()
             .find(|i| i.code == "JG3607332001")
             .unwrap();
-        let pid = private.id.to_string();
+        let pid = format!("institution:{}", private.id);
         let r = county
             .post_form(
                 "/supervision/registers/inspectors",
@@ -419,6 +419,7 @@ async fn the_county_keeps_its_item_list_and_inspector_register_and_the_next_batc
             ratio: "100".into(),
             ratio_risk: "100".into(),
             items,
+            ..Default::default()
         };
         let id = store.plan_batch(&plan, "360733", &actor()).await.unwrap();
         let file = store.batch_in_scope(id, "360733").await.unwrap().unwrap().file();

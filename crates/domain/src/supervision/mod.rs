@@ -6,4 +6,5 @@ pub mod credit;
 pub mod draw;
 pub mod emergency;
 pub mod inspection;
+pub mod object;
 pub mod prepaid;

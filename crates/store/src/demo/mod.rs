@@ -288,6 +288,7 @@ impl Store {
         self.load_demo_supervision(actor).await?;
         self.load_demo_visits(actor).await?;
         self.load_demo_services(actor).await?;
+        self.load_demo_service_inspections(actor).await?;
         self.load_demo_sos(actor).await?;
         self.load_demo_timebank(actor).await?;
         self.load_demo_residential(actor).await?;

@@ -13,6 +13,7 @@ use yiyang_domain::supervision::complaint::{
 };
 use yiyang_domain::supervision::credit::CreditKind;
 use yiyang_domain::supervision::inspection::{HazardCategory, Outcome};
+use yiyang_domain::supervision::object::ObjectRef;
 
 use super::inspections::Viewer;
 use crate::audit::{Actor, AuditAppend};
@@ -83,6 +84,15 @@ impl Complaint {
             .and_then(Satisfaction::parse)
             .map_or("", |s| s.label())
     }
+    /// The object complained about, if any: the institution, or else the provider.
+    pub fn object(&self) -> Option<ObjectRef> {
+        match (self.institution_id, self.provider_id) {
+            (Some(i), _) => Some(ObjectRef::institution(i)),
+            (None, Some(p)) => Some(ObjectRef::provider(p)),
+            (None, None) => None,
+        }
+    }
+
     /// Who is complained about, in words: the institution, the provider, or —.
     pub fn about(&self) -> &str {
         self.institution_name
@@ -295,8 +305,11 @@ impl Store {
                 if answer.responsible.trim().is_empty() {
                     errors.push(FieldError::new("responsible", "列入隐患清单须填写整改责任人"));
                 }
-                if c.institution_id.is_none() {
-                    errors.push(FieldError::new("hazard_category", "未指明机构的投诉不能列入隐患清单"));
+                if c.object().is_none() {
+                    errors.push(FieldError::new(
+                        "hazard_category",
+                        "未指明机构或服务组织的投诉不能列入隐患清单",
+                    ));
                 }
                 h
             }
@@ -313,13 +326,15 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut hazard_id: Option<i64> = None;
-            if let (Some(cat), Some(inst)) = (hazard, c.institution_id) {
+            if let (Some(cat), Some(object)) = (hazard, c.object()) {
+                let (inst, provider, facility) = object.columns();
                 hazard_id = Some(sqlx::query_scalar(
-                    "INSERT INTO hazards (institution_id, category, severity, description, responsible_unit, responsible_person, \
-                     deadline, status, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id")
-                    .bind(inst).bind(cat.code()).bind(Outcome::Serious.code())
+                    "INSERT INTO hazards (institution_id, provider_id, facility_id, category, severity, description, responsible_unit, \
+                     responsible_person, deadline, status, opened_by, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11) RETURNING id")
+                    .bind(inst).bind(provider).bind(facility).bind(cat.code()).bind(Outcome::Serious.code())
                     .bind(format!("投诉查实（{}）：{}", c.category_label(), reply))
-                    .bind(c.institution_name.clone().unwrap_or_default()).bind(answer.responsible.trim())
+                    .bind(c.about()).bind(answer.responsible.trim())
                     .bind(today + chrono::Days::new(super::rectification_days(Outcome::Serious)))
                     .bind(&actor.name).bind(now()).fetch_one(&mut *tx).await?);
             }
@@ -330,9 +345,10 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::Refused("该投诉已答复".into()));
             }
-            if let (true, Some(inst)) = (finding.upheld(), c.institution_id) {
+            if let (true, Some(object)) = (finding.upheld(), c.object()) {
+                let (inst, provider, facility) = object.columns();
                 sqlx::query(super::credit::INSERT_CREDIT)
-                    .bind(inst).bind(CreditKind::ComplaintUpheld.code()).bind(today)
+                    .bind(inst).bind(provider).bind(facility).bind(CreditKind::ComplaintUpheld.code()).bind(today)
                     .bind(format!("投诉{}（{}）", finding.label(), c.category_label()))
                     .bind(format!("complaint:{id}")).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
             }

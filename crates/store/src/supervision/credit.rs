@@ -1,4 +1,5 @@
-//! Credit (信用监管): each institution's credit record — written by the inspection that
+//! Credit (信用监管): each object's credit record (an institution's, a provider's, a
+//! facility's) — written by the inspection that
 //! confirmed its result, the complaint found upheld, or a clerk recording a penalty or a filing
 //! commitment kept or broken — the 失信 list with its period and repair, and the rating the
 //! domain derives from them.
@@ -7,6 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::supervision::credit::{listed, may_repair, rating, CreditKind, CreditRating, Entry};
+use yiyang_domain::supervision::object::ObjectRef;
+
+use super::objects::{join_objects, object_of, OBJECT_DIVISION, OBJECT_NAME};
 
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
@@ -16,13 +20,16 @@ pub const REPAIR_MIN_MONTHS_SETTING: &str = "supervision.repair_min_months";
 
 /// The insert every writer of a credit record uses, inside its own transaction.
 pub(crate) const INSERT_CREDIT: &str =
-    "INSERT INTO credit_records (institution_id, kind, recorded_on, reason, source, recorded_by, recorded_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO credit_records (institution_id, provider_id, facility_id, kind, recorded_on, reason, source, recorded_by, recorded_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CreditRecord {
     pub id: i64,
-    pub institution_id: i64,
+    pub institution_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub facility_id: Option<i64>,
+    pub object_name: String,
     pub kind: String,
     pub recorded_on: NaiveDate,
     pub reason: String,
@@ -34,13 +41,18 @@ impl CreditRecord {
     pub fn kind(&self) -> CreditKind {
         CreditKind::parse(&self.kind).expect("CHECK constraint: kind")
     }
+    pub fn object(&self) -> ObjectRef {
+        object_of(self.institution_id, self.provider_id, self.facility_id)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Listing {
     pub id: i64,
-    pub institution_id: i64,
-    pub institution_name: String,
+    pub institution_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub facility_id: Option<i64>,
+    pub object_name: String,
     pub listed_on: NaiveDate,
     pub until_on: NaiveDate,
     pub reason: String,
@@ -54,12 +66,19 @@ impl Listing {
     pub fn in_force(&self, today: NaiveDate) -> bool {
         listed(self.listed_on, self.until_on, self.repaired_on, today)
     }
+    pub fn object(&self) -> ObjectRef {
+        object_of(self.institution_id, self.provider_id, self.facility_id)
+    }
+    pub fn kind_label(&self) -> &'static str {
+        self.object().kind.label()
+    }
 }
 
 /// A 失信 listing as typed on the form.
 #[derive(Debug, Clone, Default)]
 pub struct ListingInput {
-    pub institution_id: String,
+    /// The object's key (`provider:3`).
+    pub object: String,
     pub listed_on: String,
     /// How long it stands, in months.
     pub months: String,
@@ -68,69 +87,65 @@ pub struct ListingInput {
     pub document: String,
 }
 
-/// An institution's standing: its rating and what it rests on.
+/// An object's standing: its rating and what it rests on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Standing {
-    pub institution_id: i64,
-    pub institution_name: String,
+    pub object: ObjectRef,
+    pub object_name: String,
     pub rating: CreditRating,
     pub listed: bool,
     pub adverse: usize,
 }
 
 impl Store {
-    /// Every credit record of the institutions in `scope`, newest first.
+    /// Every credit record of the objects in `scope`, newest first.
     pub async fn credit_records_in(&self, scope: &str) -> Result<Vec<CreditRecord>> {
         let (lo, hi) = scope_range(scope);
-        Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT c.id, c.institution_id, c.kind, c.recorded_on, c.reason, c.source, c.recorded_by FROM credit_records c \
-             JOIN institutions i ON i.id = c.institution_id WHERE i.division >= $1 AND i.division < $2 \
-             ORDER BY c.recorded_on DESC, c.id DESC")
+        Ok(with_pool!(self, pool => sqlx::query_as(&format!(
+            "SELECT c.id, c.institution_id, c.provider_id, c.facility_id, {OBJECT_NAME} AS object_name, c.kind, c.recorded_on, \
+             c.reason, c.source, c.recorded_by FROM credit_records c {} WHERE {OBJECT_DIVISION} >= $1 AND {OBJECT_DIVISION} < $2 \
+             ORDER BY c.recorded_on DESC, c.id DESC", join_objects("c")))
             .bind(&lo).bind(&hi).fetch_all(pool).await?))
     }
 
-    /// The 失信 listings of institutions in `scope`, newest first.
+    /// The 失信 listings of objects in `scope`, newest first.
     pub async fn listings_in(&self, scope: &str) -> Result<Vec<Listing>> {
         let (lo, hi) = scope_range(scope);
-        Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT l.id, l.institution_id, i.name AS institution_name, l.listed_on, l.until_on, l.reason, l.document, l.listed_at, \
-             l.repaired_on, l.repair_note FROM dishonest_listings l JOIN institutions i ON i.id = l.institution_id \
-             WHERE i.division >= $1 AND i.division < $2 ORDER BY l.listed_on DESC, l.id DESC")
+        Ok(with_pool!(self, pool => sqlx::query_as(&format!(
+            "SELECT l.id, l.institution_id, l.provider_id, l.facility_id, {OBJECT_NAME} AS object_name, l.listed_on, l.until_on, \
+             l.reason, l.document, l.listed_at, l.repaired_on, l.repair_note FROM dishonest_listings l {} \
+             WHERE {OBJECT_DIVISION} >= $1 AND {OBJECT_DIVISION} < $2 ORDER BY l.listed_on DESC, l.id DESC", join_objects("l")))
             .bind(&lo).bind(&hi).fetch_all(pool).await?))
     }
 
-    /// The rating of every institution in `scope` on `today`, worst first.
+    /// The rating of every open object in `scope` on `today`, worst first.
     pub async fn credit_standings(&self, scope: &str, today: NaiveDate) -> Result<Vec<Standing>> {
         let records = self.credit_records_in(scope).await?;
         let listings = self.listings_in(scope).await?;
         let mut out: Vec<Standing> = self
-            .institutions_in(scope)
+            .supervised_objects_in(scope)
             .await?
             .into_iter()
             .map(|i| {
                 let entries: Vec<Entry> = records
                     .iter()
-                    .filter(|r| r.institution_id == i.id)
+                    .filter(|r| r.object() == i.object)
                     .map(|r| Entry {
                         kind: r.kind(),
                         on: r.recorded_on,
                     })
                     .collect();
-                let listed = listings.iter().any(|l| l.institution_id == i.id && l.in_force(today));
+                let listed = listings.iter().any(|l| l.object() == i.object && l.in_force(today));
                 Standing {
-                    institution_id: i.id,
-                    institution_name: i.name,
+                    object: i.object,
+                    object_name: i.name,
                     rating: rating(&entries, listed, today),
                     listed,
                     adverse: entries.iter().filter(|e| e.kind.adverse()).count(),
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.rating
-                .cmp(&a.rating)
-                .then(a.institution_name.cmp(&b.institution_name))
-        });
+        out.sort_by(|a, b| b.rating.cmp(&a.rating).then(a.object_name.cmp(&b.object_name)));
         Ok(out)
     }
 
@@ -138,16 +153,14 @@ impl Store {
     /// others come from inspections and complaints). Errors name the field.
     pub async fn add_credit_record(
         &self,
-        institution_id: i64,
+        object: &str,
         kind: &str,
         on: &str,
         reason: &str,
         scope: &str,
         actor: &Actor,
     ) -> Result<i64> {
-        self.institution_in_scope(institution_id, scope)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let object = self.object_from_key(object, scope).await?;
         let mut errors = Vec::new();
         let kind = CreditKind::parse(kind).filter(|k| {
             matches!(
@@ -183,27 +196,26 @@ impl Store {
         };
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let (inst, provider, facility) = object.columns();
             let id: i64 = sqlx::query_scalar(&format!("{INSERT_CREDIT} RETURNING id"))
-                .bind(institution_id).bind(kind.code()).bind(on).bind(reason).bind(None::<String>).bind(&actor.name).bind(now())
+                .bind(inst).bind(provider).bind(facility).bind(kind.code()).bind(on).bind(reason).bind(None::<String>)
+                .bind(&actor.name).bind(now())
                 .fetch_one(&mut *tx).await?;
-            if kind == CreditKind::Penalty {
+            if let (CreditKind::Penalty, Some(inst)) = (kind, inst) {
                 sqlx::query("UPDATE institutions SET last_penalty_on = $2 WHERE id = $1 AND (last_penalty_on IS NULL OR last_penalty_on < $2)")
-                    .bind(institution_id).bind(on).execute(&mut *tx).await?;
+                    .bind(inst).bind(on).execute(&mut *tx).await?;
             }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("create", "credit_record", id,
-                serde_json::json!({"institution": institution_id, "kind": kind.code(), "on": on}))).await?;
+                serde_json::json!({"object": object.to_string(), "kind": kind.code(), "on": on}))).await?;
             tx.commit().await?;
             Ok(id)
         })
     }
 
-    /// Puts an institution on the 失信 list from `listed_on` for `months`, with the decision's
-    /// document; its 失信 mark (a grading prerequisite) is set.
+    /// Puts an object on the 失信 list from `listed_on` for `months`, with the decision's
+    /// document; an institution's 失信 mark (a grading prerequisite) is set.
     pub async fn list_dishonest(&self, input: &ListingInput, scope: &str, actor: &Actor) -> Result<i64> {
-        let institution_id: i64 = input.institution_id.trim().parse().map_err(|_| StoreError::NotFound)?;
-        self.institution_in_scope(institution_id, scope)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let object = self.object_from_key(&input.object, scope).await?;
         let (listed_on, months, reason, document) = (&input.listed_on, &input.months, &input.reason, &input.document);
         let mut errors = Vec::new();
         let today = self.clock.today();
@@ -236,14 +248,18 @@ impl Store {
             .expect("a date within range");
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let (inst, provider, facility) = object.columns();
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO dishonest_listings (institution_id, listed_on, until_on, reason, document, listed_by, listed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                .bind(institution_id).bind(on).bind(until).bind(reason.trim()).bind(document.trim()).bind(&actor.name).bind(now())
+                "INSERT INTO dishonest_listings (institution_id, provider_id, facility_id, listed_on, until_on, reason, document, \
+                 listed_by, listed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                .bind(inst).bind(provider).bind(facility).bind(on).bind(until).bind(reason.trim()).bind(document.trim())
+                .bind(&actor.name).bind(now())
                 .fetch_one(&mut *tx).await?;
-            sqlx::query("UPDATE institutions SET dishonest = TRUE WHERE id = $1").bind(institution_id).execute(&mut *tx).await?;
+            if let Some(inst) = inst {
+                sqlx::query("UPDATE institutions SET dishonest = TRUE WHERE id = $1").bind(inst).execute(&mut *tx).await?;
+            }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("list", "dishonest_listing", id,
-                serde_json::json!({"institution": institution_id, "listed_on": on, "until": until}))).await?;
+                serde_json::json!({"object": object.to_string(), "listed_on": on, "until": until}))).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -277,17 +293,28 @@ impl Store {
             .listings_in(scope)
             .await?
             .into_iter()
-            .any(|o| o.id != id && o.institution_id == l.institution_id && o.in_force(today));
+            .any(|o| o.id != id && o.object() == l.object() && o.in_force(today));
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE dishonest_listings SET repaired_on = $2, repaired_by = $3, repair_note = $4 WHERE id = $1")
                 .bind(id).bind(today).bind(&actor.name).bind(note).execute(&mut *tx).await?;
-            if !others {
-                sqlx::query("UPDATE institutions SET dishonest = FALSE WHERE id = $1").bind(l.institution_id).execute(&mut *tx).await?;
+            if let (false, Some(inst)) = (others, l.institution_id) {
+                sqlx::query("UPDATE institutions SET dishonest = FALSE WHERE id = $1").bind(inst).execute(&mut *tx).await?;
             }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("repair", "dishonest_listing", id, serde_json::json!({}))).await?;
             tx.commit().await?;
             Ok(())
         })
+    }
+
+    /// The object a form names by its key, if it is in `scope`; otherwise exactly as an
+    /// unknown one.
+    pub(crate) async fn object_from_key(&self, key: &str, scope: &str) -> Result<ObjectRef> {
+        let object = ObjectRef::parse(key).ok_or(StoreError::NotFound)?;
+        Ok(self
+            .supervised_object(object, scope)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .object)
     }
 }

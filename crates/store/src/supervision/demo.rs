@@ -3,9 +3,11 @@
 //! planned, published and drawn; the first drawn institution (康乐护理院) inspected, confirmed
 //! and published with its hazards (one closed after rectification, one open and overdue); and
 //! the second (中心敬老院, whose staff hold the `jigou` account) left for `jiancha2` and
-//! `jiancha3` to do on a tablet.
+//! `jiancha3` to do on a tablet. After the services demo, a second batch of the county's
+//! providers and community facilities, the `fuwu` account's provider inspected and published.
 
 use yiyang_domain::supervision::inspection::{HazardCategory, ItemKind};
+use yiyang_domain::supervision::object::ObjectRef;
 
 use super::complaints::{Answer, ComplaintInput};
 use super::emergency::EmergencyInput;
@@ -18,6 +20,8 @@ use crate::{with_pool, Result, Store};
 
 /// The demo batch's public value: a stand-in written like a lottery draw's winning numbers.
 pub const DEMO_PUBLIC_VALUE: &str = "2026128 04 09 15 21 26 + 07";
+/// The public value of the demo's batch of providers and facilities (a later draw).
+pub const DEMO_SERVICE_PUBLIC_VALUE: &str = "2026131 02 11 17 23 30 + 05";
 
 const ITEMS: &[(&str, &str, ItemKind, HazardCategory, &str)] = &[
     (
@@ -78,6 +82,20 @@ const ITEMS: &[(&str, &str, ItemKind, HazardCategory, &str)] = &[
     ),
 ];
 
+/// The account an assigned inspector signs with (their register entry's), in the demo county.
+fn signer(register: &[Inspector], x: &(i64, String, String), actor: &Actor) -> Actor {
+    Actor {
+        name: register
+            .iter()
+            .find(|r| r.id == x.0)
+            .and_then(|r| r.username.clone())
+            .unwrap_or_else(|| x.1.clone()),
+        channel: actor.channel,
+        source: actor.source.clone(),
+        scope: DEMO_COUNTY.into(),
+    }
+}
+
 impl Store {
     /// Loads the demo county's supervision, unless it has inspection items already.
     pub(crate) async fn load_demo_supervision(&self, actor: &Actor) -> Result<()> {
@@ -114,7 +132,7 @@ impl Store {
                 "会昌县民政局",
                 "养老服务监管执法证",
                 Some("jiancha2"),
-                vec![(private_home, "曾在该院任职（2019–2022）")],
+                vec![(ObjectRef::institution(private_home), "曾在该院任职（2019–2022）")],
             ),
             (
                 "J003",
@@ -135,7 +153,7 @@ impl Store {
                 qualification: qualification.into(),
                 username: username.map(Into::into),
             };
-            let conflicts: Vec<(i64, &str)> = conflicts;
+            let conflicts: Vec<(ObjectRef, &str)> = conflicts;
             self.add_inspector(&x, &conflicts, actor).await?;
         }
         let plan = BatchPlan {
@@ -145,6 +163,7 @@ impl Store {
             ratio: "50".into(),
             ratio_risk: "100".into(),
             items: items.clone(),
+            ..BatchPlan::default()
         };
         let batch = self.plan_batch(&plan, DEMO_COUNTY, actor).await?;
         self.publish_batch(batch, DEMO_COUNTY, actor).await?;
@@ -155,16 +174,7 @@ impl Store {
             .await?;
         let Some(first) = drawn.first() else { return Ok(()) };
         let register = self.inspectors_in(DEMO_COUNTY).await?;
-        let signer = |x: &(i64, String, String)| Actor {
-            name: register
-                .iter()
-                .find(|r| r.id == x.0)
-                .and_then(|r| r.username.clone())
-                .unwrap_or_else(|| x.1.clone()),
-            channel: actor.channel,
-            source: actor.source.clone(),
-            scope: DEMO_COUNTY.into(),
-        };
+        let signer = |x: &(i64, String, String)| signer(&register, x, actor);
         let (a, b) = (&first.inspectors[0], &first.inspectors[1]);
         let today = self.clock.today();
         let findings = items
@@ -193,7 +203,7 @@ impl Store {
         self.publish_inspection(first.id, DEMO_COUNTY, actor).await?;
         let hazards = self.hazards_visible(DEMO_COUNTY, &Viewer::Division, today).await?;
         if let Some(fire) = hazards.iter().find(|h| h.category == HazardCategory::Fire.code()) {
-            let unit = Viewer::Institution(first.institution_code.clone());
+            let unit = Viewer::Institution(first.object_code.clone());
             self.rectify_hazard(
                 fire.id,
                 DEMO_COUNTY,
@@ -205,6 +215,78 @@ impl Store {
             self.verify_hazard(fire.id, DEMO_COUNTY, true, &signer(a)).await?;
         }
         self.load_demo_credit_complaints_prepaid(today, actor).await
+    }
+
+    /// A second batch, after the services demo: the county's home-service providers and a
+    /// share of its community facilities (meal points among them), checked for fire, food,
+    /// service and funds; the `fuwu` account's provider inspected, confirmed and published with
+    /// one problem on the hazard list, the rest left to do.
+    pub(crate) async fn load_demo_service_inspections(&self, actor: &Actor) -> Result<()> {
+        const NAME: &str = "HC-2026-FW";
+        let have: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM inspection_batches WHERE name = $1")
+            .bind(NAME).fetch_one(pool).await?);
+        if have > 0 {
+            return Ok(());
+        }
+        let items: Vec<i64> = self
+            .inspection_items(DEMO_COUNTY)
+            .await?
+            .into_iter()
+            .filter(|i| ["ZD01", "ZD02", "YB01", "YB02"].contains(&i.code.as_str()))
+            .map(|i| i.id)
+            .collect();
+        let plan = BatchPlan {
+            name: NAME.into(),
+            title: "会昌县2026年居家社区养老服务组织和助餐点专项抽查".into(),
+            per_object: "2".into(),
+            ratio_provider: "100".into(),
+            ratio_facility: "30".into(),
+            ratio_risk: "100".into(),
+            items: items.clone(),
+            ..BatchPlan::default()
+        };
+        let batch = self.plan_batch(&plan, DEMO_COUNTY, actor).await?;
+        self.publish_batch(batch, DEMO_COUNTY, actor).await?;
+        self.draw_batch(batch, DEMO_SERVICE_PUBLIC_VALUE, DEMO_COUNTY, actor)
+            .await?;
+        let drawn = self
+            .inspections_visible(DEMO_COUNTY, &Viewer::Division, Some(batch))
+            .await?;
+        let Some(n) = drawn.iter().find(|n| n.object_code == crate::services::DEMO_PROVIDER) else {
+            return Ok(());
+        };
+        let register = self.inspectors_in(DEMO_COUNTY).await?;
+        let signer = |x: &(i64, String, String)| signer(&register, x, actor);
+        let food = self
+            .batch_items(batch)
+            .await?
+            .into_iter()
+            .find(|i| i.code == "ZD02")
+            .map(|i| i.id);
+        let input = RecordInput {
+            inspected_on: (self.clock.today() - chrono::Days::new(6)).to_string(),
+            summary: "上门服务记录完整；送餐环节食品安全须加强。".into(),
+            responsible: "站长 邱小燕".into(),
+            findings: items
+                .iter()
+                .map(|id| {
+                    if Some(*id) == food {
+                        (
+                            *id,
+                            "serious".to_string(),
+                            "送餐保温箱未按日消毒，部分餐次未留样".to_string(),
+                        )
+                    } else {
+                        (*id, "pass".to_string(), String::new())
+                    }
+                })
+                .collect(),
+        };
+        let (a, b) = (&n.inspectors[0], &n.inspectors[1]);
+        self.record_inspection(n.id, &input, DEMO_COUNTY, a.0, &signer(a))
+            .await?;
+        self.confirm_inspection(n.id, DEMO_COUNTY, b.0, &signer(b)).await?;
+        self.publish_inspection(n.id, DEMO_COUNTY, actor).await
     }
 
     /// A filing commitment kept on the credit record, two complaints (one answered and upheld,
@@ -222,7 +304,7 @@ impl Store {
             id_of("JG3607332001").await?,
         );
         self.add_credit_record(
-            leased,
+            &ObjectRef::institution(leased).to_string(),
             "commitment_kept",
             &(today - chrono::Days::new(90)).to_string(),
             "备案信用承诺履约核查：承诺事项均已履行（会民字〔2026〕12号）",
@@ -231,7 +313,7 @@ impl Store {
         )
         .await?;
         self.add_credit_record(
-            private,
+            &ObjectRef::institution(private).to_string(),
             "penalty",
             &(today - chrono::Days::new(60)).to_string(),
             "超标准收取押金，警告并责令退还（会民罚决字〔2026〕2号）",

@@ -71,7 +71,8 @@ impl Store {
             .filter(|i| match viewer {
                 Viewer::Division | Viewer::Inspector(_) => true,
                 Viewer::Institution(code) => &i.code == code,
-                Viewer::Nobody => false,
+                // Emergency plans are an institution's (a provider keeps none here).
+                Viewer::Provider(_) | Viewer::Nobody => false,
             })
             .map(|i| {
                 let own_plans: Vec<(&'static str, String, NaiveDate)> = plans

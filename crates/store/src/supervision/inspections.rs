@@ -1,30 +1,46 @@
-//! Each drawn institution's inspection: the checklist findings recorded by one assigned
+//! Each drawn object's inspection: the checklist findings recorded by one assigned
 //! inspector and confirmed by the other (two signatures, two accounts), the operator's
-//! response, publication (一公开); and the hazard list the problems open (隐患 / 整改 / 责任清单):
-//! a responsible unit and person, a deadline by severity, the unit's rectification, an
-//! inspector's verification (销号), and escalation when overdue.
+//! response, publication (一公开); each problem confirmed opens a hazard (`hazards`) and the
+//! result goes on the object's credit record.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::supervision::credit::CreditKind;
-use yiyang_domain::supervision::inspection::{
-    escalation, Escalation, HazardCategory, HazardStatus, InspectionStatus, Outcome,
-};
+use yiyang_domain::supervision::inspection::{InspectionStatus, Outcome};
+use yiyang_domain::supervision::object::{ObjectKind, ObjectRef};
 
+use super::objects::{join_objects, object_columns, object_of, OBJECT_DIVISION, OBJECT_NAME};
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, scope_range, with_pool, Result, Store, StoreError};
 
 /// Who is looking: the division's staff see everything in scope; an inspector the
 /// inspections they are assigned to (and the hazards in scope, to verify them); an
-/// institution's staff their own institution's confirmed results and hazards.
+/// institution's staff their own institution's confirmed results and hazards; a provider's
+/// staff those of the provider and of the meal points it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     Division,
     Inspector(i64),
+    /// By the institution's register code.
     Institution(String),
+    /// By the provider's unified social credit code.
+    Provider(String),
     /// A role that sees nothing of supervision.
     Nobody,
+}
+
+impl Viewer {
+    /// Whether this viewer's unit runs an object: an institution (`institution` set, its
+    /// register `code`), or a provider by its code, which runs itself and its meal points
+    /// (`operator`).
+    pub(crate) fn runs(&self, institution: Option<i64>, code: &str, operator: Option<&str>) -> bool {
+        match self {
+            Viewer::Institution(own) => institution.is_some() && code == own,
+            Viewer::Provider(own) => operator == Some(own.as_str()),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -32,10 +48,14 @@ pub struct Inspection {
     pub id: i64,
     pub batch_id: i64,
     pub batch_title: String,
-    pub institution_id: i64,
-    pub institution_name: String,
-    pub institution_code: String,
+    pub institution_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub facility_id: Option<i64>,
+    pub object_name: String,
+    pub object_code: String,
     pub division: String,
+    /// The provider that runs the object, if any (its code).
+    pub operator: Option<String>,
     pub stratum: String,
     pub status: String,
     pub inspected_on: Option<NaiveDate>,
@@ -58,6 +78,19 @@ impl Inspection {
     pub fn assigned(&self, inspector_id: i64) -> bool {
         self.inspectors.iter().any(|x| x.0 == inspector_id)
     }
+    pub fn object(&self) -> ObjectRef {
+        object_of(self.institution_id, self.provider_id, self.facility_id)
+    }
+    pub fn kind_label(&self) -> &'static str {
+        self.object().kind.label()
+    }
+    /// Drawn in the 重点对象 stratum of its kind.
+    pub fn risk(&self) -> bool {
+        self.stratum.ends_with("_risk")
+    }
+    fn run_by(&self, viewer: &Viewer) -> bool {
+        viewer.runs(self.institution_id, &self.object_code, self.operator.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -77,51 +110,24 @@ pub struct RecordInput {
     pub findings: Vec<(i64, String, String)>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Hazard {
-    pub id: i64,
-    pub institution_id: i64,
-    pub institution_name: String,
-    pub inspection_id: Option<i64>,
-    pub category: String,
-    pub severity: String,
-    pub description: String,
-    pub responsible_unit: String,
-    pub responsible_person: String,
-    pub deadline: NaiveDate,
-    pub status: String,
-    pub evidence: Option<String>,
-    pub verified_by: Option<String>,
-    #[sqlx(skip)]
-    pub escalation: Option<Escalation>,
-}
-
-impl Hazard {
-    pub fn status(&self) -> HazardStatus {
-        HazardStatus::parse(&self.status).expect("CHECK constraint: status")
-    }
-    pub fn category_label(&self) -> &'static str {
-        HazardCategory::parse(&self.category).map_or("", |c| c.label())
-    }
-    pub fn severity_label(&self) -> &'static str {
-        Outcome::parse(&self.severity).map_or("", |c| c.label())
-    }
-    pub fn escalation_label(&self) -> &'static str {
-        self.escalation.map_or("", |e| e.label())
-    }
-}
-
 /// A published result as the public page shows it: nothing personal.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct PublicResult {
     pub batch_id: i64,
     pub batch_title: String,
-    pub institution_name: String,
+    pub object_name: String,
+    pub kind: String,
     pub inspected_on: Option<NaiveDate>,
     pub problems: i64,
     pub hazards_open: i64,
     pub hazards_closed: i64,
     pub published_at: Option<DateTime<Utc>>,
+}
+
+impl PublicResult {
+    pub fn kind_label(&self) -> &'static str {
+        ObjectKind::parse(&self.kind).map_or("", |k| k.label())
+    }
 }
 
 /// Days to rectify, by severity: a major hazard in a week, a serious problem in a fortnight,
@@ -135,23 +141,22 @@ pub fn rectification_days(o: Outcome) -> u64 {
     }
 }
 
-const INSPECTION: &str = "SELECT n.id, n.batch_id, b.title AS batch_title, n.institution_id, i.name AS institution_name, \
-     i.code AS institution_code, i.division, n.stratum, n.status, n.inspected_on, n.summary, n.responsible, n.recorded_by, \
-     n.confirmed_by, n.confirmed_at, n.published_at, n.response \
-     FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id JOIN institutions i ON i.id = n.institution_id";
-
-const HAZARD: &str =
-    "SELECT h.id, h.institution_id, i.name AS institution_name, h.inspection_id, h.category, h.severity, \
-     h.description, h.responsible_unit, h.responsible_person, h.deadline, h.status, h.evidence, h.verified_by \
-     FROM hazards h JOIN institutions i ON i.id = h.institution_id";
+fn inspection_select() -> String {
+    format!(
+        "SELECT n.id, n.batch_id, b.title AS batch_title, {}, n.stratum, n.status, n.inspected_on, n.summary, \
+         n.responsible, n.recorded_by, n.confirmed_by, n.confirmed_at, n.published_at, n.response \
+         FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id {}",
+        object_columns("n"),
+        join_objects("n")
+    )
+}
 
 fn visible(viewer: &Viewer, n: &Inspection) -> bool {
     match viewer {
         Viewer::Division => true,
         Viewer::Inspector(x) => n.assigned(*x),
-        Viewer::Institution(code) => {
-            &n.institution_code == code
-                && matches!(n.status(), InspectionStatus::Confirmed | InspectionStatus::Published)
+        Viewer::Institution(_) | Viewer::Provider(_) => {
+            n.run_by(viewer) && matches!(n.status(), InspectionStatus::Confirmed | InspectionStatus::Published)
         }
         Viewer::Nobody => false,
     }
@@ -176,7 +181,8 @@ impl Store {
     ) -> Result<Vec<Inspection>> {
         let (lo, hi) = scope_range(scope);
         let rows: Vec<Inspection> = with_pool!(self, pool => sqlx::query_as(&format!(
-            "{INSPECTION} WHERE i.division >= $1 AND i.division < $2 AND ($3 < 0 OR n.batch_id = $3) ORDER BY n.batch_id DESC, n.position"))
+            "{} WHERE {OBJECT_DIVISION} >= $1 AND {OBJECT_DIVISION} < $2 AND ($3 < 0 OR n.batch_id = $3) \
+             ORDER BY n.batch_id DESC, n.position", inspection_select()))
             .bind(&lo).bind(&hi).bind(batch.unwrap_or(-1)).fetch_all(pool).await?);
         let rows = self.with_inspectors(rows).await?;
         Ok(rows.into_iter().filter(|n| visible(viewer, n)).collect())
@@ -186,7 +192,7 @@ impl Store {
     pub async fn inspection_visible(&self, id: i64, scope: &str, viewer: &Viewer) -> Result<Option<Inspection>> {
         let (lo, hi) = scope_range(scope);
         let row: Option<Inspection> = with_pool!(self, pool => sqlx::query_as(&format!(
-            "{INSPECTION} WHERE n.id = $1 AND i.division >= $2 AND i.division < $3"))
+            "{} WHERE n.id = $1 AND {OBJECT_DIVISION} >= $2 AND {OBJECT_DIVISION} < $3", inspection_select()))
             .bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?);
         let rows = self.with_inspectors(row.into_iter().collect()).await?;
         Ok(rows.into_iter().find(|n| visible(viewer, n)))
@@ -335,16 +341,16 @@ impl Store {
                 }
                 let item = items.iter().find(|i| i.id == f.item_id).expect("findings are of the batch's items");
                 let deadline = on + chrono::Days::new(rectification_days(outcome));
-                sqlx::query("INSERT INTO hazards (institution_id, inspection_id, item_id, category, severity, description, \
-                     responsible_unit, responsible_person, deadline, status, opened_by, opened_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11)")
-                    .bind(n.institution_id).bind(id).bind(item.id).bind(&item.category).bind(outcome.code())
-                    .bind(format!("{}：{}", item.name, f.note.clone().unwrap_or_default()))
-                    .bind(&n.institution_name).bind(n.responsible.clone().unwrap_or_default()).bind(deadline)
+                sqlx::query("INSERT INTO hazards (institution_id, provider_id, facility_id, inspection_id, item_id, category, \
+                     severity, description, responsible_unit, responsible_person, deadline, status, opened_by, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13)")
+                    .bind(n.institution_id).bind(n.provider_id).bind(n.facility_id).bind(id).bind(item.id).bind(&item.category)
+                    .bind(outcome.code()).bind(format!("{}：{}", item.name, f.note.clone().unwrap_or_default()))
+                    .bind(&n.object_name).bind(n.responsible.clone().unwrap_or_default()).bind(deadline)
                     .bind(&actor.name).bind(now()).execute(&mut *tx).await?;
                 opened += 1;
             }
-            // The result goes on the institution's credit record.
+            // The result goes on the object's credit record.
             let worst = findings.iter().filter_map(|f| Outcome::parse(&f.outcome)).filter(|o| o.is_problem())
                 .max_by_key(|o| matches!(o, Outcome::Major));
             let kind = match worst {
@@ -353,7 +359,7 @@ impl Store {
                 None => CreditKind::InspectionPassed,
             };
             sqlx::query(super::credit::INSERT_CREDIT)
-                .bind(n.institution_id).bind(kind.code()).bind(on)
+                .bind(n.institution_id).bind(n.provider_id).bind(n.facility_id).bind(kind.code()).bind(on)
                 .bind(format!("{}：{}", n.batch_title, if opened == 0 { "未发现问题".to_string() } else { format!("发现问题 {opened} 项") }))
                 .bind(format!("inspection:{id}")).bind(&actor.name).bind(now())
                 .execute(&mut *tx).await?;
@@ -393,16 +399,20 @@ impl Store {
         })
     }
 
-    /// The inspected institution answers its result (陈述、申辩或整改说明).
+    /// The inspected unit answers its result (陈述、申辩或整改说明): `viewer` is the institution
+    /// or the provider that runs the object.
     pub async fn respond_to_inspection(
         &self,
         id: i64,
         scope: &str,
-        institution_code: &str,
+        viewer: &Viewer,
         text: &str,
         actor: &Actor,
     ) -> Result<()> {
-        self.inspection_visible(id, scope, &Viewer::Institution(institution_code.into()))
+        if !matches!(viewer, Viewer::Institution(_) | Viewer::Provider(_)) {
+            return Err(StoreError::NotFound);
+        }
+        self.inspection_visible(id, scope, viewer)
             .await?
             .ok_or(StoreError::NotFound)?;
         let text = text.trim();
@@ -426,106 +436,17 @@ impl Store {
         })
     }
 
-    /// Hazards `viewer` may see in `scope`, unclosed first, with their escalation on `today`.
-    pub async fn hazards_visible(&self, scope: &str, viewer: &Viewer, today: NaiveDate) -> Result<Vec<Hazard>> {
-        let (lo, hi) = scope_range(scope);
-        let code = match viewer {
-            Viewer::Nobody => return Ok(Vec::new()),
-            Viewer::Institution(c) => c.clone(),
-            _ => String::new(),
-        };
-        let mut rows: Vec<Hazard> = with_pool!(self, pool => sqlx::query_as(&format!(
-            "{HAZARD} WHERE i.division >= $1 AND i.division < $2 AND ($3 = '' OR i.code = $3) \
-             ORDER BY CASE h.status WHEN 'closed' THEN 1 ELSE 0 END, h.deadline, h.id"))
-            .bind(&lo).bind(&hi).bind(&code).fetch_all(pool).await?);
-        let after = self.county_escalation_days(scope).await?;
-        for h in &mut rows {
-            h.escalation = Some(escalation(h.status(), h.deadline, today, after));
-        }
-        Ok(rows)
-    }
-
-    pub async fn county_escalation_days(&self, scope: &str) -> Result<i64> {
-        self.supervision_setting(super::COUNTY_ESCALATION_SETTING, scope).await
-    }
-
-    pub async fn publish_within_days(&self, scope: &str) -> Result<i64> {
-        self.supervision_setting(super::PUBLISH_WITHIN_SETTING, scope).await
-    }
-
-    /// The unit reports its rectification with evidence; the hazard waits for verification.
-    pub async fn rectify_hazard(
-        &self,
-        id: i64,
-        scope: &str,
-        viewer: &Viewer,
-        evidence: &str,
-        actor: &Actor,
-    ) -> Result<()> {
-        let today = self.clock.today();
-        let h = self
-            .hazards_visible(scope, viewer, today)
-            .await?
-            .into_iter()
-            .find(|h| h.id == id)
-            .ok_or(StoreError::NotFound)?;
-        let evidence = evidence.trim();
-        let mut errors: Vec<FieldError> =
-            yiyang_domain::text::too_long("evidence", "整改情况", evidence, yiyang_domain::text::NOTE_MAX)
-                .into_iter()
-                .collect();
-        if evidence.is_empty() {
-            errors.push(FieldError::new("evidence", "请写明整改情况和佐证材料"));
-        }
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        if h.status() != HazardStatus::Open {
-            return Err(StoreError::Refused("只有整改中的隐患可以报告整改".into()));
-        }
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE hazards SET status = 'rectified', evidence = $2, rectified_by = $3, rectified_at = $4 WHERE id = $1 AND status = 'open'")
-                .bind(id).bind(evidence).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("rectify", "hazard", id, serde_json::json!({}))).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
-    /// An inspector verifies a reported rectification: accepted, the hazard is closed (销号);
-    /// not accepted, it is open again.
-    pub async fn verify_hazard(&self, id: i64, scope: &str, accept: bool, actor: &Actor) -> Result<()> {
-        let today = self.clock.today();
-        let h = self
-            .hazards_visible(scope, &Viewer::Division, today)
-            .await?
-            .into_iter()
-            .find(|h| h.id == id)
-            .ok_or(StoreError::NotFound)?;
-        if h.status() != HazardStatus::Rectified {
-            return Err(StoreError::Refused("只有已报告整改的隐患可以核验".into()));
-        }
-        let status = if accept { "closed" } else { "open" };
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE hazards SET status = $2, verified_by = $3, verified_at = $4 WHERE id = $1 AND status = 'rectified'")
-                .bind(id).bind(status).bind(&actor.name).bind(now()).execute(&mut *tx).await?;
-            (*tx).append_audit(&self.audit_keys(), &actor.entry("verify", "hazard", id, serde_json::json!({"accepted": accept}))).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     /// Every published result (一公开), for the public page: no names of people.
     pub async fn public_results(&self) -> Result<Vec<PublicResult>> {
-        Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT n.batch_id, b.title AS batch_title, i.name AS institution_name, n.inspected_on, \
+        Ok(with_pool!(self, pool => sqlx::query_as(&format!(
+            "SELECT n.batch_id, b.title AS batch_title, {OBJECT_NAME} AS object_name, \
+             CASE WHEN n.institution_id IS NOT NULL THEN 'institution' WHEN n.provider_id IS NOT NULL THEN 'provider' \
+             ELSE 'facility' END AS kind, n.inspected_on, \
              (SELECT COUNT(*) FROM inspection_findings f WHERE f.inspection_id = n.id AND f.outcome IN ('minor', 'serious', 'major')) AS problems, \
              (SELECT COUNT(*) FROM hazards h WHERE h.inspection_id = n.id AND h.status <> 'closed') AS hazards_open, \
              (SELECT COUNT(*) FROM hazards h WHERE h.inspection_id = n.id AND h.status = 'closed') AS hazards_closed, n.published_at \
-             FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id JOIN institutions i ON i.id = n.institution_id \
-             WHERE n.status = 'published' ORDER BY n.published_at DESC, n.id LIMIT 500")
+             FROM inspections n JOIN inspection_batches b ON b.id = n.batch_id {} \
+             WHERE n.status = 'published' ORDER BY n.published_at DESC, n.id LIMIT 500", join_objects("n")))
             .fetch_all(pool).await?))
     }
 }

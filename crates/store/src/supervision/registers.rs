@@ -4,7 +4,9 @@
 
 use yiyang_domain::person::FieldError;
 use yiyang_domain::supervision::inspection::{HazardCategory, ItemKind};
+use yiyang_domain::supervision::object::ObjectRef;
 
+use super::objects::{join_objects, OBJECT_NAME};
 use super::{Inspector, NewItem};
 use crate::audit::Actor;
 use crate::{scope_range, with_pool, Result, Store, StoreError};
@@ -19,7 +21,7 @@ pub struct ItemInput {
     pub basis: String,
 }
 
-/// An inspector as typed on the form, with the institutions they must not inspect.
+/// An inspector as typed on the form, with the objects they must not inspect.
 #[derive(Debug, Clone, Default)]
 pub struct InspectorInput {
     pub code: String,
@@ -28,7 +30,7 @@ pub struct InspectorInput {
     pub qualification: String,
     /// The account that signs as them (an inspector's account in the scope), or empty.
     pub username: String,
-    /// (institution id, reason)
+    /// (object key as `provider:3`, reason)
     pub conflicts: Vec<(String, String)>,
 }
 
@@ -119,16 +121,25 @@ impl Store {
             }
         }
         let mut conflicts = Vec::new();
-        for (inst, reason) in &input.conflicts {
-            let Some(id) = inst.trim().parse::<i64>().ok() else {
+        for (key, reason) in &input.conflicts {
+            if key.trim().is_empty() {
+                continue;
+            }
+            let object = match ObjectRef::parse(key) {
+                Some(o) => self.supervised_object(o, scope).await?.map(|o| o.object),
+                None => None,
+            };
+            let Some(object) = object else {
+                errors.push(FieldError::new("conflicts", "回避的检查对象不在本辖区"));
                 continue;
             };
-            if self.institution_in_scope(id, scope).await?.is_none() {
-                errors.push(FieldError::new("conflicts", "回避的机构不在本辖区"));
+            if conflicts.iter().any(|(o, _)| *o == object) {
+                errors.push(FieldError::new("conflicts", "同一检查对象只需填写一次"));
+            } else if reason.trim().is_empty() {
             } else if reason.trim().is_empty() {
                 errors.push(FieldError::new("conflicts", "请写明回避事由（亲属关系、曾任职等）"));
             } else {
-                conflicts.push((id, reason.trim().to_string()));
+                conflicts.push((object, reason.trim().to_string()));
             }
         }
         if !errors.is_empty() {
@@ -143,16 +154,17 @@ impl Store {
             qualification: input.qualification.trim().into(),
             username: Some(username.to_string()).filter(|u| !u.is_empty()),
         };
-        let refs: Vec<(i64, &str)> = conflicts.iter().map(|(i, r)| (*i, r.as_str())).collect();
+        let refs: Vec<(ObjectRef, &str)> = conflicts.iter().map(|(o, r)| (*o, r.as_str())).collect();
         self.add_inspector(&x, &refs, actor).await
     }
 
-    /// Declared conflicts of the inspectors of `scope`: (inspector id, institution name, reason).
+    /// Declared conflicts of the inspectors of `scope`: (inspector id, object name, reason).
     pub async fn conflicts_in(&self, scope: &str) -> Result<Vec<(i64, String, String)>> {
         let (lo, hi) = scope_range(scope);
-        Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT c.inspector_id, i.name, c.reason FROM inspector_conflicts c JOIN inspectors x ON x.id = c.inspector_id \
-             JOIN institutions i ON i.id = c.institution_id WHERE x.division >= $1 AND x.division < $2 ORDER BY c.inspector_id, i.name")
+        Ok(with_pool!(self, pool => sqlx::query_as(&format!(
+            "SELECT c.inspector_id, {OBJECT_NAME} AS name, c.reason FROM inspector_conflicts c \
+             JOIN inspectors x ON x.id = c.inspector_id {} WHERE x.division >= $1 AND x.division < $2 \
+             ORDER BY c.inspector_id, name", join_objects("c")))
             .bind(&lo).bind(&hi).fetch_all(pool).await?))
     }
 }

@@ -94,6 +94,7 @@ async fn list_page(
     draft: StatementDraft,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(state, user).await?;
+    super::not_a_provider(&v)?;
     let complaints = state
         .store
         .complaints_visible(user.scope(), &v, state.clock().today())

@@ -3,12 +3,13 @@
 //! the hazard list: the unit reports its rectification, an inspector verifies it.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::Permission;
 use yiyang_domain::supervision::inspection::{InspectionStatus, Outcome};
+use yiyang_domain::supervision::object::ObjectRef;
 use yiyang_store::supervision::{Finding, Hazard, Inspection, InspectionItem, RecordInput, Viewer};
 use yiyang_store::StoreError;
 
@@ -135,7 +136,7 @@ async fn inspection_page(
         .filter_map(|x| x.username.map(|u| (u, x.name)))
         .collect();
     render(&InspectionPage {
-        layout: Layout::new(state, user, format!("检查：{}", n.institution_name), "supervision"),
+        layout: Layout::new(state, user, format!("检查：{}", n.object_name), "supervision"),
         message,
         items: state.store.batch_items(n.batch_id).await?,
         findings,
@@ -146,7 +147,7 @@ async fn inspection_page(
                 || (status == InspectionStatus::Recorded && n.recorded_by.as_deref() == Some(me.as_str()))),
         can_confirm: assigned && status == InspectionStatus::Recorded && n.recorded_by.as_deref() != Some(me.as_str()),
         can_publish: user.may(Permission::SupervisionPlan) && status == InspectionStatus::Confirmed,
-        can_respond: user.may(Permission::HazardRectify) && matches!(v, Viewer::Institution(_)),
+        can_respond: user.may(Permission::HazardRectify) && matches!(v, Viewer::Institution(_) | Viewer::Provider(_)),
         errors,
         input,
         names,
@@ -263,14 +264,53 @@ pub async fn respond(
     Submitted { user, form }: Submitted<TextForm>,
 ) -> Result<Flashed, AppError> {
     user.require(Permission::HazardRectify)?;
-    let Viewer::Institution(code) = viewer(&state, &user).await? else {
+    let v = viewer(&state, &user).await?;
+    if !matches!(v, Viewer::Institution(_) | Viewer::Provider(_)) {
         return Err(AppError::Forbidden);
-    };
+    }
     state
         .store
-        .respond_to_inspection(item.id, user.scope(), &code, &form.text, &user.actor("web"))
+        .respond_to_inspection(item.id, user.scope(), &v, &form.text, &user.actor("web"))
         .await?;
     Ok(flashed(format!("/supervision/inspections/{}", item.id), "回复已提交"))
+}
+
+/// The list narrowed to one area under the user's (a township of the county) or to one object
+/// (the lists per division and per unit the three lists are kept as). Anything outside the
+/// user's scope, or not an object's key, narrows nothing.
+#[derive(Debug, Default, Deserialize)]
+pub struct HazardFilter {
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    object: String,
+}
+
+impl HazardFilter {
+    fn apply(&self, scope: &str, hazards: Vec<Hazard>) -> Vec<Hazard> {
+        let area = Some(self.area.trim()).filter(|a| !a.is_empty() && a.starts_with(scope));
+        let object = ObjectRef::parse(&self.object);
+        hazards
+            .into_iter()
+            .filter(|h| area.is_none_or(|a| h.division.starts_with(a)))
+            .filter(|h| object.is_none_or(|o| h.object() == o))
+            .collect()
+    }
+    /// The query that keeps the filter (for the export link).
+    fn query(&self) -> String {
+        let mut q = Vec::new();
+        if !self.area.trim().is_empty() {
+            q.push(format!("area={}", self.area.trim()));
+        }
+        if ObjectRef::parse(&self.object).is_some() {
+            q.push(format!("object={}", self.object.trim()));
+        }
+        if q.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", q.join("&"))
+        }
+    }
 }
 
 #[derive(Template)]
@@ -279,6 +319,11 @@ struct HazardsPage {
     layout: Layout,
     message: String,
     hazards: Vec<Hazard>,
+    /// The areas directly under the user's scope: (code, name).
+    areas: Vec<(String, String)>,
+    /// The objects with hazards the user sees: (key, name).
+    objects: Vec<(String, String)>,
+    filter: HazardFilter,
     can_rectify: bool,
     can_verify: bool,
 }
@@ -286,16 +331,29 @@ struct HazardsPage {
 pub async fn hazards(
     State(state): State<AppState>,
     user: Can<perm::SupervisionRead>,
+    Query(filter): Query<HazardFilter>,
     flash: Flash,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(&state, &user).await?;
+    let all = state
+        .store
+        .hazards_visible(user.scope(), &v, state.clock().today())
+        .await?;
+    let mut objects: Vec<(String, String)> = Vec::new();
+    for h in &all {
+        let key = h.object().to_string();
+        if !objects.iter().any(|(k, _)| *k == key) {
+            objects.push((key, h.object_name.clone()));
+        }
+    }
+    objects.sort_by(|a, b| a.1.cmp(&b.1));
     render(&HazardsPage {
         layout: Layout::new(&state, &user, "隐患、整改和责任清单", "supervision"),
         message: flash.0,
-        hazards: state
-            .store
-            .hazards_visible(user.scope(), &v, state.clock().today())
-            .await?,
+        hazards: filter.apply(user.scope(), all),
+        areas: state.store.reference().children(user.scope()),
+        objects,
+        filter,
         can_rectify: user.may(Permission::HazardRectify),
         can_verify: user.may(Permission::InspectionWrite),
     })
@@ -348,19 +406,24 @@ pub async fn verify(
 pub async fn hazards_export(
     State(state): State<AppState>,
     user: Can<perm::SupervisionRead>,
+    Query(filter): Query<HazardFilter>,
 ) -> Result<Response, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
     use yiyang_store::disbursement::cell_text;
     let v = viewer(&state, &user).await?;
-    let hazards = state
-        .store
-        .hazards_visible(user.scope(), &v, state.clock().today())
-        .await?;
+    let hazards = filter.apply(
+        user.scope(),
+        state
+            .store
+            .hazards_visible(user.scope(), &v, state.clock().today())
+            .await?,
+    );
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let bold = Format::new().set_bold();
     let headers = [
-        "单位",
+        "检查对象",
+        "对象类别",
         "类别",
         "程度",
         "问题",
@@ -380,7 +443,8 @@ pub async fn hazards_export(
     }
     for (i, h) in hazards.iter().enumerate() {
         let cells = [
-            h.institution_name.clone(),
+            h.object_name.clone(),
+            h.kind_label().to_string(),
             h.category_label().to_string(),
             h.severity_label().to_string(),
             h.description.clone(),

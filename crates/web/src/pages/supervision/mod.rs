@@ -38,8 +38,23 @@ pub(crate) async fn viewer(state: &AppState, user: &CurrentUser) -> Result<Viewe
             Some(code) => Viewer::Institution(code.clone()),
             None => Viewer::Nobody,
         },
+        // A provider's account holds the provider's code where an institution's holds its own.
+        Role::Provider => match &user.session.user.institution_id {
+            Some(code) => Viewer::Provider(code.clone()),
+            None => Viewer::Nobody,
+        },
         _ => Viewer::Nobody,
     })
+}
+
+/// Refuses a provider's staff the pages that are not theirs: the county's complaint list (they
+/// read the complaints about their services on their own page), prepaid fees and emergency
+/// plans (an institution's).
+pub(crate) fn not_a_provider(v: &Viewer) -> Result<(), AppError> {
+    if matches!(v, Viewer::Provider(_)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
 }
 
 impl ScopedRecord for Inspection {
@@ -70,6 +85,8 @@ pub struct PlanForm {
     title: String,
     per_object: String,
     ratio: String,
+    ratio_provider: String,
+    ratio_facility: String,
     ratio_risk: String,
     item: Vec<i64>,
 }
@@ -83,6 +100,8 @@ impl PlanForm {
                 "title" => f.title = v,
                 "per_object" => f.per_object = v,
                 "ratio" => f.ratio = v,
+                "ratio_provider" => f.ratio_provider = v,
+                "ratio_facility" => f.ratio_facility = v,
                 "ratio_risk" => f.ratio_risk = v,
                 // An item that is not a number is not one of the list's.
                 "item" => f.item.push(v.trim().parse().unwrap_or(-1)),
@@ -106,6 +125,8 @@ struct Overview {
     publish_within: i64,
     items: Vec<InspectionItem>,
     can_plan: bool,
+    /// A provider's staff: no complaints, prepaid fees or emergency plans of theirs are kept here.
+    provider: bool,
     input: PlanForm,
     errors: Vec<FieldError>,
 }
@@ -174,6 +195,7 @@ async fn overview(
             Vec::new()
         },
         can_plan,
+        provider: matches!(v, Viewer::Provider(_)),
         input,
         errors,
     })
@@ -187,6 +209,8 @@ pub async fn index(
     let input = PlanForm {
         per_object: "2".into(),
         ratio: "30".into(),
+        ratio_provider: "10".into(),
+        ratio_facility: "10".into(),
         ratio_risk: "100".into(),
         ..PlanForm::default()
     };
@@ -204,6 +228,8 @@ pub async fn plan(
         title: form.title.clone(),
         per_object: form.per_object.clone(),
         ratio: form.ratio.clone(),
+        ratio_provider: form.ratio_provider.clone(),
+        ratio_facility: form.ratio_facility.clone(),
         ratio_risk: form.ratio_risk.clone(),
         items: form.item.clone(),
     };

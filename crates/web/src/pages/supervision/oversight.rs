@@ -10,10 +10,11 @@ use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::Permission;
 use yiyang_domain::supervision::credit::CreditKind;
+use yiyang_domain::supervision::object::{ObjectKind, ObjectRef};
 use yiyang_domain::Fen;
 use yiyang_store::supervision::credit::{CreditRecord, Listing, ListingInput, Standing};
 use yiyang_store::supervision::prepaid::{PrepaidInput, PrepaidRow};
-use yiyang_store::supervision::Viewer;
+use yiyang_store::supervision::{SupervisedObject, Viewer};
 use yiyang_store::StoreError;
 
 use super::viewer;
@@ -49,19 +50,14 @@ struct CreditPage {
     standings: Vec<Standing>,
     records: Vec<CreditRecord>,
     listings: Vec<Listing>,
-    institutions: Vec<(i64, String)>,
+    /// The objects a clerk may pick on the forms: institutions, providers, facilities.
+    objects: Vec<SupervisedObject>,
     kinds: Vec<(&'static str, &'static str)>,
     can_write: bool,
     errors: Vec<FieldError>,
 }
 
 impl CreditPage {
-    fn name_of(&self, id: &i64) -> String {
-        self.institutions
-            .iter()
-            .find(|(i, _)| i == id)
-            .map_or_else(String::new, |(_, n)| n.clone())
-    }
     fn kind_label(&self, r: &CreditRecord) -> &'static str {
         r.kind().label()
     }
@@ -77,9 +73,19 @@ async fn credit_page(
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(state, user).await?;
-    let institutions = own_institutions(state, user, &v).await?;
-    let mine = |id: &i64| institutions.iter().any(|(i, _)| i == id);
-    let visible = matches!(v, Viewer::Division | Viewer::Institution(_) | Viewer::Inspector(_));
+    let objects = state.store.supervised_objects_in(user.scope()).await?;
+    // An institution's or a provider's staff see their own unit's credit only.
+    let mine = |o: &ObjectRef| {
+        objects.iter().any(|x| {
+            &x.object == o
+                && match &v {
+                    Viewer::Institution(code) => o.kind == ObjectKind::Institution && &x.code == code,
+                    Viewer::Provider(code) => o.kind == ObjectKind::Provider && &x.code == code,
+                    _ => false,
+                }
+        })
+    };
+    let visible = !matches!(v, Viewer::Nobody);
     let all_of_scope = matches!(v, Viewer::Division | Viewer::Inspector(_));
     let (mut standings, mut records, mut listings) = (Vec::new(), Vec::new(), Vec::new());
     if visible {
@@ -90,22 +96,12 @@ async fn credit_page(
         records = state.store.credit_records_in(user.scope()).await?;
         listings = state.store.listings_in(user.scope()).await?;
         if !all_of_scope {
-            standings.retain(|s| mine(&s.institution_id));
-            records.retain(|r| mine(&r.institution_id));
-            listings.retain(|l| mine(&l.institution_id));
+            standings.retain(|s| mine(&s.object));
+            records.retain(|r| mine(&r.object()));
+            listings.retain(|l| mine(&l.object()));
         }
     }
-    let institutions = if all_of_scope {
-        state
-            .store
-            .institutions_in(user.scope())
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.name))
-            .collect()
-    } else {
-        institutions
-    };
+    let can_write = user.may(Permission::SupervisionPlan);
     render(&CreditPage {
         today: state.clock().today(),
         layout: Layout::new(state, user, "信用监管", "supervision"),
@@ -113,7 +109,7 @@ async fn credit_page(
         standings,
         records,
         listings,
-        institutions,
+        objects: if can_write { objects } else { Vec::new() },
         kinds: [
             CreditKind::Penalty,
             CreditKind::CommitmentKept,
@@ -122,7 +118,7 @@ async fn credit_page(
         .iter()
         .map(|k| (k.code(), k.label()))
         .collect(),
-        can_write: user.may(Permission::SupervisionPlan),
+        can_write,
         errors,
     })
 }
@@ -137,8 +133,9 @@ pub async fn credit(
 
 #[derive(Deserialize)]
 pub struct RecordForm {
+    /// The object's key (`provider:3`).
     #[serde(default)]
-    institution_id: String,
+    object: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -159,11 +156,10 @@ pub async fn add_record(
     Submitted { user, form }: Submitted<RecordForm>,
 ) -> Result<Response, AppError> {
     user.require(Permission::SupervisionPlan)?;
-    let id: i64 = form.institution_id.trim().parse().map_err(|_| AppError::NotFound)?;
     match state
         .store
         .add_credit_record(
-            id,
+            &form.object,
             &form.kind,
             &form.recorded_on,
             &form.reason,
@@ -187,7 +183,7 @@ pub async fn add_record(
 #[derive(Deserialize)]
 pub struct ListingForm {
     #[serde(default)]
-    institution_id: String,
+    object: String,
     #[serde(default)]
     listed_on: String,
     #[serde(default)]
@@ -204,7 +200,7 @@ pub async fn add_listing(
 ) -> Result<Response, AppError> {
     user.require(Permission::SupervisionPlan)?;
     let input = ListingInput {
-        institution_id: form.institution_id,
+        object: form.object,
         listed_on: form.listed_on,
         months: form.months,
         reason: form.reason,
@@ -276,6 +272,7 @@ async fn prepaid_page(
     input: Option<PrepaidInput>,
 ) -> Result<Html<String>, AppError> {
     let v = viewer(state, user).await?;
+    super::not_a_provider(&v)?;
     let institutions = own_institutions(state, user, &v).await?;
     let reports = state.store.prepaid_reports(user.scope(), &v).await?;
     let watch = match v {
@@ -406,6 +403,7 @@ async fn emergency_page(
 ) -> Result<Html<String>, AppError> {
     use yiyang_domain::supervision::emergency::EmergencyKind;
     let v = viewer(state, user).await?;
+    super::not_a_provider(&v)?;
     render(&EmergencyPage {
         layout: Layout::new(state, user, "应急预案和演练", "supervision"),
         message,

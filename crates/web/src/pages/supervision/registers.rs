@@ -9,7 +9,7 @@ use yiyang_domain::person::FieldError;
 use yiyang_domain::role::Permission;
 use yiyang_domain::supervision::inspection::{HazardCategory, ItemKind};
 use yiyang_store::supervision::registers::{InspectorInput, ItemInput};
-use yiyang_store::supervision::{InspectionItem, Inspector, Viewer};
+use yiyang_store::supervision::{InspectionItem, Inspector, SupervisedObject, Viewer};
 use yiyang_store::StoreError;
 
 use super::viewer;
@@ -28,7 +28,8 @@ struct RegistersPage {
     items: Vec<InspectionItem>,
     inspectors: Vec<Inspector>,
     conflicts: Vec<(i64, String, String)>,
-    institutions: Vec<(i64, String)>,
+    /// The objects an inspector may declare a conflict with.
+    objects: Vec<SupervisedObject>,
     kinds: Vec<(&'static str, &'static str)>,
     categories: Vec<(&'static str, &'static str)>,
     can_write: bool,
@@ -68,13 +69,7 @@ async fn page(
         items: state.store.inspection_items(scope).await?,
         inspectors: state.store.inspectors_in(scope).await?,
         conflicts: state.store.conflicts_in(scope).await?,
-        institutions: state
-            .store
-            .institutions_in(scope)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.name))
-            .collect(),
+        objects: state.store.supervised_objects_in(scope).await?,
         kinds: ItemKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         categories: HazardCategory::ALL.iter().map(|k| (k.code(), k.label())).collect(),
         can_write: user.may(Permission::SupervisionPlan),
@@ -134,7 +129,8 @@ pub async fn add_item(
     answer(&state, &user, r, "检查事项已加入清单").await
 }
 
-/// The conflicts come as repeated `conflict` (institution id) fields with a `reason` each.
+/// The conflicts come as repeated `conflict` fields (an object's key, `provider:3`) sharing the
+/// one `reason`.
 pub async fn add_inspector(
     State(state): State<AppState>,
     Submitted { user, form }: Submitted<Vec<(String, String)>>,

@@ -287,3 +287,84 @@ async fn a_plan_names_at_least_one_kind_and_refuses_a_bad_ratio_by_its_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_providers_staff_see_the_hazards_of_the_meal_point_it_runs_and_no_other_facilitys() {
+    use yiyang_store::supervision::RecordInput;
+    for (b, url) in fresh_database_urls().await {
+        let s = demo(&url).await;
+        let county = actor_in("huichang", COUNTY);
+        let items: Vec<i64> = s.inspection_items(COUNTY).await.unwrap().iter().map(|i| i.id).collect();
+        let mut facilities = plan(&items, "HC-2027-ZC");
+        facilities.ratio_provider.clear();
+        let id = s.plan_batch(&facilities, COUNTY, &county).await.unwrap();
+        s.publish_batch(id, COUNTY, &county).await.unwrap();
+        s.draw_batch(id, "7 8 9", COUNTY, &county).await.unwrap();
+        let drawn = s
+            .inspections_visible(COUNTY, &Viewer::Division, Some(id))
+            .await
+            .unwrap();
+        assert!(drawn.iter().all(|n| n.facility_id.is_some()), "{b}");
+        // The meal point (文武坝镇幸福食堂) and another facility, each with one problem.
+        let meal_point = drawn.iter().find(|n| n.object_code == "ZC-360733100-01").unwrap();
+        let other = drawn
+            .iter()
+            .find(|n| n.operator.is_none())
+            .expect("a facility no provider runs");
+        let register = s.inspectors_in(COUNTY).await.unwrap();
+        for n in [meal_point, other] {
+            let signer = |x: &(i64, String, String)| {
+                let name = register
+                    .iter()
+                    .find(|r| r.id == x.0)
+                    .unwrap()
+                    .username
+                    .clone()
+                    .unwrap_or_default();
+                actor_in(&name, COUNTY)
+            };
+            let input = RecordInput {
+                inspected_on: chrono::Local::now().date_naive().to_string(),
+                summary: String::new(),
+                responsible: "负责人".into(),
+                findings: items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| {
+                        let (o, note) = if k == 0 {
+                            ("minor", "灭火器过期")
+                        } else {
+                            ("pass", "")
+                        };
+                        (*i, o.to_string(), note.to_string())
+                    })
+                    .collect(),
+            };
+            let (x, y) = (&n.inspectors[0], &n.inspectors[1]);
+            s.record_inspection(n.id, &input, COUNTY, x.0, &signer(x))
+                .await
+                .unwrap();
+            s.confirm_inspection(n.id, COUNTY, y.0, &signer(y)).await.unwrap();
+        }
+        let fuwu = Viewer::Provider(DEMO_PROVIDER.into());
+        let today = chrono::Local::now().date_naive();
+        let seen: Vec<_> = s
+            .hazards_visible(COUNTY, &fuwu, today)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|h| h.facility_id.is_some())
+            .collect();
+        assert_eq!(seen.len(), 1, "{b}");
+        assert_eq!(seen[0].facility_id, meal_point.facility_id);
+        assert!(s
+            .inspection_visible(meal_point.id, COUNTY, &fuwu)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(
+            s.inspection_visible(other.id, COUNTY, &fuwu).await.unwrap().is_none(),
+            "{b}"
+        );
+    }
+}

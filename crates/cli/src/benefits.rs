@@ -267,7 +267,7 @@ async fn sign(
             yiyang_domain::Fen(confirmed)
         ));
     }
-    let seen = yiyang_store::run_signing::run_digest(&current);
+    let seen = yiyang_store::benefits::run_signing::run_digest(&current);
     let r = if approve {
         store
             .approve_run(run, Some(&seen), &user.username, user.role, &user.scope, &actor)

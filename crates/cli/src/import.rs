@@ -134,7 +134,7 @@ pub(crate) async fn run(what: ImportWhat) -> Result<ExitCode, AnyError> {
         ImportWhat::LifeSigns(a) => life_signs(a).await,
         ImportWhat::Accounts(a) => accounts(a).await,
         what => {
-            use yiyang_store::care_import::CareFile;
+            use yiyang_store::institutions::care_import::CareFile;
             let (kind, a) = match what {
                 ImportWhat::Institutions(a) => (CareFile::Institutions, a),
                 ImportWhat::Beds(a) => (CareFile::Beds, a),

@@ -2,41 +2,29 @@
 //! (production), chosen by the URL scheme. Both backends run the same SQL (with `$N`
 //! placeholders, which SQLite also understands) and each has its own migrations folder.
 
-pub mod assessment_confirm;
 pub mod assessments;
 pub mod audit;
-pub mod audit_keys;
 pub mod benefits;
 pub mod care;
-pub mod care_import;
 pub mod clock;
-pub mod construction;
 pub mod demo;
 pub mod disbursement;
 pub mod facilities;
-pub mod grant_items;
 pub mod grants;
 pub mod import;
-pub mod import_template;
 pub mod institutions;
-pub mod local_figures;
 #[cfg(test)]
 mod migrate_tests;
 pub mod people;
 pub mod planning;
 pub mod reference;
-pub mod residents;
-pub mod run_signing;
 pub mod services;
 pub mod settings;
-pub mod staff;
-pub mod staff_awards;
 pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tx;
 pub mod users;
-pub mod waitlist;
 pub mod xlsx_read;
 
 use std::str::FromStr;
@@ -115,7 +103,7 @@ pub struct Store {
     pub(crate) db: Db,
     reference: Arc<RwLock<Arc<RefData>>>,
     /// The audit chain's keys and checkpoint file, kept outside the database.
-    audit_keys: Arc<RwLock<Arc<audit_keys::AuditKeys>>>,
+    audit_keys: Arc<RwLock<Arc<audit::keys::AuditKeys>>>,
     /// The runs being computed by this process (month|scope|pack): a second start waits for
     /// none of them and is told so.
     pub(crate) computing: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
@@ -183,8 +171,8 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        let (dir, stem) = audit_keys::data_location(url);
-        let keys = audit_keys::AuditKeys::load_or_create(&dir, &stem)?;
+        let (dir, stem) = audit::keys::data_location(url);
+        let keys = audit::keys::AuditKeys::load_or_create(&dir, &stem)?;
         let store = Store {
             db,
             reference: Arc::new(RwLock::new(Arc::new(RefData::default()))),

@@ -213,7 +213,7 @@ async fn review_and_approval_take_two_other_people_in_their_roles_and_scope() {
             Err(StoreError::NotFound)
         ));
         // A review of what the reviewer saw before a recomputation does not pass the new run.
-        let stale = yiyang_store::run_signing::run_digest(&run);
+        let stale = yiyang_store::benefits::run_signing::run_digest(&run);
         s.run_benefits(
             &RunRequest {
                 recompute: true,

@@ -7,8 +7,8 @@ use yiyang_domain::person::PersonInput;
 use yiyang_domain::policy::local_figures::LocalFigure;
 use yiyang_domain::policy::shipped;
 use yiyang_domain::role::Role;
+use yiyang_store::benefits::local_figures::{FigureStatus, FigureStep};
 use yiyang_store::benefits::RunRequest;
-use yiyang_store::local_figures::{FigureStatus, FigureStep};
 use yiyang_store::testing::{actor_in, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
 

@@ -7,8 +7,8 @@ use yiyang_domain::dates::Month;
 use yiyang_domain::person::PersonInput;
 use yiyang_domain::policy::shipped;
 use yiyang_domain::role::Role;
+use yiyang_store::benefits::run_signing::RunStep;
 use yiyang_store::benefits::{RunRequest, RunStatus};
-use yiyang_store::run_signing::RunStep;
 use yiyang_store::testing::{actor, fresh_database_urls};
 use yiyang_store::{Store, StoreError};
 

@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 use yiyang_domain::institution::CreditCode;
-use yiyang_store::care_import::CareFile;
 use yiyang_store::import::read_csv_bytes;
+use yiyang_store::institutions::care_import::CareFile;
 
 fn credit(body: &str) -> String {
     "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -20,7 +20,9 @@
 mod chunk;
 pub mod counties;
 pub mod hold;
+pub mod local_figures;
 mod run;
+pub mod run_signing;
 mod views;
 
 pub use views::*;

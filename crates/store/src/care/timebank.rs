@@ -13,8 +13,8 @@ use yiyang_domain::care::timebank::{
     entry_parts, sign_extract, EntryKind, Extract, ExtractBody, ExtractEntry, EXTRACT_FORMAT,
 };
 
+use crate::audit::keys::AuditKeys;
 use crate::audit::{Verification, GENESIS};
-use crate::audit_keys::AuditKeys;
 use crate::{now, with_pool, Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

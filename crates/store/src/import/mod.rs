@@ -10,6 +10,7 @@
 //! chunks upserted by ID number), and here the job records, rejected rows and the report.
 
 mod columns;
+pub mod template;
 mod upsert;
 
 pub use columns::*;

@@ -54,7 +54,7 @@ pub struct Run {
 
 impl From<RunInfo> for Run {
     fn from(r: RunInfo) -> Run {
-        let digest = yiyang_store::run_signing::run_digest(&r);
+        let digest = yiyang_store::benefits::run_signing::run_digest(&r);
         Run {
             digest,
             id: r.id,

@@ -8,7 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use yiyang_domain::role::Permission;
-use yiyang_store::run_signing::RunStep;
+use yiyang_store::benefits::run_signing::RunStep;
 
 use super::benefits::Run;
 use super::ApiError;

@@ -51,7 +51,7 @@ struct DuePage {
     validity_months: u32,
     can_assess: bool,
     /// Assessments waiting for this user: to confirm as second assessor, or to review.
-    pending: Vec<yiyang_store::assessment_confirm::PendingAssessment>,
+    pending: Vec<yiyang_store::assessments::confirm::PendingAssessment>,
 }
 
 pub async fn due(State(state): State<AppState>, user: CurrentUser) -> Result<Html<String>, AppError> {

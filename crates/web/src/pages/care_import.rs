@@ -6,8 +6,8 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::response::Html;
 use yiyang_domain::role::Permission;
-use yiyang_store::care_import::{CareFile, CareImportSummary};
 use yiyang_store::import::ImportJob;
+use yiyang_store::institutions::care_import::{CareFile, CareImportSummary};
 
 use super::{render, Layout};
 use crate::access::{perm, Can};

@@ -7,7 +7,7 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
-use yiyang_store::grant_items::{GrantItem, GrantPayee, ReturnedGrant, Settle};
+use yiyang_store::grants::items::{GrantItem, GrantPayee, ReturnedGrant, Settle};
 use yiyang_store::grants::{kind_label, GrantGroup};
 
 use super::download::{area_name, xlsx_download};

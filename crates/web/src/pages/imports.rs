@@ -43,7 +43,7 @@ pub async fn template(State(state): State<AppState>, user: CurrentUser) -> Resul
         .map(|c| (c.clone(), r.division_path(c)))
         .collect();
     divisions.sort();
-    let bytes = yiyang_store::import_template::people_template_xlsx(&r.catalogue, &divisions)?;
+    let bytes = yiyang_store::import::template::people_template_xlsx(&r.catalogue, &divisions)?;
     Ok(super::download::xlsx_download("老年人信息导入模板.xlsx", bytes))
 }
 

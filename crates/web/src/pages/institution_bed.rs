@@ -6,8 +6,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use yiyang_domain::role::Permission;
+use yiyang_store::institutions::residents::ResidentRow;
 use yiyang_store::institutions::{Bed, Institution, BED_STATUSES};
-use yiyang_store::residents::ResidentRow;
 
 use super::institutions::institution_for;
 use super::{render, Layout};

@@ -265,7 +265,7 @@ struct DetailPage {
     institution_statuses: Vec<(&'static str, &'static str)>,
     premises: Vec<(&'static str, &'static str)>,
     tab: &'static str,
-    construction: Option<yiyang_store::construction::ConstructionPreview>,
+    construction: Option<yiyang_store::institutions::construction::ConstructionPreview>,
     can_grant: bool,
 }
 

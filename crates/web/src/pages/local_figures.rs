@@ -9,7 +9,7 @@ use serde::Deserialize;
 use yiyang_domain::policy::local_figures::LocalFigure;
 use yiyang_domain::policy::pack::{parse_yuan, ParamKind};
 use yiyang_domain::role::Permission;
-use yiyang_store::local_figures::{FigureRow, FigureStatus, FigureStep};
+use yiyang_store::benefits::local_figures::{FigureRow, FigureStatus, FigureStep};
 
 use super::{render, Layout};
 use crate::access::{perm, Can, Submitted};

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::Permission;
 use yiyang_store::assessments::VALIDITY_SETTING;
-use yiyang_store::staff::GRADE_THRESHOLDS_SETTING;
+use yiyang_store::institutions::staff::GRADE_THRESHOLDS_SETTING;
 
 use super::{render, Layout};
 use crate::access::Submitted;

@@ -11,8 +11,8 @@ use yiyang_domain::role::Permission;
 use yiyang_domain::Fen;
 use yiyang_store::audit::Actor;
 use yiyang_store::benefits::counties::CountyStart;
+use yiyang_store::benefits::run_signing::{run_digest, RunNote, RunStep};
 use yiyang_store::benefits::{RunInfo, RunRequest, RunStatus, RunTotal, StoredLine};
-use yiyang_store::run_signing::{run_digest, RunNote, RunStep};
 
 use super::download::{area_name, xlsx_download};
 use super::{render, Layout};

@@ -11,9 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use yiyang_domain::role::Permission;
+use yiyang_store::institutions::residents::{ResidentEvent, ResidentRow};
+use yiyang_store::institutions::waitlist::WaitEntry;
 use yiyang_store::institutions::Institution;
-use yiyang_store::residents::{ResidentEvent, ResidentRow};
-use yiyang_store::waitlist::WaitEntry;
 
 use super::institution_bed::bed_label;
 use super::institutions::{actor, institution_for, institution_to_change};

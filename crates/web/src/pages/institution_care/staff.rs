@@ -9,8 +9,8 @@ use serde::Deserialize;
 use yiyang_domain::institution::{GradeScores, SECTION_MAX};
 use yiyang_domain::role::Permission;
 use yiyang_domain::staff::{certificate_kinds, POSITIONS, SKILL_LEVELS};
+use yiyang_store::institutions::staff::{Grading, RosterSummary, StaffMember};
 use yiyang_store::institutions::Institution;
-use yiyang_store::staff::{Grading, RosterSummary, StaffMember};
 
 use super::back;
 use crate::access::{InScope, NoFields, Submitted};
@@ -287,7 +287,7 @@ struct AwardsPage {
     inst: Institution,
     tab: &'static str,
     message: String,
-    preview: yiyang_store::staff_awards::AwardsPreview,
+    preview: yiyang_store::institutions::staff_awards::AwardsPreview,
     can_grant: bool,
     can_write: bool,
 }

@@ -32,7 +32,7 @@ struct DetailPage {
     death_source: String,
     can_write: bool,
     history: Vec<(String, String, String, String)>,
-    stays: Vec<yiyang_store::residents::PersonStayEvent>,
+    stays: Vec<yiyang_store::institutions::residents::PersonStayEvent>,
     /// (what, before, after, takes effect, recorded)
     changes: Vec<(String, String, String, String, String)>,
     message: String,

@@ -3,6 +3,8 @@
 //! immediate reassessment. (The GB/T 42195-2022 form itself is scored in
 //! `yiyang_domain::assessment`.)
 
+pub mod confirm;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;

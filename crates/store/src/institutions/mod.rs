@@ -1,5 +1,12 @@
 //! The institutions register: institutions with their credit code and operator, and beds.
 
+pub mod care_import;
+pub mod construction;
+pub mod residents;
+pub mod staff;
+pub mod staff_awards;
+pub mod waitlist;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use yiyang_domain::institution::{check_operator_assignment, CreditCode, InstitutionKind};

@@ -5,6 +5,8 @@
 //! their own tables (each is what makes one bed, period or person paid once); this module
 //! reads and signs them together, a payee at a time.
 
+pub mod items;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use yiyang_domain::role::{Permission, Role};

@@ -1,16 +1,18 @@
 //! The audit log: every create, update and delete, and every view of a person's full
 //! record, appended with who, when, what and from where. Entries are hash-chained with a key
 //! kept outside the database (HMAC-SHA256 over the previous hash and the entry's fields, see
-//! [`crate::audit_keys`]), so changing, deleting or inserting a past entry breaks the chain at
+//! [`crate::audit::keys`]), so changing, deleting or inserting a past entry breaks the chain at
 //! that point and cannot be papered over by recomputing the hashes; signed checkpoints of the
 //! head, also outside the database, reveal a cut tail. `verify` finds both.
+
+pub mod keys;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, SqliteConnection};
 
-use crate::audit_keys::AuditKeys;
+use crate::audit::keys::AuditKeys;
 use crate::{now, with_pool, Result, Store};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -188,7 +190,7 @@ impl Store {
     /// Writes a signed checkpoint of the chain's head (as committed) outside the database, if
     /// it moved since the last one. The server does this every few seconds, the CLI after each
     /// command; entries after the last checkpoint are protected by the key alone.
-    pub async fn checkpoint_audit(&self) -> Result<Option<crate::audit_keys::Checkpoint>> {
+    pub async fn checkpoint_audit(&self) -> Result<Option<crate::audit::keys::Checkpoint>> {
         let (seq, hash): (i64, String) = with_pool!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?);
         if seq == 0 {
             return Ok(None);
@@ -199,7 +201,7 @@ impl Store {
     }
 
     /// The newest checkpoint, for publication.
-    pub fn latest_audit_checkpoint(&self) -> Result<Option<crate::audit_keys::Checkpoint>> {
+    pub fn latest_audit_checkpoint(&self) -> Result<Option<crate::audit::keys::Checkpoint>> {
         Ok(self.audit_keys().checkpoints()?.pop())
     }
 

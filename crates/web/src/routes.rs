@@ -118,29 +118,29 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/people/{id}/benefits", get(pages::benefits::person_month)),
         (
             "/people/{id}/assessments",
-            get(pages::assessments::history).post(pages::assessment_form::record),
+            get(pages::assessments::history).post(pages::assessments::form::record),
         ),
-        ("/people/{id}/assessments/new", get(pages::assessment_form::new_form)),
+        ("/people/{id}/assessments/new", get(pages::assessments::form::new_form)),
         (
             "/people/{id}/assessments/request",
-            post(pages::assessment_form::request),
+            post(pages::assessments::form::request),
         ),
         ("/assessments/due", get(pages::assessments::due)),
         ("/settings", get(pages::settings::index)),
         ("/settings/assessment-validity", post(pages::settings::validity)),
         ("/settings/grading-thresholds", post(pages::settings::thresholds)),
         ("/settings/supervision", post(pages::settings::supervision)),
-        ("/assessments/{id}", get(pages::assessment_form::report)),
-        ("/assessments/{id}/confirm", post(pages::assessment_confirm::confirm)),
-        ("/assessments/{id}/review", post(pages::assessment_confirm::review)),
+        ("/assessments/{id}", get(pages::assessments::form::report)),
+        ("/assessments/{id}/confirm", post(pages::assessments::confirm::confirm)),
+        ("/assessments/{id}/review", post(pages::assessments::confirm::review)),
         (
             "/institutions",
             get(pages::institutions::index).post(pages::institutions::create),
         ),
         (
             "/institutions/import",
-            get(pages::care_import::form)
-                .post(pages::care_import::upload)
+            get(pages::institutions::care_import::form)
+                .post(pages::institutions::care_import::upload)
                 .layer(DefaultBodyLimit::max(security::UPLOAD_LIMIT)),
         ),
         ("/institutions/{id}", get(pages::institutions::detail)),
@@ -156,42 +156,45 @@ pub(crate) fn page_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         (
             "/institutions/{id}/residents",
-            get(pages::institution_care::residents).post(pages::institution_care::admit),
+            get(pages::institutions::care::residents).post(pages::institutions::care::admit),
         ),
         (
             "/institutions/{id}/residents/{resident}",
-            get(pages::institution_bed::resident).post(pages::institution_care::resident_step),
+            get(pages::institutions::bed::resident).post(pages::institutions::care::resident_step),
         ),
         (
             "/institutions/{id}/waitlist",
-            get(pages::institution_care::waitlist).post(pages::institution_care::apply),
+            get(pages::institutions::care::waitlist).post(pages::institutions::care::apply),
         ),
         (
             "/institutions/{id}/waitlist/offer",
-            post(pages::institution_care::offer),
+            post(pages::institutions::care::offer),
         ),
         (
             "/institutions/{id}/waitlist/{application}",
-            post(pages::institution_care::decide),
+            post(pages::institutions::care::decide),
         ),
         (
             "/institutions/{id}/staff",
-            get(pages::institution_care::staff).post(pages::institution_care::add_staff),
+            get(pages::institutions::care::staff).post(pages::institutions::care::add_staff),
         ),
         (
             "/institutions/{id}/staff/{member}",
-            post(pages::institution_care::staff_record),
+            post(pages::institutions::care::staff_record),
         ),
         (
             "/institutions/{id}/awards",
-            get(pages::institution_care::awards).post(pages::institution_care::grant_awards),
+            get(pages::institutions::care::awards).post(pages::institutions::care::grant_awards),
         ),
-        ("/institutions/{id}/interns", post(pages::institution_care::add_intern)),
+        (
+            "/institutions/{id}/interns",
+            post(pages::institutions::care::add_intern),
+        ),
         (
             "/institutions/{id}/grading",
-            get(pages::institution_care::grading).post(pages::institution_care::record_grading),
+            get(pages::institutions::care::grading).post(pages::institutions::care::record_grading),
         ),
-        ("/institutions/{id}/beds/{bed}", get(pages::institution_bed::bed)),
+        ("/institutions/{id}/beds/{bed}", get(pages::institutions::bed::bed)),
         (
             "/institutions/{id}/beds/{bed}/status",
             post(pages::institutions::bed_status),

@@ -1,21 +1,16 @@
 //! Server-rendered pages. Every page shows the user's role and current division scope, and
 //! a navigation that fits the role.
 
-pub mod assessment_confirm;
-pub mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod care;
-pub mod care_import;
 pub mod divisions;
 pub mod download;
 pub mod facilities;
 pub mod grants;
 mod home;
 pub mod imports;
-pub mod institution_bed;
-pub mod institution_care;
 pub mod institutions;
 pub mod labels;
 mod layout;

@@ -13,12 +13,12 @@ use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
 use yiyang_store::assessments::StoredForm;
 
-use super::people::person_for;
-use super::{render, Layout};
 use crate::access::Submitted;
 use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::people::person_for;
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 pub struct ItemView {

@@ -9,10 +9,10 @@ use yiyang_domain::role::Permission;
 use yiyang_store::institutions::residents::ResidentRow;
 use yiyang_store::institutions::{Bed, Institution, BED_STATUSES};
 
-use super::institutions::institution_for;
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::institutions::institution_for;
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 /// "1 号楼 101 室 2 床（护理型）"
@@ -121,7 +121,7 @@ pub async fn resident(
                 .map(|b| (b.id, format!("本院 {}", bed_label(b)))),
         );
         for other in state.store.institutions_in(user.scope()).await? {
-            if other.id == id || !super::institutions::visible(&user, &other) {
+            if other.id == id || !crate::pages::institutions::visible(&user, &other) {
                 continue;
             }
             for b in state.store.beds(other.id).await? {

@@ -9,10 +9,10 @@ use yiyang_domain::role::Permission;
 use yiyang_store::import::ImportJob;
 use yiyang_store::institutions::care_import::{CareFile, CareImportSummary};
 
-use super::{render, Layout};
 use crate::access::{perm, Can};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 #[derive(Template)]
@@ -68,7 +68,7 @@ pub async fn upload(
     user: Can<perm::InstitutionWrite>,
     form: Multipart,
 ) -> Result<Html<String>, AppError> {
-    let upload = super::imports::read_upload(form).await?;
+    let upload = crate::pages::imports::read_upload(form).await?;
     let (csrf, kind, file) = (upload.field("_csrf"), upload.field("kind"), upload.file);
     user.check_csrf(&csrf)?;
     let kind_ = CareFile::parse(&kind).ok_or_else(|| AppError::BadRequest("请选择导入内容".into()))?;

@@ -15,11 +15,11 @@ use yiyang_store::institutions::residents::{ResidentEvent, ResidentRow};
 use yiyang_store::institutions::waitlist::WaitEntry;
 use yiyang_store::institutions::Institution;
 
-use super::institution_bed::bed_label;
-use super::institutions::{actor, institution_for, institution_to_change};
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::institutions::bed::bed_label;
+use crate::pages::institutions::{actor, institution_for, institution_to_change};
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 mod staff;

@@ -1,5 +1,8 @@
 //! Assessments as the register shows them: a person's history and who is due for reassessment.
 
+pub mod confirm;
+pub mod form;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
@@ -8,10 +11,10 @@ use yiyang_domain::assessment::LEVEL_LABELS;
 use yiyang_domain::assessment_form::Reason;
 use yiyang_domain::role::Permission;
 
-use super::people::person_for;
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::people::person_for;
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 /// How far ahead the due list looks, in days.

@@ -1,6 +1,10 @@
 //! The institutions register: list with bed ratios, registration with the credit code
 //! checked, 公建民营 operator assignment, and the bed board.
 
+pub mod bed;
+pub mod care;
+pub mod care_import;
+
 use crate::access::{InScope, ScopedRecord};
 use crate::access::{NoFields, Submitted};
 use crate::security::{flashed, Flashed};
@@ -17,9 +21,9 @@ use yiyang_store::institutions::{
 };
 use yiyang_store::StoreError;
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 
 pub(crate) fn actor(user: &CurrentUser) -> Actor {

@@ -1,5 +1,6 @@
-//! Shared set-up for the benefit tests: the same seven people (and one outside the province)
-//! on every backend, the shipped packs with the demo's figures, and readers of a run's lines.
+//! Shared set-up for the store's tests: a fresh store per backend; for the benefit tests, the
+//! same seven people (and one outside the province) on every backend, the shipped packs with the
+//! demo's figures, and readers of a run's lines.
 
 #![allow(dead_code)]
 
@@ -29,10 +30,15 @@ pub async fn stores() -> Vec<(&'static str, Store)> {
     out
 }
 
+/// An ID number: `body` (17 digits) and its check character.
+pub fn id_with_check(body: &str) -> String {
+    format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()))
+}
+
 /// Adds a person; returns the id.
 pub async fn add(s: &Store, division: &str, birth: &str, seq: &str, categories: &str, death: &str) -> i64 {
     let body = format!("{}{}{seq}", &division[..6], birth.replace('-', ""));
-    let id_number = format!("{body}{}", yiyang_domain::id_number::check_char(body.as_bytes()));
+    let id_number = id_with_check(&body);
     let input = PersonInput {
         name: format!("测试{seq}"),
         id_number,

@@ -27,6 +27,15 @@ pub fn too_long(field: &str, label: &str, value: &str, max: usize) -> Option<Fie
     (n > max).then(|| FieldError::new(field, format!("{label}过长：{n} 个字，最多 {max} 个字")))
 }
 
+/// The errors of a note a form must have (a reply, the evidence of a rectification): `missing`
+/// when it is empty, else [`too_long`]'s past [`NOTE_MAX`].
+pub fn required_note(field: &str, label: &str, value: &str, missing: &str) -> Vec<FieldError> {
+    if value.trim().is_empty() {
+        return vec![FieldError::new(field, missing)];
+    }
+    too_long(field, label, value, NOTE_MAX).into_iter().collect()
+}
+
 /// Whether `c` would change how the text around it reads without being seen: a control
 /// character, or a bidirectional mark, embedding, override or isolate (a name with U+202E can
 /// show its characters in reverse and so pass for another).
@@ -43,6 +52,14 @@ pub fn visible(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_required_note_is_missing_when_blank_and_too_long_past_the_limit() {
+        assert_eq!(required_note("text", "回复", "  ", "请填写回复")[0].message, "请填写回复");
+        assert!(required_note("text", "回复", "已整改", "请填写回复").is_empty());
+        let long = "字".repeat(NOTE_MAX + 1);
+        assert!(required_note("text", "回复", &long, "请填写回复")[0].message.contains("回复过长"));
+    }
 
     #[test]
     fn text_over_its_limit_is_refused_with_the_counts() {

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use yiyang_domain::person::FieldError;
 use yiyang_domain::supervision::inspection::{escalation, Escalation, HazardCategory, HazardStatus, Outcome};
 use yiyang_domain::supervision::object::ObjectRef;
 
@@ -117,13 +116,7 @@ impl Store {
             .find(|h| h.id == id)
             .ok_or(StoreError::NotFound)?;
         let evidence = evidence.trim();
-        let mut errors: Vec<FieldError> =
-            yiyang_domain::text::too_long("evidence", "整改情况", evidence, yiyang_domain::text::NOTE_MAX)
-                .into_iter()
-                .collect();
-        if evidence.is_empty() {
-            errors.push(FieldError::new("evidence", "请写明整改情况和佐证材料"));
-        }
+        let errors = yiyang_domain::text::required_note("evidence", "整改情况", evidence, "请写明整改情况和佐证材料");
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }

@@ -416,13 +416,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let text = text.trim();
-        let mut errors: Vec<FieldError> =
-            yiyang_domain::text::too_long("response", "回复", text, yiyang_domain::text::NOTE_MAX)
-                .into_iter()
-                .collect();
-        if text.is_empty() {
-            errors.push(FieldError::new("response", "请填写回复"));
-        }
+        let errors = yiyang_domain::text::required_note("response", "回复", text, "请填写回复");
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }

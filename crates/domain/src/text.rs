@@ -55,10 +55,15 @@ mod tests {
 
     #[test]
     fn a_required_note_is_missing_when_blank_and_too_long_past_the_limit() {
-        assert_eq!(required_note("text", "回复", "  ", "请填写回复")[0].message, "请填写回复");
+        assert_eq!(
+            required_note("text", "回复", "  ", "请填写回复")[0].message,
+            "请填写回复"
+        );
         assert!(required_note("text", "回复", "已整改", "请填写回复").is_empty());
         let long = "字".repeat(NOTE_MAX + 1);
-        assert!(required_note("text", "回复", &long, "请填写回复")[0].message.contains("回复过长"));
+        assert!(required_note("text", "回复", &long, "请填写回复")[0]
+            .message
+            .contains("回复过长"));
     }
 
     #[test]

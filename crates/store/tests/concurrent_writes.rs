@@ -17,8 +17,15 @@ async fn many_transactions_that_read_then_write_at_once_all_succeed() {
             let s = store.clone();
             // Each counts the beds in its room, then inserts: read, then write.
             tasks.push(tokio::spawn(async move {
-                s.add_beds(1, "9", &format!("9{:02}", i % 8), 2, false, false, &actor("tester"))
-                    .await
+                let beds = yiyang_domain::institution::NewBeds {
+                    building: "9".into(),
+                    room: format!("9{:02}", i % 8),
+                    count: 2,
+                    nursing: false,
+                    dementia_unit: false,
+                    opened_on: None,
+                };
+                s.add_beds(1, &beds, &actor("tester")).await
             }));
         }
         for t in tasks {

@@ -126,15 +126,22 @@ async fn the_care_register_is_imported_row_by_row_and_twice_adds_nothing() {
                     .unwrap()
             }
         };
-        let beds = "机构编号,楼栋,房间,床号,护理型,失智照护单元\n\
-                    JG3607339001,A栋,101,1,是,否\nJG3607339001,A栋,101,2,是,否\nJG3607339001,A栋,102,1,否,是\n\
-                    JG3607339999,A栋,101,1,是,否\nJG3607339001,A栋,103,1,可能,否\n"
+        // 投用日期 is optional; a day to come is refused, the row named.
+        let beds = "机构编号,楼栋,房间,床号,护理型,失智照护单元,投用日期\n\
+                    JG3607339001,A栋,101,1,是,否,2023年4月1日\nJG3607339001,A栋,101,2,是,否,\nJG3607339001,A栋,102,1,否,是,\n\
+                    JG3607339999,A栋,101,1,是,否,\nJG3607339001,A栋,103,1,可能,否,\nJG3607339001,A栋,104,1,是,否,2099-01-01\n"
             .to_string();
         let s = import(CareFile::Beds, beds.clone()).await;
-        assert_eq!((s.imported, s.errors.len()), (3, 2), "{b}: {:?}", s.errors);
+        assert_eq!((s.imported, s.errors.len()), (3, 3), "{b}: {:?}", s.errors);
         assert_eq!((s.errors[0].row_no, s.errors[0].field.as_str()), (5, "机构编号"), "{b}");
         assert_eq!((s.errors[1].row_no, s.errors[1].field.as_str()), (6, "护理型"), "{b}");
+        assert_eq!((s.errors[2].row_no, s.errors[2].field.as_str()), (7, "投用日期"), "{b}");
         assert_eq!(import(CareFile::Beds, beds).await.unchanged, 3, "{b}");
+        let opened: Vec<Option<chrono::NaiveDate>> = {
+            let inst = common::care::institution(&store, "JG3607339001").await;
+            store.beds(inst).await.unwrap().iter().map(|b| b.opened_on).collect()
+        };
+        assert_eq!(opened, [chrono::NaiveDate::from_ymd_opt(2023, 4, 1), None, None], "{b}");
 
         // Two people: one with a legacy MZ/T 039 result, one never assessed.
         let p1 = id_with_check("36073319400101101");

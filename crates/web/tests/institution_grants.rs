@@ -46,10 +46,28 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
         let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
         // New nursing beds are paid; the old ones are not paid again.
-        store
-            .add_beds(inst, "B栋", "301", 2, true, false, &actor())
-            .await
-            .unwrap();
+        let today = chrono::Local::now().date_naive();
+        let beds = |opened: String| {
+            vec![
+                ("_csrf".to_string(), csrf.clone()),
+                ("building".to_string(), "B栋".to_string()),
+                ("room".to_string(), "301".to_string()),
+                ("count".to_string(), "2".to_string()),
+                ("nursing".to_string(), "1".to_string()),
+                ("opened_on".to_string(), opened),
+            ]
+        };
+        let burl = format!("/institutions/{inst}/beds");
+        let future = (today + chrono::Days::new(1)).to_string();
+        let r = post(&mut c, burl.clone(), beds(future)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: a bed is registered once in use"
+        );
+        assert!(r.text().contains("投用日期不能晚于今天"), "{b}");
+        let r = post(&mut c, burl, beds(today.to_string())).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let r = c.post_form(&url, &[("_csrf", &csrf)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let p = store
@@ -114,6 +132,15 @@ async fn the_construction_subsidy_pays_each_nursing_bed_once() {
             page.contains("床位每张 ¥5,000.00（医养结合），每机构最高 ¥1,000,000.00"),
             "{b}"
         );
+        // 新建 beds are those in use since the pack took effect (2022-01-18): the home's 30 beds
+        // of 2021 are old and named so; the dementia unit of 2023 and today's two are new, but
+        // 12 are short of 30 (会府发〔2021〕7号 第二十一条).
+        assert!(
+            page.contains("2022-01-18 以后投入使用的护理型床位不少于 30 张（现有 12 张）"),
+            "{b}: {}",
+            &page[page.find("id=\"construction\"").unwrap()..][..1500]
+        );
+        assert!(page.contains("2022-01-18 前已投入使用，不属新建床位 30 张"), "{b}");
         // Granting is the preparing clerk's step: a reviewer may not.
         let mut reviewer = Client::login(&router, "shenhe").await;
         let csrf = reviewer.csrf.clone();

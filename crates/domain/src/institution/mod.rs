@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod beds;
 mod grading;
 mod waitlist;
+pub use beds::*;
 pub use grading::*;
 pub use waitlist::*;
 

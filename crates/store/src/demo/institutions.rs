@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 
 use crate::audit::Actor;
 use crate::with_pool;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
+use yiyang_domain::institution::NewBeds;
 
 use super::*;
 
@@ -65,32 +66,38 @@ impl Store {
                 .bind(clinic.is_some() && fire == "pending")
                 .execute(pool).await.map(|_| ())?);
         }
-        // (building, rooms, beds per room, nursing, dementia unit)
+        // (building, rooms, beds per room, nursing, dementia unit, 投用日期): each home's beds
+        // in use since it was filed, the centre's second building and the private home's
+        // dementia unit added later.
         let layouts: [&[BedLayout]; 3] = [
             &[
-                ("1号楼", 101..=110, 2, true, false),
-                ("1号楼", 201..=210, 2, true, false),
-                ("2号楼", 101..=110, 2, false, false),
+                ("1号楼", 101..=110, 2, true, false, "2015-03-18"),
+                ("1号楼", 201..=210, 2, true, false, "2015-03-18"),
+                ("2号楼", 101..=110, 2, false, false, "2022-06-30"),
             ],
             &[
-                ("康养楼", 101..=120, 2, true, false),
-                ("康养楼", 201..=220, 2, false, false),
+                ("康养楼", 101..=120, 2, true, false, "2019-09-02"),
+                ("康养楼", 201..=220, 2, false, false, "2019-09-02"),
             ],
-            &[("A栋", 101..=115, 2, true, false), ("A栋", 301..=305, 2, true, true)],
+            &[
+                ("A栋", 101..=115, 2, true, false, "2021-06-15"),
+                ("A栋", 301..=305, 2, true, true, "2023-04-01"),
+            ],
         ];
         for (inst, layout) in inst_ids.iter().zip(layouts) {
-            for (building, rooms, per_room, nursing, dementia) in layout {
+            for (building, rooms, per_room, nursing, dementia, opened) in layout {
                 for room in rooms.clone() {
-                    self.add_beds(
-                        *inst,
+                    let beds = NewBeds::parse(
                         building,
                         &room.to_string(),
                         *per_room,
                         *nursing,
                         *dementia,
-                        actor,
+                        opened,
+                        today,
                     )
-                    .await?;
+                    .map_err(StoreError::Invalid)?;
+                    self.add_beds(*inst, &beds, actor).await?;
                 }
             }
             // Current residents take beds in order, nursing-type beds for the most dependent.
@@ -382,7 +389,14 @@ impl Store {
 }
 
 /// (building, rooms, beds per room, nursing-type, dementia unit)
-type BedLayout = (&'static str, std::ops::RangeInclusive<u32>, u32, bool, bool);
+type BedLayout = (
+    &'static str,
+    std::ops::RangeInclusive<u32>,
+    u32,
+    bool,
+    bool,
+    &'static str,
+);
 /// (name, position, skill level, certificate (kind, number, valid until), pre-job trained)
 type DemoStaff = (
     &'static str,

@@ -80,6 +80,7 @@ impl CareFile {
                 ("number", "床号", true),
                 ("nursing", "护理型", false),
                 ("dementia_unit", "失智照护单元", false),
+                ("opened_on", "投用日期", false),
             ],
             CareFile::Residents => &[
                 ("institution", "机构编号", true),
@@ -356,6 +357,10 @@ impl Store {
         }
         let nursing = row.flag("nursing").map_err(|e| errors.push(e)).unwrap_or(false);
         let dementia = row.flag("dementia_unit").map_err(|e| errors.push(e)).unwrap_or(false);
+        let opened_on = row.date("opened_on").map_err(|e| errors.push(e)).unwrap_or(None);
+        if opened_on.is_some_and(|d| d > self.clock.today()) {
+            errors.push(row.err("opened_on", "投用日期不能晚于今天"));
+        }
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -369,9 +374,9 @@ impl Store {
         let n = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query(
-                "INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7) ON CONFLICT (institution_id, building, room, number) DO NOTHING")
-                .bind(inst).bind(building).bind(room).bind(number).bind(nursing).bind(dementia).bind(now())
+                "INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at, opened_on) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7, $8) ON CONFLICT (institution_id, building, room, number) DO NOTHING")
+                .bind(inst).bind(building).bind(room).bind(number).bind(nursing).bind(dementia).bind(now()).bind(opened_on)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 1 {
                 (*tx).append_audit(&self.audit_keys(), &entry).await?;

@@ -1,11 +1,11 @@
-//! Granting the one-off construction subsidy per nursing-type bed under the pack in force
-//! where the institution is; each bed is recorded once, so a second grant pays only beds
-//! added since.
+//! Granting the one-off construction subsidy per bed under the pack in force where the
+//! institution is; the domain picks the beds (`decide`), each bed is recorded once, so a second
+//! grant pays only beds added since.
 
 use chrono::NaiveDate;
 use yiyang_domain::dates::Month;
 use yiyang_domain::policy::construction::{
-    decide, ConstructionDecision, ConstructionFacts, ConstructionParams, Premises,
+    decide, BedFact, ConstructionDecision, ConstructionFacts, ConstructionParams, Premises,
 };
 use yiyang_domain::policy::Pack;
 
@@ -59,13 +59,25 @@ impl Store {
         else {
             return Ok(None);
         };
-        let (nursing, unpaid, paid_beds, paid_fen): (i64, i64, i64, i64) = with_pool!(self, pool => sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing), \
-             (SELECT COUNT(*) FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
-                AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id)), \
-             (SELECT COUNT(*) FROM bed_subsidies s WHERE s.institution_id = $1 AND s.status <> 'rejected'), \
-             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM bed_subsidies s WHERE s.institution_id = $1 AND s.status <> 'rejected')")
+        type BedRow = (i64, bool, Option<NaiveDate>, String, bool);
+        let beds: Vec<BedRow> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT b.id, b.nursing, b.opened_on, b.status, \
+             EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id) FROM beds b WHERE b.institution_id = $1 ORDER BY b.id")
+            .bind(institution_id).fetch_all(pool).await?);
+        let (paid_beds, paid_fen): (i64, i64) = with_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM bed_subsidies s \
+             WHERE s.institution_id = $1 AND s.status <> 'rejected'")
             .bind(institution_id).fetch_one(pool).await?);
+        let beds = beds
+            .into_iter()
+            .map(|(id, nursing, opened_on, status, paid)| BedFact {
+                id,
+                nursing,
+                opened_on,
+                out_of_service: status == "out_of_service",
+                paid,
+            })
+            .collect();
         let decision = decide(
             &ConstructionFacts {
                 kind,
@@ -73,8 +85,7 @@ impl Store {
                 health_accepted,
                 medical_care,
                 filed_on,
-                nursing_beds: nursing as u32,
-                unpaid_nursing_beds: unpaid as u32,
+                beds,
                 paid_fen,
                 today,
                 premises: premises.as_deref().and_then(Premises::parse),
@@ -113,16 +124,13 @@ impl Store {
             return Err(StoreError::Refused(format!("不符合建设补助条件：{}", unmet.join("；"))));
         }
         if p.decision.beds == 0 {
-            return Err(StoreError::Refused("没有尚未补助的护理型床位，或已达到补助上限".into()));
+            return Err(StoreError::Refused("没有可补助的床位，或已达到补助上限".into()));
         }
         let granted = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let beds: Vec<i64> = sqlx::query_scalar(
-                "SELECT b.id FROM beds b WHERE b.institution_id = $1 AND b.nursing AND b.status <> 'out_of_service' \
-                 AND NOT EXISTS (SELECT 1 FROM bed_subsidies s WHERE s.bed_id = b.id) ORDER BY b.id LIMIT $2")
-                .bind(institution_id).bind(p.decision.beds as i64).fetch_all(&mut *tx).await?;
             let mut n = 0u32;
-            for bed in &beds {
+            // The beds the preview chose; one another grant took in between is skipped, not paid twice.
+            for bed in &p.decision.bed_ids {
                 n += sqlx::query(
                     "INSERT INTO bed_subsidies (bed_id, institution_id, amount_fen, pack_id, pack_version, clause, granted_by, granted_at, schedule) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (bed_id) DO NOTHING")

@@ -9,7 +9,7 @@ pub mod waitlist;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use yiyang_domain::institution::{check_operator_assignment, CreditCode, InstitutionKind};
+use yiyang_domain::institution::{check_operator_assignment, CreditCode, InstitutionKind, NewBeds};
 use yiyang_domain::person::FieldError;
 use yiyang_domain::policy::construction::Premises;
 use yiyang_domain::DivisionCode;
@@ -131,6 +131,8 @@ pub struct Bed {
     pub nursing: bool,
     pub dementia_unit: bool,
     pub status: String,
+    /// 投用日期, where it is on file.
+    pub opened_on: Option<NaiveDate>,
 }
 
 pub const INSTITUTION_STATUSES: [(&str, &str); 3] =
@@ -407,25 +409,16 @@ impl Store {
         Ok(())
     }
 
-    /// Adds `count` beds numbered after the room's existing ones.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_beds(
-        &self,
-        institution_id: i64,
-        building: &str,
-        room: &str,
-        count: u32,
-        nursing: bool,
-        dementia_unit: bool,
-        actor: &Actor,
-    ) -> Result<u32> {
-        let (building, room) = (building.trim(), room.trim());
-        if building.is_empty() || room.is_empty() || count == 0 || count > 50 {
-            return Err(StoreError::Invalid(vec![FieldError::new(
-                "room",
-                "请填写楼栋、房间和床位数（1-50）",
-            )]));
-        }
+    /// Adds `beds.count` beds numbered after the room's existing ones.
+    pub async fn add_beds(&self, institution_id: i64, beds: &NewBeds, actor: &Actor) -> Result<u32> {
+        let NewBeds {
+            building,
+            room,
+            count,
+            nursing,
+            dementia_unit,
+            opened_on,
+        } = beds;
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // Two clerks adding beds to one room at once must not both count the same beds and
@@ -433,22 +426,22 @@ impl Store {
             sqlx::query("UPDATE institutions SET id = id WHERE id = $1").bind(institution_id).execute(&mut *tx).await?;
             let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM beds WHERE institution_id = $1 AND building = $2 AND room = $3")
                 .bind(institution_id).bind(building).bind(room).fetch_one(&mut *tx).await?;
-            for n in 1..=count {
-                sqlx::query("INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7)")
+            for n in 1..=*count {
+                sqlx::query("INSERT INTO beds (institution_id, building, room, number, nursing, dementia_unit, status, updated_at, opened_on) \
+                             VALUES ($1, $2, $3, $4, $5, $6, 'vacant', $7, $8)")
                     .bind(institution_id).bind(building).bind(room).bind(format!("{}", have + n as i64))
-                    .bind(nursing).bind(dementia_unit).bind(now()).execute(&mut *tx).await?;
+                    .bind(nursing).bind(dementia_unit).bind(now()).bind(opened_on).execute(&mut *tx).await?;
             }
             (*tx).append_audit(&self.audit_keys(), &actor.entry("add_beds", "institution", institution_id,
-                serde_json::json!({"building": building, "room": room, "count": count, "nursing": nursing}))).await?;
+                serde_json::json!({"building": building, "room": room, "count": count, "nursing": nursing, "opened_on": opened_on}))).await?;
             tx.commit().await?;
         });
-        Ok(count)
+        Ok(*count)
     }
 
     pub async fn beds(&self, institution_id: i64) -> Result<Vec<Bed>> {
         Ok(with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, building, room, number, nursing, dementia_unit, status FROM beds WHERE institution_id = $1 \
+            "SELECT id, building, room, number, nursing, dementia_unit, status, opened_on FROM beds WHERE institution_id = $1 \
              ORDER BY building, room, LENGTH(number), number")
             .bind(institution_id).fetch_all(pool).await?))
     }

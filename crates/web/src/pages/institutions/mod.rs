@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use yiyang_domain::institution::InstitutionKind;
+use yiyang_domain::institution::{InstitutionKind, NewBeds};
 use yiyang_domain::person::FieldError;
 use yiyang_domain::role::{Permission, Role};
 use yiyang_store::audit::Actor;
@@ -271,6 +271,7 @@ struct DetailPage {
     tab: &'static str,
     construction: Option<yiyang_store::institutions::construction::ConstructionPreview>,
     can_grant: bool,
+    today: chrono::NaiveDate,
 }
 
 impl DetailPage {
@@ -347,6 +348,7 @@ pub async fn detail(
             None
         },
         can_grant: user.may(Permission::BenefitPrepare),
+        today: state.clock().today(),
     })
 }
 
@@ -377,6 +379,8 @@ pub struct BedsForm {
     nursing: String,
     #[serde(default)]
     dementia_unit: String,
+    #[serde(default)]
+    opened_on: String,
 }
 
 pub async fn add_beds(
@@ -385,18 +389,17 @@ pub async fn add_beds(
     Submitted { user, form: f }: Submitted<BedsForm>,
 ) -> Result<Flashed, AppError> {
     institution_to_change(&state, &user, id, Permission::BedWrite).await?;
-    let n = state
-        .store
-        .add_beds(
-            id,
-            &f.building,
-            &f.room,
-            f.count,
-            f.nursing == "1",
-            f.dementia_unit == "1",
-            &actor(&user),
-        )
-        .await?;
+    let beds = NewBeds::parse(
+        &f.building,
+        &f.room,
+        f.count,
+        f.nursing == "1",
+        f.dementia_unit == "1",
+        &f.opened_on,
+        state.clock().today(),
+    )
+    .map_err(AppError::Invalid)?;
+    let n = state.store.add_beds(id, &beds, &actor(&user)).await?;
     Ok(flashed(format!("/institutions/{id}"), format!("已新增{n}张床位")))
 }
 
@@ -504,6 +507,7 @@ mod tests {
                 nursing: false,
                 dementia_unit: false,
                 status: status.into(),
+                opened_on: None,
             },
             label: "",
             resident: None,

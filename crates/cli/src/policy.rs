@@ -148,6 +148,24 @@ pub fn describe(p: &Pack, month: Month) -> String {
             ));
         }
     }
+    if let Some(w) = &p.waitlist {
+        let groups: Vec<&str> = w.groups.iter().map(|g| g.label.as_str()).collect();
+        s.push_str(&format!(
+            "\n公办养老机构入住轮候：\n  第一类 特困人员集中供养\n  第二类 {}\n  第三类 其他老年人\n",
+            groups.join("、")
+        ));
+        if let Some(t) = &w.tie_break {
+            s.push_str(&format!("  同等条件下{}优先\n", t.label));
+        }
+        s.push_str(&format!(
+            "  失能：能力等级 {} 级及以上{}  依据：{}\n      原文：“{}”\n",
+            w.disabled_min_level,
+            w.very_old_age
+                .map_or(String::new(), |a| format!("；高龄：{a} 周岁及以上")),
+            w.clause,
+            w.quote
+        ));
+    }
     for c in &p.coordination {
         let names: Vec<&str> = c.benefits.iter().map(|&b| p.benefits[b].title.as_str()).collect();
         s.push_str(&format!("\n衔接：{:?} {}（{}）\n", c.kind, names.join("、"), c.clause));

@@ -217,6 +217,9 @@ fn policy_list_and_show_name_every_rule_with_its_clause() {
         "养老机构护理型床位占比",
         "≥ 60%（2025年） 约束性",
         "规划标准：",
+        "公办养老机构入住轮候：",
+        "第二类 经济困难的失能失智老年人、经济困难的高龄老年人",
+        "失能：能力等级 2 级及以上；高龄：80 周岁及以上  依据：赣府厅发〔2022〕3号 第三章第二节",
     ] {
         assert!(out.contains(needle), "{needle} missing:\n{out}");
     }

@@ -10,7 +10,7 @@ use yiyang_domain::person::{Category, CategoryCatalogue, Reference};
 use crate::{with_pool, Result, Store, StoreError};
 
 const DIVISIONS_CSV: &str = include_str!("../../../data/divisions/divisions.csv");
-const CATEGORIES_CSV: &str = include_str!("../../../data/categories.csv");
+const CATEGORIES_CSV: &str = yiyang_domain::person::SHIPPED_CATEGORIES_CSV;
 
 #[derive(Default)]
 pub struct RefData {

@@ -168,7 +168,7 @@ async fn the_waitlist_orders_applications_offers_the_first_and_records_the_decis
         let inst = institution(&store, "JG3607331002").await;
         let (early_other, n1) = add(&store, "1958-01-01", "601", "").await;
         let (tekun, n2) = add(&store, "1950-01-01", "611", "特困").await;
-        let (very_old, n3) = add(&store, "1936-01-01", "621", "").await;
+        let (very_old, n3) = add(&store, "1936-01-01", "621", "低保").await;
         let (disabled_poor, n4) = add(&store, "1955-01-01", "631", "低保").await;
         assess(&store, disabled_poor, 3).await;
         assess(&store, tekun, 1).await;
@@ -204,24 +204,25 @@ async fn the_waitlist_orders_applications_offers_the_first_and_records_the_decis
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         let today = chrono::Local::now().date_naive();
         let order: Vec<i64> = store
-            .waitlist(inst, today)
+            .waitlist(inst, &yiyang_domain::policy::shipped::packs(), today)
             .await
             .unwrap()
             .iter()
             .filter(|e| e.position > 0 && [early_other, tekun, very_old, disabled_poor].contains(&e.person_id))
             .map(|e| e.person_id)
             .collect();
-        // 特困 first; then the disabled poor (level 3) ahead of the very old (not assessed);
-        // the earliest application, from an ordinary applicant, last.
+        // 特困 first; then, under Jiangxi's 经济困难的失能失智、高龄……, the disabled poor (level 3)
+        // ahead of the very old poor (not assessed); the earliest application, from an ordinary
+        // applicant, last.
         assert_eq!(order, [tekun, disabled_poor, very_old, early_other], "{b}");
         let page = c.get(&format!("/institutions/{inst}/waitlist")).await.text();
         assert!(
-            page.contains("第一类：特困人员集中供养") && page.contains("第二类：经济困难的失能或失智老年人"),
+            page.contains("第一类：特困人员集中供养") && page.contains("第二类：经济困难的失能失智老年人"),
             "{b}"
         );
         // Offering a bed goes to the first in line.
         let first = store
-            .waitlist(inst, today)
+            .waitlist(inst, &yiyang_domain::policy::shipped::packs(), today)
             .await
             .unwrap()
             .into_iter()
@@ -237,7 +238,7 @@ async fn the_waitlist_orders_applications_offers_the_first_and_records_the_decis
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         assert_eq!(bed_status(&store, inst, bed).await, "reserved", "{b}");
         let offered = store
-            .waitlist(inst, today)
+            .waitlist(inst, &yiyang_domain::policy::shipped::packs(), today)
             .await
             .unwrap()
             .into_iter()
@@ -259,7 +260,7 @@ async fn the_waitlist_orders_applications_offers_the_first_and_records_the_decis
         )
         .await;
         let second = store
-            .waitlist(inst, today)
+            .waitlist(inst, &yiyang_domain::policy::shipped::packs(), today)
             .await
             .unwrap()
             .into_iter()

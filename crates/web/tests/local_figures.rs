@@ -121,6 +121,8 @@ async fn a_county_sets_an_open_figure_in_three_hands_and_the_pack_page_shows_wor
             "每百户不少于20平方米",
             "不超过500张、300张、150张",
             "手工填报",
+            "公办养老机构入住轮候",
+            "<li>经济困难的失能失智老年人、经济困难的高龄老年人、经济困难的计划生育特殊家庭老年人、经济困难的作出特殊贡献的老年人</li>",
         ] {
             assert!(
                 html.contains(needle),

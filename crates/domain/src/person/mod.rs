@@ -105,6 +105,19 @@ pub struct CategoryCatalogue {
     pub categories: Vec<Category>,
 }
 
+/// The shipped category list (`data/categories.csv`: code, name, group), as the store loads it.
+pub const SHIPPED_CATEGORIES_CSV: &str = include_str!("../../../../data/categories.csv");
+
+/// The codes of the shipped categories, for checking what a pack names.
+pub fn shipped_category_codes() -> Vec<&'static str> {
+    SHIPPED_CATEGORIES_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
 /// Names clerks write in their own files for a category of the catalogue: the older name
 /// (农村五保供养 became 特困人员救助供养 under 《社会救助暂行办法》, 2014) and the everyday
 /// forms with 户, 人员 or 老人.
@@ -126,6 +139,9 @@ const CATEGORY_SYNONYMS: &[(&str, &str)] = &[
     ("失能老人", "disabled"),
     ("失智老人", "dementia"),
     ("优抚", "youfu"),
+    ("建档立卡户", "poverty_registered"),
+    ("建档立卡贫困户", "poverty_registered"),
+    ("护边员", "border_guard_family"),
 ];
 
 impl CategoryCatalogue {

@@ -36,6 +36,9 @@ pub fn misquotes(pack: &Pack, source: &str) -> Vec<String> {
     if let Some(v) = &pack.visits {
         check("探访名单".into(), &Some(v.quote.clone()), true);
     }
+    if let Some(w) = &pack.waitlist {
+        check("轮候顺序".into(), &Some(w.quote.clone()), true);
+    }
     out
 }
 

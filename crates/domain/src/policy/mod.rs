@@ -23,5 +23,5 @@ pub mod targets;
 pub mod words;
 
 pub use facts::{Fact, Facts, Flag};
-pub use pack::{load, Pack, PackError, Payee};
+pub use pack::{load, waitlist_rule_for, Pack, PackError, Payee};
 pub use program::{MonthProgram, Pay, RuleStatus};

@@ -1,13 +1,14 @@
 //! The public-institution admission waitlist (入住评估轮候): applications, the order the
-//! documents set (computed by `yiyang_domain::institution::waitlist_order` from the register's
-//! categories and the latest valid assessment), offering a vacant bed to the first in line,
-//! and the applicant's decision.
+//! document in force where the institution is sets (its pack's `[waitlist]`, applied by
+//! `yiyang_domain::institution::waitlist_order` to the register's categories and the latest
+//! valid assessment), offering a vacant bed to the first in line, and the applicant's decision.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use yiyang_domain::dates::age_on;
 use yiyang_domain::institution::{waitlist_order, Application, InstitutionKind};
 use yiyang_domain::person::FieldError;
+use yiyang_domain::policy::{waitlist_rule_for, Pack};
 
 use crate::audit::{Actor, AuditAppend};
 use crate::{now, with_pool, Result, Store, StoreError};
@@ -137,26 +138,35 @@ impl Store {
 
     /// The open applications in waitlist order (with why each stands where it does), then the
     /// decided ones, newest first.
-    pub async fn waitlist(&self, institution_id: i64, today: NaiveDate) -> Result<Vec<WaitEntry>> {
+    pub async fn waitlist(&self, institution_id: i64, packs: &[Pack], today: NaiveDate) -> Result<Vec<WaitEntry>> {
         let rows = self.waitlist_rows(institution_id).await?;
+        let division: String = with_pool!(self, pool => sqlx::query_scalar("SELECT division FROM institutions WHERE id = $1")
+            .bind(institution_id).fetch_one(pool).await?);
+        let rule = waitlist_rule_for(packs, &division, today);
         let mut apps = Vec::new();
         for r in &rows {
             let level = self
                 .valid_assessment(r.person_id, today)
                 .await?
                 .map_or(-1, |a| a.final_level as i8);
-            let has = |c: &str| r.categories.contains(&format!(",{c},"));
+            let mut categories: Vec<String> = r
+                .categories
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            for (ticked, code) in [(r.special_contribution, "special_contribution"), (r.youfu, "youfu")] {
+                if ticked && !categories.iter().any(|c| c == code) {
+                    categories.push(code.to_string());
+                }
+            }
             apps.push(Application {
                 id: r.id,
                 applied_on: r.applied_on,
                 tekun_central: r.tekun_central,
-                econ_hardship: has("tekun") || has("dibao") || has("dibao_edge") || has("econ_hardship"),
+                categories,
                 level,
-                dementia: has("dementia"),
                 age: age_on(r.birth_date, today).clamp(0, 255) as u8,
-                special_family: has("family_planning_special"),
-                special_contribution: r.special_contribution || has("special_contribution"),
-                youfu: r.youfu || has("youfu") || has("veteran"),
             });
         }
         let (mut open, mut decided): (Vec<Application>, Vec<Application>) = apps.into_iter().partition(|a| {
@@ -164,7 +174,7 @@ impl Store {
                 .find(|r| r.id == a.id)
                 .is_some_and(|r| r.status == "waiting" || r.status == "offered")
         });
-        waitlist_order(&mut open);
+        waitlist_order(&mut open, rule);
         decided.sort_by_key(|a| std::cmp::Reverse(a.id));
         let entry = |a: &Application, position: usize| {
             let r = rows.iter().find(|r| r.id == a.id).expect("row of application");
@@ -177,7 +187,7 @@ impl Store {
                 status: r.status.clone(),
                 bed: r.bed.clone(),
                 position,
-                explanation: a.explain(),
+                explanation: a.explain(rule),
                 decision_note: r.decision_note.clone(),
                 decided_by: r.decided_by.clone(),
             }
@@ -189,7 +199,14 @@ impl Store {
 
     /// Offers vacant `bed_id` to the first applicant in line who has no offer yet; the bed is
     /// reserved for them. Returns the application.
-    pub async fn offer_bed(&self, institution_id: i64, bed_id: i64, today: NaiveDate, actor: &Actor) -> Result<i64> {
+    pub async fn offer_bed(
+        &self,
+        institution_id: i64,
+        bed_id: i64,
+        packs: &[Pack],
+        today: NaiveDate,
+        actor: &Actor,
+    ) -> Result<i64> {
         let bed: Option<String> = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT status FROM beds WHERE id = $1 AND institution_id = $2").bind(bed_id).bind(institution_id).fetch_optional(pool).await?);
         match bed.as_deref() {
@@ -198,7 +215,7 @@ impl Store {
             Some(_) => return Err(StoreError::Refused("只能把空闲床位分配给轮候人".into())),
         }
         let first = self
-            .waitlist(institution_id, today)
+            .waitlist(institution_id, packs, today)
             .await?
             .into_iter()
             .find(|e| e.status == "waiting")

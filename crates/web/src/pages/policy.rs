@@ -106,6 +106,7 @@ struct PackPage {
     coordination: Vec<(String, String)>,
     targets: Vec<yiyang_domain::policy::targets::Target>,
     standards: Vec<yiyang_domain::policy::targets::Standard>,
+    waitlist: Option<yiyang_domain::institution::WaitlistRule>,
 }
 
 impl PackPage {
@@ -225,5 +226,6 @@ pub async fn pack(
         coordination,
         targets: p.targets.clone(),
         standards: p.standards.clone(),
+        waitlist: p.waitlist.clone(),
     })
 }

@@ -29,6 +29,7 @@ pub(super) struct FilePack {
     #[serde(default)]
     pub(super) standards: Vec<crate::policy::targets::Standard>,
     pub(super) visits: Option<crate::care::visits::RosterRule>,
+    pub(super) waitlist: Option<crate::institution::WaitlistRule>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +146,7 @@ pub(super) struct Parsed {
     pub(super) targets: Vec<crate::policy::targets::Target>,
     pub(super) standards: Vec<crate::policy::targets::Standard>,
     pub(super) visits: Option<crate::care::visits::RosterRule>,
+    pub(super) waitlist: Option<crate::institution::WaitlistRule>,
 }
 
 pub(super) fn line_of(text: &str, offset: usize) -> usize {
@@ -184,6 +186,7 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Parsed, PackError> {
         targets: raw.targets,
         standards: raw.standards,
         visits: raw.visits,
+        waitlist: raw.waitlist,
     })
 }
 

@@ -334,6 +334,10 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
     for problem in p.visits.iter().flat_map(|v| v.problems()) {
         errors.push(at.err("visits", problem));
     }
+    let known = crate::person::shipped_category_codes();
+    for problem in p.waitlist.iter().flat_map(|w| w.problems(&known)) {
+        errors.push(at.err("waitlist", problem));
+    }
     for problem in crate::policy::targets::check(&p.targets, &p.standards) {
         errors.push(at.err("targets", problem));
     }
@@ -358,6 +362,7 @@ fn build(p: &Parsed, parent: Option<Pack>) -> Result<Pack, Vec<PackError>> {
             standards: p.standards.clone(),
             mzt039_levels,
             visits: p.visits.clone(),
+            waitlist: p.waitlist.clone(),
         })
     } else {
         Err(errors)

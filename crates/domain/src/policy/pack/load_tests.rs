@@ -260,3 +260,31 @@ fn errors_name_the_file_the_line_and_the_key() {
     assert!(errs[0].message.contains("surprise"), "{errs:?}");
     assert!(errs[0].line > 1, "{errs:?}");
 }
+
+#[test]
+fn a_waitlist_names_only_categories_the_register_knows() {
+    let rule = |any: &str, age: &str| {
+        format!(
+            "{COUNTY}\n[waitlist]\nclause = \"县文第三条\"\nquote = \"优先\"\ndisabled_min_level = 2\n{age}\n\
+             [[waitlist.groups]]\nlabel = \"经济困难的高龄老年人\"\nany = [{any}]\nwith_any = [\"dibao\"]\n"
+        )
+    };
+    let packs = load2(
+        PROVINCE,
+        &rule("\"very_old\", \"poverty_registered\"", "very_old_age = 80"),
+    )
+    .unwrap();
+    let county = packs.iter().find(|p| p.id == "county").unwrap();
+    assert_eq!(
+        county.waitlist.as_ref().unwrap().groups[0].any,
+        ["very_old", "poverty_registered"]
+    );
+    let errs = load2(PROVINCE, &rule("\"rich\"", "very_old_age = 80")).unwrap_err();
+    assert!(
+        errs[0].key == "waitlist" && errs[0].message.contains("“rich”不在登记的类别中"),
+        "{errs:?}"
+    );
+    // 高龄 needs its age stated.
+    let errs = load2(PROVINCE, &rule("\"very_old\"", "")).unwrap_err();
+    assert!(errs[0].message.contains("very_old_age"), "{errs:?}");
+}

@@ -229,6 +229,10 @@ pub struct Pack {
     /// Who its document says is visited (探访关爱), and how often; not inherited (a county's
     /// document names its own groups).
     pub visits: Option<crate::care::visits::RosterRule>,
+    /// Who goes first on a public institution's waitlist, as its document says; not inherited
+    /// as such, but a county without its own follows the nearest pack above it that has one
+    /// ([`waitlist_rule_for`]).
+    pub waitlist: Option<crate::institution::WaitlistRule>,
 }
 
 impl Pack {
@@ -244,6 +248,33 @@ impl Pack {
     pub fn in_force(&self, d0: NaiveDate, d1: NaiveDate) -> bool {
         self.effective_from <= d1 && self.effective_to.is_none_or(|t| t >= d0)
     }
+}
+
+/// The waitlist rule for an institution in `division` on `day`: that of the most specific pack
+/// in force there that states one (a county's own, else its province's). `None` where no
+/// document in force names an order.
+pub fn waitlist_rule_for<'a>(
+    packs: &'a [Pack],
+    division: &str,
+    day: NaiveDate,
+) -> Option<&'a crate::institution::WaitlistRule> {
+    packs
+        .iter()
+        .filter(|p| p.in_force(day, day))
+        .filter(|p| {
+            p.jurisdiction
+                .as_ref()
+                .is_some_and(|j| division.starts_with(j.as_str()))
+        })
+        .filter_map(|p| {
+            Some((
+                p.jurisdiction.as_ref()?.as_str().len(),
+                p.effective_from,
+                p.waitlist.as_ref()?,
+            ))
+        })
+        .max_by_key(|(len, from, _)| (*len, *from))
+        .map(|(_, _, w)| w)
 }
 
 /// The largest amount a parameter may hold: 100 million yuan. Larger is a typo, and it keeps

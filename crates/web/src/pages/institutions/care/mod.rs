@@ -216,7 +216,7 @@ pub async fn waitlist(
     let id = inst.id;
     let entries = state
         .store
-        .waitlist(id, state.clock().today())
+        .waitlist(id, &state.packs_now().await?, state.clock().today())
         .await?
         .into_iter()
         .map(|e| {
@@ -292,7 +292,13 @@ pub async fn offer(
     institution_to_change(&state, &user, id, Permission::WaitlistWrite).await?;
     state
         .store
-        .offer_bed(id, f.bed_id, state.clock().today(), &actor(&user))
+        .offer_bed(
+            id,
+            f.bed_id,
+            &state.packs_now().await?,
+            state.clock().today(),
+            &actor(&user),
+        )
         .await?;
     Ok(back(id, "waitlist", "已将床位分配给轮候第一位"))
 }

@@ -188,3 +188,56 @@ async fn the_bed_board_shows_each_bed_by_status_and_the_ratios_follow() {
         assert!(list.contains("id=\"by-division\"") && list.contains("文武坝镇"), "{b}");
     }
 }
+
+#[tokio::test]
+async fn only_a_private_home_is_contracted_to_house_tekun_persons() {
+    for (b, store, router) in apps(5).await {
+        let mut c = Client::login(&router, "huichang").await;
+        let csrf = c.csrf.clone();
+        let filing = |contract: &'static str| {
+            vec![
+                ("_csrf", csrf.as_str()),
+                ("status", "operating"),
+                ("fire_safety", "approved"),
+                ("premises", "built"),
+                ("tekun_contract", contract),
+            ]
+        };
+        // 一院两制 (并政办发〔2020〕53号 第（四）条) entrusts private homes: the public home is refused,
+        // the field named.
+        let public = common::care::institution(&store, "JG3607331001").await;
+        let r = c
+            .post_form(&format!("/institutions/{public}/filing"), &filing("1"))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(r.text().contains("公办和公建民营机构不适用"), "{b}");
+        let private = common::care::institution(&store, "JG3607332001").await;
+        let r = c
+            .post_form(&format!("/institutions/{private}/filing"), &filing("1"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let page = c.get(&format!("/institutions/{private}")).await.text();
+        assert!(page.contains("id=\"tekun-contract\">受委托供养特困人员"), "{b}");
+        assert!(
+            store
+                .institution_in_scope(private, "")
+                .await
+                .unwrap()
+                .unwrap()
+                .tekun_contract,
+            "{b}"
+        );
+        // Unticked, it is withdrawn.
+        c.post_form(&format!("/institutions/{private}/filing"), &filing(""))
+            .await;
+        assert!(
+            !store
+                .institution_in_scope(private, "")
+                .await
+                .unwrap()
+                .unwrap()
+                .tekun_contract,
+            "{b}"
+        );
+    }
+}

@@ -33,6 +33,8 @@ pub struct Stay {
     pub division: String,
     pub admitted_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
+    /// The institution is contracted to house 特困人员 (一院两制).
+    pub tekun_contract: bool,
 }
 
 /// A person's facts as stored, before they are read for a month.
@@ -139,7 +141,8 @@ impl PersonFacts {
     pub fn facts(&self, month: Month, pack: &Pack) -> Facts {
         let jurisdiction = pack.jurisdiction.as_ref();
         let age = age_on(self.birth_date, month.last_day()).clamp(0, MAX_AGE as i32) as u8;
-        let residence = match self.stay(month) {
+        let stay = self.stay(month);
+        let residence = match stay {
             None => 0,
             // 公建民营 institutions are publicly owned: they count as public.
             Some(s) if s.kind.is_public() => 1,
@@ -178,6 +181,10 @@ impl PersonFacts {
         }
         let local = jurisdiction.is_none_or(|j| self.hukou_division.starts_with(j.as_str()));
         f.set_flag(Flag::LocalHukou, local);
+        f.set_flag(
+            Flag::TekunContract,
+            stay.is_some_and(|s| s.tekun_contract && !s.kind.is_public()),
+        );
         f
     }
 }

@@ -206,6 +206,7 @@ mod tests {
             division: home_division.into(),
             admitted_on: day("2023-05-01"),
             left_on: None,
+            tekun_contract: false,
         });
         p
     }
@@ -297,6 +298,43 @@ mod tests {
             (y[0].kind, y[0].amount_fen, y[0].payee.as_str()),
             (LineKind::Recovery, -20_000, "Y0001")
         );
+    }
+
+    #[test]
+    fn under_yiyuan_liangzhi_a_rural_tekun_residents_support_is_pending_for_the_contracted_home() {
+        // 太原 (并政办发〔2020〕53号 第（四）条): a rural 特困 person registered in 清徐县, living in a
+        // private home of 小店区 that the county contracted. The support goes to the home, its
+        // standards not yet set (待定); the home's operating subsidy counts him whatever his
+        // hukou (第（十二）条).
+        let packs = packs();
+        let month = month();
+        let mut choice = PackChoice::new(&packs, month, None).unwrap();
+        let mut p = resident(InstitutionKind::PrivateNonprofit, "140105001");
+        p.hukou_division = "140121100201".into();
+        p.categories = ",tekun,".into();
+        p.stays[0].tekun_contract = true;
+        let lines = lines_for(&p, month, &mut choice, "140105", LineKind::Regular);
+        let pending: Vec<(&str, &str)> = lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Pending)
+            .map(|l| (l.benefit.as_str(), l.payee.as_str()))
+            .collect();
+        assert_eq!(pending, [("tekun_yiyuan", "Y0001"), ("yunying", "Y0001")], "{lines:?}");
+        assert!(lines
+            .iter()
+            .all(|l| l.amount_fen == 0 && l.payee_kind == PayeeKind::Institution));
+        // Not contracted: the operating subsidy only.
+        p.stays[0].tekun_contract = false;
+        let lines = lines_for(&p, month, &mut choice, "140105", LineKind::Regular);
+        assert_eq!(
+            lines.iter().map(|l| l.benefit.as_str()).collect::<Vec<_>>(),
+            ["yunying"]
+        );
+        // A contract recorded on a public home means nothing: 一院两制 is for private homes.
+        let mut public = resident(InstitutionKind::Public, "140105001");
+        public.categories = ",tekun,".into();
+        public.stays[0].tekun_contract = true;
+        assert!(lines_for(&public, month, &mut choice, "140105", LineKind::Regular).is_empty());
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   (`huzhu_demo_award`).
 //! - 并政办发〔2020〕53号 第（三）条: at least 50,000 yuan a year per rural day-care centre
 //!   (`rizhao_operate_year`).
+//! - 新疆 (七): a one-off opening subsidy and an operating subsidy for community home-care
+//!   facilities (`shequ_kaiban`, `shequ_operate_year`); the document sets no amount, so both
+//!   wait (待定) until a local figure is set.
 //!
 //! Each subsidy is due once per period: once for a one-off, once per calendar year for a
 //! yearly one. A year's operating subsidy is due from the year in which the site completes its
@@ -42,6 +45,8 @@ pub struct FacilitySubsidy {
     pub yearly: bool,
     /// Years of operation before the first yearly payment.
     pub after_years: u32,
+    /// The figure is set (a document's, or a local figure); false while it is 待定.
+    pub set: bool,
 }
 
 /// The subsidies `pack` sets for facilities of `kind` on `day`.
@@ -54,6 +59,7 @@ pub fn subsidies(pack: &Pack, kind: &str, day: NaiveDate) -> Vec<FacilitySubsidy
             clause: p.clause.clone(),
             yearly,
             after_years,
+            set: p.is_set_on(day),
         })
     };
     match kind {
@@ -66,6 +72,13 @@ pub fn subsidies(pack: &Pack, kind: &str, day: NaiveDate) -> Vec<FacilitySubsidy
         .flatten()
         .collect(),
         "rural_day_care" => one("rizhao_operate_year", "operate", true, 0).into_iter().collect(),
+        "community_center" => [
+            one("shequ_kaiban", "build", false, 0),
+            one("shequ_operate_year", "operate", true, 0),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         _ => Vec::new(),
     }
 }
@@ -104,6 +117,10 @@ pub fn due(
             why_not.push((s.title.clone(), "尚未建成投入使用（未登记启用日期）".into()));
             continue;
         };
+        if !s.set {
+            why_not.push((s.title.clone(), "金额待定：文件未定标准，待本地标准设定".into()));
+            continue;
+        }
         if s.amount_fen <= 0 {
             why_not.push((s.title.clone(), "政策包中金额为 0（待当地核定）".into()));
             continue;
@@ -192,6 +209,25 @@ mod tests {
         assert_eq!((by("operate").amount_fen, by("operate").yearly), (2_000_000, true));
         assert_eq!(by("demo").amount_fen, 3_000_000);
         assert!(s.iter().all(|x| x.clause.contains("会府发〔2021〕7号 第九条")));
+    }
+
+    #[test]
+    fn xinjiangs_community_facility_subsidies_wait_for_a_local_figure() {
+        // 新疆 (七): 运营补贴和一次性开办补助, 按规定: no amount in the document.
+        let packs = crate::policy::shipped::packs();
+        let pack = packs.iter().find(|p| p.id == "xinjiang-2019").unwrap();
+        let s = subsidies(pack, "community_center", d("2026-11-23"));
+        assert_eq!(
+            s.iter().map(|x| (x.subsidy, x.yearly, x.set)).collect::<Vec<_>>(),
+            [("build", false, false), ("operate", true, false)]
+        );
+        let (due, why) = due(&facts("2024-01-01"), &s, &[]);
+        assert!(due.is_empty());
+        assert_eq!(why.len(), 2);
+        assert!(why.iter().all(|(_, r)| r.starts_with("金额待定")), "{why:?}");
+        // 会昌's pack names no subsidy for a community centre.
+        let hc = packs.iter().find(|p| p.id == "huichang-2021").unwrap();
+        assert!(subsidies(hc, "community_center", d("2026-11-23")).is_empty());
     }
 
     #[test]

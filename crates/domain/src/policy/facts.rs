@@ -33,10 +33,12 @@ pub enum Flag {
     Youfu,
     /// Household registration is inside the paying jurisdiction (本地户籍).
     LocalHukou,
+    /// Lives in a private institution contracted to house 特困人员 (一院两制).
+    TekunContract,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 13] = [
+    pub const ALL: [Flag; 14] = [
         Flag::EconHardship,
         Flag::Tekun,
         Flag::Dibao,
@@ -50,6 +52,7 @@ impl Flag {
         Flag::SpecialContribution,
         Flag::Youfu,
         Flag::LocalHukou,
+        Flag::TekunContract,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +70,7 @@ impl Flag {
             Flag::SpecialContribution => "special_contribution",
             Flag::Youfu => "youfu",
             Flag::LocalHukou => "local_hukou",
+            Flag::TekunContract => "tekun_contract",
         }
     }
 
@@ -85,6 +89,7 @@ impl Flag {
             Flag::SpecialContribution => "作出特殊贡献",
             Flag::Youfu => "优抚对象",
             Flag::LocalHukou => "本地户籍",
+            Flag::TekunContract => "住一院两制受委托机构",
         }
     }
 

@@ -190,13 +190,13 @@ impl Store {
             }
         }
         let sql = format!(
-            "SELECT r.person_id, i.code, i.kind, i.division, r.admitted_on, r.left_on FROM residents r \
+            "SELECT r.person_id, i.code, i.kind, i.division, r.admitted_on, r.left_on, i.tekun_contract FROM residents r \
              JOIN institutions i ON i.id = r.institution_id WHERE {} ORDER BY r.person_id, r.admitted_on, r.id",
             ids.filter("r.person_id")
         );
-        let stays: Vec<(i64, String, String, String, NaiveDate, Option<NaiveDate>)> =
-            with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
-        for (pid, code, kind, division, on, left) in stays {
+        type StayRow = (i64, String, String, String, NaiveDate, Option<NaiveDate>, bool);
+        let stays: Vec<StayRow> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+        for (pid, code, kind, division, on, left, tekun_contract) in stays {
             if let Some(&i) = index.get(&pid) {
                 let kind = known(InstitutionKind::parse(&kind), "机构性质", &kind)?;
                 people[i].stays.push(Stay {
@@ -205,6 +205,7 @@ impl Store {
                     division,
                     admitted_on: on,
                     left_on: left,
+                    tekun_contract,
                 });
             }
         }

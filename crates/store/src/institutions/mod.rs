@@ -56,6 +56,8 @@ pub struct FilingInput {
     pub membership: bool,
     /// A 医养结合 institution accepted by the county health commission (经县卫健委验收合格).
     pub health_accepted: bool,
+    /// A private institution contracted to house 特困人员 (一院两制).
+    pub tekun_contract: bool,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -84,6 +86,8 @@ pub struct Institution {
     pub lease_years: Option<i64>,
     pub membership: bool,
     pub health_accepted: bool,
+    /// Contracted by the county to house 特困人员 (一院两制): their support is paid to it.
+    pub tekun_contract: bool,
     /// The grade of the latest GB/T 37276-2018 grading (0: not graded).
     pub grade: i64,
     pub beds: i64,
@@ -196,7 +200,7 @@ pub const BED_STATUSES: [(&str, &str); 4] = [
 const SELECT: &str =
     "SELECT i.id, i.code, i.name, i.credit_code, i.kind, i.division, i.address, i.operator, i.status, \
      i.filed_on, i.medical_care, i.clinic, i.longitude, i.latitude, i.credit_commitment, i.fire_safety, i.licence_no, \
-     i.licence_until, i.last_penalty_on, i.dishonest, i.premises, i.lease_years, i.membership, i.health_accepted, \
+     i.licence_until, i.last_penalty_on, i.dishonest, i.premises, i.lease_years, i.membership, i.health_accepted, i.tekun_contract, \
      COALESCE((SELECT g.grade FROM gradings g WHERE g.institution_id = i.id ORDER BY g.evaluated_on DESC, g.id DESC LIMIT 1), 0) AS grade, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id) AS beds, \
      (SELECT COUNT(*) FROM beds b WHERE b.institution_id = i.id AND b.nursing) AS nursing_beds, \
@@ -301,10 +305,18 @@ impl Store {
 
     /// Updates the filing and supervision facts of an institution in `scope`.
     pub async fn update_filing(&self, id: i64, f: &FilingInput, scope: &str, actor: &Actor) -> Result<()> {
-        self.institution_in_scope(id, scope)
+        let inst = self
+            .institution_in_scope(id, scope)
             .await?
             .ok_or(StoreError::NotFound)?;
         let mut errors = Vec::new();
+        let public = InstitutionKind::parse(&inst.kind).is_none_or(|k| k.is_public());
+        if f.tekun_contract && public {
+            errors.push(FieldError::new(
+                "tekun_contract",
+                "“一院两制”是委托民办养老机构供养特困人员，公办和公建民营机构不适用",
+            ));
+        }
         if !INSTITUTION_STATUSES.iter().any(|(c, _)| *c == f.status) {
             errors.push(FieldError::new("status", "请选择运营状态"));
         }
@@ -345,16 +357,16 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE institutions SET status = $2, fire_safety = $3, licence_no = $4, licence_until = $5, \
                          credit_commitment = $6, last_penalty_on = $7, dishonest = $8, clinic = $9, premises = $10, \
-                         lease_years = $11, membership = $12, health_accepted = $13 WHERE id = $1")
+                         lease_years = $11, membership = $12, health_accepted = $13, tekun_contract = $14 WHERE id = $1")
                 .bind(id).bind(&f.status).bind(&f.fire_safety).bind(opt(&f.licence_no)).bind(licence_until)
                 .bind(f.credit_commitment).bind(penalty).bind(f.dishonest).bind(opt(&f.clinic))
                 .bind(premises.map(|p| p.code())).bind(lease_years).bind(f.membership).bind(f.health_accepted)
-                .execute(&mut *tx).await?;
+                .bind(f.tekun_contract).execute(&mut *tx).await?;
             (*tx).append_audit(&self.audit_keys(), &actor.entry("update_filing", "institution", id, serde_json::json!({
                 "status": f.status, "fire_safety": f.fire_safety, "dishonest": f.dishonest,
                 "last_penalty_on": penalty.map(|d| d.to_string()),
                 "premises": premises.map(|p| p.code()), "lease_years": lease_years,
-                "membership": f.membership, "health_accepted": f.health_accepted}))).await?;
+                "membership": f.membership, "health_accepted": f.health_accepted, "tekun_contract": f.tekun_contract}))).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -446,6 +446,8 @@ pub struct FilingForm {
     membership: String,
     #[serde(default)]
     health_accepted: String,
+    #[serde(default)]
+    tekun_contract: String,
 }
 
 pub async fn update_filing(
@@ -467,6 +469,7 @@ pub async fn update_filing(
         lease_years: f.lease_years,
         membership: f.membership == "1",
         health_accepted: f.health_accepted == "1",
+        tekun_contract: f.tekun_contract == "1",
     };
     state
         .store

@@ -123,9 +123,7 @@ impl RosterRule {
     /// Whether someone with these categories and hukou type (`urban`/`rural`) is on the roster.
     pub fn admits(&self, categories: &[&str], hukou: &str) -> bool {
         self.groups.iter().any(|g| {
-            g.any.iter().any(|c| categories.contains(&c.as_str()))
-                && (g.with_any.is_empty() || g.with_any.iter().any(|c| categories.contains(&c.as_str())))
-                && g.hukou.as_deref().is_none_or(|h| h == hukou)
+            crate::person::in_group(&g.any, &g.with_any, categories) && g.hukou.as_deref().is_none_or(|h| h == hukou)
         })
     }
 

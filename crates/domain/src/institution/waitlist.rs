@@ -60,8 +60,7 @@ const DERIVED: [&str; 2] = ["disabled", "very_old"];
 
 impl WaitGroup {
     fn admits(&self, facts: &[&str]) -> bool {
-        self.any.iter().any(|c| facts.contains(&c.as_str()))
-            && (self.with_any.is_empty() || self.with_any.iter().any(|c| facts.contains(&c.as_str())))
+        crate::person::in_group(&self.any, &self.with_any, facts)
     }
 }
 

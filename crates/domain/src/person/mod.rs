@@ -118,6 +118,14 @@ pub fn shipped_category_codes() -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether someone with the categories `have` is in a group a document names: in one of
+/// `any`, and, when `with_any` is not empty, also in one of those (经济困难的……: a hardship
+/// category). Visit rosters and waitlist groups read their groups this way.
+pub fn in_group(any: &[String], with_any: &[String], have: &[&str]) -> bool {
+    let has = |c: &String| have.contains(&c.as_str());
+    any.iter().any(has) && (with_any.is_empty() || with_any.iter().any(has))
+}
+
 /// Names clerks write in their own files for a category of the catalogue: the older name
 /// (农村五保供养 became 特困人员救助供养 under 《社会救助暂行办法》, 2014) and the everyday
 /// forms with 户, 人员 or 老人.
